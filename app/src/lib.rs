@@ -1,0 +1,72 @@
+//! The Leptos application shared by server-side rendering and hydration.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+use components::header::SiteHeader;
+use pages::{marketplace::MarketplacePage, not_found::NotFound};
+
+/// The per-request CSP nonce, put in the request's extensions by the server's middleware.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Hands the request's nonce to Leptos, which puts it on the inline hydration scripts.
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        if let Some(nonce) = parts.extensions.get::<CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+    }
+}
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.ico"/>
+                // Sets the theme before first paint, from the site's own file (CSP-friendly).
+                <script src="/theme.js"></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/abetworks.css"/>
+        <Title text="Abetworks — AI agents marketplace"/>
+        <Router>
+            <SiteHeader/>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=MarketplacePage/>
+                    <Route path=StaticSegment("marketplace") view=MarketplacePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

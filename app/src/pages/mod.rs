@@ -1,0 +1,2 @@
+pub mod marketplace;
+pub mod not_found;

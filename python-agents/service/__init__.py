@@ -1,0 +1,1 @@
+"""Abetworks agent service: discovery, signing, worker pool and the FastAPI app."""

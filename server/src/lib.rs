@@ -1,0 +1,10 @@
+//! The axum server: router, REST handlers, middleware and start-up. Handlers stay thin.
+
+pub mod error;
+pub mod extract;
+pub mod input;
+pub mod middleware;
+pub mod routes;
+pub mod session_store;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,121 @@
+//! `/api/auth/*`: register, login, logout, me.
+
+use abetworks::auth::{self, LoginOutcome};
+use abetworks::entities::users;
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::ApiError;
+use crate::extract::{ClientIp, CurrentUser, SESSION_USER_ID};
+use crate::input::ApiJson;
+
+/// A user as the API shows them: never the password hash.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: abetworks::entities::enums::Role,
+    pub organization_id: String,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<users::Model> for UserView {
+    fn from(u: users::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            organization_id: u.organization_id,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            last_login_at: u.last_login_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    email: String,
+    password: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+async fn start_session(session: &Session, user_id: &str) -> Result<(), ApiError> {
+    // A new id at every sign-in defeats session fixation.
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| ApiError::Internal(format!("session cycle: {e}")))?;
+    session
+        .insert(SESSION_USER_ID, user_id)
+        .await
+        .map_err(|e| ApiError::Internal(format!("session write: {e}")))
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let user = auth::register(&state.db, &body.email, &body.password, &body.name, Some(&ip)).await?;
+    start_session(&session, &user.id).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Json<UserView>, ApiError> {
+    match auth::login(&state.db, &body.email, &body.password, &ip).await? {
+        LoginOutcome::Success(user) => {
+            start_session(&session, &user.id).await?;
+            Ok(Json(user.into()))
+        }
+        LoginOutcome::InvalidCredentials => Err(ApiError::Unauthorized {
+            code: "INVALID_CREDENTIALS",
+            message: "The email or password is incorrect.".into(),
+        }),
+        LoginOutcome::Disabled => Err(ApiError::forbidden("ACCOUNT_DISABLED", "This account is disabled.")),
+        LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::TooManyRequests {
+            code: "LOGIN_THROTTLED",
+            message: format!(
+                "Too many failed sign-ins. Try again in {} minute(s).",
+                retry_after_secs.div_ceil(60)
+            ),
+            retry_after_secs: Some(retry_after_secs),
+            details: Default::default(),
+        }),
+    }
+}
+
+pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
+    session
+        .flush()
+        .await
+        .map_err(|e| ApiError::Internal(format!("session flush: {e}")))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(current: CurrentUser) -> Json<UserView> {
+    Json(current.user.into())
+}

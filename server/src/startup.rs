@@ -1,0 +1,245 @@
+//! Building the application: database, first admin, demo data, catalog sync, router.
+//! `Application::build` binds the listener first, so tests can ask for port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use abetworks::agent_client::AgentClient;
+use abetworks::config::{Config, Environment};
+use abetworks::users::AdminBootstrap;
+use app::state::AppState;
+use axum::extract::FromRef;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::middleware;
+use crate::routes::{self, health};
+use crate::session_store::SeaOrmSessionStore;
+
+/// Bodies above this are refused with 413 before any handler reads them.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// A session ends after this long without a request.
+pub const SESSION_IDLE_HOURS: i64 = 12;
+pub const SESSION_COOKIE: &str = "abetworks_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("agent service client: {0}")]
+    AgentClient(#[from] abetworks::agent_client::AgentError),
+    #[error("start-up data: {0}")]
+    Core(#[from] abetworks::CoreError),
+}
+
+/// The router's state: the app's state plus Leptos' options.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, prepares start-up data and binds the listener.
+    pub async fn build(config: Config, site_root: &str) -> Result<Self, StartupError> {
+        let db = abetworks::db::connect_and_migrate(&config.database_url).await?;
+        let agents = AgentClient::from_config(&config)?;
+        let config = Arc::new(config);
+        let state = AppState { db, agents, config: config.clone() };
+
+        prepare_data(&state).await?;
+
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.site_addr, source })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.site_addr,
+            source,
+        })?;
+        let leptos = leptos_options(site_root, address);
+        let router = router(ServerState { app: state.clone(), leptos });
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves; the catalog sync starts in the background.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tokio::spawn(sync_catalog_with_retries(self.state.clone()));
+        tokio::spawn(housekeeping(self.state.clone()));
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+fn leptos_options(site_root: &str, address: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("abetworks")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(address)
+        .build()
+}
+
+/// The first super admin and, when enabled, the demo member.
+async fn prepare_data(state: &AppState) -> Result<(), StartupError> {
+    let config = &state.config;
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        match abetworks::users::ensure_first_super_admin(&state.db, email, password.expose()).await? {
+            AdminBootstrap::Created => tracing::info!(%email, "created the first super admin"),
+            AdminBootstrap::AlreadyPresent => {}
+            AdminBootstrap::EmailTakenByNonAdmin => tracing::warn!(
+                %email,
+                "ABETWORKS_ADMIN_EMAIL belongs to an account that is not a super admin; left unchanged"
+            ),
+            AdminBootstrap::SkippedNotFresh => tracing::info!(
+                "a super admin exists already; ABETWORKS_ADMIN_EMAIL is only used on a fresh database"
+            ),
+        }
+    }
+    if config.demo_data && abetworks::demo::seed_demo_member(&state.db).await? {
+        tracing::info!(email = abetworks::demo::DEMO_MEMBER_EMAIL, "created the demo member");
+    }
+    Ok(())
+}
+
+/// The agent service may still be starting: try for about a minute, then leave it to the
+/// admin's "sync" action.
+async fn sync_catalog_with_retries(state: AppState) {
+    for attempt in 1..=20u32 {
+        match abetworks::catalog::sync_from_service(&state.db, &state.agents, state.config.demo_data).await {
+            Ok(report) => {
+                tracing::info!(
+                    added = report.added.len(),
+                    updated = report.updated.len(),
+                    unavailable = report.unavailable.len(),
+                    "catalog synced from the agent service"
+                );
+                return;
+            }
+            Err(e) if attempt == 20 => {
+                tracing::warn!("catalog sync gave up: {e}");
+            }
+            Err(e) => {
+                tracing::debug!(attempt, "catalog sync failed, retrying: {e}");
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        }
+    }
+}
+
+/// Expired sessions and old login attempts are removed every ten minutes.
+async fn housekeeping(state: AppState) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let store = SeaOrmSessionStore::new(state.db.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!("expired-session cleanup failed: {e}");
+        }
+        if let Err(e) = abetworks::auth::prune_login_attempts(&state.db, chrono::Utc::now()).await {
+            tracing::warn!("login-attempt cleanup failed: {e}");
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn router(state: ServerState) -> Router {
+    let routes = generate_route_list(app::App);
+    let app_state = state.app.clone();
+    let leptos = state.leptos.clone();
+    let sessions = SessionManagerLayer::new(SeaOrmSessionStore::new(state.app.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.app.config.environment == Environment::Production)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_IDLE_HOURS)));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(routes::api().into_router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(app_state.clone()),
+            move || app::shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::require_same_origin_for_cookie_writes))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

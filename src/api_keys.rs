@@ -1,0 +1,201 @@
+//! API keys: random text shown once, stored only as a SHA-256 hash with a short prefix.
+//! A plain hash suffices: keys carry 256 bits of randomness, unlike passwords.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, AuditEntry};
+use crate::entities::{agent_catalog, api_keys, users};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{is_valid_id, new_id};
+
+pub const KEY_PREFIX: &str = "abk_";
+/// 43 base62 characters carry 256 bits.
+const RANDOM_CHARS: usize = 43;
+const SHOWN_PREFIX_CHARS: usize = 12;
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+
+/// A fresh key text: `abk_` and 43 uniformly random base62 characters.
+pub fn generate_key_text() -> String {
+    let mut text = String::with_capacity(KEY_PREFIX.len() + RANDOM_CHARS);
+    text.push_str(KEY_PREFIX);
+    while text.len() < KEY_PREFIX.len() + RANDOM_CHARS {
+        let mut byte = [0u8; 1];
+        OsRng.fill_bytes(&mut byte);
+        // Rejection sampling keeps every character equally likely (248 = 4 × 62).
+        if byte[0] < 248 {
+            text.push(BASE62[(byte[0] % 62) as usize] as char);
+        }
+    }
+    text
+}
+
+pub fn hash_key(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+pub struct NewKey<'a> {
+    pub name: &'a str,
+    pub agent_id: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a key for `user_id` and returns it with its text, which is never stored.
+pub async fn create_key(
+    db: &DatabaseConnection,
+    user_id: &str,
+    new: NewKey<'_>,
+    ip: Option<&str>,
+) -> CoreResult<(api_keys::Model, String)> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_KEY_NAME_CHARS || name.contains('\0') {
+        return Err(CoreError::invalid("name", format!("must be 1 to {MAX_KEY_NAME_CHARS} characters")));
+    }
+    if let Some(expires_at) = new.expires_at {
+        if expires_at <= Utc::now() {
+            return Err(CoreError::invalid("expiresAt", "must be in the future"));
+        }
+    }
+    if let Some(agent_id) = new.agent_id {
+        let known = is_valid_id(agent_id)
+            && agent_catalog::Entity::find_by_id(agent_id.to_owned()).one(db).await?.is_some();
+        if !known {
+            return Err(CoreError::NotFound { entity: "agent" });
+        }
+    }
+    let text = generate_key_text();
+    let key = api_keys::ActiveModel {
+        id: Set(new_id()),
+        user_id: Set(user_id.to_owned()),
+        name: Set(name.to_owned()),
+        prefix: Set(text[..SHOWN_PREFIX_CHARS].to_owned()),
+        key_hash: Set(hash_key(&text)),
+        agent_id: Set(new.agent_id.map(str::to_owned)),
+        expires_at: Set(new.expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        AuditEntry {
+            actor_id: Some(user_id),
+            action: "api_key.create",
+            target_type: "api_key",
+            target_id: Some(&key.id),
+            after: Some(json!({ "name": key.name, "prefix": key.prefix, "agentId": key.agent_id })),
+            ip,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok((key, text))
+}
+
+/// The caller's keys, newest first (revoked ones included, marked by `revoked_at`).
+pub async fn list_keys(db: &DatabaseConnection, user_id: &str) -> CoreResult<Vec<api_keys::Model>> {
+    Ok(api_keys::Entity::find()
+        .filter(api_keys::Column::UserId.eq(user_id.to_owned()))
+        .order_by_desc(api_keys::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Revokes one of the caller's keys; another user's key reads as not found.
+pub async fn revoke_key(db: &DatabaseConnection, user_id: &str, key_id: &str, ip: Option<&str>) -> CoreResult<()> {
+    let key = match is_valid_id(key_id) {
+        true => api_keys::Entity::find_by_id(key_id.to_owned()).one(db).await?,
+        false => None,
+    }
+    .filter(|k| k.user_id == user_id)
+    .ok_or(CoreError::NotFound { entity: "API key" })?;
+    if key.revoked_at.is_some() {
+        return Ok(());
+    }
+    let mut active = key.into_active_model();
+    active.revoked_at = Set(Some(Utc::now()));
+    let key = active.update(db).await?;
+    audit::record(
+        db,
+        AuditEntry {
+            actor_id: Some(user_id),
+            action: "api_key.revoke",
+            target_type: "api_key",
+            target_id: Some(&key.id),
+            ip,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyRejection {
+    Unknown,
+    Revoked,
+    Expired,
+    UserDisabled,
+}
+
+/// The key and its owner for a bearer text, or why it is refused.
+pub async fn authenticate_key(
+    db: &DatabaseConnection,
+    text: &str,
+) -> CoreResult<Result<(api_keys::Model, users::Model), KeyRejection>> {
+    if !text.starts_with(KEY_PREFIX) || text.len() > 100 {
+        return Ok(Err(KeyRejection::Unknown));
+    }
+    let Some(key) = api_keys::Entity::find()
+        .filter(api_keys::Column::KeyHash.eq(hash_key(text)))
+        .one(db)
+        .await?
+    else {
+        return Ok(Err(KeyRejection::Unknown));
+    };
+    if key.revoked_at.is_some() {
+        return Ok(Err(KeyRejection::Revoked));
+    }
+    let now = Utc::now();
+    if key.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(KeyRejection::Expired));
+    }
+    let Some(user) = users::Entity::find_by_id(key.user_id.clone()).one(db).await? else {
+        return Ok(Err(KeyRejection::Unknown));
+    };
+    if user.disabled {
+        return Ok(Err(KeyRejection::UserDisabled));
+    }
+    // Last use is advisory: one UPDATE without reading it back.
+    api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(api_keys::Column::Id.eq(key.id.clone()))
+        .exec(db)
+        .await?;
+    Ok(Ok((key, user)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_texts_are_prefixed_base62_and_distinct() {
+        let a = generate_key_text();
+        let b = generate_key_text();
+        assert!(a.starts_with("abk_"));
+        assert_eq!(a.len(), 4 + 43);
+        assert!(a[4..].bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+        assert_ne!(hash_key(&a), hash_key(&b));
+    }
+}

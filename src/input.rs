@@ -1,0 +1,179 @@
+//! Checks and clean-up of caller input shared by the services: search text, id filters,
+//! date ranges, and free text that must be stored whatever it contains.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
+
+use crate::error::{CoreError, CoreResult};
+use crate::ids::is_valid_id;
+use crate::pagination::{Page, PageRequest};
+
+/// Longest search text accepted; longer input is a caller error, not a slow query.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Longest date range the reports accept.
+pub const MAX_RANGE_DAYS: i64 = 400;
+
+/// Search text, trimmed; `None` when blank. NUL bytes or over-long text are `Invalid`.
+pub fn search_text(field: &str, text: Option<&str>) -> CoreResult<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.contains('\0') {
+        return Err(CoreError::invalid(field, "must not contain NUL bytes"));
+    }
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(CoreError::invalid(
+            field,
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// An id given as a list filter: a non-id names the field (a filter is not a resource, so
+/// it is not a 404). Blank means no filter.
+pub fn id_filter(field: &str, id: Option<&str>) -> CoreResult<Option<String>> {
+    match id.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(id) if is_valid_id(id) => Ok(Some(id.to_owned())),
+        Some(_) => Err(CoreError::invalid(field, "is not a valid id")),
+    }
+}
+
+/// Required text of 1..=`max_chars` characters once trimmed, without NUL bytes.
+pub fn required_text(field: &str, text: &str, max_chars: usize) -> CoreResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CoreError::invalid(field, "must not be empty"));
+    }
+    optional_text(field, Some(text), max_chars).map(|t| t.unwrap_or_default())
+}
+
+/// Optional text of at most `max_chars` characters once trimmed, without NUL bytes.
+pub fn optional_text(field: &str, text: Option<&str>, max_chars: usize) -> CoreResult<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.contains('\0') {
+        return Err(CoreError::invalid(field, "must not contain NUL bytes"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(CoreError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Text we must store whatever it holds (tracebacks, paths): NUL bytes dropped, since
+/// PostgreSQL refuses them in text, and cut at `max_chars` characters.
+pub fn storable_text(text: &str, max_chars: usize) -> String {
+    text.chars().filter(|c| *c != '\0').take(max_chars).collect()
+}
+
+/// An optional date range for list filters: `from` must not be after `to`.
+pub fn optional_range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> CoreResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(CoreError::invalid("from", "must not be after to"));
+        }
+    }
+    Ok((from, to))
+}
+
+/// A closed time range `[from, to]` for reports, at most [`MAX_RANGE_DAYS`] long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl TimeRange {
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> CoreResult<Self> {
+        if from > to {
+            return Err(CoreError::invalid("from", "must not be after to"));
+        }
+        if to - from > Duration::days(MAX_RANGE_DAYS) {
+            return Err(CoreError::invalid(
+                "to",
+                format!("the range must be at most {MAX_RANGE_DAYS} days"),
+            ));
+        }
+        Ok(Self { from, to })
+    }
+
+    /// The last `days` days up to now.
+    pub fn last_days(days: i64) -> Self {
+        let to = Utc::now();
+        Self { from: to - Duration::days(days), to }
+    }
+}
+
+/// One page of `selector`'s rows, with the total count, in the contract's shape.
+pub async fn page_of<'db, C, S>(
+    db: &'db C,
+    selector: Selector<S>,
+    page: PageRequest,
+) -> CoreResult<Page<S::Item>>
+where
+    C: ConnectionTrait,
+    S: SelectorTrait + Send + Sync + 'db,
+{
+    let paginator = selector.paginate(db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(Page { items, total, page: page.page, page_size: page.page_size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_search_text_means_no_filter() {
+        assert_eq!(search_text("q", Some("   ")).unwrap(), None);
+        assert_eq!(search_text("q", Some(" ab ")).unwrap().as_deref(), Some("ab"));
+    }
+
+    #[test]
+    fn search_text_with_nul_bytes_or_too_long_names_the_field() {
+        let nul = search_text("q", Some("a\0b"));
+        assert!(matches!(nul, Err(CoreError::Invalid { field, .. }) if field == "q"));
+        let long = "x".repeat(MAX_SEARCH_CHARS + 1);
+        assert!(matches!(search_text("q", Some(&long)), Err(CoreError::Invalid { .. })));
+    }
+
+    #[test]
+    fn id_filters_that_are_not_ids_name_the_field() {
+        let bad = id_filter("userId", Some("1 OR 1=1"));
+        assert!(matches!(bad, Err(CoreError::Invalid { field, .. }) if field == "userId"));
+        assert_eq!(id_filter("userId", None).unwrap(), None);
+    }
+
+    #[test]
+    fn required_text_is_trimmed_and_bounded() {
+        assert_eq!(required_text("note", "  ok ", 10).unwrap(), "ok");
+        assert!(required_text("note", "   ", 10).is_err());
+        assert!(required_text("note", "elevenchars", 10).is_err());
+        assert!(required_text("note", "a\0", 10).is_err());
+    }
+
+    #[test]
+    fn storable_text_drops_nul_bytes_and_cuts_at_the_limit() {
+        assert_eq!(storable_text("a\0bcdef", 3), "abc");
+    }
+
+    #[test]
+    fn ranges_that_are_inverted_or_too_long_are_invalid() {
+        let now = Utc::now();
+        assert!(TimeRange::new(now, now - Duration::seconds(1)).is_err());
+        assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS + 1), now).is_err());
+        assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS), now).is_ok());
+        assert!(optional_range(Some(now), Some(now - Duration::days(1))).is_err());
+    }
+}

@@ -1,0 +1,28 @@
+//! Abetworks domain core: everything that must be true of the business lives here once.
+//! No HTTP and no UI: the server and the Leptos app call these functions.
+
+pub mod agent_client;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod pagination;
+pub mod password;
+pub mod search;
+pub mod users;
+
+pub use error::{CoreError, CoreResult};
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod input;
+pub mod licenses;
+pub mod quota;
+#[cfg(test)]
+mod test_fixtures;

@@ -1,0 +1,509 @@
+//! Per-user licenses to run an agent: grant, list, change and revoke, each audited.
+//!
+//! At most one live (active or suspended) license per user and agent, enforced by the partial
+//! unique index `ux_user_agent_licenses_live`; a violation reads as "already licensed".
+//! "Expired" is never stored: it is `expires_at` in the past.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, AuditEntry};
+use crate::db::begin_write;
+use crate::entities::enums::LicenseStatus;
+use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{is_valid_id, new_id};
+use crate::input::{id_filter, page_of, search_text};
+use crate::pagination::{Page, PageRequest};
+use crate::search::{like_contains, lower};
+
+/// `api_call_limit` meaning "no limit".
+pub const UNLIMITED: i64 = -1;
+/// The largest finite limit a license may carry.
+pub const MAX_API_CALL_LIMIT: i64 = 10_000_000;
+
+/// The status a license reads as: the stored one, or `expired` once `expires_at` has passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectiveStatus {
+    Active,
+    Suspended,
+    Revoked,
+    Expired,
+}
+
+impl EffectiveStatus {
+    /// Revoked stays revoked; a live license past its expiry reads as expired.
+    pub fn of(status: LicenseStatus, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match status {
+            LicenseStatus::Revoked => Self::Revoked,
+            _ if expires_at.is_some_and(|at| at <= now) => Self::Expired,
+            LicenseStatus::Active => Self::Active,
+            LicenseStatus::Suspended => Self::Suspended,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses a `status` filter.
+    pub fn parse(text: &str) -> CoreResult<Self> {
+        match text.trim() {
+            "active" => Ok(Self::Active),
+            "suspended" => Ok(Self::Suspended),
+            "revoked" => Ok(Self::Revoked),
+            "expired" => Ok(Self::Expired),
+            _ => Err(CoreError::invalid(
+                "status",
+                "must be one of active, suspended, revoked, expired",
+            )),
+        }
+    }
+}
+
+/// A license as the admin and the user see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub api_call_limit: i64,
+    pub api_calls_used: i64,
+    /// `None` when unlimited.
+    pub remaining: Option<i64>,
+    pub status: EffectiveStatus,
+    /// At least 80% of a finite limit used.
+    pub near_limit: bool,
+    pub exhausted: bool,
+    pub granted_by: Option<String>,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LicenseRow {
+    id: String,
+    user_id: String,
+    agent_id: String,
+    api_call_limit: i64,
+    api_calls_used: i64,
+    status: LicenseStatus,
+    granted_by: Option<String>,
+    granted_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    user_email: String,
+    user_name: String,
+    agent_name: String,
+    agent_slug: String,
+}
+
+impl LicenseRow {
+    fn into_view(self, now: DateTime<Utc>) -> LicenseView {
+        let finite = self.api_call_limit != UNLIMITED;
+        LicenseView {
+            remaining: finite.then(|| std::cmp::max(self.api_call_limit - self.api_calls_used, 0)),
+            status: EffectiveStatus::of(self.status, self.expires_at, now),
+            near_limit: finite && self.api_calls_used * 5 >= self.api_call_limit * 4,
+            exhausted: finite && self.api_calls_used >= self.api_call_limit,
+            id: self.id,
+            user_id: self.user_id,
+            user_email: self.user_email,
+            user_name: self.user_name,
+            agent_id: self.agent_id,
+            agent_name: self.agent_name,
+            agent_slug: self.agent_slug,
+            api_call_limit: self.api_call_limit,
+            api_calls_used: self.api_calls_used,
+            granted_by: self.granted_by,
+            granted_at: self.granted_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// What the admin grants.
+#[derive(Clone, Debug)]
+pub struct GrantLicense {
+    pub user_id: String,
+    pub agent_id: String,
+    /// [`UNLIMITED`] or `0..=MAX_API_CALL_LIMIT`.
+    pub api_call_limit: i64,
+    /// In the future, or `None` for no expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What an update may change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct LicenseChange {
+    pub api_call_limit: Option<i64>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// Only `active` <-> `suspended`; revoking has its own function.
+    pub status: Option<LicenseStatus>,
+}
+
+/// List filters; `status` is the effective status, `query` searches user email and agent name.
+#[derive(Clone, Debug, Default)]
+pub struct LicenseFilter {
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub status: Option<EffectiveStatus>,
+    pub query: Option<String>,
+}
+
+pub fn validate_limit(limit: i64) -> CoreResult<()> {
+    if limit == UNLIMITED || (0..=MAX_API_CALL_LIMIT).contains(&limit) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "apiCallLimit",
+            format!("must be -1 (unlimited) or between 0 and {MAX_API_CALL_LIMIT}"),
+        ))
+    }
+}
+
+pub fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CoreResult<()> {
+    match expires_at {
+        Some(at) if at <= now => Err(CoreError::invalid("expiresAt", "must be in the future")),
+        _ => Ok(()),
+    }
+}
+
+/// A unique-index violation is someone else winning the race: a conflict, not a failure.
+pub(crate) fn unique_violation_as_conflict(err: DbErr, message: &str) -> CoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict(message.into()),
+        _ => CoreError::Database(err),
+    }
+}
+
+const ALREADY_LICENSED: &str = "the user already holds a license for this agent";
+
+/// Grants a license. 404 for an unknown user or agent, 409 when a live license exists.
+pub async fn grant(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    grant: GrantLicense,
+) -> CoreResult<LicenseView> {
+    let txn = begin_write(db).await?;
+    let license = insert_license(&txn, actor_id, ip, &grant).await?;
+    txn.commit().await?;
+    get(db, &license.id).await
+}
+
+/// Inserts a license on `conn` (a transaction when part of a larger change) and audits it.
+/// A live license that has already expired is revoked first, so the user can be licensed
+/// again; one still in force is a conflict.
+pub(crate) async fn insert_license(
+    conn: &impl ConnectionTrait,
+    actor_id: &str,
+    ip: Option<&str>,
+    grant: &GrantLicense,
+) -> CoreResult<licenses::Model> {
+    let now = Utc::now();
+    validate_limit(grant.api_call_limit)?;
+    validate_expiry(grant.expires_at, now)?;
+    if !is_valid_id(&grant.user_id) || users::Entity::find_by_id(&grant.user_id).one(conn).await?.is_none() {
+        return Err(CoreError::NotFound { entity: "user" });
+    }
+    if !is_valid_id(&grant.agent_id)
+        || agent_catalog::Entity::find_by_id(&grant.agent_id).one(conn).await?.is_none()
+    {
+        return Err(CoreError::NotFound { entity: "agent" });
+    }
+    if let Some(live) = find_live(conn, &grant.user_id, &grant.agent_id).await? {
+        if EffectiveStatus::of(live.status, live.expires_at, now) != EffectiveStatus::Expired {
+            return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
+        }
+        set_status(conn, actor_id, ip, &live, LicenseStatus::Revoked, "license.replace_expired").await?;
+    }
+    let license = licenses::Model {
+        id: new_id(),
+        user_id: grant.user_id.clone(),
+        agent_id: grant.agent_id.clone(),
+        api_call_limit: grant.api_call_limit,
+        api_calls_used: 0,
+        status: LicenseStatus::Active,
+        granted_by: Some(actor_id.to_owned()),
+        granted_at: now,
+        expires_at: grant.expires_at,
+        updated_at: now,
+    };
+    licenses::Entity::insert(licenses::ActiveModel::from(license.clone()).reset_all())
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| unique_violation_as_conflict(e, ALREADY_LICENSED))?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor_id: Some(actor_id),
+            action: "license.grant",
+            target_type: "license",
+            target_id: Some(&license.id),
+            before: None,
+            after: serde_json::to_value(&license).ok(),
+            ip,
+        },
+    )
+    .await?;
+    Ok(license)
+}
+
+/// The live (active or suspended) license of a user for an agent, if any.
+pub(crate) async fn find_live(
+    conn: &impl ConnectionTrait,
+    user_id: &str,
+    agent_id: &str,
+) -> CoreResult<Option<licenses::Model>> {
+    Ok(licenses::Entity::find()
+        .filter(licenses::Column::UserId.eq(user_id))
+        .filter(licenses::Column::AgentId.eq(agent_id))
+        .filter(licenses::Column::Status.is_in([LicenseStatus::Active, LicenseStatus::Suspended]))
+        .one(conn)
+        .await?)
+}
+
+/// Moves a live license to `status` if it is still live, auditing before and after.
+async fn set_status(
+    conn: &impl ConnectionTrait,
+    actor_id: &str,
+    ip: Option<&str>,
+    before: &licenses::Model,
+    status: LicenseStatus,
+    action: &str,
+) -> CoreResult<licenses::Model> {
+    let now = Utc::now();
+    let changed = licenses::Entity::update_many()
+        .col_expr(licenses::Column::Status, Expr::value(status))
+        .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
+        .filter(licenses::Column::Id.eq(&before.id))
+        .filter(licenses::Column::Status.ne(LicenseStatus::Revoked))
+        .exec(conn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(CoreError::Conflict("the license has already been revoked".into()));
+    }
+    let after = licenses::Model { status, updated_at: now, ..before.clone() };
+    audit::record(
+        conn,
+        AuditEntry {
+            actor_id: Some(actor_id),
+            action,
+            target_type: "license",
+            target_id: Some(&before.id),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(&after).ok(),
+            ip,
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Licenses joined with their user and agent, newest first.
+fn joined() -> Select<licenses::Entity> {
+    licenses::Entity::find()
+        .join(JoinType::InnerJoin, licenses::Relation::User.def())
+        .join(JoinType::InnerJoin, licenses::Relation::Agent.def())
+        .column_as(users::Column::Email, "user_email")
+        .column_as(users::Column::Name, "user_name")
+        .column_as(agent_catalog::Column::Name, "agent_name")
+        .column_as(agent_catalog::Column::Slug, "agent_slug")
+        .order_by_desc(licenses::Column::GrantedAt)
+        .order_by_desc(licenses::Column::Id)
+}
+
+fn not_expired(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(licenses::Column::ExpiresAt.is_null())
+        .add(licenses::Column::ExpiresAt.gt(now))
+}
+
+/// The SQL form of "reads as `status`".
+fn effective_status_condition(status: EffectiveStatus, now: DateTime<Utc>) -> Condition {
+    let stored = |s: LicenseStatus| Condition::all().add(licenses::Column::Status.eq(s));
+    match status {
+        EffectiveStatus::Active => stored(LicenseStatus::Active).add(not_expired(now)),
+        EffectiveStatus::Suspended => stored(LicenseStatus::Suspended).add(not_expired(now)),
+        EffectiveStatus::Revoked => stored(LicenseStatus::Revoked),
+        EffectiveStatus::Expired => Condition::all()
+            .add(licenses::Column::Status.ne(LicenseStatus::Revoked))
+            .add(licenses::Column::ExpiresAt.lte(now)),
+    }
+}
+
+/// One license as a view. 404 for an unknown id.
+pub async fn get(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<LicenseView> {
+    if !is_valid_id(license_id) {
+        return Err(CoreError::NotFound { entity: "license" });
+    }
+    let row = joined()
+        .filter(licenses::Column::Id.eq(license_id))
+        .into_model::<LicenseRow>()
+        .one(db)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "license" })?;
+    Ok(row.into_view(Utc::now()))
+}
+
+/// Licenses matching `filter`, newest first. Malformed filters are `Invalid` naming the field.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &LicenseFilter,
+    page: PageRequest,
+) -> CoreResult<Page<LicenseView>> {
+    let now = Utc::now();
+    let mut condition = Condition::all();
+    if let Some(user_id) = id_filter("userId", filter.user_id.as_deref())? {
+        condition = condition.add(licenses::Column::UserId.eq(user_id));
+    }
+    if let Some(agent_id) = id_filter("agentId", filter.agent_id.as_deref())? {
+        condition = condition.add(licenses::Column::AgentId.eq(agent_id));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(effective_status_condition(status, now));
+    }
+    if let Some(q) = search_text("q", filter.query.as_deref())? {
+        condition = condition.add(
+            Condition::any()
+                .add(lower(users::Column::Email).like(like_contains(&q)))
+                .add(lower(agent_catalog::Column::Name).like(like_contains(&q))),
+        );
+    }
+    let rows = page_of(db, joined().filter(condition).into_model::<LicenseRow>(), page).await?;
+    Ok(rows.map(|row| row.into_view(now)))
+}
+
+/// A user's licenses, newest first. 404 for an unknown user.
+pub async fn list_by_user(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    page: PageRequest,
+) -> CoreResult<Page<LicenseView>> {
+    if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
+        return Err(CoreError::NotFound { entity: "user" });
+    }
+    let filter = LicenseFilter { user_id: Some(user_id.to_owned()), ..Default::default() };
+    list(db, &filter, page).await
+}
+
+/// An agent's licenses, newest first. 404 for an unknown agent.
+pub async fn list_by_agent(
+    db: &impl ConnectionTrait,
+    agent_id: &str,
+    page: PageRequest,
+) -> CoreResult<Page<LicenseView>> {
+    if !is_valid_id(agent_id) || agent_catalog::Entity::find_by_id(agent_id).one(db).await?.is_none() {
+        return Err(CoreError::NotFound { entity: "agent" });
+    }
+    let filter = LicenseFilter { agent_id: Some(agent_id.to_owned()), ..Default::default() };
+    list(db, &filter, page).await
+}
+
+/// Changes the limit, expiry or status (active <-> suspended) of a license that is not
+/// revoked. The counter is never written here, so concurrent admissions are not lost.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    license_id: &str,
+    change: LicenseChange,
+) -> CoreResult<LicenseView> {
+    let now = Utc::now();
+    if let Some(limit) = change.api_call_limit {
+        validate_limit(limit)?;
+    }
+    if let Some(expires_at) = change.expires_at {
+        validate_expiry(expires_at, now)?;
+    }
+    if change.status == Some(LicenseStatus::Revoked) {
+        return Err(CoreError::invalid("status", "must be active or suspended; revoke instead"));
+    }
+    if !is_valid_id(license_id) {
+        return Err(CoreError::NotFound { entity: "license" });
+    }
+    let txn = begin_write(db).await?;
+    let before = licenses::Entity::find_by_id(license_id)
+        .one(&txn)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "license" })?;
+    if before.status == LicenseStatus::Revoked {
+        return Err(CoreError::Conflict("a revoked license cannot be changed".into()));
+    }
+    let mut update = licenses::Entity::update_many()
+        .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
+        .filter(licenses::Column::Id.eq(license_id))
+        .filter(licenses::Column::Status.ne(LicenseStatus::Revoked));
+    if let Some(limit) = change.api_call_limit {
+        update = update.col_expr(licenses::Column::ApiCallLimit, Expr::value(limit));
+    }
+    if let Some(expires_at) = change.expires_at {
+        update = update.col_expr(licenses::Column::ExpiresAt, Expr::value(expires_at));
+    }
+    if let Some(status) = change.status {
+        update = update.col_expr(licenses::Column::Status, Expr::value(status));
+    }
+    if update.exec(&txn).await?.rows_affected != 1 {
+        return Err(CoreError::Conflict("a revoked license cannot be changed".into()));
+    }
+    let after = licenses::Entity::find_by_id(license_id)
+        .one(&txn)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "license" })?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(actor_id),
+            action: "license.update",
+            target_type: "license",
+            target_id: Some(license_id),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, license_id).await
+}
+
+/// Revokes a license for good. 404 for an unknown id, 409 when already revoked.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    license_id: &str,
+) -> CoreResult<LicenseView> {
+    if !is_valid_id(license_id) {
+        return Err(CoreError::NotFound { entity: "license" });
+    }
+    let txn = begin_write(db).await?;
+    let before = licenses::Entity::find_by_id(license_id)
+        .one(&txn)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "license" })?;
+    set_status(&txn, actor_id, ip, &before, LicenseStatus::Revoked, "license.revoke").await?;
+    txn.commit().await?;
+    get(db, license_id).await
+}
+
+#[cfg(test)]
+mod tests;

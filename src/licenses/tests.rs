@@ -1,0 +1,331 @@
+use chrono::{Duration, Utc};
+
+use sea_orm::PaginatorTrait;
+
+use super::*;
+use crate::entities::{logs, user_agent_licenses};
+use crate::test_fixtures as fx;
+use crate::testing::TestDatabase;
+
+fn grant_of(user: &users::Model, agent: &agent_catalog::Model, limit: i64) -> GrantLicense {
+    GrantLicense {
+        user_id: user.id.clone(),
+        agent_id: agent.id.clone(),
+        api_call_limit: limit,
+        expires_at: None,
+    }
+}
+
+fn page() -> PageRequest {
+    PageRequest::default()
+}
+
+#[test]
+fn a_live_license_past_its_expiry_reads_as_expired_and_revoked_stays_revoked() {
+    let now = Utc::now();
+    let past = Some(now - Duration::seconds(1));
+    assert_eq!(EffectiveStatus::of(LicenseStatus::Active, past, now), EffectiveStatus::Expired);
+    assert_eq!(EffectiveStatus::of(LicenseStatus::Suspended, past, now), EffectiveStatus::Expired);
+    assert_eq!(EffectiveStatus::of(LicenseStatus::Revoked, past, now), EffectiveStatus::Revoked);
+    assert_eq!(EffectiveStatus::of(LicenseStatus::Active, None, now), EffectiveStatus::Active);
+}
+
+#[test]
+fn limits_outside_minus_one_to_ten_million_are_invalid() {
+    for ok in [-1, 0, 1, MAX_API_CALL_LIMIT] {
+        assert!(validate_limit(ok).is_ok(), "{ok}");
+    }
+    for bad in [-2, i64::MIN, MAX_API_CALL_LIMIT + 1, i64::MAX] {
+        assert!(
+            matches!(validate_limit(bad), Err(CoreError::Invalid { field, .. }) if field == "apiCallLimit"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn unknown_status_filters_are_invalid() {
+    assert_eq!(EffectiveStatus::parse("expired").unwrap(), EffectiveStatus::Expired);
+    assert!(EffectiveStatus::parse("ACTIVE'--").is_err());
+}
+
+async fn granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let view = grant(&db, &admin.id, Some("10.0.0.1"), grant_of(&user, &agent, 10)).await.unwrap();
+    assert_eq!(view.user_email, "ana@example.com");
+    assert_eq!(view.agent_slug, "summarizer");
+    assert_eq!((view.api_call_limit, view.api_calls_used, view.remaining), (10, 0, Some(10)));
+    assert_eq!(view.status, EffectiveStatus::Active);
+    assert!(!view.near_limit && !view.exhausted);
+    assert_eq!(view.granted_by.as_deref(), Some(admin.id.as_str()));
+    let audit = logs::Entity::find().all(&db).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "license.grant");
+    assert_eq!(audit[0].target_id.as_deref(), Some(view.id.as_str()));
+    assert_eq!(audit[0].ip.as_deref(), Some("10.0.0.1"));
+    let json = serde_json::to_value(&view).unwrap();
+    assert!(json.get("apiCallLimit").is_some() && json.get("nearLimit").is_some());
+}
+crate::on_every_database!(
+    granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited,
+    super::granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited
+);
+
+async fn granting_twice_is_a_conflict_and_writes_nothing_more(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    grant(&db, &admin.id, None, grant_of(&user, &agent, 10)).await.unwrap();
+    let again = grant(&db, &admin.id, None, grant_of(&user, &agent, 5)).await;
+    assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
+    assert_eq!(fx::count::<logs::Entity>(&db).await, 1);
+}
+crate::on_every_database!(
+    granting_twice_is_a_conflict_and_writes_nothing_more,
+    super::granting_twice_is_a_conflict_and_writes_nothing_more
+);
+
+async fn concurrent_grants_give_exactly_one_license(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, admin_id, grant) = (db.clone(), admin.id.clone(), grant_of(&user, &agent, 3));
+            tokio::spawn(async move { grant_license(&db, &admin_id, grant).await })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => granted += 1,
+            Err(CoreError::Conflict(_)) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(granted, 1);
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
+}
+async fn grant_license(db: &DatabaseConnection, admin_id: &str, g: GrantLicense) -> CoreResult<LicenseView> {
+    grant(db, admin_id, None, g).await
+}
+crate::on_every_database!(
+    concurrent_grants_give_exactly_one_license,
+    super::concurrent_grants_give_exactly_one_license
+);
+
+async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    for user_id in [new_id(), "1; DROP TABLE users".to_owned(), String::new()] {
+        let g = GrantLicense { user_id, ..grant_of(&user, &agent, 1) };
+        let result = grant(&db, &admin.id, None, g).await;
+        assert!(matches!(result, Err(CoreError::NotFound { entity: "user" })), "{result:?}");
+    }
+    for agent_id in [new_id(), "' OR 1=1 --".to_owned()] {
+        let g = GrantLicense { agent_id, ..grant_of(&user, &agent, 1) };
+        let result = grant(&db, &admin.id, None, g).await;
+        assert!(matches!(result, Err(CoreError::NotFound { entity: "agent" })), "{result:?}");
+    }
+    assert!(matches!(get(&db, "nope").await, Err(CoreError::NotFound { entity: "license" })));
+    assert!(matches!(
+        list_by_user(&db, &new_id(), page()).await,
+        Err(CoreError::NotFound { entity: "user" })
+    ));
+    assert!(matches!(
+        list_by_agent(&db, "x\0y", page()).await,
+        Err(CoreError::NotFound { entity: "agent" })
+    ));
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
+}
+crate::on_every_database!(
+    unknown_or_malformed_user_and_agent_ids_are_not_found,
+    super::unknown_or_malformed_user_and_agent_ids_are_not_found
+);
+
+async fn absurd_limits_and_past_expiry_are_invalid_and_write_nothing(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    for limit in [-2, -1000, MAX_API_CALL_LIMIT + 1, i64::MAX] {
+        let result = grant(&db, &admin.id, None, grant_of(&user, &agent, limit)).await;
+        assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
+    }
+    let past = GrantLicense { expires_at: Some(Utc::now() - Duration::minutes(1)), ..grant_of(&user, &agent, 5) };
+    let result = grant(&db, &admin.id, None, past).await;
+    assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
+    assert_eq!(fx::count::<logs::Entity>(&db).await, 0);
+}
+crate::on_every_database!(
+    absurd_limits_and_past_expiry_are_invalid_and_write_nothing,
+    super::absurd_limits_and_past_expiry_are_invalid_and_write_nothing
+);
+
+async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let ana = fx::member(&db, "ana@example.com").await;
+    let bob = fx::member(&db, "bob@example.com").await;
+    let summarizer = fx::agent(&db, "summarizer", true).await;
+    let translator = fx::agent(&db, "translator", true).await;
+    let ana_sum = fx::license(&db, &admin, &ana, &summarizer, 10).await;
+    let ana_tr = fx::license(&db, &admin, &ana, &translator, 10).await;
+    let bob_sum = fx::license(&db, &admin, &bob, &summarizer, -1).await;
+    fx::set_license_expiry(&db, &ana_tr.id, Some(Utc::now() - Duration::hours(1))).await;
+    revoke(&db, &admin.id, None, &bob_sum.id).await.unwrap();
+
+    let all = list(&db, &LicenseFilter::default(), page()).await.unwrap();
+    assert_eq!(all.total, 3);
+    let by_ana = list_by_user(&db, &ana.id, page()).await.unwrap();
+    assert_eq!(by_ana.total, 2);
+    let by_summarizer = list_by_agent(&db, &summarizer.id, page()).await.unwrap();
+    assert_eq!(by_summarizer.total, 2);
+
+    let ids_with = |status| {
+        let filter = LicenseFilter { status: Some(status), ..Default::default() };
+        let db = db.clone();
+        async move {
+            list(&db, &filter, page()).await.unwrap().items.into_iter().map(|l| l.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids_with(EffectiveStatus::Active).await, vec![ana_sum.id.clone()]);
+    assert_eq!(ids_with(EffectiveStatus::Expired).await, vec![ana_tr.id.clone()]);
+    assert_eq!(ids_with(EffectiveStatus::Revoked).await, vec![bob_sum.id.clone()]);
+    assert!(ids_with(EffectiveStatus::Suspended).await.is_empty());
+    let expired = get(&db, &ana_tr.id).await.unwrap();
+    assert_eq!(expired.status, EffectiveStatus::Expired);
+
+    let search = |q: &str| LicenseFilter { query: Some(q.to_owned()), ..Default::default() };
+    assert_eq!(list(&db, &search("BOB@"), page()).await.unwrap().total, 1);
+    assert_eq!(list(&db, &search("agent transl"), page()).await.unwrap().total, 1);
+    assert_eq!(list(&db, &search("%"), page()).await.unwrap().total, 0);
+    assert_eq!(list(&db, &search("' OR 1=1 --"), page()).await.unwrap().total, 0);
+    let nul = list(&db, &search("a\0b"), page()).await;
+    assert!(matches!(nul, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
+    let long = list(&db, &search(&"x".repeat(500)), page()).await;
+    assert!(matches!(long, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
+    let bad_user = LicenseFilter { user_id: Some("not-an-id".into()), ..Default::default() };
+    let bad = list(&db, &bad_user, page()).await;
+    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "userId"));
+
+    let one = list(&db, &LicenseFilter::default(), PageRequest::new(Some(2), Some(2)).unwrap()).await.unwrap();
+    assert_eq!((one.total, one.items.len(), one.page, one.page_size), (3, 1, 2, 2));
+}
+crate::on_every_database!(
+    lists_filter_by_user_agent_effective_status_and_search,
+    super::lists_filter_by_user_agent_effective_status_and_search
+);
+
+async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let license = fx::license(&db, &admin, &user, &agent, 10).await;
+    let expiry = Utc::now() + Duration::days(30);
+    let change = LicenseChange {
+        api_call_limit: Some(50),
+        expires_at: Some(Some(expiry)),
+        status: Some(LicenseStatus::Suspended),
+    };
+    let view = update(&db, &admin.id, None, &license.id, change).await.unwrap();
+    assert_eq!(view.api_call_limit, 50);
+    assert_eq!(view.status, EffectiveStatus::Suspended);
+    assert_eq!(view.expires_at.map(|e| e.timestamp()), Some(expiry.timestamp()));
+    let reactivated = LicenseChange { status: Some(LicenseStatus::Active), expires_at: Some(None), ..Default::default() };
+    let view = update(&db, &admin.id, None, &license.id, reactivated).await.unwrap();
+    assert_eq!((view.status, view.expires_at), (EffectiveStatus::Active, None));
+    let audit = logs::Entity::find().filter(logs::Column::Action.eq("license.update")).all(&db).await.unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(audit.iter().all(|a| a.before.is_some() && a.after.is_some()));
+
+    let bad = update(&db, &admin.id, None, &license.id, LicenseChange { api_call_limit: Some(-5), ..Default::default() }).await;
+    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
+    let revoke_by_update = LicenseChange { status: Some(LicenseStatus::Revoked), ..Default::default() };
+    let bad = update(&db, &admin.id, None, &license.id, revoke_by_update).await;
+    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "status"));
+    let unknown = update(&db, &admin.id, None, "nope", LicenseChange::default()).await;
+    assert!(matches!(unknown, Err(CoreError::NotFound { .. })));
+    assert_eq!(get(&db, &license.id).await.unwrap().api_call_limit, 50);
+    assert_eq!(fx::count::<logs::Entity>(&db).await, 3);
+}
+crate::on_every_database!(
+    updating_changes_limit_expiry_and_status_and_audits_before_and_after,
+    super::updating_changes_limit_expiry_and_status_and_audits_before_and_after
+);
+
+async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let license = fx::license(&db, &admin, &user, &agent, 10).await;
+    let revoked = revoke(&db, &admin.id, None, &license.id).await.unwrap();
+    assert_eq!(revoked.status, EffectiveStatus::Revoked);
+    assert!(matches!(revoke(&db, &admin.id, None, &license.id).await, Err(CoreError::Conflict(_))));
+    let change = LicenseChange { api_call_limit: Some(5), ..Default::default() };
+    assert!(matches!(update(&db, &admin.id, None, &license.id, change).await, Err(CoreError::Conflict(_))));
+    assert!(matches!(revoke(&db, &admin.id, None, "1=1").await, Err(CoreError::NotFound { .. })));
+    let audit = logs::Entity::find().filter(logs::Column::Action.eq("license.revoke")).one(&db).await.unwrap().unwrap();
+    assert_eq!(audit.actor_id.as_deref(), Some(admin.id.as_str()));
+    fx::license(&db, &admin, &user, &agent, 3).await;
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 2);
+}
+crate::on_every_database!(
+    revoking_is_final_audited_and_frees_the_slot_for_a_new_grant,
+    super::revoking_is_final_audited_and_frees_the_slot_for_a_new_grant
+);
+
+async fn an_expired_live_license_is_replaced_by_a_new_grant(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let old = fx::license(&db, &admin, &user, &agent, 10).await;
+    fx::set_license_expiry(&db, &old.id, Some(Utc::now() - Duration::minutes(1))).await;
+    let new = fx::license(&db, &admin, &user, &agent, 20).await;
+    assert_eq!(new.status, EffectiveStatus::Active);
+    assert_eq!(get(&db, &old.id).await.unwrap().status, EffectiveStatus::Revoked);
+    let replaced = logs::Entity::find()
+        .filter(logs::Column::Action.eq("license.replace_expired"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(replaced, 1);
+}
+crate::on_every_database!(
+    an_expired_live_license_is_replaced_by_a_new_grant,
+    super::an_expired_live_license_is_replaced_by_a_new_grant
+);
+
+async fn near_limit_and_exhausted_follow_the_counter(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let license = fx::license(&db, &admin, &user, &agent, 5).await;
+    for _ in 0..4 {
+        crate::quota::admit(&db, &license.id).await.unwrap();
+    }
+    let view = get(&db, &license.id).await.unwrap();
+    assert!(view.near_limit && !view.exhausted);
+    assert_eq!(view.remaining, Some(1));
+    crate::quota::admit(&db, &license.id).await.unwrap();
+    let view = get(&db, &license.id).await.unwrap();
+    assert!(view.exhausted);
+    assert_eq!(view.remaining, Some(0));
+}
+crate::on_every_database!(
+    near_limit_and_exhausted_follow_the_counter,
+    super::near_limit_and_exhausted_follow_the_counter
+);

@@ -1,0 +1,34 @@
+//! Case-insensitive substring search that treats user text literally on every database.
+
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::ColumnTrait;
+
+/// `%`, `_` and `\` in user text match themselves, not patterns.
+pub fn like_contains(text: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
+}
+
+/// `lower(column)`, to compare with a lower-cased pattern (PostgreSQL's LIKE is case-sensitive).
+pub fn lower(column: impl ColumnTrait) -> Expr {
+    Expr::expr(Func::lower(Expr::col(column)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_in_user_text_are_escaped() {
+        let printed = format!("{:?}", like_contains("50%_OFF\\"));
+        assert!(printed.contains(r"50\\%\\_off\\\\"), "{printed}");
+    }
+}

@@ -1,0 +1,130 @@
+//! Rows for the services' tests, inserted directly: users without argon2 (slow in debug
+//! builds) and catalog agents without the agent service.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+
+use crate::entities::enums::{AgentStatus, Role};
+use crate::entities::{agent_catalog, organizations, users};
+use crate::ids::new_id;
+
+/// A user in an organisation of their own; the password hash is a placeholder.
+pub async fn user(db: &DatabaseConnection, email: &str, role: Role) -> users::Model {
+    let now = Utc::now();
+    let org_id = new_id();
+    organizations::ActiveModel {
+        id: Set(org_id.clone()),
+        name: Set(format!("{email}'s organisation")),
+        slug: Set(format!("personal-{org_id}")),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .expect("organisation inserted");
+    users::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org_id),
+        email: Set(email.to_lowercase()),
+        name: Set(email.split('@').next().unwrap_or(email).to_owned()),
+        password_hash: Set("not-a-hash".into()),
+        role: Set(role),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .expect("user inserted")
+}
+
+pub async fn member(db: &DatabaseConnection, email: &str) -> users::Model {
+    user(db, email, Role::Member).await
+}
+
+pub async fn super_admin(db: &DatabaseConnection, email: &str) -> users::Model {
+    user(db, email, Role::SuperAdmin).await
+}
+
+/// A catalog agent; `published` decides whether the marketplace lists it.
+pub async fn agent(db: &DatabaseConnection, slug: &str, published: bool) -> agent_catalog::Model {
+    let now = Utc::now();
+    agent_catalog::ActiveModel {
+        id: Set(new_id()),
+        slug: Set(slug.to_owned()),
+        name: Set(format!("Agent {slug}")),
+        short_description: Set(format!("{slug} does things")),
+        long_description: Set(String::new()),
+        category: Set("testing".into()),
+        price_cents: Set(0),
+        currency: Set("USD".into()),
+        icon: Set(String::new()),
+        features: Set(serde_json::json!([])),
+        input_schema: Set(serde_json::json!({})),
+        output_schema: Set(serde_json::json!({})),
+        version: Set("1.0.0".into()),
+        published: Set(published),
+        status: Set(AgentStatus::Available),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .expect("agent inserted")
+}
+
+/// A migrated connection to the test's database.
+pub async fn connect(db: &crate::testing::TestDatabase) -> DatabaseConnection {
+    crate::db::connect_and_migrate(&db.url)
+        .await
+        .expect("the test database connects and migrates")
+}
+
+/// Grants `user` a license for `agent` from `admin`, with `limit` calls and no expiry.
+pub async fn license(
+    db: &DatabaseConnection,
+    admin: &users::Model,
+    user: &users::Model,
+    agent: &agent_catalog::Model,
+    limit: i64,
+) -> crate::licenses::LicenseView {
+    crate::licenses::grant(
+        db,
+        &admin.id,
+        None,
+        crate::licenses::GrantLicense {
+            user_id: user.id.clone(),
+            agent_id: agent.id.clone(),
+            api_call_limit: limit,
+            expires_at: None,
+        },
+    )
+    .await
+    .expect("license granted")
+}
+
+/// How many rows `E` holds.
+pub async fn count<E>(db: &DatabaseConnection) -> u64
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    E::find().count(db).await.expect("rows counted")
+}
+
+/// Sets a license's expiry directly, past dates included (the services refuse those).
+pub async fn set_license_expiry(
+    db: &DatabaseConnection,
+    license_id: &str,
+    expires_at: Option<chrono::DateTime<Utc>>,
+) {
+    use crate::entities::user_agent_licenses as licenses;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    licenses::Entity::update_many()
+        .col_expr(licenses::Column::ExpiresAt, sea_orm::sea_query::Expr::value(expires_at))
+        .filter(licenses::Column::Id.eq(license_id))
+        .exec(db)
+        .await
+        .expect("expiry set");
+}

@@ -1,0 +1,141 @@
+//! Test support (feature `testing`): a fresh database per test on SQLite, and on PostgreSQL
+//! when it answers, dropped again when the test ends.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, Database};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The maintenance database used to create and drop test databases.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn postgres_reachable(admin_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(admin_url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let port = url.port().unwrap_or(5432);
+    let Ok(addr) = format!("{host}:{port}").parse::<SocketAddr>() else {
+        return false;
+    };
+    TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
+/// A database of its own for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh, empty database; `None` when PostgreSQL is asked for but not reachable.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        let suffix = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("abetworks-test-{suffix}.sqlite"));
+                Some(Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    backend,
+                    cleanup: Cleanup::File(path),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                if !postgres_reachable(&admin_url) {
+                    eprintln!("PostgreSQL is not reachable at {admin_url}: skipped");
+                    return None;
+                }
+                let name = format!("abetworks_test_{suffix}");
+                let admin = Database::connect(admin_url.as_str()).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .ok()?;
+                let _ = admin.close().await;
+                let mut url = url::Url::parse(&admin_url).ok()?;
+                url.set_path(&name);
+                Some(Self {
+                    url: url.to_string(),
+                    backend,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for extra in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(extra);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Runs `$body(TestDatabase)` once on SQLite and once on PostgreSQL (skipped, with a line
+/// saying so, when PostgreSQL does not answer). Creates `mod $name { on_sqlite, on_postgres }`.
+#[macro_export]
+macro_rules! on_every_database {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let db = $crate::testing::TestDatabase::create($crate::testing::Backend::Sqlite)
+                    .await
+                    .expect("a temporary SQLite database");
+                $body(db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                if let Some(db) =
+                    $crate::testing::TestDatabase::create($crate::testing::Backend::Postgres).await
+                {
+                    $body(db).await;
+                }
+            }
+        }
+    };
+}

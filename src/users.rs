@@ -1,0 +1,234 @@
+//! Users and their organisations: creation and the first super admin.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+use crate::entities::enums::Role;
+use crate::entities::{organizations, users};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::new_id;
+use crate::password;
+
+/// Emails are compared trimmed and lower-cased everywhere.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+}
+
+/// Hashes on a blocking thread: argon2 is deliberately slow and must not stall the runtime.
+pub async fn hash_password_off_thread(password: String) -> CoreResult<String> {
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|e| CoreError::Hashing(e.to_string()))?
+}
+
+/// Creates a user in a personal organisation of their own. 409 when the email is taken.
+pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResult<users::Model> {
+    let email = normalize_email(new.email);
+    if find_by_email(db, &email).await?.is_some() {
+        return Err(CoreError::Conflict("an account with this email already exists".into()));
+    }
+    let password_hash = hash_password_off_thread(new.password.to_owned()).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let org_id = new_id();
+    organizations::ActiveModel {
+        id: Set(org_id.clone()),
+        name: Set(format!("{}'s organisation", new.name.trim())),
+        slug: Set(format!("personal-{org_id}")),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let user = users::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org_id),
+        email: Set(email),
+        name: Set(new.name.trim().to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(new.role),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            CoreError::Conflict("an account with this email already exists".into())
+        }
+        _ => CoreError::Database(e),
+    })?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> CoreResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await?)
+}
+
+/// What `ensure_first_super_admin` did, for the start-up log.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminBootstrap {
+    Created,
+    AlreadyPresent,
+    /// The email belongs to an existing account that is not a super admin: left untouched.
+    EmailTakenByNonAdmin,
+    /// Another super admin exists already: the database is not fresh.
+    SkippedNotFresh,
+}
+
+/// Creates the first super admin on a fresh database; never overwrites an existing account.
+pub async fn ensure_first_super_admin(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> CoreResult<AdminBootstrap> {
+    if let Some(existing) = find_by_email(db, email).await? {
+        return Ok(if existing.role == Role::SuperAdmin {
+            AdminBootstrap::AlreadyPresent
+        } else {
+            AdminBootstrap::EmailTakenByNonAdmin
+        });
+    }
+    let super_admins = users::Entity::find()
+        .filter(users::Column::Role.eq(Role::SuperAdmin))
+        .count(db)
+        .await?;
+    if super_admins > 0 {
+        return Ok(AdminBootstrap::SkippedNotFresh);
+    }
+    create_user(
+        db,
+        NewUser {
+            email,
+            name: "Super Admin",
+            password,
+            role: Role::SuperAdmin,
+        },
+    )
+    .await?;
+    Ok(AdminBootstrap::Created)
+}
+
+/// Filters for the admin's user list. `organization_id` confines an organisation admin.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    pub query: Option<String>,
+    pub role: Option<Role>,
+    pub organization_id: Option<String>,
+}
+
+/// Users matching `filter`, newest first, one page at a time.
+pub async fn list_users(
+    db: &DatabaseConnection,
+    filter: &UserFilter,
+    page: crate::pagination::PageRequest,
+) -> CoreResult<crate::pagination::Page<users::Model>> {
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{Condition, QueryOrder};
+    let mut condition = Condition::all();
+    if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.contains('\0') || q.chars().count() > 200 {
+            return Err(CoreError::invalid("q", "must be under 200 characters without NUL bytes"));
+        }
+        let pattern = crate::search::like_contains(q);
+        condition = condition.add(
+            Condition::any()
+                .add(crate::search::lower(users::Column::Email).like(pattern.clone()))
+                .add(crate::search::lower(users::Column::Name).like(pattern)),
+        );
+    }
+    if let Some(role) = filter.role {
+        condition = condition.add(users::Column::Role.eq(role));
+    }
+    if let Some(org) = &filter.organization_id {
+        condition = condition.add(users::Column::OrganizationId.eq(org.clone()));
+    }
+    let paginator = users::Entity::find()
+        .filter(condition)
+        .order_by_desc(users::Column::CreatedAt)
+        .paginate(db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(crate::pagination::Page { items, total, page: page.page, page_size: page.page_size })
+}
+
+/// What a super admin may change about a user.
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user's role or disabled flag, with an audit entry. A super admin cannot lock
+/// themselves out (demote or disable their own account).
+pub async fn change_user(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    user_id: &str,
+    change: UserChange,
+    ip: Option<&str>,
+) -> CoreResult<users::Model> {
+    use sea_orm::IntoActiveModel;
+    if !crate::ids::is_valid_id(user_id) {
+        return Err(CoreError::NotFound { entity: "user" });
+    }
+    let user = users::Entity::find_by_id(user_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "user" })?;
+    if actor_id == user_id
+        && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::SuperAdmin))
+    {
+        return Err(CoreError::Conflict("you cannot demote or disable your own account".into()));
+    }
+    let before = serde_json::json!({ "role": user.role, "disabled": user.disabled });
+    let mut active = user.into_active_model();
+    if let Some(role) = change.role {
+        active.role = Set(role);
+    }
+    if let Some(disabled) = change.disabled {
+        active.disabled = Set(disabled);
+    }
+    active.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let user = active.update(&txn).await?;
+    let after = serde_json::json!({ "role": user.role, "disabled": user.disabled });
+    let action = match (change.role.is_some(), change.disabled) {
+        (_, Some(true)) => "user.disable",
+        (_, Some(false)) => "user.enable",
+        _ => "user.role_change",
+    };
+    crate::audit::record(
+        &txn,
+        crate::audit::AuditEntry {
+            actor_id: Some(actor_id),
+            action,
+            target_type: "user",
+            target_id: Some(&user.id),
+            before: Some(before),
+            after: Some(after),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
