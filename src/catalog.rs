@@ -42,7 +42,10 @@ impl CatalogFilter {
                 }
             }
         }
-        for (field, value) in [("minPrice", self.min_price_cents), ("maxPrice", self.max_price_cents)] {
+        for (field, value) in [
+            ("minPrice", self.min_price_cents),
+            ("maxPrice", self.max_price_cents),
+        ] {
             if value.is_some_and(|v| v < 0) {
                 return Err(CoreError::invalid(field, "must not be negative"));
             }
@@ -65,7 +68,12 @@ pub async fn list_published(
     let mut condition = Condition::all()
         .add(agent_catalog::Column::Published.eq(true))
         .add(agent_catalog::Column::Status.eq(AgentStatus::Available));
-    if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
         condition = condition.add(
             Condition::any()
                 .add(lower(agent_catalog::Column::Name).like(like_contains(q)))
@@ -192,7 +200,10 @@ pub async fn apply_sync(
         upsert_module(&txn, agent, &agent_id, &hash, now).await?;
     }
 
-    for row in existing.iter().filter(|row| row.status == AgentStatus::Available) {
+    for row in existing
+        .iter()
+        .filter(|row| row.status == AgentStatus::Available)
+    {
         if offered.iter().all(|a| a.slug != row.slug) {
             let mut active = row.clone().into_active_model();
             active.status = Set(AgentStatus::Unavailable);
@@ -264,7 +275,10 @@ mod tests {
 
     #[test]
     fn nul_bytes_and_inverted_prices_are_rejected() {
-        let nul = CatalogFilter { query: Some("a\0b".into()), ..Default::default() };
+        let nul = CatalogFilter {
+            query: Some("a\0b".into()),
+            ..Default::default()
+        };
         assert!(matches!(nul.validate(), Err(CoreError::Invalid { field, .. }) if field == "q"));
         let inverted = CatalogFilter {
             min_price_cents: Some(500),
@@ -272,7 +286,10 @@ mod tests {
             ..Default::default()
         };
         assert!(inverted.validate().is_err());
-        let negative = CatalogFilter { min_price_cents: Some(-1), ..Default::default() };
+        let negative = CatalogFilter {
+            min_price_cents: Some(-1),
+            ..Default::default()
+        };
         assert!(negative.validate().is_err());
     }
 }

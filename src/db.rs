@@ -10,9 +10,28 @@ use std::time::Duration;
 /// Opens a pool on `url`, creating the SQLite file's folder when needed, and migrates it.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = connect(url).await?;
-    Migrator::up(&db, None).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Several instances may start together on one database: one migrates at a time.
+        // The lock lives on a dedicated connection so that the unlock reaches the same session.
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.max_connections(1).sqlx_logging(false);
+        let lock = Database::connect(options).await?;
+        lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .await?;
+        let migrated = Migrator::up(&db, None).await;
+        let _ = lock
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .await;
+        let _ = lock.close().await;
+        migrated?;
+    } else {
+        Migrator::up(&db, None).await?;
+    }
     Ok(db)
 }
+
+/// An arbitrary key for PostgreSQL's advisory lock around migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x0abe_7a0c;
 
 /// Opens a pool on `url` without migrating.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -56,7 +75,9 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 }
 
 fn sqlite_file_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }

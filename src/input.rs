@@ -51,7 +51,11 @@ pub fn required_text(field: &str, text: &str, max_chars: usize) -> CoreResult<St
 }
 
 /// Optional text of at most `max_chars` characters once trimmed, without NUL bytes.
-pub fn optional_text(field: &str, text: Option<&str>, max_chars: usize) -> CoreResult<Option<String>> {
+pub fn optional_text(
+    field: &str,
+    text: Option<&str>,
+    max_chars: usize,
+) -> CoreResult<Option<String>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -70,7 +74,10 @@ pub fn optional_text(field: &str, text: Option<&str>, max_chars: usize) -> CoreR
 /// Text we must store whatever it holds (tracebacks, paths): NUL bytes dropped, since
 /// PostgreSQL refuses them in text, and cut at `max_chars` characters.
 pub fn storable_text(text: &str, max_chars: usize) -> String {
-    text.chars().filter(|c| *c != '\0').take(max_chars).collect()
+    text.chars()
+        .filter(|c| *c != '\0')
+        .take(max_chars)
+        .collect()
 }
 
 /// An optional date range for list filters: `from` must not be after `to`.
@@ -110,7 +117,10 @@ impl TimeRange {
     /// The last `days` days up to now.
     pub fn last_days(days: i64) -> Self {
         let to = Utc::now();
-        Self { from: to - Duration::days(days), to }
+        Self {
+            from: to - Duration::days(days),
+            to,
+        }
     }
 }
 
@@ -127,7 +137,12 @@ where
     let paginator = selector.paginate(db, page.page_size);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total, page: page.page, page_size: page.page_size })
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 #[cfg(test)]
@@ -137,7 +152,10 @@ mod tests {
     #[test]
     fn blank_search_text_means_no_filter() {
         assert_eq!(search_text("q", Some("   ")).unwrap(), None);
-        assert_eq!(search_text("q", Some(" ab ")).unwrap().as_deref(), Some("ab"));
+        assert_eq!(
+            search_text("q", Some(" ab ")).unwrap().as_deref(),
+            Some("ab")
+        );
     }
 
     #[test]
@@ -145,7 +163,10 @@ mod tests {
         let nul = search_text("q", Some("a\0b"));
         assert!(matches!(nul, Err(CoreError::Invalid { field, .. }) if field == "q"));
         let long = "x".repeat(MAX_SEARCH_CHARS + 1);
-        assert!(matches!(search_text("q", Some(&long)), Err(CoreError::Invalid { .. })));
+        assert!(matches!(
+            search_text("q", Some(&long)),
+            Err(CoreError::Invalid { .. })
+        ));
     }
 
     #[test]

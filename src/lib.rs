@@ -19,10 +19,10 @@ pub mod users;
 
 pub use error::{CoreError, CoreResult};
 
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
 pub mod input;
 pub mod licenses;
 pub mod quota;
 #[cfg(test)]
 mod test_fixtures;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

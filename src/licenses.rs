@@ -40,7 +40,11 @@ pub enum EffectiveStatus {
 
 impl EffectiveStatus {
     /// Revoked stays revoked; a live license past its expiry reads as expired.
-    pub fn of(status: LicenseStatus, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+    pub fn of(
+        status: LicenseStatus,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Self {
         match status {
             LicenseStatus::Revoked => Self::Revoked,
             _ if expires_at.is_some_and(|at| at <= now) => Self::Expired,
@@ -221,11 +225,19 @@ pub(crate) async fn insert_license(
     let now = Utc::now();
     validate_limit(grant.api_call_limit)?;
     validate_expiry(grant.expires_at, now)?;
-    if !is_valid_id(&grant.user_id) || users::Entity::find_by_id(&grant.user_id).one(conn).await?.is_none() {
+    if !is_valid_id(&grant.user_id)
+        || users::Entity::find_by_id(&grant.user_id)
+            .one(conn)
+            .await?
+            .is_none()
+    {
         return Err(CoreError::NotFound { entity: "user" });
     }
     if !is_valid_id(&grant.agent_id)
-        || agent_catalog::Entity::find_by_id(&grant.agent_id).one(conn).await?.is_none()
+        || agent_catalog::Entity::find_by_id(&grant.agent_id)
+            .one(conn)
+            .await?
+            .is_none()
     {
         return Err(CoreError::NotFound { entity: "agent" });
     }
@@ -233,7 +245,15 @@ pub(crate) async fn insert_license(
         if EffectiveStatus::of(live.status, live.expires_at, now) != EffectiveStatus::Expired {
             return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
         }
-        set_status(conn, actor_id, ip, &live, LicenseStatus::Revoked, "license.replace_expired").await?;
+        set_status(
+            conn,
+            actor_id,
+            ip,
+            &live,
+            LicenseStatus::Revoked,
+            "license.replace_expired",
+        )
+        .await?;
     }
     let license = licenses::Model {
         id: new_id(),
@@ -299,9 +319,15 @@ async fn set_status(
         .exec(conn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(CoreError::Conflict("the license has already been revoked".into()));
+        return Err(CoreError::Conflict(
+            "the license has already been revoked".into(),
+        ));
     }
-    let after = licenses::Model { status, updated_at: now, ..before.clone() };
+    let after = licenses::Model {
+        status,
+        updated_at: now,
+        ..before.clone()
+    };
     audit::record(
         conn,
         AuditEntry {
@@ -388,7 +414,12 @@ pub async fn list(
                 .add(lower(agent_catalog::Column::Name).like(like_contains(&q))),
         );
     }
-    let rows = page_of(db, joined().filter(condition).into_model::<LicenseRow>(), page).await?;
+    let rows = page_of(
+        db,
+        joined().filter(condition).into_model::<LicenseRow>(),
+        page,
+    )
+    .await?;
     Ok(rows.map(|row| row.into_view(now)))
 }
 
@@ -401,7 +432,10 @@ pub async fn list_by_user(
     if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
         return Err(CoreError::NotFound { entity: "user" });
     }
-    let filter = LicenseFilter { user_id: Some(user_id.to_owned()), ..Default::default() };
+    let filter = LicenseFilter {
+        user_id: Some(user_id.to_owned()),
+        ..Default::default()
+    };
     list(db, &filter, page).await
 }
 
@@ -411,10 +445,18 @@ pub async fn list_by_agent(
     agent_id: &str,
     page: PageRequest,
 ) -> CoreResult<Page<LicenseView>> {
-    if !is_valid_id(agent_id) || agent_catalog::Entity::find_by_id(agent_id).one(db).await?.is_none() {
+    if !is_valid_id(agent_id)
+        || agent_catalog::Entity::find_by_id(agent_id)
+            .one(db)
+            .await?
+            .is_none()
+    {
         return Err(CoreError::NotFound { entity: "agent" });
     }
-    let filter = LicenseFilter { agent_id: Some(agent_id.to_owned()), ..Default::default() };
+    let filter = LicenseFilter {
+        agent_id: Some(agent_id.to_owned()),
+        ..Default::default()
+    };
     list(db, &filter, page).await
 }
 
@@ -435,7 +477,10 @@ pub async fn update(
         validate_expiry(expires_at, now)?;
     }
     if change.status == Some(LicenseStatus::Revoked) {
-        return Err(CoreError::invalid("status", "must be active or suspended; revoke instead"));
+        return Err(CoreError::invalid(
+            "status",
+            "must be active or suspended; revoke instead",
+        ));
     }
     if !is_valid_id(license_id) {
         return Err(CoreError::NotFound { entity: "license" });
@@ -446,7 +491,9 @@ pub async fn update(
         .await?
         .ok_or(CoreError::NotFound { entity: "license" })?;
     if before.status == LicenseStatus::Revoked {
-        return Err(CoreError::Conflict("a revoked license cannot be changed".into()));
+        return Err(CoreError::Conflict(
+            "a revoked license cannot be changed".into(),
+        ));
     }
     let mut update = licenses::Entity::update_many()
         .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
@@ -462,7 +509,9 @@ pub async fn update(
         update = update.col_expr(licenses::Column::Status, Expr::value(status));
     }
     if update.exec(&txn).await?.rows_affected != 1 {
-        return Err(CoreError::Conflict("a revoked license cannot be changed".into()));
+        return Err(CoreError::Conflict(
+            "a revoked license cannot be changed".into(),
+        ));
     }
     let after = licenses::Entity::find_by_id(license_id)
         .one(&txn)
@@ -500,7 +549,15 @@ pub async fn revoke(
         .one(&txn)
         .await?
         .ok_or(CoreError::NotFound { entity: "license" })?;
-    set_status(&txn, actor_id, ip, &before, LicenseStatus::Revoked, "license.revoke").await?;
+    set_status(
+        &txn,
+        actor_id,
+        ip,
+        &before,
+        LicenseStatus::Revoked,
+        "license.revoke",
+    )
+    .await?;
     txn.commit().await?;
     get(db, license_id).await
 }

@@ -5,7 +5,9 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+};
 use serde::Serialize;
 
 use crate::entities::enums::LicenseStatus;
@@ -117,7 +119,10 @@ pub async fn admit(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Ad
         .filter(
             Condition::any()
                 .add(licenses::Column::ApiCallLimit.eq(UNLIMITED))
-                .add(Expr::col(licenses::Column::ApiCallsUsed).lt(Expr::col(licenses::Column::ApiCallLimit))),
+                .add(
+                    Expr::col(licenses::Column::ApiCallsUsed)
+                        .lt(Expr::col(licenses::Column::ApiCallLimit)),
+                ),
         )
         .exec(db)
         .await?

@@ -122,7 +122,10 @@ pub async fn set_license_expiry(
     use crate::entities::user_agent_licenses as licenses;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     licenses::Entity::update_many()
-        .col_expr(licenses::Column::ExpiresAt, sea_orm::sea_query::Expr::value(expires_at))
+        .col_expr(
+            licenses::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(expires_at),
+        )
         .filter(licenses::Column::Id.eq(license_id))
         .exec(db)
         .await

@@ -24,7 +24,12 @@ impl AgentCard {
         if self.price_cents == 0 {
             "Free".to_owned()
         } else {
-            format!("{} {}.{:02}", self.currency, self.price_cents / 100, self.price_cents % 100)
+            format!(
+                "{} {}.{:02}",
+                self.currency,
+                self.price_cents / 100,
+                self.price_cents % 100
+            )
         }
     }
 }
@@ -38,15 +43,17 @@ pub async fn marketplace_agents(query: Option<String>) -> Result<Vec<AgentCard>,
         query,
         ..Default::default()
     };
-    let agents = list_published(&state.db, &filter).await.map_err(|e| match e {
-        abetworks::CoreError::Invalid { field, message } => {
-            ServerFnError::new(format!("{field} {message}"))
-        }
-        other => {
-            leptos::logging::error!("marketplace listing failed: {other}");
-            ServerFnError::new("the marketplace could not be loaded; try again shortly")
-        }
-    })?;
+    let agents = list_published(&state.db, &filter)
+        .await
+        .map_err(|e| match e {
+            abetworks::CoreError::Invalid { field, message } => {
+                ServerFnError::new(format!("{field} {message}"))
+            }
+            other => {
+                leptos::logging::error!("marketplace listing failed: {other}");
+                ServerFnError::new("the marketplace could not be loaded; try again shortly")
+            }
+        })?;
     Ok(agents
         .into_iter()
         .map(|a| AgentCard {

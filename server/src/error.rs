@@ -44,7 +44,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden { code, message: message.into() }
+        Self::Forbidden {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -117,7 +120,11 @@ impl IntoResponse for ApiError {
                 error.insert("message".into(), json!(summary));
                 error.insert("fields".into(), json!(issues));
             }
-            Self::TooManyRequests { retry_after_secs, details, .. } => {
+            Self::TooManyRequests {
+                retry_after_secs,
+                details,
+                ..
+            } => {
                 error.insert("message".into(), json!(self.to_string()));
                 error.extend(details.clone());
                 retry_after = *retry_after_secs;

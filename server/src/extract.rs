@@ -7,19 +7,21 @@ use abetworks::entities::enums::Role;
 use abetworks::entities::users;
 use app::state::AppState;
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use crate::error::ApiError;
 
-/// The session key holding the signed-in user's id.
-pub const SESSION_USER_ID: &str = "user_id";
+pub use abetworks::auth::SESSION_USER_ID;
 
 #[derive(Clone, Debug)]
 pub enum Credential {
     Session,
-    ApiKey { key_id: String, agent_scope: Option<String> },
+    ApiKey {
+        key_id: String,
+        agent_scope: Option<String>,
+    },
 }
 
 /// A signed-in caller of any role.
@@ -53,11 +55,18 @@ impl CurrentUser {
 /// The bearer text of an `Authorization` header, if the request carries one.
 pub fn bearer_token(parts: &Parts) -> Option<Result<&str, ApiError>> {
     let value = parts.headers.get(AUTHORIZATION)?;
-    let text = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
-    Some(text.filter(|t| !t.is_empty()).ok_or(ApiError::Unauthorized {
-        code: "INVALID_API_KEY",
-        message: "The Authorization header must be `Bearer <API key>`.".into(),
-    }))
+    let text = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    Some(
+        text.filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized {
+                code: "INVALID_API_KEY",
+                message: "The Authorization header must be `Bearer <API key>`.".into(),
+            }),
+    )
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -77,16 +86,26 @@ where
             match authenticate_key(&app.db, token).await? {
                 Ok((key, user)) => CurrentUser {
                     user,
-                    credential: Credential::ApiKey { key_id: key.id, agent_scope: key.agent_id },
+                    credential: Credential::ApiKey {
+                        key_id: key.id,
+                        agent_scope: key.agent_id,
+                    },
                 },
                 Err(rejection) => {
                     let (code, message) = match rejection {
                         KeyRejection::Unknown => ("INVALID_API_KEY", "This API key is not valid."),
-                        KeyRejection::Revoked => ("API_KEY_REVOKED", "This API key has been revoked."),
+                        KeyRejection::Revoked => {
+                            ("API_KEY_REVOKED", "This API key has been revoked.")
+                        }
                         KeyRejection::Expired => ("API_KEY_EXPIRED", "This API key has expired."),
-                        KeyRejection::UserDisabled => ("ACCOUNT_DISABLED", "This account is disabled."),
+                        KeyRejection::UserDisabled => {
+                            ("ACCOUNT_DISABLED", "This account is disabled.")
+                        }
                     };
-                    return Err(ApiError::Unauthorized { code, message: message.into() });
+                    return Err(ApiError::Unauthorized {
+                        code,
+                        message: message.into(),
+                    });
                 }
             }
         } else {
@@ -101,7 +120,10 @@ where
                 return Err(ApiError::Unauthenticated);
             };
             match abetworks::auth::active_user(&app.db, &user_id).await? {
-                Some(user) => CurrentUser { user, credential: Credential::Session },
+                Some(user) => CurrentUser {
+                    user,
+                    credential: Credential::Session,
+                },
                 None => {
                     // Disabled or deleted: the session ends here.
                     let _ = session.flush().await;

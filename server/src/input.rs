@@ -21,10 +21,18 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => ApiError::Validation(vec![
-                    abetworks::error::FieldIssue::new("body", e.body_text().replace("Failed to deserialize the JSON body into the target type: ", "")),
-                ]),
-                JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest("The body is not valid JSON.".into()),
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::Validation(vec![abetworks::error::FieldIssue::new(
+                        "body",
+                        e.body_text().replace(
+                            "Failed to deserialize the JSON body into the target type: ",
+                            "",
+                        ),
+                    )])
+                }
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::BadRequest("The body is not valid JSON.".into())
+                }
                 JsonRejection::MissingJsonContentType(_) => {
                     ApiError::BadRequest("Send the body as application/json.".into())
                 }
@@ -51,7 +59,8 @@ where
             .map_err(|e: QueryRejection| {
                 ApiError::Validation(vec![abetworks::error::FieldIssue::new(
                     "query",
-                    e.body_text().replace("Failed to deserialize query string: ", ""),
+                    e.body_text()
+                        .replace("Failed to deserialize query string: ", ""),
                 )])
             })
     }

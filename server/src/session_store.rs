@@ -29,7 +29,8 @@ fn to_chrono(at: time::OffsetDateTime) -> DateTime<Utc> {
 }
 
 fn row(record: &Record) -> session_store::Result<sessions::ActiveModel> {
-    let data = serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let data =
+        serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
     Ok(sessions::ActiveModel {
         id: Set(record.id.to_string()),
         data: Set(data),
@@ -44,7 +45,12 @@ impl SessionStore for SeaOrmSessionStore {
         for _ in 0..8 {
             match sessions::Entity::insert(row(record)?).exec(&self.db).await {
                 Ok(_) => return Ok(()),
-                Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                Err(e)
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) =>
+                {
                     record.id = Id::default();
                 }
                 Err(e) => return Err(backend(e)),

@@ -24,10 +24,22 @@ fn page() -> PageRequest {
 fn a_live_license_past_its_expiry_reads_as_expired_and_revoked_stays_revoked() {
     let now = Utc::now();
     let past = Some(now - Duration::seconds(1));
-    assert_eq!(EffectiveStatus::of(LicenseStatus::Active, past, now), EffectiveStatus::Expired);
-    assert_eq!(EffectiveStatus::of(LicenseStatus::Suspended, past, now), EffectiveStatus::Expired);
-    assert_eq!(EffectiveStatus::of(LicenseStatus::Revoked, past, now), EffectiveStatus::Revoked);
-    assert_eq!(EffectiveStatus::of(LicenseStatus::Active, None, now), EffectiveStatus::Active);
+    assert_eq!(
+        EffectiveStatus::of(LicenseStatus::Active, past, now),
+        EffectiveStatus::Expired
+    );
+    assert_eq!(
+        EffectiveStatus::of(LicenseStatus::Suspended, past, now),
+        EffectiveStatus::Expired
+    );
+    assert_eq!(
+        EffectiveStatus::of(LicenseStatus::Revoked, past, now),
+        EffectiveStatus::Revoked
+    );
+    assert_eq!(
+        EffectiveStatus::of(LicenseStatus::Active, None, now),
+        EffectiveStatus::Active
+    );
 }
 
 #[test]
@@ -45,7 +57,10 @@ fn limits_outside_minus_one_to_ten_million_are_invalid() {
 
 #[test]
 fn unknown_status_filters_are_invalid() {
-    assert_eq!(EffectiveStatus::parse("expired").unwrap(), EffectiveStatus::Expired);
+    assert_eq!(
+        EffectiveStatus::parse("expired").unwrap(),
+        EffectiveStatus::Expired
+    );
     assert!(EffectiveStatus::parse("ACTIVE'--").is_err());
 }
 
@@ -54,10 +69,20 @@ async fn granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited(db:
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let view = grant(&db, &admin.id, Some("10.0.0.1"), grant_of(&user, &agent, 10)).await.unwrap();
+    let view = grant(
+        &db,
+        &admin.id,
+        Some("10.0.0.1"),
+        grant_of(&user, &agent, 10),
+    )
+    .await
+    .unwrap();
     assert_eq!(view.user_email, "ana@example.com");
     assert_eq!(view.agent_slug, "summarizer");
-    assert_eq!((view.api_call_limit, view.api_calls_used, view.remaining), (10, 0, Some(10)));
+    assert_eq!(
+        (view.api_call_limit, view.api_calls_used, view.remaining),
+        (10, 0, Some(10))
+    );
     assert_eq!(view.status, EffectiveStatus::Active);
     assert!(!view.near_limit && !view.exhausted);
     assert_eq!(view.granted_by.as_deref(), Some(admin.id.as_str()));
@@ -79,7 +104,9 @@ async fn granting_twice_is_a_conflict_and_writes_nothing_more(db: TestDatabase) 
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    grant(&db, &admin.id, None, grant_of(&user, &agent, 10)).await.unwrap();
+    grant(&db, &admin.id, None, grant_of(&user, &agent, 10))
+        .await
+        .unwrap();
     let again = grant(&db, &admin.id, None, grant_of(&user, &agent, 5)).await;
     assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
@@ -112,7 +139,11 @@ async fn concurrent_grants_give_exactly_one_license(db: TestDatabase) {
     assert_eq!(granted, 1);
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
 }
-async fn grant_license(db: &DatabaseConnection, admin_id: &str, g: GrantLicense) -> CoreResult<LicenseView> {
+async fn grant_license(
+    db: &DatabaseConnection,
+    admin_id: &str,
+    g: GrantLicense,
+) -> CoreResult<LicenseView> {
     grant(db, admin_id, None, g).await
 }
 crate::on_every_database!(
@@ -126,16 +157,31 @@ async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase)
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
     for user_id in [new_id(), "1; DROP TABLE users".to_owned(), String::new()] {
-        let g = GrantLicense { user_id, ..grant_of(&user, &agent, 1) };
+        let g = GrantLicense {
+            user_id,
+            ..grant_of(&user, &agent, 1)
+        };
         let result = grant(&db, &admin.id, None, g).await;
-        assert!(matches!(result, Err(CoreError::NotFound { entity: "user" })), "{result:?}");
+        assert!(
+            matches!(result, Err(CoreError::NotFound { entity: "user" })),
+            "{result:?}"
+        );
     }
     for agent_id in [new_id(), "' OR 1=1 --".to_owned()] {
-        let g = GrantLicense { agent_id, ..grant_of(&user, &agent, 1) };
+        let g = GrantLicense {
+            agent_id,
+            ..grant_of(&user, &agent, 1)
+        };
         let result = grant(&db, &admin.id, None, g).await;
-        assert!(matches!(result, Err(CoreError::NotFound { entity: "agent" })), "{result:?}");
+        assert!(
+            matches!(result, Err(CoreError::NotFound { entity: "agent" })),
+            "{result:?}"
+        );
     }
-    assert!(matches!(get(&db, "nope").await, Err(CoreError::NotFound { entity: "license" })));
+    assert!(matches!(
+        get(&db, "nope").await,
+        Err(CoreError::NotFound { entity: "license" })
+    ));
     assert!(matches!(
         list_by_user(&db, &new_id(), page()).await,
         Err(CoreError::NotFound { entity: "user" })
@@ -158,9 +204,14 @@ async fn absurd_limits_and_past_expiry_are_invalid_and_write_nothing(db: TestDat
     let agent = fx::agent(&db, "summarizer", true).await;
     for limit in [-2, -1000, MAX_API_CALL_LIMIT + 1, i64::MAX] {
         let result = grant(&db, &admin.id, None, grant_of(&user, &agent, limit)).await;
-        assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
+        assert!(
+            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit")
+        );
     }
-    let past = GrantLicense { expires_at: Some(Utc::now() - Duration::minutes(1)), ..grant_of(&user, &agent, 5) };
+    let past = GrantLicense {
+        expires_at: Some(Utc::now() - Duration::minutes(1)),
+        ..grant_of(&user, &agent, 5)
+    };
     let result = grant(&db, &admin.id, None, past).await;
     assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
@@ -192,34 +243,79 @@ async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase
     assert_eq!(by_summarizer.total, 2);
 
     let ids_with = |status| {
-        let filter = LicenseFilter { status: Some(status), ..Default::default() };
+        let filter = LicenseFilter {
+            status: Some(status),
+            ..Default::default()
+        };
         let db = db.clone();
         async move {
-            list(&db, &filter, page()).await.unwrap().items.into_iter().map(|l| l.id).collect::<Vec<_>>()
+            list(&db, &filter, page())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|l| l.id)
+                .collect::<Vec<_>>()
         }
     };
-    assert_eq!(ids_with(EffectiveStatus::Active).await, vec![ana_sum.id.clone()]);
-    assert_eq!(ids_with(EffectiveStatus::Expired).await, vec![ana_tr.id.clone()]);
-    assert_eq!(ids_with(EffectiveStatus::Revoked).await, vec![bob_sum.id.clone()]);
+    assert_eq!(
+        ids_with(EffectiveStatus::Active).await,
+        vec![ana_sum.id.clone()]
+    );
+    assert_eq!(
+        ids_with(EffectiveStatus::Expired).await,
+        vec![ana_tr.id.clone()]
+    );
+    assert_eq!(
+        ids_with(EffectiveStatus::Revoked).await,
+        vec![bob_sum.id.clone()]
+    );
     assert!(ids_with(EffectiveStatus::Suspended).await.is_empty());
     let expired = get(&db, &ana_tr.id).await.unwrap();
     assert_eq!(expired.status, EffectiveStatus::Expired);
 
-    let search = |q: &str| LicenseFilter { query: Some(q.to_owned()), ..Default::default() };
+    let search = |q: &str| LicenseFilter {
+        query: Some(q.to_owned()),
+        ..Default::default()
+    };
     assert_eq!(list(&db, &search("BOB@"), page()).await.unwrap().total, 1);
-    assert_eq!(list(&db, &search("agent transl"), page()).await.unwrap().total, 1);
+    assert_eq!(
+        list(&db, &search("agent transl"), page())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     assert_eq!(list(&db, &search("%"), page()).await.unwrap().total, 0);
-    assert_eq!(list(&db, &search("' OR 1=1 --"), page()).await.unwrap().total, 0);
+    assert_eq!(
+        list(&db, &search("' OR 1=1 --"), page())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     let nul = list(&db, &search("a\0b"), page()).await;
     assert!(matches!(nul, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
     let long = list(&db, &search(&"x".repeat(500)), page()).await;
     assert!(matches!(long, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
-    let bad_user = LicenseFilter { user_id: Some("not-an-id".into()), ..Default::default() };
+    let bad_user = LicenseFilter {
+        user_id: Some("not-an-id".into()),
+        ..Default::default()
+    };
     let bad = list(&db, &bad_user, page()).await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "userId"));
 
-    let one = list(&db, &LicenseFilter::default(), PageRequest::new(Some(2), Some(2)).unwrap()).await.unwrap();
-    assert_eq!((one.total, one.items.len(), one.page, one.page_size), (3, 1, 2, 2));
+    let one = list(
+        &db,
+        &LicenseFilter::default(),
+        PageRequest::new(Some(2), Some(2)).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (one.total, one.items.len(), one.page, one.page_size),
+        (3, 1, 2, 2)
+    );
 }
 crate::on_every_database!(
     lists_filter_by_user_agent_effective_status_and_search,
@@ -238,20 +334,53 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         expires_at: Some(Some(expiry)),
         status: Some(LicenseStatus::Suspended),
     };
-    let view = update(&db, &admin.id, None, &license.id, change).await.unwrap();
+    let view = update(&db, &admin.id, None, &license.id, change)
+        .await
+        .unwrap();
     assert_eq!(view.api_call_limit, 50);
     assert_eq!(view.status, EffectiveStatus::Suspended);
-    assert_eq!(view.expires_at.map(|e| e.timestamp()), Some(expiry.timestamp()));
-    let reactivated = LicenseChange { status: Some(LicenseStatus::Active), expires_at: Some(None), ..Default::default() };
-    let view = update(&db, &admin.id, None, &license.id, reactivated).await.unwrap();
-    assert_eq!((view.status, view.expires_at), (EffectiveStatus::Active, None));
-    let audit = logs::Entity::find().filter(logs::Column::Action.eq("license.update")).all(&db).await.unwrap();
+    assert_eq!(
+        view.expires_at.map(|e| e.timestamp()),
+        Some(expiry.timestamp())
+    );
+    let reactivated = LicenseChange {
+        status: Some(LicenseStatus::Active),
+        expires_at: Some(None),
+        ..Default::default()
+    };
+    let view = update(&db, &admin.id, None, &license.id, reactivated)
+        .await
+        .unwrap();
+    assert_eq!(
+        (view.status, view.expires_at),
+        (EffectiveStatus::Active, None)
+    );
+    let audit = logs::Entity::find()
+        .filter(logs::Column::Action.eq("license.update"))
+        .all(&db)
+        .await
+        .unwrap();
     assert_eq!(audit.len(), 2);
-    assert!(audit.iter().all(|a| a.before.is_some() && a.after.is_some()));
+    assert!(audit
+        .iter()
+        .all(|a| a.before.is_some() && a.after.is_some()));
 
-    let bad = update(&db, &admin.id, None, &license.id, LicenseChange { api_call_limit: Some(-5), ..Default::default() }).await;
+    let bad = update(
+        &db,
+        &admin.id,
+        None,
+        &license.id,
+        LicenseChange {
+            api_call_limit: Some(-5),
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
-    let revoke_by_update = LicenseChange { status: Some(LicenseStatus::Revoked), ..Default::default() };
+    let revoke_by_update = LicenseChange {
+        status: Some(LicenseStatus::Revoked),
+        ..Default::default()
+    };
     let bad = update(&db, &admin.id, None, &license.id, revoke_by_update).await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "status"));
     let unknown = update(&db, &admin.id, None, "nope", LicenseChange::default()).await;
@@ -272,11 +401,28 @@ async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDa
     let license = fx::license(&db, &admin, &user, &agent, 10).await;
     let revoked = revoke(&db, &admin.id, None, &license.id).await.unwrap();
     assert_eq!(revoked.status, EffectiveStatus::Revoked);
-    assert!(matches!(revoke(&db, &admin.id, None, &license.id).await, Err(CoreError::Conflict(_))));
-    let change = LicenseChange { api_call_limit: Some(5), ..Default::default() };
-    assert!(matches!(update(&db, &admin.id, None, &license.id, change).await, Err(CoreError::Conflict(_))));
-    assert!(matches!(revoke(&db, &admin.id, None, "1=1").await, Err(CoreError::NotFound { .. })));
-    let audit = logs::Entity::find().filter(logs::Column::Action.eq("license.revoke")).one(&db).await.unwrap().unwrap();
+    assert!(matches!(
+        revoke(&db, &admin.id, None, &license.id).await,
+        Err(CoreError::Conflict(_))
+    ));
+    let change = LicenseChange {
+        api_call_limit: Some(5),
+        ..Default::default()
+    };
+    assert!(matches!(
+        update(&db, &admin.id, None, &license.id, change).await,
+        Err(CoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        revoke(&db, &admin.id, None, "1=1").await,
+        Err(CoreError::NotFound { .. })
+    ));
+    let audit = logs::Entity::find()
+        .filter(logs::Column::Action.eq("license.revoke"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(audit.actor_id.as_deref(), Some(admin.id.as_str()));
     fx::license(&db, &admin, &user, &agent, 3).await;
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 2);
@@ -295,7 +441,10 @@ async fn an_expired_live_license_is_replaced_by_a_new_grant(db: TestDatabase) {
     fx::set_license_expiry(&db, &old.id, Some(Utc::now() - Duration::minutes(1))).await;
     let new = fx::license(&db, &admin, &user, &agent, 20).await;
     assert_eq!(new.status, EffectiveStatus::Active);
-    assert_eq!(get(&db, &old.id).await.unwrap().status, EffectiveStatus::Revoked);
+    assert_eq!(
+        get(&db, &old.id).await.unwrap().status,
+        EffectiveStatus::Revoked
+    );
     let replaced = logs::Entity::find()
         .filter(logs::Column::Action.eq("license.replace_expired"))
         .count(&db)

@@ -35,23 +35,53 @@ async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
         check_license(&db, &u, &a).await.unwrap().map(|l| l.id)
     };
     let (u, a) = (user.id.clone(), agent.id.clone());
-    assert_eq!(check(db.clone(), u.clone(), a.clone()).await, Err(LicenseDenial::Required));
-    assert_eq!(check(db.clone(), "junk".into(), a.clone()).await, Err(LicenseDenial::Required));
+    assert_eq!(
+        check(db.clone(), u.clone(), a.clone()).await,
+        Err(LicenseDenial::Required)
+    );
+    assert_eq!(
+        check(db.clone(), "junk".into(), a.clone()).await,
+        Err(LicenseDenial::Required)
+    );
 
     let license = fx::license(&db, &admin, &user, &agent, 3).await;
-    assert_eq!(check(db.clone(), u.clone(), a.clone()).await, Ok(license.id.clone()));
+    assert_eq!(
+        check(db.clone(), u.clone(), a.clone()).await,
+        Ok(license.id.clone())
+    );
 
-    let suspend = LicenseChange { status: Some(LicenseStatus::Suspended), ..Default::default() };
-    licenses::update(&db, &admin.id, None, &license.id, suspend).await.unwrap();
-    assert_eq!(check(db.clone(), u.clone(), a.clone()).await, Err(LicenseDenial::Suspended));
+    let suspend = LicenseChange {
+        status: Some(LicenseStatus::Suspended),
+        ..Default::default()
+    };
+    licenses::update(&db, &admin.id, None, &license.id, suspend)
+        .await
+        .unwrap();
+    assert_eq!(
+        check(db.clone(), u.clone(), a.clone()).await,
+        Err(LicenseDenial::Suspended)
+    );
 
-    let activate = LicenseChange { status: Some(LicenseStatus::Active), ..Default::default() };
-    licenses::update(&db, &admin.id, None, &license.id, activate).await.unwrap();
+    let activate = LicenseChange {
+        status: Some(LicenseStatus::Active),
+        ..Default::default()
+    };
+    licenses::update(&db, &admin.id, None, &license.id, activate)
+        .await
+        .unwrap();
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::seconds(5))).await;
-    assert_eq!(check(db.clone(), u.clone(), a.clone()).await, Err(LicenseDenial::Expired));
+    assert_eq!(
+        check(db.clone(), u.clone(), a.clone()).await,
+        Err(LicenseDenial::Expired)
+    );
 
-    licenses::revoke(&db, &admin.id, None, &license.id).await.unwrap();
-    assert_eq!(check(db.clone(), u.clone(), a.clone()).await, Err(LicenseDenial::Revoked));
+    licenses::revoke(&db, &admin.id, None, &license.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        check(db.clone(), u.clone(), a.clone()).await,
+        Err(LicenseDenial::Revoked)
+    );
 
     let renewed = fx::license(&db, &admin, &user, &agent, 3).await;
     assert_eq!(check(db.clone(), u, a).await, Ok(renewed.id));
@@ -68,15 +98,35 @@ async fn admission_stops_at_the_limit_and_a_refund_makes_room_again(db: TestData
     let agent = fx::agent(&db, "summarizer", true).await;
     let license = fx::license(&db, &admin, &user, &agent, 3).await;
     for expected in 1..=3 {
-        assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Admitted { limit: 3, used: expected });
+        assert_eq!(
+            admit(&db, &license.id).await.unwrap(),
+            Admission::Admitted {
+                limit: 3,
+                used: expected
+            }
+        );
     }
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::QuotaExceeded { limit: 3, used: 3 });
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::QuotaExceeded { limit: 3, used: 3 }
+    );
     assert!(refund(&db, &license.id).await.unwrap());
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Admitted { limit: 3, used: 3 });
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Admitted { limit: 3, used: 3 }
+    );
 
-    let raise = LicenseChange { api_call_limit: Some(4), ..Default::default() };
-    licenses::update(&db, &admin.id, None, &license.id, raise).await.unwrap();
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Admitted { limit: 4, used: 4 });
+    let raise = LicenseChange {
+        api_call_limit: Some(4),
+        ..Default::default()
+    };
+    licenses::update(&db, &admin.id, None, &license.id, raise)
+        .await
+        .unwrap();
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Admitted { limit: 4, used: 4 }
+    );
     assert_eq!(used(&db, &license.id).await, 4);
 }
 crate::on_every_database!(
@@ -106,22 +156,55 @@ async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: Tes
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
     let license = fx::license(&db, &admin, &user, &agent, UNLIMITED).await;
-    assert!(matches!(admit(&db, &license.id).await.unwrap(), Admission::Admitted { limit: UNLIMITED, used: 1 }));
+    assert!(matches!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Admitted {
+            limit: UNLIMITED,
+            used: 1
+        }
+    ));
 
-    let suspend = LicenseChange { status: Some(LicenseStatus::Suspended), ..Default::default() };
-    licenses::update(&db, &admin.id, None, &license.id, suspend).await.unwrap();
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Denied(LicenseDenial::Suspended));
+    let suspend = LicenseChange {
+        status: Some(LicenseStatus::Suspended),
+        ..Default::default()
+    };
+    licenses::update(&db, &admin.id, None, &license.id, suspend)
+        .await
+        .unwrap();
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Denied(LicenseDenial::Suspended)
+    );
 
-    let activate = LicenseChange { status: Some(LicenseStatus::Active), ..Default::default() };
-    licenses::update(&db, &admin.id, None, &license.id, activate).await.unwrap();
+    let activate = LicenseChange {
+        status: Some(LicenseStatus::Active),
+        ..Default::default()
+    };
+    licenses::update(&db, &admin.id, None, &license.id, activate)
+        .await
+        .unwrap();
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::seconds(1))).await;
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Denied(LicenseDenial::Expired));
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Denied(LicenseDenial::Expired)
+    );
 
     fx::set_license_expiry(&db, &license.id, None).await;
-    licenses::revoke(&db, &admin.id, None, &license.id).await.unwrap();
-    assert_eq!(admit(&db, &license.id).await.unwrap(), Admission::Denied(LicenseDenial::Revoked));
-    assert_eq!(admit(&db, &new_id()).await.unwrap(), Admission::Denied(LicenseDenial::Required));
-    assert_eq!(admit(&db, "x' OR '1'='1").await.unwrap(), Admission::Denied(LicenseDenial::Required));
+    licenses::revoke(&db, &admin.id, None, &license.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        admit(&db, &license.id).await.unwrap(),
+        Admission::Denied(LicenseDenial::Revoked)
+    );
+    assert_eq!(
+        admit(&db, &new_id()).await.unwrap(),
+        Admission::Denied(LicenseDenial::Required)
+    );
+    assert_eq!(
+        admit(&db, "x' OR '1'='1").await.unwrap(),
+        Admission::Denied(LicenseDenial::Required)
+    );
     assert_eq!(used(&db, &license.id).await, 1);
 }
 crate::on_every_database!(
@@ -146,7 +229,10 @@ async fn two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty(db:
     for task in tasks {
         match task.await.unwrap() {
             Ok(Admission::Admitted { .. }) => admitted += 1,
-            Ok(Admission::QuotaExceeded { limit: 50, used: 50 }) => exceeded += 1,
+            Ok(Admission::QuotaExceeded {
+                limit: 50,
+                used: 50,
+            }) => exceeded += 1,
             other => panic!("unexpected {other:?}"),
         }
     }

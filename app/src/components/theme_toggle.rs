@@ -13,7 +13,11 @@ pub fn ThemeToggle() -> impl IntoView {
         }
     });
     let toggle = move |_| {
-        let next = if dark.get_untracked() { "light" } else { "dark" };
+        let next = if dark.get_untracked() {
+            "light"
+        } else {
+            "dark"
+        };
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-theme", next);
         }

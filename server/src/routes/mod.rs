@@ -20,10 +20,18 @@ pub struct ApiRoutes {
 
 impl ApiRoutes {
     fn new() -> Self {
-        Self { router: Router::new(), served: Vec::new() }
+        Self {
+            router: Router::new(),
+            served: Vec::new(),
+        }
     }
 
-    fn add(mut self, method: Method, path: &'static str, handler: MethodRouter<ServerState>) -> Self {
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<ServerState>,
+    ) -> Self {
         self.served.push((method, path));
         self.router = self.router.route(path, handler);
         self
@@ -49,7 +57,11 @@ pub fn api() -> ApiRoutes {
         .add_second(Method::POST, "/api/keys")
         .add(Method::DELETE, "/api/keys/{id}", delete(keys::revoke))
         .add(Method::GET, "/api/admin/users", get(admin_users::list))
-        .add(Method::PATCH, "/api/admin/users/{id}", patch(admin_users::update))
+        .add(
+            Method::PATCH,
+            "/api/admin/users/{id}",
+            patch(admin_users::update),
+        )
 }
 
 impl ApiRoutes {

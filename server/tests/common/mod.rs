@@ -1,16 +1,23 @@
-//! `spawn_app`: the real application on port 0 against a database of its own.
+//! `spawn_app`: the real application on port 0 against a database of its own, and a client
+//! that keeps cookies and sends this site's `Origin` like a browser would.
 #![allow(dead_code)]
 
 use abetworks::config::Config;
+use abetworks::entities::enums::Role;
 use abetworks::testing::TestDatabase;
+use abetworks::users::{create_user, NewUser};
+use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+use serde_json::{json, Value};
 use server::startup::Application;
+
+pub const PASSWORD: &str = "correct-horse-battery";
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: app::state::AppState,
     /// Kept so the database lives as long as the app.
-    pub database: TestDatabase,
+    pub database: Option<TestDatabase>,
 }
 
 /// Configuration for a test: port 0, the given database, an agent service at `agent_url`.
@@ -19,12 +26,20 @@ pub fn test_config(database_url: &str, agent_url: &str) -> Config {
         ("DATABASE_URL", database_url.to_owned()),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
         ("AGENT_SERVICE_URL", agent_url.to_owned()),
-        ("AGENT_SERVICE_SECRET", "test-shared-secret-0123456789".to_owned()),
+        (
+            "AGENT_SERVICE_SECRET",
+            "test-shared-secret-0123456789".to_owned(),
+        ),
         ("AGENT_TIMEOUT_MS", "3000".to_owned()),
         ("ABETWORKS_DEMO_DATA", "false".to_owned()),
     ];
-    Config::from_lookup(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
-        .expect("test configuration is valid")
+    Config::from_lookup(|name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test configuration is valid")
 }
 
 /// An agent-service address where nothing listens.
@@ -35,7 +50,14 @@ pub async fn spawn_app(database: TestDatabase) -> TestApp {
 }
 
 pub async fn spawn_app_with(database: TestDatabase, agent_url: &str) -> TestApp {
-    let config = test_config(&database.url, agent_url);
+    let mut app = spawn_app_on_url(&database.url, agent_url).await;
+    app.database = Some(database);
+    app
+}
+
+/// Another instance on an existing database (the caller keeps the database alive).
+pub async fn spawn_app_on_url(database_url: &str, agent_url: &str) -> TestApp {
+    let config = test_config(database_url, agent_url);
     let site_root = std::env::temp_dir().join("abetworks-test-site");
     let app = Application::build(config, &site_root.to_string_lossy())
         .await
@@ -44,18 +66,94 @@ pub async fn spawn_app_with(database: TestDatabase, agent_url: &str) -> TestApp 
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
+        client: browser_client(&address),
         address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client"),
         state,
-        database,
+        database: None,
     }
+}
+
+/// A client like a browser on this site: cookies kept, `Origin` sent.
+pub fn browser_client(address: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(ORIGIN, HeaderValue::from_str(address).expect("an origin"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
+
+    /// A fresh browser-like client for this app (no cookies yet).
+    pub fn new_client(&self) -> reqwest::Client {
+        browser_client(&self.address)
+    }
+
+    pub async fn post(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Creates a user of `role` directly in the core and returns its id.
+    pub async fn create_user(&self, email: &str, role: Role) -> String {
+        create_user(
+            &self.state.db,
+            NewUser {
+                email,
+                name: "Test User",
+                password: PASSWORD,
+                role,
+            },
+        )
+        .await
+        .expect("the user is created")
+        .id
+    }
+
+    /// A client signed in as `email` (created first with `role`).
+    pub async fn signed_in(&self, email: &str, role: Role) -> (reqwest::Client, String) {
+        let id = self.create_user(email, role).await;
+        let client = self.new_client();
+        let response = self
+            .post(
+                &client,
+                "/api/auth/login",
+                json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{email} signs in");
+        (client, id)
+    }
+}
+
+/// The `error.code` of an API error body.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("a JSON error body");
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
