@@ -42,10 +42,7 @@ impl CatalogFilter {
                 }
             }
         }
-        for (field, value) in [
-            ("minPrice", self.min_price_cents),
-            ("maxPrice", self.max_price_cents),
-        ] {
+        for (field, value) in [("minPrice", self.min_price_cents), ("maxPrice", self.max_price_cents)] {
             if value.is_some_and(|v| v < 0) {
                 return Err(CoreError::invalid(field, "must not be negative"));
             }
@@ -68,12 +65,7 @@ pub async fn list_published(
     let mut condition = Condition::all()
         .add(agent_catalog::Column::Published.eq(true))
         .add(agent_catalog::Column::Status.eq(AgentStatus::Available));
-    if let Some(q) = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
+    if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         condition = condition.add(
             Condition::any()
                 .add(lower(agent_catalog::Column::Name).like(like_contains(q)))
@@ -94,6 +86,22 @@ pub async fn list_published(
         .filter(condition)
         .order_by_asc(agent_catalog::Column::Name)
         .all(db)
+        .await?)
+}
+
+/// An agent by id or slug, whatever its publication; `None` when neither names one.
+pub async fn find_agent(db: &DatabaseConnection, id_or_slug: &str) -> CoreResult<Option<agent_catalog::Model>> {
+    if crate::ids::is_valid_id(id_or_slug) {
+        if let Some(agent) = agent_catalog::Entity::find_by_id(id_or_slug.to_owned()).one(db).await? {
+            return Ok(Some(agent));
+        }
+    }
+    if id_or_slug.is_empty() || id_or_slug.len() > 100 || id_or_slug.contains('\0') {
+        return Ok(None);
+    }
+    Ok(agent_catalog::Entity::find()
+        .filter(agent_catalog::Column::Slug.eq(id_or_slug.to_owned()))
+        .one(db)
         .await?)
 }
 
@@ -200,10 +208,7 @@ pub async fn apply_sync(
         upsert_module(&txn, agent, &agent_id, &hash, now).await?;
     }
 
-    for row in existing
-        .iter()
-        .filter(|row| row.status == AgentStatus::Available)
-    {
+    for row in existing.iter().filter(|row| row.status == AgentStatus::Available) {
         if offered.iter().all(|a| a.slug != row.slug) {
             let mut active = row.clone().into_active_model();
             active.status = Set(AgentStatus::Unavailable);
@@ -269,16 +274,164 @@ pub async fn sync_from_service(
     apply_sync(db, &offered, publish_new).await
 }
 
+/// The whole catalog for its owner: drafts and unavailable agents too.
+pub async fn list_all(
+    db: &DatabaseConnection,
+    query: Option<&str>,
+    page: crate::pagination::PageRequest,
+) -> CoreResult<crate::pagination::Page<agent_catalog::Model>> {
+    use sea_orm::PaginatorTrait;
+    let mut condition = Condition::all();
+    if let Some(q) = crate::input::search_text("q", query)? {
+        condition = condition.add(
+            Condition::any()
+                .add(lower(agent_catalog::Column::Name).like(like_contains(&q)))
+                .add(lower(agent_catalog::Column::Slug).like(like_contains(&q))),
+        );
+    }
+    let paginator = agent_catalog::Entity::find()
+        .filter(condition)
+        .order_by_asc(agent_catalog::Column::Name)
+        .paginate(db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(crate::pagination::Page { items, total, page: page.page, page_size: page.page_size })
+}
+
+/// What the catalog owner may change about an agent. The service owns schemas and version.
+#[derive(Clone, Debug, Default)]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub short_description: Option<String>,
+    pub long_description: Option<String>,
+    pub category: Option<String>,
+    pub price_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub published: Option<bool>,
+}
+
+fn checked_text(field: &str, value: Option<String>, max: usize) -> CoreResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) => crate::input::required_text(field, &v, max).map(Some),
+    }
+}
+
+fn validate_price(price_cents: Option<i64>, currency: Option<&str>) -> CoreResult<()> {
+    if price_cents.is_some_and(|p| !(0..=100_000_000).contains(&p)) {
+        return Err(CoreError::invalid("priceCents", "must be between 0 and 100000000"));
+    }
+    if currency.is_some_and(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase())) {
+        return Err(CoreError::invalid("currency", "must be a three-letter code such as USD"));
+    }
+    Ok(())
+}
+
+/// Changes an agent's listing, with an audit entry.
+pub async fn update_agent(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    id_or_slug: &str,
+    change: AgentChange,
+) -> CoreResult<agent_catalog::Model> {
+    validate_price(change.price_cents, change.currency.as_deref())?;
+    let name = checked_text("name", change.name, 100)?;
+    let short = checked_text("shortDescription", change.short_description, 300)?;
+    let long = checked_text("longDescription", change.long_description, 10_000)?;
+    let category = checked_text("category", change.category, 60)?;
+    let agent = find_agent(db, id_or_slug).await?.ok_or(CoreError::NotFound { entity: "agent" })?;
+    let before = serde_json::to_value(&agent).unwrap_or_default();
+    let mut active = agent.into_active_model();
+    if let Some(v) = name { active.name = Set(v); }
+    if let Some(v) = short { active.short_description = Set(v); }
+    if let Some(v) = long { active.long_description = Set(v); }
+    if let Some(v) = category { active.category = Set(v); }
+    if let Some(v) = change.price_cents { active.price_cents = Set(v); }
+    if let Some(v) = change.currency { active.currency = Set(v); }
+    if let Some(v) = change.published { active.published = Set(v); }
+    active.updated_at = Set(Utc::now());
+    let txn = db.begin().await?;
+    let agent = active.update(&txn).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::AuditEntry {
+            actor_id: Some(actor_id),
+            action: "agent.update",
+            target_type: "agent",
+            target_id: Some(&agent.id),
+            before: Some(before),
+            after: Some(serde_json::to_value(&agent).unwrap_or_default()),
+            ip: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(agent)
+}
+
+/// Registers an agent by hand (a draft until published); sync fills in its schemas later.
+pub async fn create_agent(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    descriptor: AgentDescriptor,
+) -> CoreResult<agent_catalog::Model> {
+    let slug = descriptor.slug.trim().to_owned();
+    if slug.is_empty() || slug.len() > 60 || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(CoreError::invalid("slug", "must be 1 to 60 lower-case letters, digits or hyphens"));
+    }
+    crate::input::required_text("name", &descriptor.name, 100)?;
+    validate_price(Some(descriptor.price_cents), Some(&descriptor.currency))?;
+    if find_agent(db, &slug).await?.is_some() {
+        return Err(CoreError::Conflict(format!("an agent with slug {slug} exists already")));
+    }
+    let now = Utc::now();
+    let agent = agent_catalog::ActiveModel {
+        id: Set(new_id()),
+        slug: Set(slug),
+        name: Set(descriptor.name.trim().to_owned()),
+        short_description: Set(descriptor.short_description),
+        long_description: Set(descriptor.long_description),
+        category: Set(descriptor.category),
+        price_cents: Set(descriptor.price_cents),
+        currency: Set(descriptor.currency),
+        icon: Set(descriptor.icon),
+        features: Set(serde_json::json!(descriptor.features)),
+        input_schema: Set(descriptor.input_schema),
+        output_schema: Set(descriptor.output_schema),
+        version: Set(descriptor.version),
+        published: Set(false),
+        status: Set(AgentStatus::Available),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict("an agent with this slug exists already".into()),
+        _ => CoreError::Database(e),
+    })?;
+    crate::audit::record(
+        db,
+        crate::audit::AuditEntry {
+            actor_id: Some(actor_id),
+            action: "agent.create",
+            target_type: "agent",
+            target_id: Some(&agent.id),
+            after: Some(serde_json::to_value(&agent).unwrap_or_default()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(agent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn nul_bytes_and_inverted_prices_are_rejected() {
-        let nul = CatalogFilter {
-            query: Some("a\0b".into()),
-            ..Default::default()
-        };
+        let nul = CatalogFilter { query: Some("a\0b".into()), ..Default::default() };
         assert!(matches!(nul.validate(), Err(CoreError::Invalid { field, .. }) if field == "q"));
         let inverted = CatalogFilter {
             min_price_cents: Some(500),
@@ -286,10 +439,7 @@ mod tests {
             ..Default::default()
         };
         assert!(inverted.validate().is_err());
-        let negative = CatalogFilter {
-            min_price_cents: Some(-1),
-            ..Default::default()
-        };
+        let negative = CatalogFilter { min_price_cents: Some(-1), ..Default::default() };
         assert!(negative.validate().is_err());
     }
 }

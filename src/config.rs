@@ -88,8 +88,7 @@ impl Config {
 
         let database_url =
             get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/abetworks.sqlite?mode=rwc".into());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
             return Err(bad(
@@ -119,10 +118,7 @@ impl Config {
 
         let agent_service_secret = match get("AGENT_SERVICE_SECRET") {
             Some(secret) if secret.len() < 16 => {
-                return Err(bad(
-                    "AGENT_SERVICE_SECRET",
-                    "must be at least 16 characters",
-                ))
+                return Err(bad("AGENT_SERVICE_SECRET", "must be at least 16 characters"))
             }
             Some(secret) => Secret::new(secret),
             None if environment == Environment::Production => {
@@ -154,11 +150,7 @@ impl Config {
         let admin_password = get("ABETWORKS_ADMIN_PASSWORD").map(Secret::new);
         if admin_email.is_some() != admin_password.is_some() {
             return Err(bad(
-                if admin_email.is_some() {
-                    "ABETWORKS_ADMIN_PASSWORD"
-                } else {
-                    "ABETWORKS_ADMIN_EMAIL"
-                },
+                if admin_email.is_some() { "ABETWORKS_ADMIN_PASSWORD" } else { "ABETWORKS_ADMIN_EMAIL" },
                 "must be set together with the other admin variable",
             ));
         }
@@ -197,10 +189,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

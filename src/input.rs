@@ -2,7 +2,8 @@
 //! date ranges, and free text that must be stored whatever it contains.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::is_valid_id;
@@ -80,17 +81,17 @@ pub fn storable_text(text: &str, max_chars: usize) -> String {
         .collect()
 }
 
-/// An optional date range for list filters: `from` must not be after `to`.
-pub fn optional_range(
+/// Checks an optional date range of a list filter: `from` must not be after `to`.
+pub fn check_optional_range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> CoreResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            return Err(CoreError::invalid("from", "must not be after to"));
+) -> CoreResult<()> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => {
+            Err(CoreError::invalid("from", "must not be after to"))
         }
+        _ => Ok(()),
     }
-    Ok((from, to))
 }
 
 /// A closed time range `[from, to]` for reports, at most [`MAX_RANGE_DAYS`] long.
@@ -122,6 +123,12 @@ impl TimeRange {
             to,
         }
     }
+}
+
+/// `lower(table.column)`: like [`crate::search::lower`], but qualified with its table, so it
+/// stays unambiguous in joined queries (users and agents both have a `name`).
+pub fn lower_qualified(column: impl ColumnTrait) -> Expr {
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
 }
 
 /// One page of `selector`'s rows, with the total count, in the contract's shape.
@@ -195,6 +202,6 @@ mod tests {
         assert!(TimeRange::new(now, now - Duration::seconds(1)).is_err());
         assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS + 1), now).is_err());
         assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS), now).is_ok());
-        assert!(optional_range(Some(now), Some(now - Duration::days(1))).is_err());
+        assert!(check_optional_range(Some(now), Some(now - Duration::days(1))).is_err());
     }
 }

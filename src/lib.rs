@@ -19,10 +19,16 @@ pub mod users;
 
 pub use error::{CoreError, CoreResult};
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod input;
 pub mod licenses;
 pub mod quota;
 #[cfg(test)]
 mod test_fixtures;
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
+pub mod access_requests;
+pub mod executions;
+pub mod usage;
+pub mod error_logs;
+pub mod gateway;
+pub mod marketplace;

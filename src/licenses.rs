@@ -19,9 +19,9 @@ use crate::entities::enums::LicenseStatus;
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
-use crate::input::{id_filter, page_of, search_text};
+use crate::input::{id_filter, lower_qualified, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
-use crate::search::{like_contains, lower};
+use crate::search::like_contains;
 
 /// `api_call_limit` meaning "no limit".
 pub const UNLIMITED: i64 = -1;
@@ -410,8 +410,8 @@ pub async fn list(
     if let Some(q) = search_text("q", filter.query.as_deref())? {
         condition = condition.add(
             Condition::any()
-                .add(lower(users::Column::Email).like(like_contains(&q)))
-                .add(lower(agent_catalog::Column::Name).like(like_contains(&q))),
+                .add(lower_qualified(users::Column::Email).like(like_contains(&q)))
+                .add(lower_qualified(agent_catalog::Column::Name).like(like_contains(&q))),
         );
     }
     let rows = page_of(
@@ -421,6 +421,39 @@ pub async fn list(
     )
     .await?;
     Ok(rows.map(|row| row.into_view(now)))
+}
+
+/// Every license of a user, newest first (a user holds a handful).
+pub(crate) async fn all_for_user(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> CoreResult<Vec<LicenseView>> {
+    let now = Utc::now();
+    let rows = joined()
+        .filter(licenses::Column::UserId.eq(user_id))
+        .into_model::<LicenseRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.into_view(now)).collect())
+}
+
+/// Licenses in force with at least 80% of a finite limit used, newest first.
+pub(crate) async fn near_their_limit(
+    db: &impl ConnectionTrait,
+    at_most: u64,
+) -> CoreResult<Vec<LicenseView>> {
+    let now = Utc::now();
+    let used = || Expr::col(licenses::Column::ApiCallsUsed.as_column_ref());
+    let limit = || Expr::col(licenses::Column::ApiCallLimit.as_column_ref());
+    let rows = joined()
+        .filter(effective_status_condition(EffectiveStatus::Active, now))
+        .filter(licenses::Column::ApiCallLimit.ne(UNLIMITED))
+        .filter(used().mul(5).gte(limit().mul(4)))
+        .limit(at_most)
+        .into_model::<LicenseRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.into_view(now)).collect())
 }
 
 /// A user's licenses, newest first. 404 for an unknown user.

@@ -2,6 +2,7 @@
 //! message and, for server faults, a reference id to quote.
 
 use abetworks::error::FieldIssue;
+use abetworks::error_logs::ErrorKind;
 use abetworks::CoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,11 +39,16 @@ pub enum ApiError {
         message: String,
         details: Map<String, Value>,
     },
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error: {detail}")]
+    Internal { detail: String, kind: ErrorKind },
 }
 
 impl ApiError {
+    /// A fault of our own; logged to `error_logs` by the middleware, shown with a reference.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::Internal { detail: detail.into(), kind: ErrorKind::Internal }
+    }
+
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         Self::Forbidden {
             code,
@@ -60,7 +66,7 @@ impl ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream { status, .. } => *status,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -75,7 +81,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Validation(_) => "VALIDATION_FAILED",
-            Self::Internal(_) => "INTERNAL_ERROR",
+            Self::Internal { .. } => "INTERNAL_ERROR",
         }
     }
 }
@@ -90,7 +96,7 @@ impl From<CoreError> for ApiError {
             }
             CoreError::Validation(issues) => Self::Validation(issues),
             CoreError::Forbidden(message) => Self::forbidden("FORBIDDEN", message),
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal { kind: ErrorKind::of_core_error(&other), detail: other.to_string() },
         }
     }
 }
@@ -102,14 +108,9 @@ impl IntoResponse for ApiError {
         error.insert("code".into(), json!(self.code()));
         let mut retry_after = None;
         match &self {
-            Self::Internal(detail) => {
-                let reference = uuid::Uuid::now_v7().to_string();
-                tracing::error!(reference = %reference, "internal error: {detail}");
-                error.insert(
-                    "message".into(),
-                    json!("Something went wrong on our side. Quote the reference if it persists."),
-                );
-                error.insert("referenceId".into(), json!(reference));
+            Self::Internal { .. } => {
+                // The error-log middleware writes the row and adds its id as `referenceId`.
+                error.insert("message".into(), json!(INTERNAL_MESSAGE));
             }
             Self::Validation(issues) => {
                 let summary = issues
@@ -144,8 +145,27 @@ impl IntoResponse for ApiError {
             }
         }
         response.extensions_mut().insert(ErrorCode(self.code()));
+        if let Self::Internal { detail, kind } = self {
+            response.extensions_mut().insert(InternalFailure {
+                detail,
+                kind,
+                backtrace: std::backtrace::Backtrace::force_capture().to_string(),
+            });
+        }
         response
     }
+}
+
+/// What users read for any fault of ours; the details stay in the log.
+pub const INTERNAL_MESSAGE: &str =
+    "Something went wrong on our side. Quote the reference if it persists.";
+
+/// A 5xx of our own, carried to the error-log middleware on the response.
+#[derive(Clone, Debug)]
+pub struct InternalFailure {
+    pub detail: String,
+    pub kind: ErrorKind,
+    pub backtrace: String,
 }
 
 /// The code of an error response, for middleware that logs or tracks it.

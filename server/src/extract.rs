@@ -111,11 +111,11 @@ where
         } else {
             let session = Session::from_request_parts(parts, state)
                 .await
-                .map_err(|(_, message)| ApiError::Internal(format!("session layer: {message}")))?;
+                .map_err(|(_, message)| ApiError::internal(format!("session layer: {message}")))?;
             let user_id: Option<String> = session
                 .get(SESSION_USER_ID)
                 .await
-                .map_err(|e| ApiError::Internal(format!("session read: {e}")))?;
+                .map_err(|e| ApiError::internal(format!("session read: {e}")))?;
             let Some(user_id) = user_id else {
                 return Err(ApiError::Unauthenticated);
             };

@@ -1,6 +1,7 @@
 //! The axum server: router, REST handlers, middleware and start-up. Handlers stay thin.
 
 pub mod error;
+pub mod error_log_layer;
 pub mod extract;
 pub mod input;
 pub mod middleware;

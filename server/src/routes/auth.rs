@@ -62,11 +62,11 @@ async fn start_session(session: &Session, user_id: &str) -> Result<(), ApiError>
     session
         .cycle_id()
         .await
-        .map_err(|e| ApiError::Internal(format!("session cycle: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("session cycle: {e}")))?;
     session
         .insert(SESSION_USER_ID, user_id)
         .await
-        .map_err(|e| ApiError::Internal(format!("session write: {e}")))
+        .map_err(|e| ApiError::internal(format!("session write: {e}")))
 }
 
 pub async fn register(
@@ -75,14 +75,7 @@ pub async fn register(
     session: Session,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let user = auth::register(
-        &state.db,
-        &body.email,
-        &body.password,
-        &body.name,
-        Some(&ip),
-    )
-    .await?;
+    let user = auth::register(&state.db, &body.email, &body.password, &body.name, Some(&ip)).await?;
     start_session(&session, &user.id).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -102,10 +95,7 @@ pub async fn login(
             code: "INVALID_CREDENTIALS",
             message: "The email or password is incorrect.".into(),
         }),
-        LoginOutcome::Disabled => Err(ApiError::forbidden(
-            "ACCOUNT_DISABLED",
-            "This account is disabled.",
-        )),
+        LoginOutcome::Disabled => Err(ApiError::forbidden("ACCOUNT_DISABLED", "This account is disabled.")),
         LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::TooManyRequests {
             code: "LOGIN_THROTTLED",
             message: format!(
@@ -122,7 +112,7 @@ pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
     session
         .flush()
         .await
-        .map_err(|e| ApiError::Internal(format!("session flush: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("session flush: {e}")))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

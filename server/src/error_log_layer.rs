@@ -1,0 +1,116 @@
+//! Every 5xx of our own and every panic becomes an `error_logs` row with its backtrace; the
+//! user gets a clean message and the row's id as the reference to quote.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
+use std::sync::Once;
+
+use abetworks::error_logs::{self, ErrorKind, NewErrorLog};
+use app::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::FutureExt;
+use serde_json::json;
+
+use crate::error::{InternalFailure, INTERNAL_MESSAGE};
+
+thread_local! {
+    /// The backtrace of the last panic on this thread, taken by the hook where it happened.
+    static LAST_PANIC_BACKTRACE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps each panic's backtrace for the middleware, then lets the default hook print it.
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+            LAST_PANIC_BACKTRACE.with(|slot| *slot.borrow_mut() = Some(backtrace));
+            previous(info);
+        }));
+    });
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic without a message".to_owned())
+}
+
+fn answer(reference: Option<String>) -> Response {
+    let mut error = json!({ "code": "INTERNAL_ERROR", "message": INTERNAL_MESSAGE });
+    if let Some(reference) = reference {
+        error["referenceId"] = json!(reference);
+    }
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": error }))).into_response()
+}
+
+async fn write_log(state: &AppState, entry: NewErrorLog) -> Option<String> {
+    match error_logs::log_error(&state.db, entry).await {
+        Ok(id) => Some(id),
+        Err(e) => {
+            // The database itself may be what failed: the log line is all that is left.
+            tracing::error!("could not write an error log: {e}");
+            None
+        }
+    }
+}
+
+pub async fn log_server_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let path = request.uri().path().to_owned();
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => {
+            let Some(failure) = response.extensions().get::<InternalFailure>().cloned() else {
+                return response;
+            };
+            tracing::error!(request_id = ?request_id, %path, "internal error: {}", failure.detail);
+            let reference = write_log(
+                &state,
+                NewErrorLog {
+                    kind: failure.kind,
+                    code: "INTERNAL_ERROR".into(),
+                    message: failure.detail,
+                    stack_trace: Some(failure.backtrace),
+                    user_id: None,
+                    agent_id: None,
+                    request_id,
+                    context: Some(json!({ "path": path })),
+                },
+            )
+            .await;
+            answer(reference)
+        }
+        Err(payload) => {
+            let message = panic_message(payload.as_ref());
+            let backtrace = LAST_PANIC_BACKTRACE.with(|slot| slot.borrow_mut().take());
+            tracing::error!(request_id = ?request_id, %path, "panic: {message}");
+            let reference = write_log(
+                &state,
+                NewErrorLog {
+                    kind: ErrorKind::Panic,
+                    code: "PANIC".into(),
+                    message,
+                    stack_trace: backtrace,
+                    user_id: None,
+                    agent_id: None,
+                    request_id,
+                    context: Some(json!({ "path": path })),
+                },
+            )
+            .await;
+            answer(reference)
+        }
+    }
+}

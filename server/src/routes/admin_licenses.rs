@@ -1,0 +1,135 @@
+//! `/api/admin/licenses*`: the super admin grants, lists, changes and revokes licenses.
+
+use abetworks::entities::enums::LicenseStatus;
+use abetworks::licenses::{self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseView};
+use abetworks::pagination::{Page, PageRequest};
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::ApiError;
+use crate::extract::{ClientIp, SuperAdmin};
+use crate::input::{ApiJson, ApiPath, ApiQuery};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LicenseQuery {
+    user_id: Option<String>,
+    agent_id: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiQuery(query): ApiQuery<LicenseQuery>,
+) -> Result<Json<Page<LicenseView>>, ApiError> {
+    let page = PageRequest::new(query.page, query.page_size)?;
+    let filter = LicenseFilter {
+        user_id: abetworks::input::id_filter("userId", query.user_id.as_deref())?,
+        agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
+        status: query.status.as_deref().map(EffectiveStatus::parse).transpose()?,
+        query: abetworks::input::search_text("q", query.q.as_deref())?,
+    };
+    Ok(Json(licenses::list(&state.db, &filter, page).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrantBody {
+    user_id: String,
+    agent_id: String,
+    api_call_limit: i64,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    SuperAdmin(current): SuperAdmin,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<GrantBody>,
+) -> Result<(StatusCode, Json<LicenseView>), ApiError> {
+    let grant = GrantLicense {
+        user_id: body.user_id,
+        agent_id: body.agent_id,
+        api_call_limit: body.api_call_limit,
+        expires_at: body.expires_at,
+    };
+    let license = licenses::grant(&state.db, current.id(), Some(&ip), grant).await?;
+    Ok((StatusCode::CREATED, Json(license)))
+}
+
+/// `Some(None)` when the field is present and null ("no expiry"), `None` when absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LicensePatch {
+    api_call_limit: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    expires_at: Option<Option<DateTime<Utc>>>,
+    status: Option<LicenseStatus>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    SuperAdmin(current): SuperAdmin,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(patch): ApiJson<LicensePatch>,
+) -> Result<Json<LicenseView>, ApiError> {
+    let change = LicenseChange {
+        api_call_limit: patch.api_call_limit,
+        expires_at: patch.expires_at,
+        status: patch.status,
+    };
+    Ok(Json(licenses::update(&state.db, current.id(), Some(&ip), &id, change).await?))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    SuperAdmin(current): SuperAdmin,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<LicenseView>, ApiError> {
+    Ok(Json(licenses::revoke(&state.db, current.id(), Some(&ip), &id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PageQuery {
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+pub async fn by_user(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiPath(user_id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<LicenseView>>, ApiError> {
+    let page = PageRequest::new(query.page, query.page_size)?;
+    Ok(Json(licenses::list_by_user(&state.db, &user_id, page).await?))
+}
+
+pub async fn by_agent(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiPath(agent_id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<LicenseView>>, ApiError> {
+    let page = PageRequest::new(query.page, query.page_size)?;
+    Ok(Json(licenses::list_by_agent(&state.db, &agent_id, page).await?))
+}

@@ -1,0 +1,74 @@
+//! `/api/admin/access-requests*`: review of access requests by the super admin.
+
+use abetworks::access_requests::{self, AccessRequestFilter, AccessRequestView, Approval, ApprovedRequest};
+use abetworks::entities::enums::AccessRequestStatus;
+use abetworks::pagination::{Page, PageRequest};
+use app::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::extract::{ClientIp, SuperAdmin};
+use crate::input::{parse_time, ApiJson, ApiPath, ApiQuery};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestQuery {
+    status: Option<AccessRequestStatus>,
+    agent_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiQuery(query): ApiQuery<RequestQuery>,
+) -> Result<Json<Page<AccessRequestView>>, ApiError> {
+    let page = PageRequest::new(query.page, query.page_size)?;
+    let filter = AccessRequestFilter {
+        status: query.status,
+        agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
+        from: parse_time("from", query.from.as_deref(), false)?,
+        to: parse_time("to", query.to.as_deref(), true)?,
+    };
+    Ok(Json(access_requests::list(&state.db, &filter, page).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApproveBody {
+    api_call_limit: i64,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    SuperAdmin(current): SuperAdmin,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ApproveBody>,
+) -> Result<Json<ApprovedRequest>, ApiError> {
+    let approval = Approval { api_call_limit: body.api_call_limit, expires_at: body.expires_at };
+    Ok(Json(access_requests::approve(&state.db, current.id(), Some(&ip), &id, approval).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RejectBody {
+    review_note: String,
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    SuperAdmin(current): SuperAdmin,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RejectBody>,
+) -> Result<Json<AccessRequestView>, ApiError> {
+    Ok(Json(access_requests::reject(&state.db, current.id(), Some(&ip), &id, &body.review_note).await?))
+}

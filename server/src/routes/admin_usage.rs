@@ -1,0 +1,84 @@
+//! `/api/admin/usage/*`: usage analytics and the CSV export, for the super admin.
+
+use abetworks::input::TimeRange;
+use abetworks::usage::{export_rows, ExportCursor, CSV_HEADER};
+use abetworks::usage::{overview as usage_overview, UsageOverview};
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::extract::SuperAdmin;
+use crate::input::{parse_time, ApiQuery};
+
+/// Rows read per database round trip while streaming the export.
+const EXPORT_BATCH: u64 = 1_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The asked range, or the last 30 days.
+fn range(query: &RangeQuery) -> Result<TimeRange, ApiError> {
+    let from = parse_time("from", query.from.as_deref(), false)?;
+    let to = parse_time("to", query.to.as_deref(), true)?;
+    let default = TimeRange::last_days(30);
+    Ok(TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))?)
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Json<UsageOverview>, ApiError> {
+    let range = range(&query)?;
+    Ok(Json(usage_overview(&state.db, range.from, range.to).await?))
+}
+
+/// Streams the tracking rows of the range as CSV, batch by batch, never all in memory.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+    ApiQuery(query): ApiQuery<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let range = range(&query)?;
+    // The first batch is read before answering, so a failure is still a clean error.
+    let first = export_rows(&state.db, range.from, range.to, None, EXPORT_BATCH).await?;
+    let db = state.db.clone();
+    let mut head = CSV_HEADER.to_owned();
+    head.extend(first.iter().map(|row| row.csv_line()));
+    let cursor = (first.len() as u64 == EXPORT_BATCH).then(|| first.last().map(|r| r.cursor())).flatten();
+    let rest = stream::unfold(cursor, move |cursor: Option<ExportCursor>| {
+        let db = db.clone();
+        async move {
+            let cursor = cursor?;
+            match export_rows(&db, range.from, range.to, Some(&cursor), EXPORT_BATCH).await {
+                Ok(rows) => {
+                    let next = (rows.len() as u64 == EXPORT_BATCH).then(|| rows.last().map(|r| r.cursor())).flatten();
+                    let chunk: String = rows.iter().map(|row| row.csv_line()).collect();
+                    Some((Ok::<_, std::io::Error>(chunk), next))
+                }
+                Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+            }
+        }
+    });
+    let body = Body::from_stream(futures_util::StreamExt::chain(stream::once(async { Ok(head) }), rest));
+    let filename = format!(
+        "attachment; filename=\"abetworks-usage-{}-{}.csv\"",
+        range.from.format("%Y%m%d"),
+        range.to.format("%Y%m%d")
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,330 @@
+//! Requests for access to an agent: a user asks, the super admin approves (which grants the
+//! license in the same transaction) or rejects with a note the user sees.
+//!
+//! At most one pending request per user and agent, enforced by the partial unique index
+//! `ux_agent_access_requests_pending`; a violation reads as "already pending".
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    Select,
+};
+use serde::Serialize;
+
+use crate::audit::{self, AuditEntry};
+use crate::db::begin_write;
+use crate::entities::agent_access_requests as requests;
+use crate::entities::enums::AccessRequestStatus;
+use crate::entities::{agent_catalog, users};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{is_valid_id, new_id};
+use crate::input::{check_optional_range, id_filter, page_of, required_text};
+use crate::licenses::{self, EffectiveStatus, GrantLicense, LicenseView};
+use crate::pagination::{Page, PageRequest};
+
+pub const MAX_REASON_CHARS: usize = 1000;
+pub const MAX_REVIEW_NOTE_CHARS: usize = 1000;
+
+const ALREADY_PENDING: &str = "a request for this agent is already pending";
+const ALREADY_LICENSED: &str = "you already hold a license for this agent";
+const NOT_PENDING: &str = "the request is no longer pending";
+
+/// A request as the user and the admin see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRequestView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub request_reason: String,
+    pub status: AccessRequestStatus,
+    pub requested_at: DateTime<Utc>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+}
+
+/// What a user sends to ask for an agent.
+#[derive(Clone, Debug)]
+pub struct NewAccessRequest {
+    pub agent_id: String,
+    /// 1..=1000 characters once trimmed.
+    pub reason: String,
+}
+
+/// The license an approval grants.
+#[derive(Clone, Copy, Debug)]
+pub struct Approval {
+    pub api_call_limit: i64,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An approved request and the license it created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovedRequest {
+    pub request: AccessRequestView,
+    pub license: LicenseView,
+}
+
+/// Admin list filters; the date range applies to `requested_at`.
+#[derive(Clone, Debug, Default)]
+pub struct AccessRequestFilter {
+    pub status: Option<AccessRequestStatus>,
+    pub agent_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Asks for access. 404 for an unknown or unpublished agent; 409 when the user holds a
+/// license still in force or already has a pending request.
+pub async fn create(
+    db: &DatabaseConnection,
+    user_id: &str,
+    request: NewAccessRequest,
+) -> CoreResult<AccessRequestView> {
+    let reason = required_text("requestReason", &request.reason, MAX_REASON_CHARS)?;
+    let agent_id = request.agent_id.trim();
+    let published = match is_valid_id(agent_id) {
+        true => agent_catalog::Entity::find_by_id(agent_id)
+            .one(db)
+            .await?
+            .filter(|a| a.published),
+        false => None,
+    };
+    if published.is_none() {
+        return Err(CoreError::NotFound { entity: "agent" });
+    }
+    if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
+        return Err(CoreError::NotFound { entity: "user" });
+    }
+    // An expired license does not count: asking again is how a user gets it renewed.
+    if let Some(live) = licenses::find_live(db, user_id, agent_id).await? {
+        if EffectiveStatus::of(live.status, live.expires_at, Utc::now()) != EffectiveStatus::Expired
+        {
+            return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
+        }
+    }
+    let id = new_id();
+    requests::ActiveModel {
+        id: sea_orm::Set(id.clone()),
+        user_id: sea_orm::Set(user_id.to_owned()),
+        agent_id: sea_orm::Set(agent_id.to_owned()),
+        request_reason: sea_orm::Set(reason),
+        status: sea_orm::Set(AccessRequestStatus::Pending),
+        requested_at: sea_orm::Set(Utc::now()),
+        reviewed_by: sea_orm::Set(None),
+        reviewed_at: sea_orm::Set(None),
+        review_note: sea_orm::Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| licenses::unique_violation_as_conflict(e, ALREADY_PENDING))?;
+    get(db, &id).await
+}
+
+/// Requests joined with their user and agent.
+fn joined() -> Select<requests::Entity> {
+    requests::Entity::find()
+        .join(JoinType::InnerJoin, requests::Relation::User.def())
+        .join(JoinType::InnerJoin, requests::Relation::Agent.def())
+        .column_as(users::Column::Email, "user_email")
+        .column_as(users::Column::Name, "user_name")
+        .column_as(agent_catalog::Column::Name, "agent_name")
+        .column_as(agent_catalog::Column::Slug, "agent_slug")
+}
+
+/// One request. 404 for an unknown id.
+pub async fn get(db: &impl ConnectionTrait, request_id: &str) -> CoreResult<AccessRequestView> {
+    if !is_valid_id(request_id) {
+        return Err(CoreError::NotFound {
+            entity: "access request",
+        });
+    }
+    joined()
+        .filter(requests::Column::Id.eq(request_id))
+        .into_model::<AccessRequestView>()
+        .one(db)
+        .await?
+        .ok_or(CoreError::NotFound {
+            entity: "access request",
+        })
+}
+
+/// The user's own requests, newest first, with the review note when there is one.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    page: PageRequest,
+) -> CoreResult<Page<AccessRequestView>> {
+    let query = joined()
+        .filter(requests::Column::UserId.eq(user_id))
+        .order_by_desc(requests::Column::RequestedAt)
+        .order_by_desc(requests::Column::Id);
+    page_of(db, query.into_model(), page).await
+}
+
+/// Every request matching `filter`: pending first, then newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AccessRequestFilter,
+    page: PageRequest,
+) -> CoreResult<Page<AccessRequestView>> {
+    check_optional_range(filter.from, filter.to)?;
+    let mut condition = Condition::all();
+    if let Some(status) = filter.status {
+        condition = condition.add(requests::Column::Status.eq(status));
+    }
+    if let Some(agent_id) = id_filter("agentId", filter.agent_id.as_deref())? {
+        condition = condition.add(requests::Column::AgentId.eq(agent_id));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(requests::Column::RequestedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        condition = condition.add(requests::Column::RequestedAt.lte(to));
+    }
+    let pending_first = Expr::case(
+        Expr::col(requests::Column::Status.as_column_ref()).eq(AccessRequestStatus::Pending),
+        0,
+    )
+    .finally(1);
+    let query = joined()
+        .filter(condition)
+        .order_by(Into::<Expr>::into(pending_first), Order::Asc)
+        .order_by_desc(requests::Column::RequestedAt)
+        .order_by_desc(requests::Column::Id);
+    page_of(db, query.into_model(), page).await
+}
+
+/// Marks a pending request reviewed, atomically: only one reviewer can win.
+async fn mark_reviewed(
+    conn: &impl ConnectionTrait,
+    request_id: &str,
+    actor_id: &str,
+    status: AccessRequestStatus,
+    note: Option<String>,
+) -> CoreResult<()> {
+    let reviewed = requests::Entity::update_many()
+        .col_expr(requests::Column::Status, Expr::value(status))
+        .col_expr(requests::Column::ReviewedBy, Expr::value(actor_id))
+        .col_expr(requests::Column::ReviewedAt, Expr::value(Utc::now()))
+        .col_expr(requests::Column::ReviewNote, Expr::value(note))
+        .filter(requests::Column::Id.eq(request_id))
+        .filter(requests::Column::Status.eq(AccessRequestStatus::Pending))
+        .exec(conn)
+        .await?;
+    if reviewed.rows_affected != 1 {
+        return Err(CoreError::Conflict(NOT_PENDING.into()));
+    }
+    Ok(())
+}
+
+async fn find_pending(
+    conn: &impl ConnectionTrait,
+    request_id: &str,
+) -> CoreResult<requests::Model> {
+    let request = match is_valid_id(request_id) {
+        true => requests::Entity::find_by_id(request_id).one(conn).await?,
+        false => None,
+    }
+    .ok_or(CoreError::NotFound {
+        entity: "access request",
+    })?;
+    if request.status != AccessRequestStatus::Pending {
+        return Err(CoreError::Conflict(NOT_PENDING.into()));
+    }
+    Ok(request)
+}
+
+async fn audit_review(
+    conn: &impl ConnectionTrait,
+    actor_id: &str,
+    ip: Option<&str>,
+    action: &str,
+    before: &requests::Model,
+) -> CoreResult<()> {
+    let after = requests::Entity::find_by_id(&before.id).one(conn).await?;
+    audit::record(
+        conn,
+        AuditEntry {
+            actor_id: Some(actor_id),
+            action,
+            target_type: "access_request",
+            target_id: Some(&before.id),
+            before: serde_json::to_value(before).ok(),
+            after: after.and_then(|a| serde_json::to_value(a).ok()),
+            ip,
+        },
+    )
+    .await
+}
+
+/// Approves a pending request and grants its license in one transaction. 409 when the
+/// request is no longer pending or the user already holds a license in force.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    request_id: &str,
+    approval: Approval,
+) -> CoreResult<ApprovedRequest> {
+    licenses::validate_limit(approval.api_call_limit)?;
+    licenses::validate_expiry(approval.expires_at, Utc::now())?;
+    let txn = begin_write(db).await?;
+    let request = find_pending(&txn, request_id).await?;
+    mark_reviewed(
+        &txn,
+        request_id,
+        actor_id,
+        AccessRequestStatus::Approved,
+        None,
+    )
+    .await?;
+    let grant = GrantLicense {
+        user_id: request.user_id.clone(),
+        agent_id: request.agent_id.clone(),
+        api_call_limit: approval.api_call_limit,
+        expires_at: approval.expires_at,
+    };
+    let license = licenses::insert_license(&txn, actor_id, ip, &grant).await?;
+    audit_review(&txn, actor_id, ip, "access_request.approve", &request).await?;
+    txn.commit().await?;
+    Ok(ApprovedRequest {
+        request: get(db, request_id).await?,
+        license: licenses::get(db, &license.id).await?,
+    })
+}
+
+/// Rejects a pending request with a note the user sees (1..=1000 characters).
+pub async fn reject(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    request_id: &str,
+    review_note: &str,
+) -> CoreResult<AccessRequestView> {
+    let note = required_text("reviewNote", review_note, MAX_REVIEW_NOTE_CHARS)?;
+    let txn = begin_write(db).await?;
+    let request = find_pending(&txn, request_id).await?;
+    mark_reviewed(
+        &txn,
+        request_id,
+        actor_id,
+        AccessRequestStatus::Rejected,
+        Some(note),
+    )
+    .await?;
+    audit_review(&txn, actor_id, ip, "access_request.reject", &request).await?;
+    txn.commit().await?;
+    get(db, request_id).await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,378 @@
+//! The error log: every 5xx, panic, agent failure and timeout, with a severity from one
+//! classification function. A row's id is the reference id the user is shown.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::agent_client::AgentError;
+use crate::audit::{self, AuditEntry};
+use crate::db::begin_write;
+use crate::entities::enums::Severity;
+use crate::entities::error_logs;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{is_valid_id, new_id};
+use crate::input::{check_optional_range, optional_text, page_of, storable_text, TimeRange};
+use crate::pagination::{Page, PageRequest};
+use crate::usage::{count_per_bucket, existing_refs, is_foreign_key_violation, Granularity};
+
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+pub const MAX_STACK_TRACE_CHARS: usize = 100_000;
+pub const MAX_RESOLUTION_NOTE_CHARS: usize = 1000;
+const MAX_CODE_CHARS: usize = 100;
+const MAX_REQUEST_ID_CHARS: usize = 200;
+
+/// What went wrong, stored as `error_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    DatabaseUnavailable,
+    Panic,
+    Internal,
+    /// The gateway's signature was refused: every call will fail until it is fixed.
+    AgentUnauthorized,
+    AgentFailed,
+    AgentUnavailable,
+    AgentMalformedResponse,
+    AgentUnknown,
+    AgentTimeout,
+    AgentRejectedInput,
+}
+
+impl ErrorKind {
+    pub const ALL: [Self; 10] = [
+        Self::DatabaseUnavailable,
+        Self::Panic,
+        Self::Internal,
+        Self::AgentUnauthorized,
+        Self::AgentFailed,
+        Self::AgentUnavailable,
+        Self::AgentMalformedResponse,
+        Self::AgentUnknown,
+        Self::AgentTimeout,
+        Self::AgentRejectedInput,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::Panic => "panic",
+            Self::Internal => "internal",
+            Self::AgentUnauthorized => "agent_unauthorized",
+            Self::AgentFailed => "agent_failed",
+            Self::AgentUnavailable => "agent_unavailable",
+            Self::AgentMalformedResponse => "agent_malformed_response",
+            Self::AgentUnknown => "agent_unknown",
+            Self::AgentTimeout => "agent_timeout",
+            Self::AgentRejectedInput => "agent_rejected_input",
+        }
+    }
+
+    /// Parses a `type` filter.
+    pub fn parse(text: &str) -> CoreResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text.trim())
+            .ok_or_else(|| CoreError::invalid("type", "is not a known error type"))
+    }
+
+    /// The kind of a core error the server could not handle.
+    pub fn of_core_error(error: &CoreError) -> Self {
+        match error {
+            CoreError::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
+                Self::DatabaseUnavailable
+            }
+            CoreError::Agent(agent) => Self::from(agent),
+            _ => Self::Internal,
+        }
+    }
+}
+
+impl From<&AgentError> for ErrorKind {
+    fn from(error: &AgentError) -> Self {
+        match error {
+            AgentError::Unavailable(_) => Self::AgentUnavailable,
+            AgentError::Timeout => Self::AgentTimeout,
+            AgentError::Rejected { .. } => Self::AgentRejectedInput,
+            AgentError::Unauthorized => Self::AgentUnauthorized,
+            AgentError::UnknownAgent => Self::AgentUnknown,
+            AgentError::Failed { .. } => Self::AgentFailed,
+            AgentError::Malformed(_) => Self::AgentMalformedResponse,
+        }
+    }
+}
+
+/// How bad an error of `kind` is: the one place this is decided.
+pub const fn classify(kind: ErrorKind) -> Severity {
+    match kind {
+        // Nothing works, or the process state is suspect.
+        ErrorKind::DatabaseUnavailable | ErrorKind::Panic | ErrorKind::AgentUnauthorized => {
+            Severity::Critical
+        }
+        // A call failed on our side or the agent's.
+        ErrorKind::Internal
+        | ErrorKind::AgentFailed
+        | ErrorKind::AgentUnavailable
+        | ErrorKind::AgentMalformedResponse
+        | ErrorKind::AgentUnknown => Severity::High,
+        // Often transient: the agent was slow.
+        ErrorKind::AgentTimeout => Severity::Medium,
+        // The caller's input, not a fault of the system.
+        ErrorKind::AgentRejectedInput => Severity::Low,
+    }
+}
+
+/// One error to log.
+#[derive(Clone, Debug)]
+pub struct NewErrorLog {
+    pub kind: ErrorKind,
+    /// The contract's code, e.g. `AGENT_FAILED`.
+    pub code: String,
+    pub message: String,
+    /// A Rust backtrace or the agent's Python traceback.
+    pub stack_trace: Option<String>,
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub request_id: Option<String>,
+    pub context: Option<Json>,
+}
+
+/// Writes the error and returns its id, the reference id shown to the user. Logging must not
+/// fail because of what it logs: text is cleaned and cut, and a user or agent that does not
+/// exist is dropped from the row.
+pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreResult<String> {
+    let id = new_id();
+    let only_ids = |id: Option<String>| id.filter(|i| is_valid_id(i));
+    let (user_id, agent_id) = (only_ids(entry.user_id), only_ids(entry.agent_id));
+    let mut row = error_logs::ActiveModel {
+        id: Set(id.clone()),
+        error_type: Set(entry.kind.as_str().to_owned()),
+        code: Set(storable_text(&entry.code, MAX_CODE_CHARS)),
+        message: Set(storable_text(&entry.message, MAX_MESSAGE_CHARS)),
+        stack_trace: Set(entry
+            .stack_trace
+            .map(|t| storable_text(&t, MAX_STACK_TRACE_CHARS))),
+        severity: Set(classify(entry.kind)),
+        user_id: Set(user_id.clone()),
+        agent_id: Set(agent_id.clone()),
+        request_id: Set(entry
+            .request_id
+            .map(|r| storable_text(&r, MAX_REQUEST_ID_CHARS))),
+        context: Set(entry.context),
+        resolved: Set(false),
+        resolved_by: Set(None),
+        resolved_at: Set(None),
+        resolution_note: Set(None),
+        created_at: Set(Utc::now()),
+    };
+    match error_logs::Entity::insert(row.clone())
+        .exec_without_returning(db)
+        .await
+    {
+        Ok(_) => Ok(id),
+        Err(e) if is_foreign_key_violation(&e) => {
+            let (user_id, agent_id) = existing_refs(db, user_id, agent_id).await?;
+            row.user_id = Set(user_id);
+            row.agent_id = Set(agent_id);
+            error_logs::Entity::insert(row)
+                .exec_without_returning(db)
+                .await?;
+            Ok(id)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// List filters; the date range applies to `created_at`.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorFilter {
+    pub severity: Option<Severity>,
+    pub kind: Option<ErrorKind>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub resolved: Option<bool>,
+}
+
+/// One logged error. 404 for an unknown id.
+pub async fn get(db: &impl ConnectionTrait, error_id: &str) -> CoreResult<error_logs::Model> {
+    let found = match is_valid_id(error_id) {
+        true => error_logs::Entity::find_by_id(error_id).one(db).await?,
+        false => None,
+    };
+    found.ok_or(CoreError::NotFound { entity: "error" })
+}
+
+/// Errors matching `filter`, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ErrorFilter,
+    page: PageRequest,
+) -> CoreResult<Page<error_logs::Model>> {
+    check_optional_range(filter.from, filter.to)?;
+    let mut condition = Condition::all();
+    if let Some(severity) = filter.severity {
+        condition = condition.add(error_logs::Column::Severity.eq(severity));
+    }
+    if let Some(kind) = filter.kind {
+        condition = condition.add(error_logs::Column::ErrorType.eq(kind.as_str()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(error_logs::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        condition = condition.add(error_logs::Column::CreatedAt.lte(to));
+    }
+    if let Some(resolved) = filter.resolved {
+        condition = condition.add(error_logs::Column::Resolved.eq(resolved));
+    }
+    let query = error_logs::Entity::find()
+        .filter(condition)
+        .order_by_desc(error_logs::Column::CreatedAt)
+        .order_by_desc(error_logs::Column::Id);
+    page_of(db, query.into_model(), page).await
+}
+
+/// Marks an error resolved, with an optional note (at most 1000 characters), audited.
+/// 404 for an unknown id, 409 when already resolved.
+pub async fn resolve(
+    db: &DatabaseConnection,
+    actor_id: &str,
+    ip: Option<&str>,
+    error_id: &str,
+    note: Option<&str>,
+) -> CoreResult<error_logs::Model> {
+    let note = optional_text("resolutionNote", note, MAX_RESOLUTION_NOTE_CHARS)?;
+    let txn = begin_write(db).await?;
+    let before = get(&txn, error_id).await?;
+    let resolved = error_logs::Entity::update_many()
+        .col_expr(error_logs::Column::Resolved, Expr::value(true))
+        .col_expr(error_logs::Column::ResolvedBy, Expr::value(actor_id))
+        .col_expr(error_logs::Column::ResolvedAt, Expr::value(Utc::now()))
+        .col_expr(error_logs::Column::ResolutionNote, Expr::value(note))
+        .filter(error_logs::Column::Id.eq(error_id))
+        .filter(error_logs::Column::Resolved.eq(false))
+        .exec(&txn)
+        .await?;
+    if resolved.rows_affected != 1 {
+        return Err(CoreError::Conflict("the error is already resolved".into()));
+    }
+    let after = get(&txn, error_id).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(actor_id),
+            action: "error.resolve",
+            target_type: "error_log",
+            target_id: Some(error_id),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCount {
+    pub key: String,
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub count: u64,
+}
+
+/// The errors of a range, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorStats {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub total: u64,
+    pub resolved: u64,
+    pub unresolved: u64,
+    /// Resolved / total, 0 when there is none.
+    pub resolution_rate: f64,
+    pub by_type: Vec<KeyCount>,
+    pub by_severity: Vec<KeyCount>,
+    /// Every day of the range, oldest first.
+    pub per_day: Vec<DayCount>,
+}
+
+async fn count_by(
+    db: &impl ConnectionTrait,
+    column: error_logs::Column,
+    range: Condition,
+) -> CoreResult<Vec<KeyCount>> {
+    let count = || {
+        Expr::expr(Func::count(Expr::col(
+            error_logs::Column::Id.as_column_ref(),
+        )))
+    };
+    Ok(error_logs::Entity::find()
+        .select_only()
+        .column_as(column, "key")
+        .expr_as(count(), "count")
+        .filter(range)
+        .group_by(column)
+        .order_by(count(), sea_orm::sea_query::Order::Desc)
+        .order_by_asc(column)
+        .into_model::<KeyCount>()
+        .all(db)
+        .await?)
+}
+
+/// Totals by type, by severity and per day, and the resolution rate, of `range`
+/// (see [`TimeRange::new`] and [`TimeRange::last_days`]).
+pub async fn stats(db: &impl ConnectionTrait, range: TimeRange) -> CoreResult<ErrorStats> {
+    let in_range = || {
+        Condition::all()
+            .add(error_logs::Column::CreatedAt.gte(range.from))
+            .add(error_logs::Column::CreatedAt.lte(range.to))
+    };
+    let total = error_logs::Entity::find()
+        .filter(in_range())
+        .count(db)
+        .await?;
+    let resolved = error_logs::Entity::find()
+        .filter(in_range().add(error_logs::Column::Resolved.eq(true)))
+        .count(db)
+        .await?;
+    let per_day = count_per_bucket::<error_logs::Entity>(db, in_range(), range, Granularity::Day)
+        .await?
+        .into_iter()
+        .map(|point| DayCount {
+            day: point.start.date_naive(),
+            count: point.calls,
+        })
+        .collect();
+    Ok(ErrorStats {
+        from: range.from,
+        to: range.to,
+        total,
+        resolved,
+        unresolved: total.saturating_sub(resolved),
+        resolution_rate: if total == 0 {
+            0.0
+        } else {
+            resolved as f64 / total as f64
+        },
+        by_type: count_by(db, error_logs::Column::ErrorType, in_range()).await?,
+        by_severity: count_by(db, error_logs::Column::Severity, in_range()).await?,
+        per_day,
+    })
+}
+
+#[cfg(test)]
+mod tests;

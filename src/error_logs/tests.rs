@@ -1,0 +1,356 @@
+use chrono::{Duration, TimeZone};
+use sea_orm::ActiveModelTrait;
+use serde_json::json;
+
+use super::*;
+use crate::entities::logs;
+use crate::test_fixtures as fx;
+use crate::testing::TestDatabase;
+
+#[test]
+fn an_unreachable_database_is_critical() {
+    assert_eq!(classify(ErrorKind::DatabaseUnavailable), Severity::Critical);
+}
+
+#[test]
+fn a_panic_is_critical() {
+    assert_eq!(classify(ErrorKind::Panic), Severity::Critical);
+}
+
+#[test]
+fn a_refused_gateway_signature_is_critical() {
+    assert_eq!(classify(ErrorKind::AgentUnauthorized), Severity::Critical);
+}
+
+#[test]
+fn an_internal_error_is_high() {
+    assert_eq!(classify(ErrorKind::Internal), Severity::High);
+}
+
+#[test]
+fn an_agent_failure_is_high() {
+    assert_eq!(classify(ErrorKind::AgentFailed), Severity::High);
+}
+
+#[test]
+fn an_unavailable_agent_service_is_high() {
+    assert_eq!(classify(ErrorKind::AgentUnavailable), Severity::High);
+}
+
+#[test]
+fn a_malformed_agent_answer_is_high() {
+    assert_eq!(classify(ErrorKind::AgentMalformedResponse), Severity::High);
+}
+
+#[test]
+fn an_agent_unknown_to_the_service_is_high() {
+    assert_eq!(classify(ErrorKind::AgentUnknown), Severity::High);
+}
+
+#[test]
+fn an_agent_timeout_is_medium() {
+    assert_eq!(classify(ErrorKind::AgentTimeout), Severity::Medium);
+}
+
+#[test]
+fn input_the_agent_rejected_is_low() {
+    assert_eq!(classify(ErrorKind::AgentRejectedInput), Severity::Low);
+}
+
+#[test]
+fn every_kind_reads_back_from_its_text_and_unknown_types_are_invalid() {
+    for kind in ErrorKind::ALL {
+        assert_eq!(ErrorKind::parse(kind.as_str()).unwrap(), kind);
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+    }
+    assert!(
+        matches!(ErrorKind::parse("panic'; --"), Err(CoreError::Invalid { field, .. }) if field == "type")
+    );
+}
+
+#[test]
+fn agent_errors_and_core_errors_map_to_their_kind() {
+    assert_eq!(
+        ErrorKind::from(&AgentError::Timeout),
+        ErrorKind::AgentTimeout
+    );
+    assert_eq!(
+        ErrorKind::from(&AgentError::Unavailable("down".into())),
+        ErrorKind::AgentUnavailable
+    );
+    assert_eq!(
+        ErrorKind::from(&AgentError::Malformed("x".into())),
+        ErrorKind::AgentMalformedResponse
+    );
+    let down = CoreError::Database(DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())));
+    assert_eq!(
+        ErrorKind::of_core_error(&down),
+        ErrorKind::DatabaseUnavailable
+    );
+    assert_eq!(
+        ErrorKind::of_core_error(&CoreError::Conflict("x".into())),
+        ErrorKind::Internal
+    );
+}
+
+fn failure(kind: ErrorKind) -> NewErrorLog {
+    NewErrorLog {
+        kind,
+        code: "AGENT_FAILED".into(),
+        message: "the agent failed".into(),
+        stack_trace: Some("Traceback (most recent call last):\n  File \"agent.py\"".into()),
+        user_id: None,
+        agent_id: None,
+        request_id: Some("req-1".into()),
+        context: Some(json!({"endpoint": "/api/agents/x/execute"})),
+    }
+}
+
+fn page() -> PageRequest {
+    PageRequest::default()
+}
+
+async fn logging_returns_the_reference_id_and_classifies_the_error(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let user = fx::member(&db, "ana@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let entry = NewErrorLog {
+        user_id: Some(user.id.clone()),
+        agent_id: Some(agent.id.clone()),
+        ..failure(ErrorKind::AgentFailed)
+    };
+    let id = log_error(&db, entry).await.unwrap();
+    let row = get(&db, &id).await.unwrap();
+    assert_eq!(
+        (row.error_type.as_str(), row.severity),
+        ("agent_failed", Severity::High)
+    );
+    assert!(row.stack_trace.unwrap().starts_with("Traceback"));
+    assert_eq!((row.user_id, row.agent_id), (Some(user.id), Some(agent.id)));
+    assert_eq!(row.request_id.as_deref(), Some("req-1"));
+    assert_eq!(
+        row.context,
+        Some(json!({"endpoint": "/api/agents/x/execute"}))
+    );
+    assert!(!row.resolved);
+}
+crate::on_every_database!(
+    logging_returns_the_reference_id_and_classifies_the_error,
+    super::logging_returns_the_reference_id_and_classifies_the_error
+);
+
+async fn logging_never_fails_on_what_it_logs(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let entry = NewErrorLog {
+        message: format!("nul\0byte {}", "m".repeat(MAX_MESSAGE_CHARS)),
+        stack_trace: Some("t\0".repeat(MAX_STACK_TRACE_CHARS)),
+        user_id: Some(new_id()),
+        agent_id: Some("not-an-id".into()),
+        ..failure(ErrorKind::Panic)
+    };
+    let id = log_error(&db, entry).await.unwrap();
+    let row = get(&db, &id).await.unwrap();
+    assert_eq!((row.user_id, row.agent_id), (None, None));
+    assert!(row.message.starts_with("nulbyte") && row.message.chars().count() == MAX_MESSAGE_CHARS);
+    assert_eq!(
+        row.stack_trace.map(|t| t.chars().count()),
+        Some(MAX_STACK_TRACE_CHARS)
+    );
+    assert_eq!(row.severity, Severity::Critical);
+}
+crate::on_every_database!(
+    logging_never_fails_on_what_it_logs,
+    super::logging_never_fails_on_what_it_logs
+);
+
+async fn the_list_filters_by_severity_type_dates_and_resolution_newest_first(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let timeout = log_error(&db, failure(ErrorKind::AgentTimeout))
+        .await
+        .unwrap();
+    let panic = log_error(&db, failure(ErrorKind::Panic)).await.unwrap();
+    let rejected = log_error(&db, failure(ErrorKind::AgentRejectedInput))
+        .await
+        .unwrap();
+    resolve(&db, &admin.id, None, &rejected, None)
+        .await
+        .unwrap();
+
+    let all = list(&db, &ErrorFilter::default(), page()).await.unwrap();
+    assert_eq!(
+        all.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        vec![rejected.clone(), panic.clone(), timeout.clone()]
+    );
+    let critical = ErrorFilter {
+        severity: Some(Severity::Critical),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(&db, &critical, page()).await.unwrap().items[0].id,
+        panic
+    );
+    let timeouts = ErrorFilter {
+        kind: Some(ErrorKind::AgentTimeout),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(&db, &timeouts, page()).await.unwrap().items[0].id,
+        timeout
+    );
+    let open = ErrorFilter {
+        resolved: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(list(&db, &open, page()).await.unwrap().total, 2);
+    let future = ErrorFilter {
+        from: Some(Utc::now() + Duration::minutes(1)),
+        ..Default::default()
+    };
+    assert_eq!(list(&db, &future, page()).await.unwrap().total, 0);
+    let inverted = ErrorFilter {
+        from: Some(Utc::now()),
+        to: Some(Utc::now() - Duration::hours(1)),
+        ..Default::default()
+    };
+    assert!(
+        matches!(list(&db, &inverted, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "from")
+    );
+}
+crate::on_every_database!(
+    the_list_filters_by_severity_type_dates_and_resolution_newest_first,
+    super::the_list_filters_by_severity_type_dates_and_resolution_newest_first
+);
+
+async fn resolving_is_audited_once_and_a_second_time_is_a_conflict(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let id = log_error(&db, failure(ErrorKind::AgentFailed))
+        .await
+        .unwrap();
+    let bad_note = resolve(&db, &admin.id, None, &id, Some("x\0y")).await;
+    assert!(
+        matches!(bad_note, Err(CoreError::Invalid { ref field, .. }) if field == "resolutionNote")
+    );
+    let long_note = "n".repeat(MAX_RESOLUTION_NOTE_CHARS + 1);
+    assert!(resolve(&db, &admin.id, None, &id, Some(&long_note))
+        .await
+        .is_err());
+    assert!(!get(&db, &id).await.unwrap().resolved);
+
+    let resolved = resolve(
+        &db,
+        &admin.id,
+        Some("10.1.1.1"),
+        &id,
+        Some("restarted the agent service"),
+    )
+    .await
+    .unwrap();
+    assert!(resolved.resolved);
+    assert_eq!(resolved.resolved_by.as_deref(), Some(admin.id.as_str()));
+    assert_eq!(
+        resolved.resolution_note.as_deref(),
+        Some("restarted the agent service")
+    );
+    assert!(resolved.resolved_at.is_some());
+    assert!(matches!(
+        resolve(&db, &admin.id, None, &id, None).await,
+        Err(CoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        resolve(&db, &admin.id, None, "1;--", None).await,
+        Err(CoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        resolve(&db, &admin.id, None, &new_id(), None).await,
+        Err(CoreError::NotFound { .. })
+    ));
+    let audit = logs::Entity::find().all(&db).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].target_id.as_deref()),
+        ("error.resolve", Some(id.as_str()))
+    );
+}
+crate::on_every_database!(
+    resolving_is_audited_once_and_a_second_time_is_a_conflict,
+    super::resolving_is_audited_once_and_a_second_time_is_a_conflict
+);
+
+async fn the_stats_count_by_type_severity_and_day_with_the_resolution_rate(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let day = |d: u32, h: u32| Utc.with_ymd_and_hms(2025, 3, d, h, 0, 0).unwrap();
+    let mut ids = Vec::new();
+    for (kind, at) in [
+        (ErrorKind::AgentTimeout, day(1, 9)),
+        (ErrorKind::AgentTimeout, day(1, 23)),
+        (ErrorKind::Panic, day(3, 0)),
+        (ErrorKind::AgentFailed, day(3, 12)),
+        (ErrorKind::AgentFailed, day(9, 12)), // outside the range
+    ] {
+        let id = log_error(&db, failure(kind)).await.unwrap();
+        error_logs::ActiveModel {
+            id: Set(id.clone()),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .update(&db)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    resolve(&db, &admin.id, None, &ids[0], None).await.unwrap();
+
+    let range = TimeRange::new(day(1, 0), day(4, 0)).unwrap();
+    let stats = stats(&db, range).await.unwrap();
+    assert_eq!((stats.total, stats.resolved, stats.unresolved), (4, 1, 3));
+    assert!((stats.resolution_rate - 0.25).abs() < 1e-9);
+    let by_type: Vec<_> = stats
+        .by_type
+        .iter()
+        .map(|k| (k.key.as_str(), k.count))
+        .collect();
+    assert_eq!(
+        by_type,
+        vec![("agent_timeout", 2), ("agent_failed", 1), ("panic", 1)]
+    );
+    let by_severity: Vec<_> = stats
+        .by_severity
+        .iter()
+        .map(|k| (k.key.as_str(), k.count))
+        .collect();
+    assert_eq!(
+        by_severity,
+        vec![("medium", 2), ("critical", 1), ("high", 1)]
+    );
+    let per_day: Vec<_> = stats
+        .per_day
+        .iter()
+        .map(|d| (d.day.to_string(), d.count))
+        .collect();
+    assert_eq!(
+        per_day,
+        vec![
+            ("2025-03-01".into(), 2),
+            ("2025-03-02".into(), 0),
+            ("2025-03-03".into(), 2),
+            ("2025-03-04".into(), 0)
+        ]
+    );
+    let empty = stats_of_nothing(&db).await;
+    assert_eq!((empty.total, empty.resolution_rate), (0, 0.0));
+}
+async fn stats_of_nothing(db: &DatabaseConnection) -> ErrorStats {
+    let range = TimeRange::new(
+        Utc::now() + Duration::days(1),
+        Utc::now() + Duration::days(2),
+    )
+    .unwrap();
+    stats(db, range).await.unwrap()
+}
+crate::on_every_database!(
+    the_stats_count_by_type_severity_and_day_with_the_resolution_rate,
+    super::the_stats_count_by_type_severity_and_day_with_the_resolution_rate
+);

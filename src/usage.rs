@@ -1,0 +1,296 @@
+//! Usage: one tracking row per API call, daily roll-ups per user and agent, a user's own
+//! quotas, and the super admin's overview and CSV export.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+
+use crate::entities::{
+    agent_catalog, api_keys, api_usage_tracking as tracking, resource_usage, users,
+};
+use crate::error::CoreResult;
+use crate::ids::{is_valid_id, new_id};
+use crate::input::{storable_text, TimeRange};
+use crate::licenses::{self, EffectiveStatus, LicenseView};
+
+mod export;
+mod overview;
+
+pub use export::{csv_line, export_rows, ExportCursor, ExportRow, CSV_HEADER, MAX_EXPORT_BATCH};
+pub use overview::{overview, AgentCalls, Granularity, TrendPoint, UsageOverview, UserCalls};
+
+/// One API call to record, admitted or not.
+#[derive(Clone, Debug, Default)]
+pub struct TrackCall {
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub endpoint: String,
+    pub method: String,
+    pub status_code: u16,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+}
+
+const MAX_ENDPOINT_CHARS: usize = 2048;
+const MAX_METHOD_CHARS: usize = 16;
+const MAX_TRACKED_ERROR_CHARS: usize = 4000;
+
+/// Writes one `api_usage_tracking` row and returns its id. Tracking must not fail because of
+/// what a caller sent: text is cleaned, and references to rows that do not exist are dropped.
+pub async fn track(db: &impl ConnectionTrait, call: TrackCall) -> CoreResult<String> {
+    let id = new_id();
+    let only_ids = |id: Option<String>| id.filter(|i| is_valid_id(i));
+    let (user_id, agent_id) = (only_ids(call.user_id), only_ids(call.agent_id));
+    let api_key_id = only_ids(call.api_key_id);
+    let mut row = tracking::ActiveModel {
+        id: Set(id.clone()),
+        user_id: Set(user_id.clone()),
+        agent_id: Set(agent_id.clone()),
+        api_key_id: Set(api_key_id.clone()),
+        endpoint: Set(storable_text(&call.endpoint, MAX_ENDPOINT_CHARS)),
+        method: Set(storable_text(&call.method, MAX_METHOD_CHARS)),
+        status_code: Set(i32::from(call.status_code)),
+        duration_ms: Set(std::cmp::max(call.duration_ms, 0)),
+        error: Set(call
+            .error
+            .map(|e| storable_text(&e, MAX_TRACKED_ERROR_CHARS))),
+        created_at: Set(Utc::now()),
+    };
+    match tracking::Entity::insert(row.clone())
+        .exec_without_returning(db)
+        .await
+    {
+        Ok(_) => Ok(id),
+        Err(e) if is_foreign_key_violation(&e) => {
+            let (user_id, agent_id) = existing_refs(db, user_id, agent_id).await?;
+            let api_key_id = match api_key_id {
+                Some(k) => api_keys::Entity::find_by_id(&k).one(db).await?.map(|_| k),
+                None => None,
+            };
+            row.user_id = Set(user_id);
+            row.agent_id = Set(agent_id);
+            row.api_key_id = Set(api_key_id);
+            tracking::Entity::insert(row)
+                .exec_without_returning(db)
+                .await?;
+            Ok(id)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}
+
+/// The user and agent ids among those given that name existing rows.
+pub(crate) async fn existing_refs(
+    db: &impl ConnectionTrait,
+    user_id: Option<String>,
+    agent_id: Option<String>,
+) -> CoreResult<(Option<String>, Option<String>)> {
+    let user_id = match user_id {
+        Some(u) => users::Entity::find_by_id(&u).one(db).await?.map(|_| u),
+        None => None,
+    };
+    let agent_id = match agent_id {
+        Some(a) => agent_catalog::Entity::find_by_id(&a)
+            .one(db)
+            .await?
+            .map(|_| a),
+        None => None,
+    };
+    Ok((user_id, agent_id))
+}
+
+/// Adds one finished execution to its day's roll-up: one upsert, so concurrent
+/// finishes on any number of instances add up.
+pub(crate) async fn add_to_daily_roll_up(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    agent_id: &str,
+    day: NaiveDate,
+    succeeded: bool,
+    duration_ms: i64,
+) -> CoreResult<()> {
+    let (successes, failures) = if succeeded { (1, 0) } else { (0, 1) };
+    let current = |c: resource_usage::Column| Expr::col((resource_usage::Entity, c));
+    let upsert = OnConflict::columns([
+        resource_usage::Column::UserId,
+        resource_usage::Column::AgentId,
+        resource_usage::Column::Day,
+    ])
+    .value(
+        resource_usage::Column::Calls,
+        current(resource_usage::Column::Calls).add(1),
+    )
+    .value(
+        resource_usage::Column::Successes,
+        current(resource_usage::Column::Successes).add(successes),
+    )
+    .value(
+        resource_usage::Column::Failures,
+        current(resource_usage::Column::Failures).add(failures),
+    )
+    .value(
+        resource_usage::Column::TotalDurationMs,
+        current(resource_usage::Column::TotalDurationMs).add(std::cmp::max(duration_ms, 0)),
+    )
+    .to_owned();
+    resource_usage::Entity::insert(resource_usage::ActiveModel {
+        id: Set(new_id()),
+        user_id: Set(user_id.to_owned()),
+        agent_id: Set(agent_id.to_owned()),
+        day: Set(day),
+        calls: Set(1),
+        successes: Set(successes),
+        failures: Set(failures),
+        total_duration_ms: Set(std::cmp::max(duration_ms, 0)),
+    })
+    .on_conflict(upsert)
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The user's quota per agent: the license in force (or the newest one), by agent name.
+pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Vec<LicenseView>> {
+    if !is_valid_id(user_id) {
+        return Ok(Vec::new());
+    }
+    let mut current: Vec<LicenseView> = Vec::new();
+    // Newest first: the first license seen per agent wins unless a live one comes later.
+    for license in licenses::all_for_user(db, user_id).await? {
+        let live = |l: &LicenseView| l.status != EffectiveStatus::Revoked;
+        match current.iter_mut().find(|c| c.agent_id == license.agent_id) {
+            Some(seen) if !live(seen) && live(&license) => *seen = license,
+            Some(_) => {}
+            None => current.push(license),
+        }
+    }
+    current.sort_by(|a, b| a.agent_name.cmp(&b.agent_name));
+    Ok(current)
+}
+
+/// A time bucket of `table.column` as text, `YYYY-MM-DDTHH` or `YYYY-MM-DD` (UTC), the same
+/// on both databases: SQLite stores RFC 3339 text, PostgreSQL a `timestamptz`.
+pub(crate) fn time_bucket(
+    backend: DbBackend,
+    table: &str,
+    column: &str,
+    granularity: Granularity,
+) -> Expr {
+    let (chars, pattern) = match granularity {
+        Granularity::Hour => (13, "YYYY-MM-DD\"T\"HH24"),
+        Granularity::Day => (10, "YYYY-MM-DD"),
+    };
+    match backend {
+        DbBackend::Postgres => Expr::cust(format!(
+            "to_char(\"{table}\".\"{column}\" AT TIME ZONE 'UTC', '{pattern}')"
+        )),
+        _ => Expr::cust(format!("substr(\"{table}\".\"{column}\", 1, {chars})")),
+    }
+}
+
+/// The start of a bucket written by [`time_bucket`].
+pub(crate) fn parse_bucket(text: &str, granularity: Granularity) -> Option<DateTime<Utc>> {
+    let naive = match granularity {
+        Granularity::Hour => {
+            NaiveDateTime::parse_from_str(&format!("{text}:00"), "%Y-%m-%dT%H:%M").ok()?
+        }
+        Granularity::Day => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)?,
+    };
+    Some(naive.and_utc())
+}
+
+/// The start of the bucket holding `at`.
+pub(crate) fn bucket_start(at: DateTime<Utc>, granularity: Granularity) -> DateTime<Utc> {
+    let day = at.date_naive();
+    let hour = match granularity {
+        Granularity::Hour => chrono::Timelike::hour(&at),
+        Granularity::Day => 0,
+    };
+    day.and_hms_opt(hour, 0, 0)
+        .map(|n| n.and_utc())
+        .unwrap_or(at)
+}
+
+/// Counts per bucket of `table.created_at` for rows matching `condition`, every bucket of the
+/// range present (zero when empty), oldest first.
+pub(crate) async fn count_per_bucket<E>(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    range: TimeRange,
+    granularity: Granularity,
+) -> CoreResult<Vec<TrendPoint>>
+where
+    E: EntityTrait,
+{
+    #[derive(FromQueryResult)]
+    struct Bucket {
+        bucket: String,
+        calls: i64,
+    }
+    let table = E::default().table_name().to_owned();
+    let bucket = time_bucket(db.get_database_backend(), &table, "created_at", granularity);
+    let counted: Vec<Bucket> = E::find()
+        .select_only()
+        .expr_as(bucket.clone(), "bucket")
+        .expr_as(Expr::expr(Func::count(Expr::cust("*"))), "calls")
+        .filter(condition)
+        .group_by(bucket)
+        .into_model::<Bucket>()
+        .all(db)
+        .await?;
+    let step = match granularity {
+        Granularity::Hour => Duration::hours(1),
+        Granularity::Day => Duration::days(1),
+    };
+    let mut points = Vec::new();
+    let mut start = bucket_start(range.from, granularity);
+    while start <= range.to {
+        let calls = counted
+            .iter()
+            .find(|b| parse_bucket(&b.bucket, granularity) == Some(start))
+            .map_or(0, |b| u64::try_from(b.calls).unwrap_or(0));
+        points.push(TrendPoint { start, calls });
+        start += step;
+    }
+    Ok(points)
+}
+
+/// Midnight UTC today, Monday of this week and the first of this month.
+pub(crate) fn period_starts(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) {
+    let today = now.date_naive();
+    let week = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let month = today.with_day(1).unwrap_or(today);
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|n| n.and_utc()).unwrap_or(now);
+    (midnight(today), midnight(week), midnight(month))
+}
+
+/// How many tracking rows match `condition`.
+pub(crate) async fn count_calls(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+) -> CoreResult<u64> {
+    Ok(tracking::Entity::find().filter(condition).count(db).await?)
+}
+
+/// Tracking rows whose `created_at` lies in `range`.
+pub(crate) fn in_range(range: TimeRange) -> Condition {
+    Condition::all()
+        .add(tracking::Column::CreatedAt.gte(range.from))
+        .add(tracking::Column::CreatedAt.lte(range.to))
+}
+
+#[cfg(test)]
+mod tests;
