@@ -120,7 +120,9 @@ pub struct AgentClient {
 
 impl std::fmt::Debug for AgentClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentClient").field("base", &self.base.as_str()).finish()
+        f.debug_struct("AgentClient")
+            .field("base", &self.base.as_str())
+            .finish()
     }
 }
 
@@ -215,7 +217,14 @@ impl AgentClient {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        let signature = sign(self.secret.expose(), execution_id, user_id, slug, timestamp, &body);
+        let signature = sign(
+            self.secret.expose(),
+            execution_id,
+            user_id,
+            slug,
+            timestamp,
+            &body,
+        );
         let response = self
             .http
             .post(self.url(&format!("/agents/{slug}/execute"))?)
@@ -233,7 +242,8 @@ impl AgentClient {
         if !status.is_success() {
             return Err(error_from_status(status.as_u16(), &bytes));
         }
-        serde_json::from_slice::<AgentOutput>(&bytes).map_err(|e| AgentError::Malformed(e.to_string()))
+        serde_json::from_slice::<AgentOutput>(&bytes)
+            .map_err(|e| AgentError::Malformed(e.to_string()))
     }
 }
 
@@ -293,7 +303,11 @@ mod tests {
     fn a_python_traceback_is_kept_from_a_500() {
         let body = br#"{"error":{"type":"ZeroDivisionError","message":"division by zero","traceback":"Traceback (most recent call last):\n..."}}"#;
         match error_from_status(500, body) {
-            AgentError::Failed { error_type, traceback, .. } => {
+            AgentError::Failed {
+                error_type,
+                traceback,
+                ..
+            } => {
                 assert_eq!(error_type, "ZeroDivisionError");
                 assert!(traceback.unwrap().starts_with("Traceback"));
             }
@@ -312,6 +326,9 @@ mod tests {
 
     #[test]
     fn an_unreadable_error_body_is_malformed() {
-        assert!(matches!(error_from_status(500, b"<html>"), AgentError::Malformed(_)));
+        assert!(matches!(
+            error_from_status(500, b"<html>"),
+            AgentError::Malformed(_)
+        ));
     }
 }

@@ -56,7 +56,10 @@ pub async fn create_key(
 ) -> CoreResult<(api_keys::Model, String)> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME_CHARS || name.contains('\0') {
-        return Err(CoreError::invalid("name", format!("must be 1 to {MAX_KEY_NAME_CHARS} characters")));
+        return Err(CoreError::invalid(
+            "name",
+            format!("must be 1 to {MAX_KEY_NAME_CHARS} characters"),
+        ));
     }
     if let Some(expires_at) = new.expires_at {
         if expires_at <= Utc::now() {
@@ -65,7 +68,10 @@ pub async fn create_key(
     }
     if let Some(agent_id) = new.agent_id {
         let known = is_valid_id(agent_id)
-            && agent_catalog::Entity::find_by_id(agent_id.to_owned()).one(db).await?.is_some();
+            && agent_catalog::Entity::find_by_id(agent_id.to_owned())
+                .one(db)
+                .await?
+                .is_some();
         if !known {
             return Err(CoreError::NotFound { entity: "agent" });
         }
@@ -111,9 +117,18 @@ pub async fn list_keys(db: &DatabaseConnection, user_id: &str) -> CoreResult<Vec
 }
 
 /// Revokes one of the caller's keys; another user's key reads as not found.
-pub async fn revoke_key(db: &DatabaseConnection, user_id: &str, key_id: &str, ip: Option<&str>) -> CoreResult<()> {
+pub async fn revoke_key(
+    db: &DatabaseConnection,
+    user_id: &str,
+    key_id: &str,
+    ip: Option<&str>,
+) -> CoreResult<()> {
     let key = match is_valid_id(key_id) {
-        true => api_keys::Entity::find_by_id(key_id.to_owned()).one(db).await?,
+        true => {
+            api_keys::Entity::find_by_id(key_id.to_owned())
+                .one(db)
+                .await?
+        }
         false => None,
     }
     .filter(|k| k.user_id == user_id)
@@ -169,7 +184,10 @@ pub async fn authenticate_key(
     if key.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(KeyRejection::Expired));
     }
-    let Some(user) = users::Entity::find_by_id(key.user_id.clone()).one(db).await? else {
+    let Some(user) = users::Entity::find_by_id(key.user_id.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(Err(KeyRejection::Unknown));
     };
     if user.disabled {
@@ -177,7 +195,10 @@ pub async fn authenticate_key(
     }
     // Last use is advisory: one UPDATE without reading it back.
     api_keys::Entity::update_many()
-        .col_expr(api_keys::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            api_keys::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(api_keys::Column::Id.eq(key.id.clone()))
         .exec(db)
         .await?;

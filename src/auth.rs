@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -60,7 +60,10 @@ pub fn registration_issues(email: &str, password: &str, name: &str) -> Vec<Field
             format!("Use at most {MAX_PASSWORD_BYTES} bytes."),
         ));
     } else if password.trim().to_lowercase() == email {
-        issues.push(FieldIssue::new("password", "The password must not be your email."));
+        issues.push(FieldIssue::new(
+            "password",
+            "The password must not be your email.",
+        ));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.contains('\0') {
@@ -84,7 +87,16 @@ pub async fn register(
     if !issues.is_empty() {
         return Err(CoreError::Validation(issues));
     }
-    let user = create_user(db, NewUser { email, name, password, role: Role::Member }).await?;
+    let user = create_user(
+        db,
+        NewUser {
+            email,
+            name,
+            password,
+            role: Role::Member,
+        },
+    )
+    .await?;
     audit::record(
         db,
         AuditEntry {
@@ -107,7 +119,9 @@ pub enum LoginOutcome {
     /// Unknown email or wrong password: the same answer for both.
     InvalidCredentials,
     Disabled,
-    Throttled { retry_after_secs: u64 },
+    Throttled {
+        retry_after_secs: u64,
+    },
 }
 
 async fn throttle(db: &DatabaseConnection, email: &str, ip: &str) -> CoreResult<Option<u64>> {
@@ -120,11 +134,14 @@ async fn throttle(db: &DatabaseConnection, email: &str, ip: &str) -> CoreResult<
             .filter(login_attempts::Column::CreatedAt.gt(since))
     };
     let retry_after = |oldest: Option<login_attempts::Model>| -> u64 {
-        let until = oldest.map(|a| a.created_at).unwrap_or(now) + Duration::minutes(THROTTLE_WINDOW_MINUTES);
+        let until = oldest.map(|a| a.created_at).unwrap_or(now)
+            + Duration::minutes(THROTTLE_WINDOW_MINUTES);
         (until - now).num_seconds().max(1) as u64
     };
     // The window slides: the attempt that unlocks is the oldest of the last N failures.
-    let by_email = failures(login_attempts::Column::Email, email).count(db).await?;
+    let by_email = failures(login_attempts::Column::Email, email)
+        .count(db)
+        .await?;
     if by_email >= MAX_FAILURES_PER_EMAIL {
         let oldest_counted = failures(login_attempts::Column::Email, email)
             .order_by_desc(login_attempts::Column::CreatedAt)
@@ -145,7 +162,12 @@ async fn throttle(db: &DatabaseConnection, email: &str, ip: &str) -> CoreResult<
     Ok(None)
 }
 
-async fn record_attempt(db: &DatabaseConnection, email: &str, ip: &str, succeeded: bool) -> CoreResult<()> {
+async fn record_attempt(
+    db: &DatabaseConnection,
+    email: &str,
+    ip: &str,
+    succeeded: bool,
+) -> CoreResult<()> {
     login_attempts::ActiveModel {
         id: Set(new_id()),
         email: Set(email.to_owned()),
@@ -160,7 +182,12 @@ async fn record_attempt(db: &DatabaseConnection, email: &str, ip: &str, succeede
 
 /// Checks a login. Throttling applies before the password is looked at, so a correct
 /// password is refused too while an email or address is throttled.
-pub async fn login(db: &DatabaseConnection, email: &str, password: &str, ip: &str) -> CoreResult<LoginOutcome> {
+pub async fn login(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> CoreResult<LoginOutcome> {
     let email = normalize_email(email);
     if let Some(retry_after_secs) = throttle(db, &email, ip).await? {
         return Ok(LoginOutcome::Throttled { retry_after_secs });
@@ -169,11 +196,15 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str, ip: &st
         .filter(users::Column::Email.eq(email.clone()))
         .one(db)
         .await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let candidate = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || crate::password::verify_password(&candidate, &hash))
-        .await
-        .map_err(|e| CoreError::Hashing(e.to_string()))?;
+    let matches =
+        tokio::task::spawn_blocking(move || crate::password::verify_password(&candidate, &hash))
+            .await
+            .map_err(|e| CoreError::Hashing(e.to_string()))?;
     let user = match user {
         Some(user) if matches => user,
         _ => {
@@ -217,7 +248,10 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str, ip: &st
 }
 
 /// The user behind a session or key, if they still exist and are not disabled.
-pub async fn active_user(db: &DatabaseConnection, user_id: &str) -> CoreResult<Option<users::Model>> {
+pub async fn active_user(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> CoreResult<Option<users::Model>> {
     Ok(users::Entity::find_by_id(user_id.to_owned())
         .one(db)
         .await?
@@ -246,7 +280,10 @@ mod tests {
     #[test]
     fn a_short_password_is_rejected_with_a_field_message() {
         let issues = registration_issues("a@b.co", "short", "Ann");
-        assert_eq!(issues, vec![FieldIssue::new("password", "Use at least 10 characters.")]);
+        assert_eq!(
+            issues,
+            vec![FieldIssue::new("password", "Use at least 10 characters.")]
+        );
     }
 
     #[test]
@@ -263,7 +300,10 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let fields: Vec<_> = registration_issues("nope", "x", " ").into_iter().map(|i| i.field).collect();
+        let fields: Vec<_> = registration_issues("nope", "x", " ")
+            .into_iter()
+            .map(|i| i.field)
+            .collect();
         assert_eq!(fields, ["email", "password", "name"]);
     }
 }

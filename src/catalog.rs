@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use crate::search::{like_contains, lower};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -42,7 +42,10 @@ impl CatalogFilter {
                 }
             }
         }
-        for (field, value) in [("minPrice", self.min_price_cents), ("maxPrice", self.max_price_cents)] {
+        for (field, value) in [
+            ("minPrice", self.min_price_cents),
+            ("maxPrice", self.max_price_cents),
+        ] {
             if value.is_some_and(|v| v < 0) {
                 return Err(CoreError::invalid(field, "must not be negative"));
             }
@@ -65,7 +68,12 @@ pub async fn list_published(
     let mut condition = Condition::all()
         .add(agent_catalog::Column::Published.eq(true))
         .add(agent_catalog::Column::Status.eq(AgentStatus::Available));
-    if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
         condition = condition.add(
             Condition::any()
                 .add(lower(agent_catalog::Column::Name).like(like_contains(q)))
@@ -90,9 +98,15 @@ pub async fn list_published(
 }
 
 /// An agent by id or slug, whatever its publication; `None` when neither names one.
-pub async fn find_agent(db: &DatabaseConnection, id_or_slug: &str) -> CoreResult<Option<agent_catalog::Model>> {
+pub async fn find_agent(
+    db: &DatabaseConnection,
+    id_or_slug: &str,
+) -> CoreResult<Option<agent_catalog::Model>> {
     if crate::ids::is_valid_id(id_or_slug) {
-        if let Some(agent) = agent_catalog::Entity::find_by_id(id_or_slug.to_owned()).one(db).await? {
+        if let Some(agent) = agent_catalog::Entity::find_by_id(id_or_slug.to_owned())
+            .one(db)
+            .await?
+        {
             return Ok(Some(agent));
         }
     }
@@ -141,7 +155,7 @@ pub async fn apply_sync(
 ) -> CoreResult<SyncReport> {
     let now = Utc::now();
     let mut report = SyncReport::default();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = agent_catalog::Entity::find().all(&txn).await?;
 
     for agent in offered {
@@ -208,7 +222,10 @@ pub async fn apply_sync(
         upsert_module(&txn, agent, &agent_id, &hash, now).await?;
     }
 
-    for row in existing.iter().filter(|row| row.status == AgentStatus::Available) {
+    for row in existing
+        .iter()
+        .filter(|row| row.status == AgentStatus::Available)
+    {
         if offered.iter().all(|a| a.slug != row.slug) {
             let mut active = row.clone().into_active_model();
             active.status = Set(AgentStatus::Unavailable);
@@ -295,7 +312,12 @@ pub async fn list_all(
         .paginate(db, page.page_size);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.index()).await?;
-    Ok(crate::pagination::Page { items, total, page: page.page, page_size: page.page_size })
+    Ok(crate::pagination::Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 /// What the catalog owner may change about an agent. The service owns schemas and version.
@@ -319,10 +341,16 @@ fn checked_text(field: &str, value: Option<String>, max: usize) -> CoreResult<Op
 
 fn validate_price(price_cents: Option<i64>, currency: Option<&str>) -> CoreResult<()> {
     if price_cents.is_some_and(|p| !(0..=100_000_000).contains(&p)) {
-        return Err(CoreError::invalid("priceCents", "must be between 0 and 100000000"));
+        return Err(CoreError::invalid(
+            "priceCents",
+            "must be between 0 and 100000000",
+        ));
     }
     if currency.is_some_and(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase())) {
-        return Err(CoreError::invalid("currency", "must be a three-letter code such as USD"));
+        return Err(CoreError::invalid(
+            "currency",
+            "must be a three-letter code such as USD",
+        ));
     }
     Ok(())
 }
@@ -339,18 +367,34 @@ pub async fn update_agent(
     let short = checked_text("shortDescription", change.short_description, 300)?;
     let long = checked_text("longDescription", change.long_description, 10_000)?;
     let category = checked_text("category", change.category, 60)?;
-    let agent = find_agent(db, id_or_slug).await?.ok_or(CoreError::NotFound { entity: "agent" })?;
+    let agent = find_agent(db, id_or_slug)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "agent" })?;
     let before = serde_json::to_value(&agent).unwrap_or_default();
     let mut active = agent.into_active_model();
-    if let Some(v) = name { active.name = Set(v); }
-    if let Some(v) = short { active.short_description = Set(v); }
-    if let Some(v) = long { active.long_description = Set(v); }
-    if let Some(v) = category { active.category = Set(v); }
-    if let Some(v) = change.price_cents { active.price_cents = Set(v); }
-    if let Some(v) = change.currency { active.currency = Set(v); }
-    if let Some(v) = change.published { active.published = Set(v); }
+    if let Some(v) = name {
+        active.name = Set(v);
+    }
+    if let Some(v) = short {
+        active.short_description = Set(v);
+    }
+    if let Some(v) = long {
+        active.long_description = Set(v);
+    }
+    if let Some(v) = category {
+        active.category = Set(v);
+    }
+    if let Some(v) = change.price_cents {
+        active.price_cents = Set(v);
+    }
+    if let Some(v) = change.currency {
+        active.currency = Set(v);
+    }
+    if let Some(v) = change.published {
+        active.published = Set(v);
+    }
     active.updated_at = Set(Utc::now());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let agent = active.update(&txn).await?;
     crate::audit::record(
         &txn,
@@ -376,13 +420,23 @@ pub async fn create_agent(
     descriptor: AgentDescriptor,
 ) -> CoreResult<agent_catalog::Model> {
     let slug = descriptor.slug.trim().to_owned();
-    if slug.is_empty() || slug.len() > 60 || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(CoreError::invalid("slug", "must be 1 to 60 lower-case letters, digits or hyphens"));
+    if slug.is_empty()
+        || slug.len() > 60
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(CoreError::invalid(
+            "slug",
+            "must be 1 to 60 lower-case letters, digits or hyphens",
+        ));
     }
     crate::input::required_text("name", &descriptor.name, 100)?;
     validate_price(Some(descriptor.price_cents), Some(&descriptor.currency))?;
     if find_agent(db, &slug).await?.is_some() {
-        return Err(CoreError::Conflict(format!("an agent with slug {slug} exists already")));
+        return Err(CoreError::Conflict(format!(
+            "an agent with slug {slug} exists already"
+        )));
     }
     let now = Utc::now();
     let agent = agent_catalog::ActiveModel {
@@ -407,7 +461,9 @@ pub async fn create_agent(
     .insert(db)
     .await
     .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict("an agent with this slug exists already".into()),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            CoreError::Conflict("an agent with this slug exists already".into())
+        }
         _ => CoreError::Database(e),
     })?;
     crate::audit::record(
@@ -431,7 +487,10 @@ mod tests {
 
     #[test]
     fn nul_bytes_and_inverted_prices_are_rejected() {
-        let nul = CatalogFilter { query: Some("a\0b".into()), ..Default::default() };
+        let nul = CatalogFilter {
+            query: Some("a\0b".into()),
+            ..Default::default()
+        };
         assert!(matches!(nul.validate(), Err(CoreError::Invalid { field, .. }) if field == "q"));
         let inverted = CatalogFilter {
             min_price_cents: Some(500),
@@ -439,7 +498,10 @@ mod tests {
             ..Default::default()
         };
         assert!(inverted.validate().is_err());
-        let negative = CatalogFilter { min_price_cents: Some(-1), ..Default::default() };
+        let negative = CatalogFilter {
+            min_price_cents: Some(-1),
+            ..Default::default()
+        };
         assert!(negative.validate().is_err());
     }
 }

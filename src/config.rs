@@ -60,6 +60,8 @@ pub struct Config {
     pub environment: Environment,
     /// Seed the demo member and publish synced agents on an empty database.
     pub demo_data: bool,
+    /// Sync the catalog from the agent service in the background at start-up.
+    pub sync_on_start: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -88,7 +90,8 @@ impl Config {
 
         let database_url =
             get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/abetworks.sqlite?mode=rwc".into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://")
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
             return Err(bad(
@@ -118,7 +121,10 @@ impl Config {
 
         let agent_service_secret = match get("AGENT_SERVICE_SECRET") {
             Some(secret) if secret.len() < 16 => {
-                return Err(bad("AGENT_SERVICE_SECRET", "must be at least 16 characters"))
+                return Err(bad(
+                    "AGENT_SERVICE_SECRET",
+                    "must be at least 16 characters",
+                ))
             }
             Some(secret) => Secret::new(secret),
             None if environment == Environment::Production => {
@@ -150,7 +156,11 @@ impl Config {
         let admin_password = get("ABETWORKS_ADMIN_PASSWORD").map(Secret::new);
         if admin_email.is_some() != admin_password.is_some() {
             return Err(bad(
-                if admin_email.is_some() { "ABETWORKS_ADMIN_PASSWORD" } else { "ABETWORKS_ADMIN_EMAIL" },
+                if admin_email.is_some() {
+                    "ABETWORKS_ADMIN_PASSWORD"
+                } else {
+                    "ABETWORKS_ADMIN_EMAIL"
+                },
                 "must be set together with the other admin variable",
             ));
         }
@@ -167,7 +177,14 @@ impl Config {
             Some(_) => return Err(bad("ABETWORKS_DEMO_DATA", "must be true or false")),
         };
 
+        let sync_on_start = match get("ABETWORKS_SYNC_ON_START").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(_) => return Err(bad("ABETWORKS_SYNC_ON_START", "must be true or false")),
+        };
+
         Ok(Self {
+            sync_on_start,
             database_url,
             site_addr,
             agent_service_url,
@@ -189,8 +206,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

@@ -45,7 +45,11 @@ pub struct UsageSnapshot {
 
 impl UsageSnapshot {
     fn new(limit: i64, used: i64) -> Self {
-        Self { limit, used, remaining: quota::remaining(limit, used) }
+        Self {
+            limit,
+            used,
+            remaining: quota::remaining(limit, used),
+        }
     }
 }
 
@@ -64,11 +68,25 @@ pub enum ExecuteFailure {
     UnknownAgent,
     KeyScopeMismatch,
     License(LicenseDenial),
-    QuotaExceeded { limit: i64, used: i64 },
-    InvalidInput { message: String, fields: Vec<FieldError>, reference_id: String },
-    AgentFailed { message: String, reference_id: String },
-    AgentUnavailable { reference_id: String },
-    AgentTimeout { reference_id: String },
+    QuotaExceeded {
+        limit: i64,
+        used: i64,
+    },
+    InvalidInput {
+        message: String,
+        fields: Vec<FieldError>,
+        reference_id: String,
+    },
+    AgentFailed {
+        message: String,
+        reference_id: String,
+    },
+    AgentUnavailable {
+        reference_id: String,
+    },
+    AgentTimeout {
+        reference_id: String,
+    },
 }
 
 impl ExecuteFailure {
@@ -130,7 +148,10 @@ impl ExecuteFailure {
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Runs the agent for the caller. The outer `Err` is a fault of our own (database); the inner
@@ -174,7 +195,10 @@ async fn run(
     let Some(agent) = agent else {
         return Ok(Err(ExecuteFailure::UnknownAgent));
     };
-    if request.key_agent_scope.is_some_and(|scope| scope != agent.id) {
+    if request
+        .key_agent_scope
+        .is_some_and(|scope| scope != agent.id)
+    {
         return Ok(Err(ExecuteFailure::KeyScopeMismatch));
     }
     let license = match quota::check_license(db, request.user_id, &agent.id).await? {
@@ -191,7 +215,10 @@ async fn run(
     // From here on the unit is taken: every way out that is not a success gives it back.
     let result = run_admitted(db, agents, request, agent, &license.id).await;
     match result {
-        Ok(Ok(success)) => Ok(Ok(ExecuteSuccess { usage: UsageSnapshot::new(limit, used), ..success })),
+        Ok(Ok(success)) => Ok(Ok(ExecuteSuccess {
+            usage: UsageSnapshot::new(limit, used),
+            ..success
+        })),
         Ok(Err(failure)) => {
             quota::refund(db, &license.id).await?;
             Ok(Err(failure))
@@ -225,7 +252,9 @@ async fn run_admitted(
     let called = if agent.status == AgentStatus::Unavailable {
         Err(AgentError::UnknownAgent)
     } else {
-        agents.execute(&execution.id, request.user_id, &agent.slug, &request.input).await
+        agents
+            .execute(&execution.id, request.user_id, &agent.slug, &request.input)
+            .await
     };
     let duration_ms = started.elapsed().as_millis() as i64;
     match called {
@@ -252,9 +281,12 @@ async fn run_admitted(
         Err(error) => {
             let kind = ErrorKind::from(&error);
             let (stack_trace, message) = match &error {
-                AgentError::Failed { traceback, message, error_type, .. } => {
-                    (traceback.clone(), format!("{error_type}: {message}"))
-                }
+                AgentError::Failed {
+                    traceback,
+                    message,
+                    error_type,
+                    ..
+                } => (traceback.clone(), format!("{error_type}: {message}")),
                 other => (None, other.to_string()),
             };
             let reference_id = error_logs::log_error(
@@ -267,20 +299,27 @@ async fn run_admitted(
                     user_id: Some(request.user_id.to_owned()),
                     agent_id: Some(agent.id.clone()),
                     request_id: request.request_id.map(str::to_owned),
-                    context: Some(serde_json::json!({ "executionId": execution.id, "agent": agent.slug })),
+                    context: Some(
+                        serde_json::json!({ "executionId": execution.id, "agent": agent.slug }),
+                    ),
                 },
             )
             .await?;
             let failure = match error {
-                AgentError::Rejected { message, fields } => {
-                    ExecuteFailure::InvalidInput { message, fields, reference_id }
-                }
+                AgentError::Rejected { message, fields } => ExecuteFailure::InvalidInput {
+                    message,
+                    fields,
+                    reference_id,
+                },
                 AgentError::Timeout => ExecuteFailure::AgentTimeout { reference_id },
                 AgentError::Unavailable(_) | AgentError::UnknownAgent => {
                     ExecuteFailure::AgentUnavailable { reference_id }
                 }
                 AgentError::Failed { .. } | AgentError::Malformed(_) | AgentError::Unauthorized => {
-                    ExecuteFailure::AgentFailed { message, reference_id }
+                    ExecuteFailure::AgentFailed {
+                        message,
+                        reference_id,
+                    }
                 }
             };
             executions::finish(

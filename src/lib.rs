@@ -19,16 +19,16 @@ pub mod users;
 
 pub use error::{CoreError, CoreResult};
 
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
+pub mod access_requests;
+pub mod error_logs;
+pub mod executions;
+pub mod gateway;
 pub mod input;
 pub mod licenses;
+pub mod marketplace;
 pub mod quota;
 #[cfg(test)]
 mod test_fixtures;
-pub mod access_requests;
-pub mod executions;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod usage;
-pub mod error_logs;
-pub mod gateway;
-pub mod marketplace;

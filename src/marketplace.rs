@@ -31,11 +31,17 @@ pub struct MarketplaceAgent {
 }
 
 /// The agents with a license the caller holds now (expired ones excluded).
-pub async fn licensed_agent_ids(db: &DatabaseConnection, user_id: &str) -> CoreResult<HashSet<String>> {
+pub async fn licensed_agent_ids(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> CoreResult<HashSet<String>> {
     let now = Utc::now();
     Ok(user_agent_licenses::Entity::find()
         .filter(user_agent_licenses::Column::UserId.eq(user_id.to_owned()))
-        .filter(user_agent_licenses::Column::Status.is_in([LicenseStatus::Active, LicenseStatus::Suspended]))
+        .filter(
+            user_agent_licenses::Column::Status
+                .is_in([LicenseStatus::Active, LicenseStatus::Suspended]),
+        )
         .all(db)
         .await?
         .into_iter()
@@ -45,7 +51,10 @@ pub async fn licensed_agent_ids(db: &DatabaseConnection, user_id: &str) -> CoreR
 }
 
 /// The agents the caller has asked for and not yet heard back about.
-pub async fn pending_agent_ids(db: &DatabaseConnection, user_id: &str) -> CoreResult<HashSet<String>> {
+pub async fn pending_agent_ids(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> CoreResult<HashSet<String>> {
     Ok(agent_access_requests::Entity::find()
         .filter(agent_access_requests::Column::UserId.eq(user_id.to_owned()))
         .filter(agent_access_requests::Column::Status.eq(AccessRequestStatus::Pending))

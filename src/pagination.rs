@@ -15,7 +15,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, page_size: DEFAULT_PAGE_SIZE }
+        Self {
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
     }
 }
 
@@ -28,9 +31,15 @@ impl PageRequest {
             return Err(CoreError::invalid("page", "must be between 1 and 1000000"));
         }
         if !(1..=MAX_PAGE_SIZE as i64).contains(&page_size) {
-            return Err(CoreError::invalid("pageSize", format!("must be between 1 and {MAX_PAGE_SIZE}")));
+            return Err(CoreError::invalid(
+                "pageSize",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
         }
-        Ok(Self { page: page as u64, page_size: page_size as u64 })
+        Ok(Self {
+            page: page as u64,
+            page_size: page_size as u64,
+        })
     }
 
     /// The zero-based page index SeaORM's paginator takes.
@@ -66,7 +75,13 @@ mod tests {
 
     #[test]
     fn absent_values_take_the_defaults() {
-        assert_eq!(PageRequest::new(None, None).unwrap(), PageRequest { page: 1, page_size: 20 });
+        assert_eq!(
+            PageRequest::new(None, None).unwrap(),
+            PageRequest {
+                page: 1,
+                page_size: 20
+            }
+        );
     }
 
     #[test]

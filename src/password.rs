@@ -1,14 +1,17 @@
 //! Password hashing with argon2id and explicit parameters. Callers run these on a blocking
 //! thread (`tokio::task::spawn_blocking`): each hash takes tens of milliseconds on purpose.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::{CoreError, CoreResult};
 
 /// OWASP's argon2id baseline: 19 MiB memory, 2 iterations, 1 lane.
 fn hasher() -> CoreResult<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| CoreError::Hashing(e.to_string()))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| CoreError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 

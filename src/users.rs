@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::entities::enums::Role;
@@ -35,11 +35,13 @@ pub async fn hash_password_off_thread(password: String) -> CoreResult<String> {
 pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResult<users::Model> {
     let email = normalize_email(new.email);
     if find_by_email(db, &email).await?.is_some() {
-        return Err(CoreError::Conflict("an account with this email already exists".into()));
+        return Err(CoreError::Conflict(
+            "an account with this email already exists".into(),
+        ));
     }
     let password_hash = hash_password_off_thread(new.password.to_owned()).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let org_id = new_id();
     organizations::ActiveModel {
         id: Set(org_id.clone()),
@@ -144,9 +146,17 @@ pub async fn list_users(
     use sea_orm::sea_query::ExprTrait;
     use sea_orm::{Condition, QueryOrder};
     let mut condition = Condition::all();
-    if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
         if q.contains('\0') || q.chars().count() > 200 {
-            return Err(CoreError::invalid("q", "must be under 200 characters without NUL bytes"));
+            return Err(CoreError::invalid(
+                "q",
+                "must be under 200 characters without NUL bytes",
+            ));
         }
         let pattern = crate::search::like_contains(q);
         condition = condition.add(
@@ -167,7 +177,12 @@ pub async fn list_users(
         .paginate(db, page.page_size);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.index()).await?;
-    Ok(crate::pagination::Page { items, total, page: page.page, page_size: page.page_size })
+    Ok(crate::pagination::Page {
+        items,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+    })
 }
 
 /// What a super admin may change about a user.
@@ -197,7 +212,9 @@ pub async fn change_user(
     if actor_id == user_id
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::SuperAdmin))
     {
-        return Err(CoreError::Conflict("you cannot demote or disable your own account".into()));
+        return Err(CoreError::Conflict(
+            "you cannot demote or disable your own account".into(),
+        ));
     }
     let before = serde_json::json!({ "role": user.role, "disabled": user.disabled });
     let mut active = user.into_active_model();
@@ -208,7 +225,7 @@ pub async fn change_user(
         active.disabled = Set(disabled);
     }
     active.updated_at = Set(Utc::now());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user = active.update(&txn).await?;
     let after = serde_json::json!({ "role": user.role, "disabled": user.disabled });
     let action = match (change.role.is_some(), change.disabled) {

@@ -15,6 +15,9 @@
 //! per-test start, and no service is left behind. The same holds when a runner starts one
 //! process per test: each process gets its own service and stops it.
 //!
+//! The service's own log goes to `$TMPDIR/abetworks-agent-service-test-<port>.log`; a failed
+//! start or a failed agent call names it.
+//!
 //! Without `python-agents/.venv/bin/uvicorn` every test fails with a message naming
 //! `make setup-python` (`make test` runs it first): these tests never skip silently.
 

@@ -46,7 +46,10 @@ pub enum ApiError {
 impl ApiError {
     /// A fault of our own; logged to `error_logs` by the middleware, shown with a reference.
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::Internal { detail: detail.into(), kind: ErrorKind::Internal }
+        Self::Internal {
+            detail: detail.into(),
+            kind: ErrorKind::Internal,
+        }
     }
 
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
@@ -96,7 +99,10 @@ impl From<CoreError> for ApiError {
             }
             CoreError::Validation(issues) => Self::Validation(issues),
             CoreError::Forbidden(message) => Self::forbidden("FORBIDDEN", message),
-            other => Self::Internal { kind: ErrorKind::of_core_error(&other), detail: other.to_string() },
+            other => Self::Internal {
+                kind: ErrorKind::of_core_error(&other),
+                detail: other.to_string(),
+            },
         }
     }
 }

@@ -49,7 +49,11 @@ fn answer(reference: Option<String>) -> Response {
     if let Some(reference) = reference {
         error["referenceId"] = json!(reference);
     }
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": error }))).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": error })),
+    )
+        .into_response()
 }
 
 async fn write_log(state: &AppState, entry: NewErrorLog) -> Option<String> {
@@ -63,7 +67,11 @@ async fn write_log(state: &AppState, entry: NewErrorLog) -> Option<String> {
     }
 }
 
-pub async fn log_server_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn log_server_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let request_id = request
         .headers()
         .get("x-request-id")

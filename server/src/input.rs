@@ -21,10 +21,18 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => ApiError::Validation(vec![
-                    abetworks::error::FieldIssue::new("body", e.body_text().replace("Failed to deserialize the JSON body into the target type: ", "")),
-                ]),
-                JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest("The body is not valid JSON.".into()),
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::Validation(vec![abetworks::error::FieldIssue::new(
+                        "body",
+                        e.body_text().replace(
+                            "Failed to deserialize the JSON body into the target type: ",
+                            "",
+                        ),
+                    )])
+                }
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::BadRequest("The body is not valid JSON.".into())
+                }
                 JsonRejection::MissingJsonContentType(_) => {
                     ApiError::BadRequest("Send the body as application/json.".into())
                 }
@@ -51,7 +59,8 @@ where
             .map_err(|e: QueryRejection| {
                 ApiError::Validation(vec![abetworks::error::FieldIssue::new(
                     "query",
-                    e.body_text().replace("Failed to deserialize query string: ", ""),
+                    e.body_text()
+                        .replace("Failed to deserialize query string: ", ""),
                 )])
             })
     }
@@ -98,10 +107,9 @@ pub fn parse_time(
             return Ok(Some(day.and_time(time).and_utc()));
         }
     }
-    Err(ApiError::Validation(vec![abetworks::error::FieldIssue::new(
-        field,
-        "must be a date (YYYY-MM-DD) or an RFC 3339 time",
-    )]))
+    Err(ApiError::Validation(vec![
+        abetworks::error::FieldIssue::new(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"),
+    ]))
 }
 
 #[cfg(test)]
@@ -110,11 +118,15 @@ mod tests {
 
     #[test]
     fn dates_and_rfc3339_times_are_read_and_anything_else_is_refused() {
-        let start = parse_time("from", Some("2026-01-02"), false).unwrap().unwrap();
+        let start = parse_time("from", Some("2026-01-02"), false)
+            .unwrap()
+            .unwrap();
         assert_eq!(start.to_rfc3339(), "2026-01-02T00:00:00+00:00");
         let end = parse_time("to", Some("2026-01-02"), true).unwrap().unwrap();
         assert!(end > start);
-        assert!(parse_time("from", Some("2026-01-02T10:00:00Z"), false).unwrap().is_some());
+        assert!(parse_time("from", Some("2026-01-02T10:00:00Z"), false)
+            .unwrap()
+            .is_some());
         assert!(parse_time("from", Some("yesterday"), false).is_err());
         assert!(parse_time("from", None, false).unwrap().is_none());
     }

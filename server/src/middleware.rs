@@ -11,7 +11,12 @@ use crate::error::ApiError;
 /// The host[:port] an `Origin` or `Referer` value names.
 fn authority_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase())
+    Some(
+        rest.split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+    )
 }
 
 fn is_same_origin(headers: &HeaderMap) -> bool {
@@ -29,7 +34,10 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
 /// A state-changing request that carries a cookie and no bearer key must come from this site:
 /// browsers attach cookies to cross-site requests, never our bearer keys.
 pub async fn require_same_origin_for_cookie_writes(request: Request, next: Next) -> Response {
-    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let headers = request.headers();
     let has_cookie = headers.contains_key(header::COOKIE);
     let has_bearer = headers
@@ -58,13 +66,18 @@ pub fn content_security_policy(nonce: &str) -> String {
 
 pub async fn security_headers(mut request: Request, next: Next) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    request.extensions_mut().insert(app::CspNonce(nonce.clone()));
+    request
+        .extensions_mut()
+        .insert(app::CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
@@ -87,13 +100,19 @@ mod tests {
 
     #[test]
     fn an_origin_matching_the_host_is_same_origin() {
-        let h = headers(&[(header::HOST, "127.0.0.1:3000"), (header::ORIGIN, "http://127.0.0.1:3000")]);
+        let h = headers(&[
+            (header::HOST, "127.0.0.1:3000"),
+            (header::ORIGIN, "http://127.0.0.1:3000"),
+        ]);
         assert!(is_same_origin(&h));
     }
 
     #[test]
     fn a_foreign_origin_or_none_at_all_is_refused() {
-        let h = headers(&[(header::HOST, "127.0.0.1:3000"), (header::ORIGIN, "https://evil.example")]);
+        let h = headers(&[
+            (header::HOST, "127.0.0.1:3000"),
+            (header::ORIGIN, "https://evil.example"),
+        ]);
         assert!(!is_same_origin(&h));
         let h = headers(&[(header::HOST, "127.0.0.1:3000")]);
         assert!(!is_same_origin(&h));
@@ -101,7 +120,10 @@ mod tests {
 
     #[test]
     fn the_referer_stands_in_when_origin_is_absent() {
-        let h = headers(&[(header::HOST, "shop.test"), (header::REFERER, "http://shop.test/account?x=1")]);
+        let h = headers(&[
+            (header::HOST, "shop.test"),
+            (header::REFERER, "http://shop.test/account?x=1"),
+        ]);
         assert!(is_same_origin(&h));
     }
 }

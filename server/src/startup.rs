@@ -80,20 +80,34 @@ impl Application {
         let db = abetworks::db::connect_and_migrate(&config.database_url).await?;
         let agents = AgentClient::from_config(&config)?;
         let config = Arc::new(config);
-        let state = AppState { db, agents, config: config.clone() };
+        let state = AppState {
+            db,
+            agents,
+            config: config.clone(),
+        };
 
         prepare_data(&state).await?;
 
         let listener = TcpListener::bind(config.site_addr)
             .await
-            .map_err(|source| StartupError::Bind { addr: config.site_addr, source })?;
+            .map_err(|source| StartupError::Bind {
+                addr: config.site_addr,
+                source,
+            })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             addr: config.site_addr,
             source,
         })?;
         let leptos = leptos_options(site_root, address);
-        let router = router(ServerState { app: state.clone(), leptos });
-        Ok(Self { listener, router, state })
+        let router = router(ServerState {
+            app: state.clone(),
+            leptos,
+        });
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -115,11 +129,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tokio::spawn(sync_catalog_with_retries(self.state.clone()));
+        if self.state.config.sync_on_start {
+            tokio::spawn(sync_catalog_with_retries(self.state.clone()));
+        }
         tokio::spawn(housekeeping(self.state.clone()));
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
@@ -152,7 +169,10 @@ async fn prepare_data(state: &AppState) -> Result<(), StartupError> {
         }
     }
     if config.demo_data && abetworks::demo::seed_demo_member(&state.db).await? {
-        tracing::info!(email = abetworks::demo::DEMO_MEMBER_EMAIL, "created the demo member");
+        tracing::info!(
+            email = abetworks::demo::DEMO_MEMBER_EMAIL,
+            "created the demo member"
+        );
     }
     Ok(())
 }
@@ -161,7 +181,13 @@ async fn prepare_data(state: &AppState) -> Result<(), StartupError> {
 /// admin's "sync" action.
 async fn sync_catalog_with_retries(state: AppState) {
     for attempt in 1..=20u32 {
-        match abetworks::catalog::sync_from_service(&state.db, &state.agents, state.config.demo_data).await {
+        match abetworks::catalog::sync_from_service(
+            &state.db,
+            &state.agents,
+            state.config.demo_data,
+        )
+        .await
+        {
             Ok(report) => {
                 tracing::info!(
                     added = report.added.len(),
@@ -209,7 +235,9 @@ fn router(state: ServerState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.app.config.environment == Environment::Production)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(SESSION_IDLE_HOURS)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            SESSION_IDLE_HOURS,
+        )));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -220,13 +248,17 @@ fn router(state: ServerState) -> Router {
             move || provide_context(app_state.clone()),
             move || app::shell(leptos.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(
+            app::shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.app.clone(),
             crate::error_log_layer::log_server_errors,
         ))
         .with_state(state)
-        .layer(axum::middleware::from_fn(middleware::require_same_origin_for_cookie_writes))
+        .layer(axum::middleware::from_fn(
+            middleware::require_same_origin_for_cookie_writes,
+        ))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::security_headers))

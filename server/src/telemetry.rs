@@ -9,7 +9,9 @@ pub fn init(format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
     };
     // A second initialisation (tests build several apps) keeps the first subscriber.
     let _ = result;

@@ -31,7 +31,10 @@ async fn healthz_answers_ok(database: TestDatabase) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
 }
-on_every_database!(the_app_starts_on_port_zero_and_healthz_answers_ok, super::healthz_answers_ok);
+on_every_database!(
+    the_app_starts_on_port_zero_and_healthz_answers_ok,
+    super::healthz_answers_ok
+);
 
 async fn readyz_reports_each_dependency(database: TestDatabase) {
     let app = spawn_app(database).await;
@@ -50,7 +53,10 @@ async fn marketplace_page_lists_published_agents(database: TestDatabase) {
     let app = spawn_app(database).await;
     abetworks::catalog::apply_sync(
         &app.state.db,
-        &[descriptor("lead-scoring", "Lead Scorer"), descriptor("sentiment", "Mood Reader")],
+        &[
+            descriptor("lead-scoring", "Lead Scorer"),
+            descriptor("sentiment", "Mood Reader"),
+        ],
         true,
     )
     .await
@@ -67,13 +73,27 @@ async fn marketplace_page_lists_published_agents(database: TestDatabase) {
     .await
     .unwrap();
 
-    let response = app.client.get(app.url("/marketplace")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/marketplace"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
-    assert!(html.contains("Lead Scorer"), "published agents are rendered on the server");
+    assert!(
+        html.contains("Lead Scorer"),
+        "published agents are rendered on the server"
+    );
     assert!(html.contains("Mood Reader"));
-    assert!(!html.contains("Unpublished Draft"), "drafts stay out of the marketplace");
-    assert!(html.contains("/pkg/abetworks.js"), "the page loads the WASM bundle to hydrate");
+    assert!(
+        !html.contains("Unpublished Draft"),
+        "drafts stay out of the marketplace"
+    );
+    assert!(
+        html.contains("/pkg/abetworks.js"),
+        "the page loads the WASM bundle to hydrate"
+    );
 }
 on_every_database!(
     the_marketplace_page_is_rendered_on_the_server_with_the_published_agents,
@@ -83,14 +103,25 @@ on_every_database!(
 async fn responses_carry_a_request_id(database: TestDatabase) {
     let app = spawn_app(database).await;
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
-    let id = response.headers().get("x-request-id").expect("a request id");
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("a request id");
     assert!(!id.is_empty());
 }
-on_every_database!(every_response_carries_a_request_id, super::responses_carry_a_request_id);
+on_every_database!(
+    every_response_carries_a_request_id,
+    super::responses_carry_a_request_id
+);
 
 async fn unknown_pages_are_404(database: TestDatabase) {
     let app = spawn_app(database).await;
-    let response = app.client.get(app.url("/no-such-page")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
 }
 on_every_database!(an_unknown_page_answers_404, super::unknown_pages_are_404);

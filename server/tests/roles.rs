@@ -38,15 +38,35 @@ const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/admin/licenses", Access::SuperAdmin),
     ("PATCH", "/api/admin/licenses/{id}", Access::SuperAdmin),
     ("DELETE", "/api/admin/licenses/{id}", Access::SuperAdmin),
-    ("GET", "/api/admin/licenses/user/{userId}", Access::SuperAdmin),
-    ("GET", "/api/admin/licenses/agent/{agentId}", Access::SuperAdmin),
+    (
+        "GET",
+        "/api/admin/licenses/user/{userId}",
+        Access::SuperAdmin,
+    ),
+    (
+        "GET",
+        "/api/admin/licenses/agent/{agentId}",
+        Access::SuperAdmin,
+    ),
     ("GET", "/api/admin/access-requests", Access::SuperAdmin),
-    ("POST", "/api/admin/access-requests/{id}/approve", Access::SuperAdmin),
-    ("POST", "/api/admin/access-requests/{id}/reject", Access::SuperAdmin),
+    (
+        "POST",
+        "/api/admin/access-requests/{id}/approve",
+        Access::SuperAdmin,
+    ),
+    (
+        "POST",
+        "/api/admin/access-requests/{id}/reject",
+        Access::SuperAdmin,
+    ),
     ("GET", "/api/admin/usage/overview", Access::SuperAdmin),
     ("GET", "/api/admin/usage/export.csv", Access::SuperAdmin),
     ("GET", "/api/admin/errors", Access::SuperAdmin),
-    ("PATCH", "/api/admin/errors/{id}/resolve", Access::SuperAdmin),
+    (
+        "PATCH",
+        "/api/admin/errors/{id}/resolve",
+        Access::SuperAdmin,
+    ),
     ("GET", "/api/admin/errors/stats", Access::SuperAdmin),
     ("GET", "/api/admin/executions/all", Access::SuperAdmin),
     ("GET", "/api/admin/users", Access::Admin),
@@ -82,7 +102,10 @@ fn concrete(path: &str) -> String {
     let mut rest = path;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').map(|e| start + e + 1).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .unwrap_or(rest.len());
         out.push_str(&abetworks::ids::new_id());
         rest = &rest[end..];
     }
@@ -97,21 +120,41 @@ fn every_served_route_has_a_rule_and_every_rule_a_route() {
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
-    let ruled: Vec<(String, String)> = RULES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let ruled: Vec<(String, String)> = RULES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
     for route in &served {
-        assert!(ruled.contains(route), "route {route:?} has no rule in this test");
+        assert!(
+            ruled.contains(route),
+            "route {route:?} has no rule in this test"
+        );
     }
     for rule in &ruled {
-        assert!(served.contains(rule), "rule {rule:?} names a route the router does not serve");
+        assert!(
+            served.contains(rule),
+            "rule {rule:?} names a route the router does not serve"
+        );
     }
 }
 
 async fn walk_every_route(database: TestDatabase) {
     let app = spawn_app(database).await;
     let mut keys = Vec::new();
-    for (caller, role) in [(Caller::Member, Role::Member), (Caller::OrgAdmin, Role::Admin), (Caller::Super, Role::SuperAdmin)] {
-        let (client, _) = app.signed_in(&format!("{caller:?}@example.com").to_lowercase(), role).await;
-        let created: Value = app.post(&client, "/api/keys", json!({"name": "walk"})).await.json().await.unwrap();
+    for (caller, role) in [
+        (Caller::Member, Role::Member),
+        (Caller::OrgAdmin, Role::Admin),
+        (Caller::Super, Role::SuperAdmin),
+    ] {
+        let (client, _) = app
+            .signed_in(&format!("{caller:?}@example.com").to_lowercase(), role)
+            .await;
+        let created: Value = app
+            .post(&client, "/api/keys", json!({"name": "walk"}))
+            .await
+            .json()
+            .await
+            .unwrap();
         keys.push((caller, Some(created["secret"].as_str().unwrap().to_owned())));
     }
     keys.insert(0, (Caller::Anonymous, None));
@@ -130,14 +173,27 @@ async fn walk_every_route(database: TestDatabase) {
             let status = request.send().await.unwrap().status().as_u16();
             let expected = allowed(*access, *caller);
             if expected {
-                assert!(status != 401 && status != 403, "{caller:?} {method} {path} should pass, got {status}");
+                assert!(
+                    status != 401 && status != 403,
+                    "{caller:?} {method} {path} should pass, got {status}"
+                );
             } else {
-                let want = if matches!(caller, Caller::Anonymous) { 401 } else { 403 };
+                let want = if matches!(caller, Caller::Anonymous) {
+                    401
+                } else {
+                    403
+                };
                 assert_eq!(status, want, "{caller:?} {method} {path}");
             }
             // 503 is fair for the sync here: no agent service runs in this test.
-            assert!(status != 500, "{caller:?} {method} {path} answered {status}");
+            assert!(
+                status != 500,
+                "{caller:?} {method} {path} answered {status}"
+            );
         }
     }
 }
-on_every_database!(every_route_answers_each_role_as_its_rule_says, super::walk_every_route);
+on_every_database!(
+    every_route_answers_each_role_as_its_rule_says,
+    super::walk_every_route
+);

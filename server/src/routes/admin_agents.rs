@@ -28,7 +28,9 @@ pub async fn list(
     ApiQuery(query): ApiQuery<AgentQuery>,
 ) -> Result<Json<Page<Agent>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    Ok(Json(catalog::list_all(&state.db, query.q.as_deref(), page).await?))
+    Ok(Json(
+        catalog::list_all(&state.db, query.q.as_deref(), page).await?,
+    ))
 }
 
 pub async fn create(
@@ -36,7 +38,10 @@ pub async fn create(
     SuperAdmin(current): SuperAdmin,
     ApiJson(descriptor): ApiJson<AgentDescriptor>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
-    Ok((StatusCode::CREATED, Json(catalog::create_agent(&state.db, current.id(), descriptor).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(catalog::create_agent(&state.db, current.id(), descriptor).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -66,11 +71,16 @@ pub async fn update(
         currency: patch.currency,
         published: patch.published,
     };
-    Ok(Json(catalog::update_agent(&state.db, current.id(), &id, change).await?))
+    Ok(Json(
+        catalog::update_agent(&state.db, current.id(), &id, change).await?,
+    ))
 }
 
 /// New agents from a manual sync are drafts: the catalog owner publishes them.
-pub async fn sync(State(state): State<AppState>, _: SuperAdmin) -> Result<Json<SyncReport>, ApiError> {
+pub async fn sync(
+    State(state): State<AppState>,
+    _: SuperAdmin,
+) -> Result<Json<SyncReport>, ApiError> {
     match catalog::sync_from_service(&state.db, &state.agents, false).await {
         Ok(report) => Ok(Json(report)),
         Err(abetworks::CoreError::Agent(e)) => Err(ApiError::Upstream {

@@ -56,8 +56,14 @@ pub async fn resolve(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Json<ErrorLog>, ApiError> {
-    let resolved =
-        error_logs::resolve(&state.db, current.id(), Some(&ip), &id, body.resolution_note.as_deref()).await?;
+    let resolved = error_logs::resolve(
+        &state.db,
+        current.id(),
+        Some(&ip),
+        &id,
+        body.resolution_note.as_deref(),
+    )
+    .await?;
     Ok(Json(resolved))
 }
 
@@ -76,5 +82,7 @@ pub async fn stats(
     let default = TimeRange::last_days(30);
     let from = parse_time("from", query.from.as_deref(), false)?.unwrap_or(default.from);
     let to = parse_time("to", query.to.as_deref(), true)?.unwrap_or(default.to);
-    Ok(Json(error_logs::stats(&state.db, TimeRange::new(from, to)?).await?))
+    Ok(Json(
+        error_logs::stats(&state.db, TimeRange::new(from, to)?).await?,
+    ))
 }

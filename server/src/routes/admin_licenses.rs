@@ -1,7 +1,9 @@
 //! `/api/admin/licenses*`: the super admin grants, lists, changes and revokes licenses.
 
 use abetworks::entities::enums::LicenseStatus;
-use abetworks::licenses::{self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseView};
+use abetworks::licenses::{
+    self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseView,
+};
 use abetworks::pagination::{Page, PageRequest};
 use app::state::AppState;
 use axum::extract::State;
@@ -34,7 +36,11 @@ pub async fn list(
     let filter = LicenseFilter {
         user_id: abetworks::input::id_filter("userId", query.user_id.as_deref())?,
         agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
-        status: query.status.as_deref().map(EffectiveStatus::parse).transpose()?,
+        status: query
+            .status
+            .as_deref()
+            .map(EffectiveStatus::parse)
+            .transpose()?,
         query: abetworks::input::search_text("q", query.q.as_deref())?,
     };
     Ok(Json(licenses::list(&state.db, &filter, page).await?))
@@ -95,7 +101,9 @@ pub async fn update(
         expires_at: patch.expires_at,
         status: patch.status,
     };
-    Ok(Json(licenses::update(&state.db, current.id(), Some(&ip), &id, change).await?))
+    Ok(Json(
+        licenses::update(&state.db, current.id(), Some(&ip), &id, change).await?,
+    ))
 }
 
 pub async fn revoke(
@@ -104,7 +112,9 @@ pub async fn revoke(
     ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<LicenseView>, ApiError> {
-    Ok(Json(licenses::revoke(&state.db, current.id(), Some(&ip), &id).await?))
+    Ok(Json(
+        licenses::revoke(&state.db, current.id(), Some(&ip), &id).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -121,7 +131,9 @@ pub async fn by_user(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    Ok(Json(licenses::list_by_user(&state.db, &user_id, page).await?))
+    Ok(Json(
+        licenses::list_by_user(&state.db, &user_id, page).await?,
+    ))
 }
 
 pub async fn by_agent(
@@ -131,5 +143,7 @@ pub async fn by_agent(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    Ok(Json(licenses::list_by_agent(&state.db, &agent_id, page).await?))
+    Ok(Json(
+        licenses::list_by_agent(&state.db, &agent_id, page).await?,
+    ))
 }

@@ -1,6 +1,8 @@
 //! `/api/admin/access-requests*`: review of access requests by the super admin.
 
-use abetworks::access_requests::{self, AccessRequestFilter, AccessRequestView, Approval, ApprovedRequest};
+use abetworks::access_requests::{
+    self, AccessRequestFilter, AccessRequestView, Approval, ApprovedRequest,
+};
 use abetworks::entities::enums::AccessRequestStatus;
 use abetworks::pagination::{Page, PageRequest};
 use app::state::AppState;
@@ -53,8 +55,13 @@ pub async fn approve(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<ApprovedRequest>, ApiError> {
-    let approval = Approval { api_call_limit: body.api_call_limit, expires_at: body.expires_at };
-    Ok(Json(access_requests::approve(&state.db, current.id(), Some(&ip), &id, approval).await?))
+    let approval = Approval {
+        api_call_limit: body.api_call_limit,
+        expires_at: body.expires_at,
+    };
+    Ok(Json(
+        access_requests::approve(&state.db, current.id(), Some(&ip), &id, approval).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -70,5 +77,7 @@ pub async fn reject(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<AccessRequestView>, ApiError> {
-    Ok(Json(access_requests::reject(&state.db, current.id(), Some(&ip), &id, &body.review_note).await?))
+    Ok(Json(
+        access_requests::reject(&state.db, current.id(), Some(&ip), &id, &body.review_note).await?,
+    ))
 }

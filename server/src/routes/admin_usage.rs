@@ -31,7 +31,10 @@ fn range(query: &RangeQuery) -> Result<TimeRange, ApiError> {
     let from = parse_time("from", query.from.as_deref(), false)?;
     let to = parse_time("to", query.to.as_deref(), true)?;
     let default = TimeRange::last_days(30);
-    Ok(TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))?)
+    Ok(TimeRange::new(
+        from.unwrap_or(default.from),
+        to.unwrap_or(default.to),
+    )?)
 }
 
 pub async fn overview(
@@ -55,14 +58,18 @@ pub async fn export_csv(
     let db = state.db.clone();
     let mut head = CSV_HEADER.to_owned();
     head.extend(first.iter().map(|row| row.csv_line()));
-    let cursor = (first.len() as u64 == EXPORT_BATCH).then(|| first.last().map(|r| r.cursor())).flatten();
+    let cursor = (first.len() as u64 == EXPORT_BATCH)
+        .then(|| first.last().map(|r| r.cursor()))
+        .flatten();
     let rest = stream::unfold(cursor, move |cursor: Option<ExportCursor>| {
         let db = db.clone();
         async move {
             let cursor = cursor?;
             match export_rows(&db, range.from, range.to, Some(&cursor), EXPORT_BATCH).await {
                 Ok(rows) => {
-                    let next = (rows.len() as u64 == EXPORT_BATCH).then(|| rows.last().map(|r| r.cursor())).flatten();
+                    let next = (rows.len() as u64 == EXPORT_BATCH)
+                        .then(|| rows.last().map(|r| r.cursor()))
+                        .flatten();
                     let chunk: String = rows.iter().map(|row| row.csv_line()).collect();
                     Some((Ok::<_, std::io::Error>(chunk), next))
                 }
@@ -70,14 +77,20 @@ pub async fn export_csv(
             }
         }
     });
-    let body = Body::from_stream(futures_util::StreamExt::chain(stream::once(async { Ok(head) }), rest));
+    let body = Body::from_stream(futures_util::StreamExt::chain(
+        stream::once(async { Ok(head) }),
+        rest,
+    ));
     let filename = format!(
         "attachment; filename=\"abetworks-usage-{}-{}.csv\"",
         range.from.format("%Y%m%d"),
         range.to.format("%Y%m%d")
     );
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
         body,
     )
         .into_response())

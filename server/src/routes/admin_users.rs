@@ -31,8 +31,16 @@ pub async fn list(
     let page = PageRequest::new(query.page, query.page_size)?;
     let organization_id =
         (current.user.role != Role::SuperAdmin).then(|| current.user.organization_id.clone());
-    let filter = UserFilter { query: query.q, role: query.role, organization_id };
-    Ok(Json(users::list_users(&state.db, &filter, page).await?.map(UserView::from)))
+    let filter = UserFilter {
+        query: query.q,
+        role: query.role,
+        organization_id,
+    };
+    Ok(Json(
+        users::list_users(&state.db, &filter, page)
+            .await?
+            .map(UserView::from),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -50,12 +58,14 @@ pub async fn update(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     if patch.role.is_none() && patch.disabled.is_none() {
-        return Err(ApiError::Validation(vec![abetworks::error::FieldIssue::new(
-            "body",
-            "give role or disabled",
-        )]));
+        return Err(ApiError::Validation(vec![
+            abetworks::error::FieldIssue::new("body", "give role or disabled"),
+        ]));
     }
-    let change = UserChange { role: patch.role, disabled: patch.disabled };
+    let change = UserChange {
+        role: patch.role,
+        disabled: patch.disabled,
+    };
     let user = users::change_user(&state.db, current.id(), &id, change, Some(&ip)).await?;
     Ok(Json(user.into()))
 }

@@ -25,7 +25,10 @@ pub struct ExecuteBody {
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The gateway's failure in the API's error shape.
@@ -53,7 +56,12 @@ pub fn failure_response(failure: &ExecuteFailure) -> ApiError {
             details,
         };
     }
-    ApiError::Upstream { status, code: failure.code(), message: failure.message(), details }
+    ApiError::Upstream {
+        status,
+        code: failure.code(),
+        message: failure.message(),
+        details,
+    }
 }
 
 /// Runs the agent. Calls refused before the gateway (no credentials, malformed body) are
@@ -138,5 +146,7 @@ pub async fn my_executions(
     let agent = abetworks::catalog::find_agent(&state.db, &agent)
         .await?
         .ok_or_else(|| ApiError::NotFound("agent".into()))?;
-    Ok(Json(executions::list_mine(&state.db, current.id(), Some(&agent.id), page).await?))
+    Ok(Json(
+        executions::list_mine(&state.db, current.id(), Some(&agent.id), page).await?,
+    ))
 }

@@ -75,7 +75,14 @@ pub async fn register(
     session: Session,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let user = auth::register(&state.db, &body.email, &body.password, &body.name, Some(&ip)).await?;
+    let user = auth::register(
+        &state.db,
+        &body.email,
+        &body.password,
+        &body.name,
+        Some(&ip),
+    )
+    .await?;
     start_session(&session, &user.id).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -95,7 +102,10 @@ pub async fn login(
             code: "INVALID_CREDENTIALS",
             message: "The email or password is incorrect.".into(),
         }),
-        LoginOutcome::Disabled => Err(ApiError::forbidden("ACCOUNT_DISABLED", "This account is disabled.")),
+        LoginOutcome::Disabled => Err(ApiError::forbidden(
+            "ACCOUNT_DISABLED",
+            "This account is disabled.",
+        )),
         LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::TooManyRequests {
             code: "LOGIN_THROTTLED",
             message: format!(

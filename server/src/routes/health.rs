@@ -17,7 +17,11 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (database, agents) =
         tokio::join!(abetworks::db::ping(&state.db), state.agents.is_healthy());
-    let status = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let word = |ok: bool| if ok { "ok" } else { "unreachable" };
     (
         status,

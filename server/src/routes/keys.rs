@@ -66,14 +66,22 @@ pub struct CreatedKey {
     secret: String,
 }
 
-pub async fn list(State(state): State<AppState>, current: CurrentUser) -> Result<Json<KeyList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<KeyList>, ApiError> {
     let items: Vec<KeyView> = api_keys::list_keys(&state.db, current.id())
         .await?
         .into_iter()
         .map(KeyView::from)
         .collect();
     let total = items.len();
-    Ok(Json(KeyList { items, total, page: 1, page_size: total.max(1) }))
+    Ok(Json(KeyList {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
 }
 
 pub async fn create(
@@ -85,11 +93,21 @@ pub async fn create(
     let (key, secret) = api_keys::create_key(
         &state.db,
         current.id(),
-        NewKey { name: &body.name, agent_id: body.agent_id.as_deref(), expires_at: body.expires_at },
+        NewKey {
+            name: &body.name,
+            agent_id: body.agent_id.as_deref(),
+            expires_at: body.expires_at,
+        },
         Some(&ip),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(CreatedKey { key: key.into(), secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKey {
+            key: key.into(),
+            secret,
+        }),
+    ))
 }
 
 pub async fn revoke(

@@ -54,20 +54,31 @@ pub async fn agents(
         min_price_cents: query.min_price,
         max_price_cents: query.max_price,
     };
-    let items: Vec<MarketplaceAgentView> = marketplace::list_for_user(&state.db, current.id(), &filter)
-        .await?
-        .into_iter()
-        .map(|m| MarketplaceAgentView {
-            agent: serde_json::to_value(&m.agent).unwrap_or(Value::Null),
-            access: m.access,
-        })
-        .collect();
+    let items: Vec<MarketplaceAgentView> =
+        marketplace::list_for_user(&state.db, current.id(), &filter)
+            .await?
+            .into_iter()
+            .map(|m| MarketplaceAgentView {
+                agent: serde_json::to_value(&m.agent).unwrap_or(Value::Null),
+                access: m.access,
+            })
+            .collect();
     let total = items.len();
-    Ok(Json(AgentList { items, total, page: 1, page_size: total.max(1) }))
+    Ok(Json(AgentList {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }))
 }
 
-pub async fn my_agents(State(state): State<AppState>, current: CurrentUser) -> Result<Json<Vec<LicenseView>>, ApiError> {
-    Ok(Json(abetworks::usage::my_usage(&state.db, current.id()).await?))
+pub async fn my_agents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Json<Vec<LicenseView>>, ApiError> {
+    Ok(Json(
+        abetworks::usage::my_usage(&state.db, current.id()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -85,7 +96,10 @@ pub async fn request_access(
     let created = access_requests::create(
         &state.db,
         current.id(),
-        NewAccessRequest { agent_id: body.agent_id, reason: body.request_reason },
+        NewAccessRequest {
+            agent_id: body.agent_id,
+            reason: body.request_reason,
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -104,5 +118,7 @@ pub async fn my_requests(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<AccessRequestView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    Ok(Json(access_requests::list_mine(&state.db, current.id(), page).await?))
+    Ok(Json(
+        access_requests::list_mine(&state.db, current.id(), page).await?,
+    ))
 }

@@ -66,31 +66,103 @@ pub fn api() -> ApiRoutes {
         .add(M::POST, "/api/keys", post(keys::create))
         .add(M::DELETE, "/api/keys/{id}", delete(keys::revoke))
         .add(M::GET, "/api/marketplace/agents", get(marketplace::agents))
-        .add(M::GET, "/api/marketplace/my-agents", get(marketplace::my_agents))
-        .add(M::POST, "/api/marketplace/request-access", post(marketplace::request_access))
-        .add(M::GET, "/api/marketplace/my-requests", get(marketplace::my_requests))
-        .add(M::POST, "/api/agents/{agentId}/execute", post(agents::execute))
-        .add(M::GET, "/api/agents/{agentId}/executions", get(agents::my_executions))
+        .add(
+            M::GET,
+            "/api/marketplace/my-agents",
+            get(marketplace::my_agents),
+        )
+        .add(
+            M::POST,
+            "/api/marketplace/request-access",
+            post(marketplace::request_access),
+        )
+        .add(
+            M::GET,
+            "/api/marketplace/my-requests",
+            get(marketplace::my_requests),
+        )
+        .add(
+            M::POST,
+            "/api/agents/{agentId}/execute",
+            post(agents::execute),
+        )
+        .add(
+            M::GET,
+            "/api/agents/{agentId}/executions",
+            get(agents::my_executions),
+        )
         .add(M::GET, "/api/usage/my-usage", get(marketplace::my_agents))
         .add(M::GET, "/api/admin/licenses", get(admin_licenses::list))
         .add(M::POST, "/api/admin/licenses", post(admin_licenses::grant))
-        .add(M::PATCH, "/api/admin/licenses/{id}", patch(admin_licenses::update))
-        .add(M::DELETE, "/api/admin/licenses/{id}", delete(admin_licenses::revoke))
-        .add(M::GET, "/api/admin/licenses/user/{userId}", get(admin_licenses::by_user))
-        .add(M::GET, "/api/admin/licenses/agent/{agentId}", get(admin_licenses::by_agent))
-        .add(M::GET, "/api/admin/access-requests", get(admin_requests::list))
-        .add(M::POST, "/api/admin/access-requests/{id}/approve", post(admin_requests::approve))
-        .add(M::POST, "/api/admin/access-requests/{id}/reject", post(admin_requests::reject))
-        .add(M::GET, "/api/admin/usage/overview", get(admin_usage::overview))
-        .add(M::GET, "/api/admin/usage/export.csv", get(admin_usage::export_csv))
+        .add(
+            M::PATCH,
+            "/api/admin/licenses/{id}",
+            patch(admin_licenses::update),
+        )
+        .add(
+            M::DELETE,
+            "/api/admin/licenses/{id}",
+            delete(admin_licenses::revoke),
+        )
+        .add(
+            M::GET,
+            "/api/admin/licenses/user/{userId}",
+            get(admin_licenses::by_user),
+        )
+        .add(
+            M::GET,
+            "/api/admin/licenses/agent/{agentId}",
+            get(admin_licenses::by_agent),
+        )
+        .add(
+            M::GET,
+            "/api/admin/access-requests",
+            get(admin_requests::list),
+        )
+        .add(
+            M::POST,
+            "/api/admin/access-requests/{id}/approve",
+            post(admin_requests::approve),
+        )
+        .add(
+            M::POST,
+            "/api/admin/access-requests/{id}/reject",
+            post(admin_requests::reject),
+        )
+        .add(
+            M::GET,
+            "/api/admin/usage/overview",
+            get(admin_usage::overview),
+        )
+        .add(
+            M::GET,
+            "/api/admin/usage/export.csv",
+            get(admin_usage::export_csv),
+        )
         .add(M::GET, "/api/admin/errors", get(admin_errors::list))
-        .add(M::PATCH, "/api/admin/errors/{id}/resolve", patch(admin_errors::resolve))
+        .add(
+            M::PATCH,
+            "/api/admin/errors/{id}/resolve",
+            patch(admin_errors::resolve),
+        )
         .add(M::GET, "/api/admin/errors/stats", get(admin_errors::stats))
-        .add(M::GET, "/api/admin/executions/all", get(admin_executions::list_all))
+        .add(
+            M::GET,
+            "/api/admin/executions/all",
+            get(admin_executions::list_all),
+        )
         .add(M::GET, "/api/admin/users", get(admin_users::list))
-        .add(M::PATCH, "/api/admin/users/{id}", patch(admin_users::update))
+        .add(
+            M::PATCH,
+            "/api/admin/users/{id}",
+            patch(admin_users::update),
+        )
         .add(M::GET, "/api/admin/agents", get(admin_agents::list))
         .add(M::POST, "/api/admin/agents", post(admin_agents::create))
-        .add(M::PATCH, "/api/admin/agents/{id}", patch(admin_agents::update))
+        .add(
+            M::PATCH,
+            "/api/admin/agents/{id}",
+            patch(admin_agents::update),
+        )
         .add(M::POST, "/api/admin/agents/sync", post(admin_agents::sync))
 }

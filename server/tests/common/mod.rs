@@ -2,6 +2,8 @@
 //! that keeps cookies and sends this site's `Origin` like a browser would.
 #![allow(dead_code)]
 
+pub mod stand_in;
+
 use abetworks::config::Config;
 use abetworks::entities::enums::Role;
 use abetworks::testing::TestDatabase;
@@ -32,6 +34,7 @@ pub fn test_config(database_url: &str, agent_url: &str) -> Config {
         ),
         ("AGENT_TIMEOUT_MS", "3000".to_owned()),
         ("ABETWORKS_DEMO_DATA", "false".to_owned()),
+        ("ABETWORKS_SYNC_ON_START", "false".to_owned()),
     ];
     Config::from_lookup(|name| {
         pairs

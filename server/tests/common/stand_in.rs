@@ -1,0 +1,66 @@
+//! A stand-in agent service for fault injection: each agent slug behaves one way.
+
+use std::time::Duration;
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+fn descriptor(slug: &str) -> Value {
+    json!({
+        "slug": slug, "name": format!("Stand-in {slug}"), "shortDescription": "test agent",
+        "longDescription": "test agent", "category": "Test", "priceCents": 0, "currency": "USD",
+        "icon": "🧪", "features": [], "version": "1", "inputSchema": {"type": "object"},
+        "outputSchema": {"type": "object"}
+    })
+}
+
+pub const SLUGS: [&str; 5] = ["echo", "slow", "boom", "garbage", "picky"];
+
+async fn execute(Path(slug): Path<String>, Json(body): Json<Value>) -> Response {
+    match slug.as_str() {
+        "echo" => Json(json!({"output": {"echo": body["input"]}, "durationMs": 1})).into_response(),
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Json(json!({"output": {}, "durationMs": 5000})).into_response()
+        }
+        "boom" => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": {"type": "ZeroDivisionError", "message": "division by zero",
+                "traceback": "Traceback (most recent call last):\n  File \"agents/boom.py\", line 3, in run\nZeroDivisionError: division by zero"}})),
+        )
+            .into_response(),
+        "garbage" => (StatusCode::OK, "this is not json").into_response(),
+        "picky" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": {"type": "validation_error", "message": "Input is invalid",
+                "fields": [{"field": "texts", "message": "Field required"}]}})),
+        )
+            .into_response(),
+        _ => (StatusCode::NOT_FOUND, Json(json!({"error": {"type": "not_found", "message": "no"}}))).into_response(),
+    }
+}
+
+/// Starts the stand-in on a free port; returns its base URL.
+pub async fn start() -> String {
+    let app = Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route(
+            "/agents",
+            get(|| async {
+                Json(json!({"agents": SLUGS.iter().map(|s| descriptor(s)).collect::<Vec<_>>()}))
+            }),
+        )
+        .route("/agents/{slug}/execute", post(execute));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
