@@ -74,6 +74,7 @@ test: setup setup-chromium test-rust test-python test-e2e
 
 # SQLite always; PostgreSQL too when 127.0.0.1:5432 answers (each test makes its own database).
 test-rust: setup-rust
+	cargo fmt --all -- --check
 	cargo test --workspace --exclude frontend
 
 test-python: setup-python
