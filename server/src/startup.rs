@@ -241,6 +241,9 @@ fn router(state: ServerState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::metrics))
+        .route("/api/openapi.json", get(crate::openapi::openapi_json))
+        .route("/api/docs", get(crate::openapi::docs_page))
         .merge(routes::api().into_router())
         .leptos_routes_with_context(
             &state,
@@ -262,6 +265,7 @@ fn router(state: ServerState) -> Router {
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(crate::metrics::count_requests))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let request_id = request

@@ -125,3 +125,48 @@ async fn unknown_pages_are_404(database: TestDatabase) {
     assert_eq!(response.status(), 404);
 }
 on_every_database!(an_unknown_page_answers_404, super::unknown_pages_are_404);
+
+async fn openapi_metrics_and_docs(database: TestDatabase) {
+    let app = spawn_app(database).await;
+    let spec: serde_json::Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(spec["paths"]["/api/agents/{agentId}/execute"]["post"].is_object());
+    assert!(
+        spec["paths"]["/api/keys"]["get"].is_object()
+            && spec["paths"]["/api/keys"]["post"].is_object()
+    );
+    assert_eq!(
+        spec["paths"].as_object().unwrap().len(),
+        server::routes::api()
+            .served()
+            .iter()
+            .map(|r| r.path)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        "every served path is documented"
+    );
+    let docs = reqwest::get(app.url("/api/docs"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(docs.contains("/api/admin/licenses/{id}"));
+    let _ = reqwest::get(app.url("/healthz")).await.unwrap();
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("abetworks_http_requests_total{status=\"2xx\"}"));
+}
+on_every_database!(
+    the_openapi_document_the_api_page_and_metrics_are_served,
+    super::openapi_metrics_and_docs
+);

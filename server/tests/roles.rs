@@ -118,7 +118,7 @@ fn every_served_route_has_a_rule_and_every_rule_a_route() {
     let served: Vec<(String, String)> = server::routes::api()
         .served()
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let ruled: Vec<(String, String)> = RULES
         .iter()
