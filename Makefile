@@ -54,10 +54,14 @@ setup-chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; fi
 
-build: setup-rust setup-node
+# ECharts is served from the site itself (never a CDN), taken from the npm package.
+public/echarts.min.js: end2end/package-lock.json | setup-node
+	cp end2end/node_modules/echarts/dist/echarts.min.js $@
+
+build: setup-rust setup-node public/echarts.min.js
 	cargo leptos build --release
 
-build-debug: setup-rust
+build-debug: setup-rust setup-node public/echarts.min.js
 	cargo leptos build
 
 # Starts the agent service on AGENT_SERVICE_URL's host and port, then the server in the

@@ -1,18 +1,31 @@
 //! The Leptos application shared by server-side rendering and hydration.
 
 pub mod api;
+pub mod auth;
 pub mod components;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod gateway_bridge;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::{ParamSegment, StaticSegment};
 
 use components::header::SiteHeader;
-use pages::{marketplace::MarketplacePage, not_found::NotFound};
+use pages::account::AccountPage;
+use pages::admin::AdminPage;
+use pages::auth::{LoginPage, RegisterPage};
+use pages::marketplace::MarketplacePage;
+use pages::my_agents::MyAgentsPage;
+use pages::my_requests::MyRequestsPage;
+use pages::not_found::NotFound;
+use pages::run::RunAgentPage;
 
 /// The per-request CSP nonce, put in the request's extensions by the server's middleware.
 #[derive(Clone, Debug)]
@@ -56,15 +69,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    auth::provide_auth();
+    // Lets tests (and styles) know the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/abetworks.css"/>
         <Title text="Abetworks — AI agents marketplace"/>
         <Router>
             <SiteHeader/>
-            <main id="main" class="page">
+            <main id="main" class="page" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=MarketplacePage/>
                     <Route path=StaticSegment("marketplace") view=MarketplacePage/>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("register") view=RegisterPage/>
+                    <Route path=StaticSegment("account") view=AccountPage/>
+                    <Route path=StaticSegment("my-agents") view=MyAgentsPage/>
+                    <Route path=StaticSegment("my-requests") view=MyRequestsPage/>
+                    <Route path=(StaticSegment("agents"), ParamSegment("id"), StaticSegment("run")) view=RunAgentPage/>
+                    <Route path=StaticSegment("admin") view=AdminPage/>
+                    <Route path=(StaticSegment("admin"), ParamSegment("tab")) view=AdminPage/>
                 </Routes>
             </main>
         </Router>

@@ -10,7 +10,7 @@ test("the marketplace is rendered on the server and lists the synced agents", as
     .toBe(6);
 });
 
-test("the page hydrates: the details button and the theme toggle work only with WASM", async ({ page }) => {
+test("the page hydrates: the details dialog and the theme toggle work only with WASM", async ({ page }) => {
   const errors: string[] = [];
   page.on("console", (msg: ConsoleMessage) => {
     if (msg.type() === "error") errors.push(msg.text());
@@ -28,7 +28,9 @@ test("the page hydrates: the details button and the theme toggle work only with 
     await card.getByTestId("details-toggle").click();
     await expect(details).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
-  await expect(card.getByTestId("details-toggle")).toHaveText("Hide details");
+  await page.keyboard.press("Escape");
+  await expect(details).toBeHidden();
+  await expect(card.getByTestId("details-toggle")).toBeFocused();
 
   const html = page.locator("html");
   const before = await html.getAttribute("data-theme");

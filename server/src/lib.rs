@@ -1,5 +1,7 @@
 //! The axum server: router, REST handlers, middleware and start-up. Handlers stay thin.
 
+#![recursion_limit = "256"]
+
 pub mod error;
 pub mod error_log_layer;
 pub mod extract;

@@ -1,5 +1,7 @@
 //! The Abetworks server binary: reads configuration, starts the application, waits for Ctrl-C.
 
+#![recursion_limit = "256"]
+
 use abetworks::config::Config;
 use server::{startup::Application, telemetry};
 

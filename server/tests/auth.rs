@@ -1,5 +1,7 @@
 //! Accounts, sessions, throttling, API keys and the security headers, over HTTP.
 
+#![recursion_limit = "256"]
+
 mod common;
 
 use abetworks::entities::enums::Role;

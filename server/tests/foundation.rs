@@ -1,5 +1,7 @@
 //! The foundation: the real app on port 0, health, readiness and the server-rendered page.
 
+#![recursion_limit = "256"]
+
 mod common;
 
 use abetworks::agent_client::AgentDescriptor;

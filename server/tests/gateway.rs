@@ -1,5 +1,7 @@
 //! The metered gateway over HTTP: licenses, exact quota, faults, isolation, hostile input.
 
+#![recursion_limit = "256"]
+
 mod common;
 
 use abetworks::entities::enums::{Role, Severity};

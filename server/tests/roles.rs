@@ -1,6 +1,8 @@
 //! Every route the router serves, called by anonymous, member, admin and super-admin callers,
 //! against a table written here. A route missing from the table fails the test.
 
+#![recursion_limit = "256"]
+
 mod common;
 
 use abetworks::entities::enums::Role;

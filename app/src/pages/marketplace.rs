@@ -1,48 +1,268 @@
-use leptos::prelude::*;
+//! `/marketplace`: search and filters kept in the URL (`?q=&category=&minPrice=&maxPrice=`),
+//! a grid of agent cards, a details dialog and a request dialog.
 
-use crate::api::{marketplace_agents, AgentCard};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::location::Url;
+use leptos_router::NavigateOptions;
+
+use crate::api::marketplace::{
+    marketplace_agents, marketplace_categories, parse_price, Access, AgentCard, RequestAccess,
+};
+use crate::components::dialog::Dialog;
+use crate::components::feedback::{EmptyState, ErrorPanel, FieldError, Loading};
+
+const FILTER_KEYS: [&str; 4] = ["q", "category", "minPrice", "maxPrice"];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Filters {
+    q: String,
+    category: String,
+    min_price: String,
+    max_price: String,
+}
+
+impl Filters {
+    fn get(&self, key: &str) -> &str {
+        match key {
+            "q" => &self.q,
+            "category" => &self.category,
+            "minPrice" => &self.min_price,
+            _ => &self.max_price,
+        }
+    }
+
+    fn set(&mut self, key: &str, value: String) {
+        match key {
+            "q" => self.q = value,
+            "category" => self.category = value,
+            "minPrice" => self.min_price = value,
+            _ => self.max_price = value,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        FILTER_KEYS.iter().all(|k| self.get(k).trim().is_empty())
+    }
+
+    /// `/marketplace?…` with the non-empty filters.
+    fn href(&self) -> String {
+        let query: Vec<String> = FILTER_KEYS
+            .iter()
+            .filter(|k| !self.get(k).trim().is_empty())
+            .map(|k| format!("{k}={}", Url::escape(self.get(k))))
+            .collect();
+        if query.is_empty() {
+            "/marketplace".to_owned()
+        } else {
+            format!("/marketplace?{}", query.join("&"))
+        }
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
 
 #[component]
 pub fn MarketplacePage() -> impl IntoView {
-    let (query, set_query) = signal(String::new());
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        let q = query.read();
+        let mut f = Filters::default();
+        for key in FILTER_KEYS {
+            f.set(key, q.get(key).unwrap_or_default());
+        }
+        f
+    });
     let agents = Resource::new(
-        move || query.get(),
-        |q| marketplace_agents((!q.trim().is_empty()).then_some(q)),
+        move || filters.get(),
+        |f| {
+            marketplace_agents(
+                opt(&f.q),
+                opt(&f.category),
+                opt(&f.min_price),
+                opt(&f.max_price),
+            )
+        },
     );
+    let categories = Resource::new(|| (), |_| marketplace_categories());
+
+    let navigate = use_navigate();
+    let apply = move |key: &'static str, value: String| {
+        let mut next = filters.get_untracked();
+        next.set(key, value);
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    // Typing in the search box waits a moment before the URL (and the list) follow.
+    let pending_search = StoredValue::new(None::<TimeoutHandle>);
+    let apply_search = {
+        let apply = apply.clone();
+        move |value: String| {
+            if let Some(handle) = pending_search.get_value() {
+                handle.clear();
+            }
+            let apply = apply.clone();
+            let handle = set_timeout_with_handle(
+                move || apply("q", value),
+                std::time::Duration::from_millis(250),
+            )
+            .ok();
+            pending_search.set_value(handle);
+        }
+    };
+    let apply_category = apply.clone();
+    let apply_min = apply.clone();
+    let apply_max = apply.clone();
+
+    // The same checks the server makes, so the fields say what is wrong as soon as it is typed.
+    let min_error = Signal::derive(move || parse_price(Some(&filters.get().min_price)).err());
+    let max_error = Signal::derive(move || {
+        let f = filters.get();
+        match (
+            parse_price(Some(&f.min_price)),
+            parse_price(Some(&f.max_price)),
+        ) {
+            (_, Err(e)) => Some(e),
+            (Ok(Some(min)), Ok(Some(max))) if min > max => {
+                Some("Must not be below the minimum price.".to_owned())
+            }
+            _ => None,
+        }
+    });
+
     view! {
+        <Title text="Marketplace — Abetworks"/>
         <section class="page-intro">
             <h1>"Agent marketplace"</h1>
             <p class="muted">"Browse AI agents and ask for access to the ones you need."</p>
-            <label class="search">
-                <span class="visually-hidden">"Search agents"</span>
-                <input
-                    type="search"
-                    placeholder="Search agents"
-                    data-testid="marketplace-search"
-                    prop:value=query
-                    on:input=move |ev| set_query.set(event_target_value(&ev))
-                />
-            </label>
         </section>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading agents…"</p> }>
+        <form
+            class="filters"
+            role="search"
+            aria-label="Filter agents"
+            method="get"
+            action="/marketplace"
+            data-testid="marketplace-filters"
+            on:submit=|ev| ev.prevent_default()
+        >
+            <div class="field field-search">
+                <label for="filter-q">"Search"</label>
+                <input
+                    id="filter-q"
+                    name="q"
+                    type="search"
+                    placeholder="Name or description"
+                    data-testid="marketplace-search"
+                    prop:value=move || filters.get().q
+                    on:input=move |ev| apply_search(event_target_value(&ev))
+                />
+            </div>
+            <div class="field">
+                <label for="filter-category">"Category"</label>
+                <Transition fallback=|| view! {
+                    <select id="filter-category" name="category" disabled>
+                        <option value="">"All categories"</option>
+                    </select>
+                }>
+                    {move || {
+                        let apply_category = apply_category.clone();
+                        Suspend::new(async move {
+                            let list = categories.await.unwrap_or_default();
+                            view! {
+                                <select
+                                    id="filter-category"
+                                    name="category"
+                                    data-testid="filter-category"
+                                    prop:value=move || filters.get().category
+                                    on:change=move |ev| apply_category("category", event_target_value(&ev))
+                                >
+                                    <option value="">"All categories"</option>
+                                    {list.into_iter().map(|c| {
+                                        let value = c.clone();
+                                        view! {
+                                            <option value=c.clone() selected=move || filters.get().category == value>{c.clone()}</option>
+                                        }
+                                    }).collect_view()}
+                                </select>
+                            }
+                        })
+                    }}
+                </Transition>
+            </div>
+            <div class="field field-price">
+                <label for="filter-min">"Min price (USD)"</label>
+                <input
+                    id="filter-min"
+                    name="minPrice"
+                    type="number"
+                    min="0"
+                    step="any"
+                    inputmode="decimal"
+                    data-testid="filter-min-price"
+                    aria-invalid=move || min_error.get().is_some().to_string()
+                    aria-describedby="filter-min-error"
+                    prop:value=move || filters.get().min_price
+                    on:change=move |ev| apply_min("minPrice", event_target_value(&ev))
+                />
+                <FieldError id="filter-min-error" message=min_error/>
+            </div>
+            <div class="field field-price">
+                <label for="filter-max">"Max price (USD)"</label>
+                <input
+                    id="filter-max"
+                    name="maxPrice"
+                    type="number"
+                    min="0"
+                    step="any"
+                    inputmode="decimal"
+                    data-testid="filter-max-price"
+                    aria-invalid=move || max_error.get().is_some().to_string()
+                    aria-describedby="filter-max-error"
+                    prop:value=move || filters.get().max_price
+                    on:change=move |ev| apply_max("maxPrice", event_target_value(&ev))
+                />
+                <FieldError id="filter-max-error" message=max_error/>
+            </div>
+            <div class="filters-actions" hidden=move || filters.get().is_empty()>
+                <a href="/marketplace" class="button button-secondary" data-testid="clear-filters">"Clear filters"</a>
+            </div>
+        </form>
+        <Transition fallback=|| view! { <Loading label="Loading agents…"/> }>
             {move || Suspend::new(async move {
                 match agents.await {
-                    Err(e) => view! {
-                        <p class="error" role="alert">
-                            {e.to_string().trim_start_matches("error running server function: ").to_owned()}
-                        </p>
+                    Err(e) if e.is("VALIDATION") => view! {
+                        <p class="notice" data-testid="filter-invalid">"Fix the filters above to see agents."</p>
                     }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
-                        <div class="empty-state" data-testid="marketplace-empty">
-                            <h2>"No agents match"</h2>
-                            <p>"Try another search, or come back when new agents are published."</p>
-                        </div>
+                        <EmptyState title="No agents match" test_id="marketplace-empty">
+                            <p>"Try another search or fewer filters, or come back when new agents are published."</p>
+                            {(!filters.get_untracked().is_empty()).then(|| view! {
+                                <p><a href="/marketplace">"Show all agents"</a></p>
+                            })}
+                        </EmptyState>
                     }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="agent-grid" data-testid="agent-grid">
-                            {list.into_iter().map(|agent| view! { <AgentCardView agent/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(list) => {
+                        let count = list.len();
+                        view! {
+                            <p class="result-count muted" role="status" data-testid="result-count">
+                                {format!("{count} agent{}", if count == 1 { "" } else { "s" })}
+                            </p>
+                            <ul class="agent-grid" data-testid="agent-grid">
+                                {list.into_iter().map(|agent| view! { <AgentCardView agent/> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -50,37 +270,205 @@ pub fn MarketplacePage() -> impl IntoView {
 }
 
 #[component]
+fn AccessButton(
+    agent: AgentCard,
+    access: RwSignal<Access>,
+    on_request: Callback<()>,
+) -> impl IntoView {
+    let name = agent.name.clone();
+    let id = agent.id.clone();
+    move || {
+        match access.get() {
+        Access::SignedOut => view! {
+            <a class="button" href="/login?next=%2Fmarketplace" data-testid="access-button">
+                "Sign in to request"<span class="visually-hidden">{format!(" {name}")}</span>
+            </a>
+        }
+        .into_any(),
+        Access::Available => view! {
+            <button type="button" class="button" data-testid="access-button" on:click=move |_| on_request.run(())>
+                "Request access"<span class="visually-hidden">{format!(" to {name}")}</span>
+            </button>
+        }
+        .into_any(),
+        Access::Pending => view! {
+            <span class="button button-static" data-testid="access-button" data-state="pending">
+                <span aria-hidden="true">"⏳ "</span>"Pending"<span class="visually-hidden">" review"</span>
+            </span>
+        }
+        .into_any(),
+        Access::Licensed => view! {
+            <span class="access-licensed">
+                <span class="badge badge-ok" data-testid="access-button" data-state="licensed">"✓ Licensed"</span>
+                <a class="button button-secondary" href=format!("/agents/{id}/run") data-testid="run-link">
+                    "Run"<span class="visually-hidden">{format!(" {name}")}</span>
+                </a>
+            </span>
+        }
+        .into_any(),
+    }
+    }
+}
+
+#[component]
 fn AgentCardView(agent: AgentCard) -> impl IntoView {
-    let (open, set_open) = signal(false);
-    let details_id = format!("details-{}", agent.slug);
+    let access = RwSignal::new(agent.access);
+    let details_open = RwSignal::new(false);
+    let request_open = RwSignal::new(false);
     let price = agent.price_label();
+    let free = agent.price_cents == 0;
+    let slug = agent.slug.clone();
+    let details_agent = agent.clone();
+    let request_agent = agent.clone();
+    let button_agent = agent.clone();
+    let dialog_button_agent = agent.clone();
     view! {
-        <li class="agent-card" data-testid="agent-card" data-slug=agent.slug.clone()>
+        <li class="agent-card" data-testid="agent-card" data-slug=slug.clone()>
             <div class="agent-card-head">
                 <span class="agent-icon" aria-hidden="true">{agent.icon.clone()}</span>
                 <h2>{agent.name.clone()}</h2>
             </div>
-            <p>{agent.short_description.clone()}</p>
+            <p class="agent-summary">{agent.short_description.clone()}</p>
             <div class="badges">
-                <span class="badge badge-price">{price}</span>
-                <span class="badge badge-category">{agent.category.clone()}</span>
+                <span class=if free { "badge badge-ok" } else { "badge badge-price" } data-testid="price-badge">{price.clone()}</span>
+                <span class="badge badge-category" data-testid="category-badge">{agent.category.clone()}</span>
             </div>
-            <button
-                type="button"
-                class="button button-secondary"
-                data-testid="details-toggle"
-                aria-expanded=move || open.get().to_string()
-                aria-controls=details_id.clone()
-                on:click=move |_| set_open.update(|o| *o = !*o)
-            >
-                {move || if open.get() { "Hide details" } else { "Details" }}
-            </button>
-            <div id=details_id class="agent-details" data-testid="agent-details" hidden=move || !open.get()>
-                <p>{agent.long_description.clone()}</p>
-                <ul class="features">
-                    {agent.features.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}
-                </ul>
+            <div class="card-actions">
+                <button
+                    type="button"
+                    class="button button-secondary"
+                    data-testid="details-toggle"
+                    aria-haspopup="dialog"
+                    on:click=move |_| details_open.set(true)
+                >
+                    "Details"<span class="visually-hidden">{format!(" of {}", agent.name)}</span>
+                </button>
+                <AccessButton agent=button_agent access on_request=Callback::new(move |_| request_open.set(true))/>
             </div>
+            <Dialog open=details_open title=details_agent.name.clone() id=format!("details-{slug}") test_id="agent-details">
+                <p class="badges">
+                    <span class="badge badge-price">{price.clone()}</span>
+                    <span class="badge badge-category">{details_agent.category.clone()}</span>
+                </p>
+                <p>{details_agent.long_description.clone()}</p>
+                {(!details_agent.features.is_empty()).then(|| view! {
+                    <h3>"Features"</h3>
+                    <ul class="features">
+                        {details_agent.features.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}
+                    </ul>
+                })}
+                <div class="dialog-actions">
+                    <AccessButton
+                        agent=dialog_button_agent.clone()
+                        access
+                        on_request=Callback::new(move |_| {
+                            details_open.set(false);
+                            request_open.set(true);
+                        })
+                    />
+                </div>
+            </Dialog>
+            <Dialog open=request_open title=format!("Request access to {}", request_agent.name) id=format!("request-{slug}") test_id="request-dialog">
+                <RequestForm agent=request_agent.clone() access open=request_open/>
+            </Dialog>
         </li>
+    }
+}
+
+#[component]
+fn RequestForm(agent: AgentCard, access: RwSignal<Access>, open: RwSignal<bool>) -> impl IntoView {
+    let action = ServerAction::<RequestAccess>::new();
+    let value = action.value();
+    let (reason, set_reason) = signal(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            access.set(Access::Pending);
+        }
+    });
+    Effect::new(move |_| {
+        // A conflict means the state changed elsewhere: show it as it is.
+        if let Some(Err(e)) = value.get() {
+            if e.is("CONFLICT") && e.message.contains("pending") {
+                access.set(Access::Pending);
+            } else if e.is("CONFLICT") && e.message.contains("license") {
+                access.set(Access::Licensed);
+            }
+        }
+    });
+    let reason_error = Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(e)) => e.message_for("requestReason"),
+            _ => None,
+        })
+    });
+    let general = Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(e)) if e.fields.is_empty() => Some(e.display_message()),
+            _ => None,
+        })
+    });
+    let agent_id = agent.id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(RequestAccess {
+            agent_id: agent_id.clone(),
+            reason: reason.get_untracked(),
+        });
+    };
+    let done = move || matches!(value.get(), Some(Ok(_)));
+    // The form is replaced by the confirmation: keep keyboard focus in the dialog.
+    let done_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if done() {
+            request_animation_frame(move || {
+                if let Some(button) = done_button.get_untracked() {
+                    let _ = button.focus();
+                }
+            });
+        }
+    });
+    view! {
+        <Show
+            when=done
+            fallback=move || view! {
+                <form class="form" novalidate on:submit=on_submit.clone() data-testid="request-form">
+                    <p class="muted">"Tell the reviewer what you will use it for. You will see the decision under My requests."</p>
+                    <div class="error" role="alert" hidden=move || general.get().is_none()>
+                        {move || general.get().unwrap_or_default()}
+                    </div>
+                    <div class="field">
+                        <label for="request-reason">"Reason" <span class="required" aria-hidden="true">" *"</span></label>
+                        <textarea
+                            id="request-reason"
+                            name="reason"
+                            rows="4"
+                            maxlength="1000"
+                            required
+                            autofocus
+                            data-testid="request-reason"
+                            aria-invalid=move || reason_error.get().is_some().to_string()
+                            aria-describedby="request-reason-hint request-reason-error"
+                            prop:value=reason
+                            on:input=move |ev| set_reason.set(event_target_value(&ev))
+                        ></textarea>
+                        <p class="hint" id="request-reason-hint">{move || format!("{} / 1000 characters", reason.get().chars().count())}</p>
+                        <FieldError id="request-reason-error" message=reason_error/>
+                    </div>
+                    <div class="dialog-actions">
+                        <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                        <button type="submit" class="button" data-testid="request-submit" disabled=move || action.pending().get()>
+                            {move || if action.pending().get() { "Sending…" } else { "Send request" }}
+                        </button>
+                    </div>
+                </form>
+            }
+        >
+            <div class="notice notice-ok" role="status" data-testid="request-sent">
+                <p><strong>"Request sent."</strong>" An administrator will review it; you can follow it under "<a href="/my-requests">"My requests"</a>"."</p>
+            </div>
+            <div class="dialog-actions">
+                <button type="button" class="button" node_ref=done_button on:click=move |_| open.set(false)>"Done"</button>
+            </div>
+        </Show>
     }
 }

@@ -1,0 +1,297 @@
+//! Usage analytics: stat cards, three charts (charming, drawn by ECharts served from
+//! `/echarts.min.js`, loaded on this tab only), heavy users, a date range and a CSV export.
+
+use leptos::prelude::*;
+use leptos_meta::Script;
+
+use super::common::*;
+use crate::api::admin::{admin_usage, UsageData};
+use crate::api::{format_date, format_time};
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+#[component]
+pub fn AnalyticsTab() -> impl IntoView {
+    let from_draft = RwSignal::new(String::new());
+    let to_draft = RwSignal::new(String::new());
+    let range = RwSignal::new((String::new(), String::new()));
+    let usage = Resource::new(
+        move || range.get(),
+        |(from, to)| admin_usage(Some(from), Some(to)),
+    );
+
+    view! {
+        <Script src="/echarts.min.js"/>
+        <section class="panel" aria-labelledby="analytics-heading" data-testid="analytics-tab">
+            <div class="panel-head"><h2 id="analytics-heading">"Usage analytics"</h2></div>
+            <form class="filters admin-filters" on:submit=move |ev| {
+                ev.prevent_default();
+                range.set((from_draft.get_untracked(), to_draft.get_untracked()));
+            }>
+                <div class="field">
+                    <label for="usage-from">"From"</label>
+                    <input id="usage-from" type="date" data-testid="usage-from" bind:value=from_draft/>
+                </div>
+                <div class="field">
+                    <label for="usage-to">"To"</label>
+                    <input id="usage-to" type="date" data-testid="usage-to" bind:value=to_draft/>
+                </div>
+                <div class="filters-actions">
+                    <button type="submit" class="button button-secondary" data-testid="usage-apply">"Show range"</button>
+                </div>
+            </form>
+            <Transition fallback=|| view! { <Loading label="Loading usage…"/> }>
+                {move || Suspend::new(async move {
+                    match usage.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(data) => view! { <UsageView data/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UsageView(data: UsageData) -> impl IntoView {
+    let export = format!(
+        "/api/admin/usage/export.csv?from={}&to={}",
+        data.from.replace('+', "%2B"),
+        data.to.replace('+', "%2B")
+    );
+    let heavy = data.heavy_users.clone();
+    let summary = format!(
+        "{} calls from {} to {} ({} succeeded, {} failed).",
+        data.total_calls,
+        format_time(&data.from),
+        format_time(&data.to),
+        data.successful_calls,
+        data.failed_calls
+    );
+    let trend_label = format!(
+        "Line chart of calls per {} over the range.",
+        data.granularity
+    );
+    let agent_label = format!(
+        "Bar chart of calls by agent: {}.",
+        data.by_agent
+            .iter()
+            .take(10)
+            .map(|a| format!("{} {}", a.name, a.calls))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let user_label = format!(
+        "Bar chart of the top users by calls: {}.",
+        data.by_user
+            .iter()
+            .take(10)
+            .map(|u| format!("{} {}", u.name, u.calls))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    draw_charts(data.clone());
+    view! {
+        <ul class="stat-cards" aria-label="Calls" data-testid="usage-stats">
+            <li class="stat-card"><span class="stat-label">"Today"</span><span class="stat-value" data-testid="calls-today">{data.calls_today}</span></li>
+            <li class="stat-card"><span class="stat-label">"This week"</span><span class="stat-value" data-testid="calls-week">{data.calls_this_week}</span></li>
+            <li class="stat-card"><span class="stat-label">"This month"</span><span class="stat-value" data-testid="calls-month">{data.calls_this_month}</span></li>
+            <li class="stat-card"><span class="stat-label">"In the range"</span><span class="stat-value" data-testid="calls-range">{data.total_calls}</span></li>
+        </ul>
+        <p class="muted" data-testid="usage-summary">{summary}" "
+            <a class="button button-secondary button-small" href=export download data-testid="usage-export">"Export CSV"</a>
+        </p>
+        <div class="chart-grid">
+            <figure class="chart-figure">
+                <figcaption>"Calls over time"</figcaption>
+                <div id="chart-trend" class="chart" role="img" aria-label=trend_label data-testid="chart-trend"></div>
+            </figure>
+            <figure class="chart-figure">
+                <figcaption>"Usage by agent"</figcaption>
+                <div id="chart-agents" class="chart" role="img" aria-label=agent_label data-testid="chart-agents"></div>
+            </figure>
+            <figure class="chart-figure">
+                <figcaption>"Top users"</figcaption>
+                <div id="chart-users" class="chart" role="img" aria-label=user_label data-testid="chart-users"></div>
+            </figure>
+        </div>
+        <h3>"Heavy users"</h3>
+        <p class="muted">"Licenses in force at 80% or more of their limit."</p>
+        {if heavy.is_empty() {
+            view! {
+                <EmptyState title="No one is near a limit" test_id="heavy-empty">
+                    <p>"Licenses at 80% of their limit show here."</p>
+                </EmptyState>
+            }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="data-table stack-on-mobile" data-testid="heavy-table">
+                        <caption class="visually-hidden">"Heavy users"</caption>
+                        <thead><tr>
+                            <th scope="col">"User"</th>
+                            <th scope="col">"Agent"</th>
+                            <th scope="col">"Used / limit"</th>
+                            <th scope="col">"Expires"</th>
+                        </tr></thead>
+                        <tbody>
+                            {heavy.into_iter().map(|row| {
+                                let share = if row.api_call_limit > 0 { row.api_calls_used * 100 / row.api_call_limit } else { 0 };
+                                view! {
+                                    <tr data-testid="heavy-row">
+                                        <th scope="row" data-label="User">{row.user_email.clone()}</th>
+                                        <td data-label="Agent">{row.agent_name.clone()}</td>
+                                        <td data-label="Used / limit">
+                                            {format!("{} / {} ({share}%)", row.api_calls_used, limit_text(row.api_call_limit))}" "
+                                            <span class="badge badge-warn">{if share >= 100 { "at limit" } else { "80%+" }}</span>
+                                        </td>
+                                        <td data-label="Expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+/// Draws the three charts once the DOM and ECharts are there (browser only).
+#[cfg(not(feature = "hydrate"))]
+fn draw_charts(_data: UsageData) {}
+
+#[cfg(feature = "hydrate")]
+fn draw_charts(data: UsageData) {
+    Effect::new(move |_| {
+        let data = data.clone();
+        when_echarts_ready(move || render_all(&data), 100);
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn when_echarts_ready(f: impl FnOnce() + 'static, tries: u32) {
+    let ready = web_sys::js_sys::Reflect::get(&window(), &"echarts".into())
+        .map(|v| !v.is_undefined())
+        .unwrap_or(false);
+    if ready {
+        f();
+        return;
+    }
+    // `<Script>` puts the library in the head; should it be missing (streamed without head),
+    // add it here, from this site (the CSP allows 'self').
+    let doc = document();
+    if doc
+        .query_selector("script[src='/echarts.min.js']")
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        if let (Ok(script), Ok(Some(head))) =
+            (doc.create_element("script"), doc.query_selector("head"))
+        {
+            let _ = script.set_attribute("src", "/echarts.min.js");
+            let _ = head.append_child(&script);
+        }
+    }
+    if tries > 0 {
+        set_timeout(
+            move || when_echarts_ready(f, tries - 1),
+            std::time::Duration::from_millis(100),
+        );
+    } else {
+        leptos::logging::warn!("ECharts did not load: the charts are not drawn");
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn render_all(data: &UsageData) {
+    use charming::component::{Axis, Grid};
+    use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
+    use charming::series::{Bar, Line};
+    use charming::theme::Theme;
+    use charming::{Chart, WasmRenderer};
+
+    let dark = document()
+        .document_element()
+        .and_then(|e| e.get_attribute("data-theme"))
+        .is_some_and(|t| t == "dark");
+    let renderer = || {
+        let r = WasmRenderer::new_opt(None, Some(300));
+        if dark {
+            r.theme(Theme::Dark)
+        } else {
+            r
+        }
+    };
+    let hourly = data.granularity == "hour";
+    let labels: Vec<String> = data
+        .trend
+        .iter()
+        .map(|(start, _)| {
+            if hourly {
+                start.get(5..16).unwrap_or(start).replace('T', " ")
+            } else {
+                start.get(..10).unwrap_or(start).to_owned()
+            }
+        })
+        .collect();
+    let values: Vec<i64> = data.trend.iter().map(|(_, c)| *c as i64).collect();
+    let grid = || {
+        Grid::new()
+            .left("3%")
+            .right("4%")
+            .bottom("3%")
+            .contain_label(true)
+    };
+    let trend = Chart::new()
+        .background_color("transparent")
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(grid())
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+        .series(Line::new().name("Calls").data(values));
+    let agents = Chart::new()
+        .background_color("transparent")
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(grid())
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .axis_label(AxisLabel::new().rotate(20))
+                .data(data.by_agent.iter().map(|a| a.name.clone()).collect()),
+        )
+        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+        .series(
+            Bar::new()
+                .name("Calls")
+                .data(data.by_agent.iter().map(|a| a.calls).collect()),
+        );
+    let top: Vec<_> = data.by_user.iter().take(10).collect();
+    let users = Chart::new()
+        .background_color("transparent")
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(grid())
+        .x_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .inverse(true)
+                .data(top.iter().map(|u| u.name.clone()).collect()),
+        )
+        .series(
+            Bar::new()
+                .name("Calls")
+                .data(top.iter().map(|u| u.calls).collect()),
+        );
+    for (id, chart) in [
+        ("chart-trend", trend),
+        ("chart-agents", agents),
+        ("chart-users", users),
+    ] {
+        if document().get_element_by_id(id).is_some() {
+            if let Err(e) = renderer().render(id, &chart) {
+                leptos::logging::warn!("chart {id}: {e:?}");
+            }
+        }
+    }
+}

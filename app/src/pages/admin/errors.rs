@@ -1,0 +1,273 @@
+//! Error logs: stat cards, filters, expandable rows, resolve with a note; polled every 10 s.
+
+use leptos::prelude::*;
+
+use super::common::*;
+use crate::api::admin::{admin_error_stats, admin_errors, AdminResolveError, ErrorRow};
+use crate::api::format_time;
+use crate::components::dialog::Dialog;
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+const KINDS: [&str; 10] = [
+    "database_unavailable",
+    "panic",
+    "internal",
+    "agent_unauthorized",
+    "agent_failed",
+    "agent_unavailable",
+    "agent_malformed_response",
+    "agent_unknown",
+    "agent_timeout",
+    "agent_rejected_input",
+];
+
+#[component]
+pub fn ErrorsTab() -> impl IntoView {
+    let severity = RwSignal::new(String::new());
+    let kind = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let resolved = RwSignal::new(String::new());
+    let page = RwSignal::new(1u64);
+    let tick = RwSignal::new(0u32);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let resolve = ServerAction::<AdminResolveError>::new();
+
+    // New errors appear without a reload: the list and the stats refresh every 10 seconds.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(10),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+
+    let errors = Resource::new(
+        move || {
+            (
+                severity.get(),
+                kind.get(),
+                from.get(),
+                to.get(),
+                resolved.get(),
+                page.get(),
+                tick.get() as usize + resolve.version().get(),
+            )
+        },
+        |(severity, kind, from, to, resolved, page, _)| {
+            admin_errors(
+                Some(severity),
+                Some(kind),
+                Some(from),
+                Some(to),
+                Some(resolved),
+                Some(page),
+            )
+        },
+    );
+    let stats = Resource::new(
+        move || tick.get() as usize + resolve.version().get(),
+        |_| admin_error_stats(),
+    );
+
+    let current = RwSignal::new(None::<ErrorRow>);
+    let resolve_open = RwSignal::new(false);
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| match resolve.value().get() {
+        Some(Ok(row)) => {
+            resolve_open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "Marked the error {} ({}) resolved.",
+                row.code, row.id
+            ))));
+        }
+        Some(Err(e)) => problem.set(Some(e.display_message())),
+        None => {}
+    });
+    let on_resolve = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(row) = current.get_untracked() else {
+            return;
+        };
+        resolve.dispatch(AdminResolveError {
+            id: row.id,
+            note: non_blank(note.get_untracked()),
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="errors-heading" data-testid="errors-tab">
+            <div class="panel-head"><h2 id="errors-heading">"Error logs"</h2></div>
+            <Transition fallback=|| view! { <Loading label="Loading error statistics…"/> }>
+                {move || Suspend::new(async move {
+                    match stats.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(s) => {
+                            let count = |name: &str| s.by_severity.iter().find(|(k, _)| k == name).map(|(_, c)| *c).unwrap_or(0);
+                            view! {
+                                <ul class="stat-cards" data-testid="error-stats" aria-label="Errors in the last 30 days">
+                                    <li class="stat-card"><span class="stat-label">"Total (30 days)"</span><span class="stat-value" data-testid="errors-total">{s.total}</span></li>
+                                    <li class="stat-card"><span class="stat-label">"Unresolved"</span><span class="stat-value">{s.unresolved}</span></li>
+                                    <li class="stat-card"><span class="stat-label">"Resolution rate"</span><span class="stat-value">{format!("{:.0}%", s.resolution_rate * 100.0)}</span></li>
+                                    <li class="stat-card"><span class="stat-label">"Critical / high"</span><span class="stat-value">{format!("{} / {}", count("critical"), count("high"))}</span></li>
+                                    <li class="stat-card"><span class="stat-label">"Medium / low"</span><span class="stat-value">{format!("{} / {}", count("medium"), count("low"))}</span></li>
+                                </ul>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <div class="filters admin-filters">
+                <div class="field">
+                    <label for="err-severity">"Severity"</label>
+                    <select id="err-severity" data-testid="errors-severity" on:change=move |ev| { severity.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Any severity"</option>
+                        <option value="critical">"Critical"</option>
+                        <option value="high">"High"</option>
+                        <option value="medium">"Medium"</option>
+                        <option value="low">"Low"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="err-type">"Type"</label>
+                    <select id="err-type" data-testid="errors-type" on:change=move |ev| { kind.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Any type"</option>
+                        {KINDS.iter().map(|k| view! { <option value=*k>{k.replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="err-resolved">"Resolved"</label>
+                    <select id="err-resolved" data-testid="errors-resolved" on:change=move |ev| { resolved.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Either"</option>
+                        <option value="no">"Unresolved"</option>
+                        <option value="yes">"Resolved"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="err-from">"From"</label>
+                    <input id="err-from" type="date" on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
+                </div>
+                <div class="field">
+                    <label for="err-to">"To"</label>
+                    <input id="err-to" type="date" on:change=move |ev| { to.set(event_target_value(&ev)); page.set(1); }/>
+                </div>
+            </div>
+            <OutcomeNotice outcome/>
+            <Transition fallback=|| view! { <Loading label="Loading errors…"/> }>
+                {move || Suspend::new(async move {
+                    match errors.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(list) if list.items.is_empty() => view! {
+                            <EmptyState title="No errors match" test_id="errors-empty">
+                                <p>"Nothing has gone wrong here — or the filters hide it."</p>
+                            </EmptyState>
+                        }.into_any(),
+                        Ok(list) => {
+                            let (total, pages) = (list.total, list.pages());
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="data-table" data-testid="errors-table">
+                                        <caption class="visually-hidden">"Error logs, newest first"</caption>
+                                        <thead><tr>
+                                            <th scope="col"><span class="visually-hidden">"Details"</span></th>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Severity"</th>
+                                            <th scope="col">"Type"</th>
+                                            <th scope="col">"Message"</th>
+                                            <th scope="col">"State"</th>
+                                        </tr></thead>
+                                        {list.items.into_iter().map(|row| view! {
+                                            <ErrorRowView row on_resolve=move |r: ErrorRow| {
+                                                resolve.clear();
+                                                problem.set(None);
+                                                note.set(String::new());
+                                                current.set(Some(r));
+                                                resolve_open.set(true);
+                                            }/>
+                                        }).collect_view()}
+                                    </table>
+                                </div>
+                                <Pager page total pages label="Errors"/>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+
+        <ClientOnly>
+        <Dialog open=resolve_open title="Resolve this error" id="resolve-dialog" test_id="resolve-dialog">
+            <form class="form" on:submit=on_resolve>
+                <p>{move || current.get().map(|r| format!("{} — {}", r.code, r.message))}</p>
+                <div class="field">
+                    <label for="resolve-note">"Resolution note (optional)"</label>
+                    <textarea id="resolve-note" data-testid="resolve-note" maxlength="1000" bind:value=note></textarea>
+                </div>
+                {move || problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| resolve_open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button" data-testid="resolve-submit" disabled=move || resolve.pending().get()>"Mark resolved"</button>
+                </div>
+            </form>
+        </Dialog>
+        </ClientOnly>
+    }
+}
+
+/// One error: a summary row, and a details row shown on demand.
+#[component]
+fn ErrorRowView(
+    row: ErrorRow,
+    on_resolve: impl Fn(ErrorRow) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let details_id = format!("error-details-{}", row.id);
+    let r = row.clone();
+    view! {
+        <tbody data-testid="error-row" data-severity=row.severity.clone() data-resolved=row.resolved.to_string() data-id=row.id.clone()>
+            <tr>
+                <td>
+                    <button type="button" class="button button-secondary button-small" data-testid="error-expand"
+                        aria-expanded=move || open.get().to_string() aria-controls=details_id.clone()
+                        on:click=move |_| open.update(|o| *o = !*o)>
+                        <span aria-hidden="true">{move || if open.get() { "▾" } else { "▸" }}</span>
+                        <span class="visually-hidden">{format!("Details of error {}", row.code)}</span>
+                    </button>
+                </td>
+                <td><time datetime=row.created_at.clone()>{format_time(&row.created_at)}</time></td>
+                <td><Badge word=row.severity.clone()/></td>
+                <td>{row.error_type.replace('_', " ")}</td>
+                <td class="wrap">{row.message.clone()}</td>
+                <td>
+                    {if row.resolved {
+                        view! { <Badge word="resolved"/> }.into_any()
+                    } else {
+                        let on_resolve = on_resolve.clone();
+                        let r = r.clone();
+                        view! {
+                            <button type="button" class="button button-small" data-testid="error-resolve"
+                                on:click=move |_| on_resolve(r.clone())>"Resolve"</button>
+                        }.into_any()
+                    }}
+                </td>
+            </tr>
+            <tr id=format!("error-details-{}", row.id) hidden=move || !open.get() class="details-row">
+                <td colspan="6">
+                    <dl class="kv admin-details">
+                        <dt>"Id"</dt><dd><code>{row.id.clone()}</code></dd>
+                        <dt>"Code"</dt><dd><code>{row.code.clone()}</code></dd>
+                        <dt>"Message"</dt><dd class="wrap">{row.message.clone()}</dd>
+                        <dt>"User"</dt><dd>{row.user_id.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Agent"</dt><dd>{row.agent_id.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Request"</dt><dd>{row.request_id.clone().unwrap_or_else(|| "—".into())}</dd>
+                        {row.resolution_note.clone().map(|n| view! { <dt>"Resolution note"</dt><dd>{n}</dd> })}
+                    </dl>
+                    {row.context.clone().map(|c| view! { <h3 class="small">"Context"</h3><pre class="code-block" tabindex="0">{c}</pre> })}
+                    {row.stack_trace.clone().map(|t| view! { <h3 class="small">"Stack trace"</h3><pre class="code-block" tabindex="0" data-testid="error-stack">{t}</pre> })}
+                </td>
+            </tr>
+        </tbody>
+    }
+}

@@ -1,0 +1,339 @@
+//! Licenses: every license, with grant, edit limit, suspend / reactivate and revoke.
+
+use leptos::prelude::*;
+
+use super::common::*;
+use crate::api::admin::{
+    admin_licenses, admin_pick_agents, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
+    LicenseRow,
+};
+use crate::api::{format_date, format_time};
+use crate::components::dialog::Dialog;
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+#[component]
+pub fn LicensesTab() -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let agent = RwSignal::new(String::new());
+    let page = RwSignal::new(1u64);
+    let outcome = RwSignal::new(None::<Outcome>);
+
+    let grant = ServerAction::<AdminGrantLicense>::new();
+    let update = ServerAction::<AdminUpdateLicense>::new();
+    let revoke = ServerAction::<AdminRevokeLicense>::new();
+
+    let licenses = Resource::new(
+        move || {
+            (
+                query.get(),
+                status.get(),
+                agent.get(),
+                page.get(),
+                grant.version().get() + update.version().get() + revoke.version().get(),
+            )
+        },
+        |(q, status, agent, page, _)| {
+            admin_licenses(Some(q), None, Some(agent), Some(status), Some(page))
+        },
+    );
+    let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
+
+    // Grant dialog.
+    let grant_open = RwSignal::new(false);
+    let grant_user = RwSignal::new(String::new());
+    let grant_agent = RwSignal::new(String::new());
+    let grant_limit = RwSignal::new("100".to_owned());
+    let grant_unlimited = RwSignal::new(false);
+    let grant_expiry = RwSignal::new(String::new());
+    let grant_problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| match grant.value().get() {
+        Some(Ok(row)) => {
+            grant_open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "Granted {} to {} ({} calls).",
+                row.agent_name,
+                row.user_email,
+                limit_text(row.api_call_limit)
+            ))));
+        }
+        Some(Err(e)) => grant_problem.set(Some(e.display_message())),
+        None => {}
+    });
+
+    // Edit-limit dialog.
+    let editing = RwSignal::new(None::<LicenseRow>);
+    let edit_open = RwSignal::new(false);
+    let edit_limit = RwSignal::new(String::new());
+    let edit_unlimited = RwSignal::new(false);
+    let edit_problem = RwSignal::new(None::<String>);
+    // Revoke confirmation.
+    let revoking = RwSignal::new(None::<LicenseRow>);
+    let revoke_open = RwSignal::new(false);
+
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(row)) => {
+            edit_open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "{} for {}: now {}, limit {}.",
+                row.agent_name,
+                row.user_email,
+                row.status,
+                limit_text(row.api_call_limit)
+            ))));
+        }
+        Some(Err(e)) => {
+            if edit_open.get_untracked() {
+                edit_problem.set(Some(e.display_message()));
+            } else {
+                outcome.set(Some(Outcome::Failed(e.display_message())));
+            }
+        }
+        None => {}
+    });
+    Effect::new(move |_| match revoke.value().get() {
+        Some(Ok(row)) => {
+            revoke_open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "Revoked the license of {} for {}.",
+                row.user_email, row.agent_name
+            ))));
+        }
+        Some(Err(e)) => {
+            revoke_open.set(false);
+            outcome.set(Some(Outcome::Failed(e.display_message())));
+        }
+        None => {}
+    });
+
+    let on_grant = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let user_id = grant_user.get_untracked();
+        let agent_id = grant_agent.get_untracked();
+        if user_id.is_empty() || agent_id.is_empty() {
+            grant_problem.set(Some("Choose a user and an agent.".to_owned()));
+            return;
+        }
+        match parse_limit(
+            &grant_limit.get_untracked(),
+            grant_unlimited.get_untracked(),
+        ) {
+            Err(m) => grant_problem.set(Some(m)),
+            Ok(api_call_limit) => {
+                grant_problem.set(None);
+                grant.dispatch(AdminGrantLicense {
+                    user_id,
+                    agent_id,
+                    api_call_limit,
+                    expires_on: non_blank(grant_expiry.get_untracked()),
+                });
+            }
+        }
+    };
+    let on_edit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(row) = editing.get_untracked() else {
+            return;
+        };
+        match parse_limit(&edit_limit.get_untracked(), edit_unlimited.get_untracked()) {
+            Err(m) => edit_problem.set(Some(m)),
+            Ok(limit) => {
+                edit_problem.set(None);
+                update.dispatch(AdminUpdateLicense {
+                    id: row.id,
+                    api_call_limit: Some(limit),
+                    status: None,
+                });
+            }
+        }
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="licenses-heading" data-testid="licenses-tab">
+            <div class="panel-head">
+                <h2 id="licenses-heading">"Licenses"</h2>
+                <button type="button" class="button" data-testid="grant-license-button" on:click=move |_| {
+                    grant.clear();
+                    grant_problem.set(None);
+                    grant_user.set(String::new());
+                    grant_agent.set(String::new());
+                    grant_expiry.set(String::new());
+                    grant_open.set(true);
+                }>"Grant license"</button>
+            </div>
+            <form class="filters admin-filters" role="search" on:submit=move |ev| {
+                ev.prevent_default();
+                query.set(draft.get_untracked());
+                page.set(1);
+            }>
+                <div class="field">
+                    <label for="lic-q">"User email or agent"</label>
+                    <input id="lic-q" type="search" data-testid="licenses-search" bind:value=draft/>
+                </div>
+                <div class="field">
+                    <label for="lic-agent">"Agent"</label>
+                    <select id="lic-agent" data-testid="licenses-agent" on:change=move |ev| { agent.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"All agents"</option>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                agents.await.unwrap_or_default().into_iter().map(|a| view! {
+                                    <option value=a.id>{a.label}</option>
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="lic-status">"Status"</label>
+                    <select id="lic-status" data-testid="licenses-status" on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Any status"</option>
+                        <option value="active">"Active"</option>
+                        <option value="suspended">"Suspended"</option>
+                        <option value="expired">"Expired"</option>
+                        <option value="revoked">"Revoked"</option>
+                    </select>
+                </div>
+                <div class="filters-actions">
+                    <button type="submit" class="button button-secondary">"Search"</button>
+                </div>
+            </form>
+            <OutcomeNotice outcome/>
+            <Transition fallback=|| view! { <Loading label="Loading licenses…"/> }>
+                {move || Suspend::new(async move {
+                    match licenses.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(list) if list.items.is_empty() => view! {
+                            <EmptyState title="No licenses match" test_id="licenses-empty">
+                                <p>"Grant one, or change the filters."</p>
+                            </EmptyState>
+                        }.into_any(),
+                        Ok(list) => {
+                            let (total, pages) = (list.total, list.pages());
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="data-table stack-on-mobile" data-testid="licenses-table">
+                                        <caption class="visually-hidden">"Licenses, newest first"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"User"</th>
+                                            <th scope="col">"Agent"</th>
+                                            <th scope="col">"Used / limit"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Granted"</th>
+                                            <th scope="col">"Expires"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.items.into_iter().map(|row| {
+                                                let live = row.status == "active" || row.status == "suspended";
+                                                let suspended = row.status == "suspended";
+                                                let (r1, r2, r3) = (row.clone(), row.clone(), row.clone());
+                                                view! {
+                                                    <tr data-testid="license-row" data-user=row.user_email.clone() data-agent=row.agent_name.clone() data-status=row.status.clone()>
+                                                        <th scope="row" data-label="User">
+                                                            {row.user_email.clone()}<br/><span class="muted small">{row.user_name.clone()}</span>
+                                                        </th>
+                                                        <td data-label="Agent">{row.agent_name.clone()}</td>
+                                                        <td data-label="Used / limit" data-testid="license-usage">
+                                                            {format!("{} / {}", row.api_calls_used, limit_text(row.api_call_limit))}
+                                                            {row.near_limit.then(|| view! { " " <span class="badge badge-warn">"near limit"</span> })}
+                                                        </td>
+                                                        <td data-label="Status"><Badge word=row.status.clone()/></td>
+                                                        <td data-label="Granted"><time datetime=row.granted_at.clone()>{format_time(&row.granted_at)}</time></td>
+                                                        <td data-label="Expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                                        <td data-label="Actions" class="row-actions">
+                                                            {live.then(|| view! {
+                                                                <button type="button" class="button button-secondary button-small" data-testid="license-edit"
+                                                                    aria-label=format!("Edit the limit of {} for {}", r1.user_email, r1.agent_name)
+                                                                    on:click={
+                                                                        let r = r1.clone();
+                                                                        move |_| {
+                                                                            edit_unlimited.set(r.api_call_limit < 0);
+                                                                            edit_limit.set(if r.api_call_limit < 0 { String::new() } else { r.api_call_limit.to_string() });
+                                                                            edit_problem.set(None);
+                                                                            editing.set(Some(r.clone()));
+                                                                            edit_open.set(true);
+                                                                        }
+                                                                    }>"Edit limit"</button>
+                                                                <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
+                                                                    aria-label=format!("{} {} for {}", if suspended { "Reactivate" } else { "Suspend" }, r2.user_email, r2.agent_name)
+                                                                    on:click={
+                                                                        let id = r2.id.clone();
+                                                                        move |_| { update.dispatch(AdminUpdateLicense { id: id.clone(), api_call_limit: None, status: Some(if suspended { "active" } else { "suspended" }.to_owned()) }); }
+                                                                    }>{if suspended { "Reactivate" } else { "Suspend" }}</button>
+                                                                <button type="button" class="button button-danger button-small" data-testid="license-revoke"
+                                                                    aria-label=format!("Revoke {} for {}", r3.user_email, r3.agent_name)
+                                                                    on:click={
+                                                                        let r = r3.clone();
+                                                                        move |_| { revoke.clear(); revoking.set(Some(r.clone())); revoke_open.set(true); }
+                                                                    }>"Revoke"</button>
+                                                            })}
+                                                            <a class="button button-secondary button-small" href=format!("/admin/executions?user={}", row.user_id)
+                                                                aria-label=format!("View the usage of {}", row.user_email)>"Usage"</a>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <Pager page total pages label="Licenses"/>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+
+        <ClientOnly>
+        <Dialog open=grant_open title="Grant a license" id="grant-dialog" test_id="grant-dialog">
+            <form class="form" on:submit=on_grant>
+                <Picker kind="users" id="grant-user" label="User" selected=grant_user/>
+                <Picker kind="agents" id="grant-agent" label="Agent" selected=grant_agent/>
+                <LimitField id="grant-limit" limit=grant_limit unlimited=grant_unlimited/>
+                <div class="field">
+                    <label for="grant-expiry">"Expires on (optional)"</label>
+                    <input id="grant-expiry" type="date" data-testid="grant-expiry" bind:value=grant_expiry/>
+                </div>
+                {move || grant_problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| grant_open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button" data-testid="grant-submit" disabled=move || grant.pending().get()>
+                        {move || if grant.pending().get() { "Granting…" } else { "Grant license" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+        </ClientOnly>
+
+        <ClientOnly>
+        <Dialog open=edit_open title="Edit the call limit" id="edit-license-dialog" test_id="edit-license-dialog">
+            <form class="form" on:submit=on_edit>
+                <p>{move || editing.get().map(|r| format!("{} — {} (used {})", r.user_email, r.agent_name, r.api_calls_used))}</p>
+                <LimitField id="edit-limit" limit=edit_limit unlimited=edit_unlimited/>
+                {move || edit_problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
+                <div class="dialog-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| edit_open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button" data-testid="edit-license-submit" disabled=move || update.pending().get()>"Save limit"</button>
+                </div>
+            </form>
+        </Dialog>
+        </ClientOnly>
+
+        <ClientOnly>
+        <Dialog open=revoke_open title="Revoke this license?" id="revoke-dialog" test_id="revoke-dialog">
+            <p>{move || revoking.get().map(|r| format!(
+                "{} will no longer be able to run {}. Revoking cannot be undone: a new license would have to be granted.",
+                r.user_email, r.agent_name
+            ))}</p>
+            <div class="dialog-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| revoke_open.set(false)>"Keep it"</button>
+                <button type="button" class="button button-danger" data-testid="revoke-confirm" disabled=move || revoke.pending().get()
+                    on:click=move |_| { if let Some(r) = revoking.get_untracked() { revoke.dispatch(AdminRevokeLicense { id: r.id }); } }>
+                    "Revoke license"
+                </button>
+            </div>
+        </Dialog>
+        </ClientOnly>
+    }
+}

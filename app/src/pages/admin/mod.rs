@@ -1,0 +1,116 @@
+//! `/admin` and `/admin/:tab`: the super admin's dashboard. Organisation admins see only the
+//! read-only users list of their organisation; members are told they are not allowed.
+
+mod agents;
+mod analytics;
+pub mod common;
+mod errors;
+mod executions;
+mod licenses;
+mod requests;
+mod users;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::auth::use_auth;
+use crate::components::feedback::{ErrorPanel, Loading};
+use crate::error::AppError;
+
+const TABS: [(&str, &str); 7] = [
+    ("licenses", "Licenses"),
+    ("requests", "Access requests"),
+    ("errors", "Error logs"),
+    ("analytics", "Usage analytics"),
+    ("executions", "Executions"),
+    ("agents", "Agents"),
+    ("users", "Users"),
+];
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text="Admin — Abetworks"/>
+        <Transition fallback=|| view! { <Loading label="Loading…"/> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(None) => view! { <ErrorPanel error=AppError::unauthenticated()/> }.into_any(),
+                    Ok(Some(user)) if user.role == "super_admin" => view! { <AdminTabs super_admin=true/> }.into_any(),
+                    Ok(Some(user)) if user.role == "admin" => view! { <AdminTabs super_admin=false/> }.into_any(),
+                    Ok(Some(_)) => view! { <NotAllowed/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NotAllowed() -> impl IntoView {
+    view! {
+        <div class="notice notice-warn" data-testid="admin-not-allowed">
+            <h1>"Not allowed"</h1>
+            <p>"The admin dashboard is for administrators. Your account cannot see it."</p>
+            <p><a class="button" href="/marketplace">"Back to the marketplace"</a></p>
+        </div>
+    }
+}
+
+#[component]
+fn AdminTabs(super_admin: bool) -> impl IntoView {
+    let params = use_params_map();
+    let default_tab = if super_admin { "licenses" } else { "users" };
+    let tab = Memo::new(move |_| {
+        params
+            .read()
+            .get("tab")
+            .unwrap_or_else(|| default_tab.to_owned())
+    });
+    let tabs: Vec<(&str, &str)> = TABS
+        .iter()
+        .copied()
+        .filter(|(key, _)| super_admin || *key == "users")
+        .collect();
+    view! {
+        <section class="page-intro">
+            <h1>"Admin"</h1>
+            <p class="muted">
+                {if super_admin {
+                    "Licenses, requests, errors, usage, executions, the catalog and users."
+                } else {
+                    "The users of your organisation (read-only)."
+                }}
+            </p>
+        </section>
+        <nav class="admin-tabs" aria-label="Admin sections" data-testid="admin-tabs">
+            {tabs.into_iter().map(|(key, label)| {
+                let current = move || (tab.get() == key).then_some("page");
+                view! {
+                    <a href=format!("/admin/{key}") aria-current=current data-testid=format!("admin-tab-{key}")>
+                        {label}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <div class="admin-panel" data-testid="admin-panel">
+            {move || {
+                let key = tab.get();
+                if !super_admin && key != "users" {
+                    return view! { <NotAllowed/> }.into_any();
+                }
+                match key.as_str() {
+                    "licenses" => view! { <licenses::LicensesTab/> }.into_any(),
+                    "requests" => view! { <requests::RequestsTab/> }.into_any(),
+                    "errors" => view! { <errors::ErrorsTab/> }.into_any(),
+                    "analytics" => view! { <analytics::AnalyticsTab/> }.into_any(),
+                    "executions" => view! { <executions::ExecutionsTab/> }.into_any(),
+                    "agents" => view! { <agents::AgentsTab/> }.into_any(),
+                    "users" => view! { <users::UsersTab/> }.into_any(),
+                    _ => view! { <p class="error" role="alert">"There is no such admin section."</p> }.into_any(),
+                }
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,164 @@
+//! Users: search; the super admin changes roles and disables / re-enables accounts.
+//! Organisation admins see their own organisation, read-only.
+
+use leptos::prelude::*;
+
+use super::common::*;
+use crate::api::admin::{admin_users, AdminChangeUser, UserRow};
+use crate::api::format_time;
+use crate::components::dialog::Dialog;
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+#[component]
+pub fn UsersTab() -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
+    let page = RwSignal::new(1u64);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let change = ServerAction::<AdminChangeUser>::new();
+    let users = Resource::new(
+        move || (query.get(), page.get(), change.version().get()),
+        |(q, page, _)| admin_users(Some(q), Some(page)),
+    );
+    let disabling = RwSignal::new(None::<UserRow>);
+    let disable_open = RwSignal::new(false);
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(row)) => {
+            disable_open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "{} is now {}{}.",
+                row.email,
+                row.role.replace('_', " "),
+                if row.disabled {
+                    ", disabled: they cannot sign in"
+                } else {
+                    ", enabled"
+                }
+            ))));
+        }
+        Some(Err(e)) => {
+            disable_open.set(false);
+            outcome.set(Some(Outcome::Failed(e.display_message())));
+        }
+        None => {}
+    });
+
+    view! {
+        <section class="panel" aria-labelledby="users-heading" data-testid="users-tab">
+            <div class="panel-head"><h2 id="users-heading">"Users"</h2></div>
+            <form class="filters admin-filters" role="search" on:submit=move |ev| {
+                ev.prevent_default();
+                query.set(draft.get_untracked());
+                page.set(1);
+            }>
+                <div class="field">
+                    <label for="users-q">"Name or email"</label>
+                    <input id="users-q" type="search" data-testid="users-search" bind:value=draft/>
+                </div>
+                <div class="filters-actions">
+                    <button type="submit" class="button button-secondary">"Search"</button>
+                </div>
+            </form>
+            <OutcomeNotice outcome/>
+            <Transition fallback=|| view! { <Loading label="Loading users…"/> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(data) if data.page.items.is_empty() => view! {
+                            <EmptyState title="No users match" test_id="users-empty">
+                                <p>"Try another search."</p>
+                            </EmptyState>
+                        }.into_any(),
+                        Ok(data) => {
+                            let (total, pages) = (data.page.total, data.page.pages());
+                            let can_edit = data.can_edit;
+                            let me = data.me.clone();
+                            view! {
+                                {(!can_edit).then(|| view! { <p class="muted" data-testid="users-read-only">"Read-only: the users of your organisation."</p> })}
+                                <div class="table-wrap">
+                                    <table class="data-table stack-on-mobile" data-testid="users-table">
+                                        <caption class="visually-hidden">"Users, newest first"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"User"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Joined"</th>
+                                            <th scope="col">"Last sign-in"</th>
+                                            {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                                        </tr></thead>
+                                        <tbody>
+                                            {data.page.items.into_iter().map(|row| {
+                                                let is_me = row.id == me;
+                                                let r = row.clone();
+                                                view! {
+                                                    <tr data-testid="user-row" data-email=row.email.clone() data-role=row.role.clone() data-disabled=row.disabled.to_string()>
+                                                        <th scope="row" data-label="User">{row.email.clone()}<br/><span class="muted small">{row.name.clone()}</span></th>
+                                                        <td data-label="Role">
+                                                            {if can_edit && !is_me {
+                                                                let id = row.id.clone();
+                                                                let role = row.role.clone();
+                                                                view! {
+                                                                    <label class="visually-hidden" for=format!("role-{}", row.id)>{format!("Role of {}", row.email)}</label>
+                                                                    <select id=format!("role-{}", row.id) data-testid="user-role"
+                                                                        on:change=move |ev| { change.dispatch(AdminChangeUser { id: id.clone(), role: Some(event_target_value(&ev)), disabled: None }); }>
+                                                                        {[("member", "Member"), ("admin", "Admin"), ("super_admin", "Super admin")].into_iter().map(|(v, l)| view! {
+                                                                            <option value=v selected=role == v>{l}</option>
+                                                                        }).collect_view()}
+                                                                    </select>
+                                                                }.into_any()
+                                                            } else {
+                                                                row.role.replace('_', " ").into_any()
+                                                            }}
+                                                        </td>
+                                                        <td data-label="Status"><Badge word=if row.disabled { "disabled" } else { "active" }/></td>
+                                                        <td data-label="Joined">{format_time(&row.created_at)}</td>
+                                                        <td data-label="Last sign-in">{row.last_login_at.as_deref().map(format_time).unwrap_or_else(|| "Never".into())}</td>
+                                                        {(can_edit).then(|| view! {
+                                                            <td data-label="Actions" class="row-actions">
+                                                                {(!is_me).then(|| if r.disabled {
+                                                                    let id = r.id.clone();
+                                                                    view! {
+                                                                        <button type="button" class="button button-small" data-testid="user-enable"
+                                                                            aria-label=format!("Enable {}", r.email)
+                                                                            on:click=move |_| { change.dispatch(AdminChangeUser { id: id.clone(), role: None, disabled: Some(false) }); }>"Enable"</button>
+                                                                    }.into_any()
+                                                                } else {
+                                                                    let r = r.clone();
+                                                                    view! {
+                                                                        <button type="button" class="button button-danger button-small" data-testid="user-disable"
+                                                                            aria-label=format!("Disable {}", r.email)
+                                                                            on:click=move |_| { disabling.set(Some(r.clone())); disable_open.set(true); }>"Disable"</button>
+                                                                    }.into_any()
+                                                                })}
+                                                            </td>
+                                                        })}
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <Pager page total pages label="Users"/>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+
+        <ClientOnly>
+        <Dialog open=disable_open title="Disable this account?" id="disable-dialog" test_id="disable-dialog">
+            <p>{move || disabling.get().map(|r| format!(
+                "{} will be signed out and unable to sign in or use their API keys until re-enabled.", r.email
+            ))}</p>
+            <div class="dialog-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| disable_open.set(false)>"Cancel"</button>
+                <button type="button" class="button button-danger" data-testid="disable-confirm" disabled=move || change.pending().get()
+                    on:click=move |_| { if let Some(r) = disabling.get_untracked() { change.dispatch(AdminChangeUser { id: r.id, role: None, disabled: Some(true) }); } }>
+                    "Disable account"
+                </button>
+            </div>
+        </Dialog>
+        </ClientOnly>
+    }
+}

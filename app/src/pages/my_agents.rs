@@ -1,0 +1,82 @@
+//! `/my-agents`: the licensed agents with their usage, status and a way to run them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::marketplace::{my_agents, LicenseInfo};
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
+
+#[component]
+pub fn MyAgentsPage() -> impl IntoView {
+    let agents = Resource::new(|| (), |_| my_agents());
+    view! {
+        <Title text="My agents — Abetworks"/>
+        <section class="page-intro">
+            <h1>"My agents"</h1>
+            <p class="muted">"The agents you are licensed to run, and how much of each license you have used."</p>
+        </section>
+        <Transition fallback=|| view! { <Loading label="Loading your agents…"/> }>
+            {move || Suspend::new(async move {
+                match agents.await {
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <EmptyState title="No licensed agents yet" test_id="my-agents-empty">
+                            <p>"Ask for access to an agent in the marketplace; once approved it appears here."</p>
+                            <p><a class="button" href="/marketplace">"Browse the marketplace"</a></p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="license-grid" data-testid="my-agents">
+                            {list.into_iter().map(|license| view! { <LicenseCard license/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LicenseCard(license: LicenseInfo) -> impl IntoView {
+    let run_href = format!("/agents/{}/run", license.agent_id);
+    let history_href = format!("/agents/{}/run#history", license.agent_id);
+    let can_run = license.can_run();
+    let why_not = match (license.status.as_str(), license.exhausted) {
+        ("expired", _) => {
+            Some("This license has expired. Ask for access again in the marketplace.")
+        }
+        ("suspended", _) => Some("This license is suspended. Contact your administrator."),
+        (_, true) => Some("All calls of this license are used. Ask your administrator for more."),
+        _ => None,
+    };
+    let name = license.agent_name.clone();
+    view! {
+        <li class="license-card" data-testid="license-card" data-agent=license.agent_name.clone()>
+            <div class="agent-card-head">
+                <span class="agent-icon" aria-hidden="true">{license.agent_icon.clone()}</span>
+                <h2>{license.agent_name.clone()}</h2>
+            </div>
+            <LicenseBadges license=license.clone()/>
+            <UsageBar limit=license.limit used=license.used label=format!("Usage of {}", license.agent_name)/>
+            <p class="muted small">{expiry_text(&license)}</p>
+            {why_not.map(|text| view! { <p class="notice notice-warn small">{text}</p> })}
+            <div class="card-actions">
+                {if can_run {
+                    view! {
+                        <a class="button" href=run_href data-testid="run-agent">
+                            "Run"<span class="visually-hidden">{format!(" {name}")}</span>
+                        </a>
+                    }.into_any()
+                } else {
+                    view! {
+                        <span class="button button-static" aria-disabled="true" data-testid="run-agent-disabled">"Run"</span>
+                    }.into_any()
+                }}
+                <a class="button button-secondary" href=history_href data-testid="history-link">
+                    "History"<span class="visually-hidden">{format!(" of {}", license.agent_name)}</span>
+                </a>
+            </div>
+        </li>
+    }
+}

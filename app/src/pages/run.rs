@@ -1,0 +1,398 @@
+//! `/agents/:id/run`: a form generated from the agent's input schema, the run with a visible
+//! in-progress state, the result rendered readably, calls remaining, clear messages when the
+//! license, the quota or the agent says no, and the recent executions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::format_time;
+use crate::api::marketplace::LicenseInfo;
+use crate::api::runs::{
+    recent_executions, run_page, ExecutionInfo, RunAgent, RunPageData, RunResult,
+};
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::json_view::JsonView;
+use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
+use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
+use crate::error::{AppError, FieldMessage};
+
+#[component]
+pub fn RunAgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let agent_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let page = Resource::new(move || agent_id.get(), run_page);
+    view! {
+        <Suspense fallback=|| view! { <Loading label="Loading the agent…"/> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(error) => view! {
+                        <Title text="Run an agent — Abetworks"/>
+                        <section class="page-intro"><h1>"Run an agent"</h1></section>
+                        <ErrorPanel error/>
+                        <p><a href="/my-agents">"Back to My agents"</a></p>
+                    }.into_any(),
+                    Ok(data) => view! { <RunView data/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What a failed run means for the user, and what they can do.
+fn run_error_view(error: AppError) -> impl IntoView {
+    let (title, action) = match error.code.as_str() {
+        "QUOTA_EXCEEDED" => ("Call limit reached", Some(("/my-agents", "See your usage"))),
+        "LICENSE_REQUIRED" | "LICENSE_EXPIRED" | "LICENSE_SUSPENDED" | "LICENSE_REVOKED"
+        | "FORBIDDEN" => (
+            "You cannot run this agent",
+            Some(("/marketplace", "Request access in the marketplace")),
+        ),
+        "AGENT_UNAVAILABLE" => ("The agent service is unavailable", None),
+        "AGENT_TIMEOUT" => ("The agent took too long", None),
+        "AGENT_FAILED" => ("The agent failed", None),
+        "VALIDATION" => ("Check the input", None),
+        "UNAUTHENTICATED" => ("Your session has ended", Some(("/login", "Sign in again"))),
+        "RATE_LIMITED" => ("Too many calls", None),
+        _ => ("The run did not complete", None),
+    };
+    view! {
+        <div class="error run-error" role="alert" data-testid="run-error" data-code=error.code.clone()>
+            <h3>{title}</h3>
+            <p>{error.display_message()}</p>
+            {action.map(|(href, text)| view! { <p><a href=href>{text}</a></p> })}
+        </div>
+    }
+}
+
+#[component]
+fn RunView(data: RunPageData) -> impl IntoView {
+    let agent_id = data.agent_id.clone();
+    let spec = parse_schema(&data.input_schema);
+    let root = Node::new(&spec, true);
+    let errors = FormErrors(RwSignal::new(Vec::<FieldMessage>::new()));
+    let known_paths = RwSignal::new(Vec::<String>::new());
+    let json_mode = RwSignal::new(false);
+    let json_text = RwSignal::new(String::new());
+    let license = RwSignal::new(data.license.clone());
+    let run = ServerAction::<RunAgent>::new();
+    let history_version = RwSignal::new(0u32);
+
+    // After every run: the counter from the answer, the history reloaded, field messages shown.
+    Effect::new(move |_| {
+        let Some(outcome) = run.value().get() else {
+            return;
+        };
+        history_version.update(|v| *v += 1);
+        match outcome {
+            Ok(RunResult { usage, .. }) => {
+                errors.0.set(Vec::new());
+                license.update(|l| {
+                    if let Some(l) = l {
+                        l.used = usage.used;
+                        l.limit = usage.limit;
+                        l.remaining = usage.remaining;
+                        l.exhausted = usage.remaining == Some(0);
+                        l.near_limit = usage.limit > 0 && usage.used * 5 >= usage.limit * 4;
+                    }
+                });
+            }
+            Err(e) => {
+                errors.0.set(e.fields.clone());
+                if e.is("QUOTA_EXCEEDED") {
+                    license.update(|l| {
+                        if let Some(l) = l {
+                            l.exhausted = true;
+                            l.remaining = Some(0);
+                            l.used = l.used.max(l.limit);
+                        }
+                    });
+                }
+            }
+        }
+    });
+
+    let spec_for_submit = spec.clone();
+    let root_for_submit = root.clone();
+    let id_for_submit = agent_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if run.pending().get_untracked() {
+            return;
+        }
+        let input = if json_mode.get_untracked() {
+            match serde_json::from_str::<serde_json::Value>(&json_text.get_untracked()) {
+                Ok(v) if v.is_object() => v,
+                Ok(_) => {
+                    errors.0.set(vec![FieldMessage {
+                        field: "input".into(),
+                        message: "The input must be a JSON object { … }.".into(),
+                    }]);
+                    return;
+                }
+                Err(e) => {
+                    errors.0.set(vec![FieldMessage {
+                        field: "input".into(),
+                        message: format!("This is not valid JSON ({e})."),
+                    }]);
+                    return;
+                }
+            }
+        } else {
+            let (result, paths) = collect(&spec_for_submit, &root_for_submit);
+            known_paths.set(paths);
+            match result {
+                Ok(v) => v,
+                Err(messages) => {
+                    errors.0.set(messages);
+                    focus_first_invalid();
+                    return;
+                }
+            }
+        };
+        errors.0.set(Vec::new());
+        run.dispatch(RunAgent {
+            agent_id: id_for_submit.clone(),
+            input_json: input.to_string(),
+        });
+    };
+
+    let spec_for_toggle = spec.clone();
+    let root_for_toggle = root.clone();
+    let toggle_json = move |_| {
+        if !json_mode.get_untracked() {
+            // Start the JSON from what the form holds so far.
+            let (result, _) = collect(&spec_for_toggle, &root_for_toggle);
+            let value = result.unwrap_or_else(|_| serde_json::json!({}));
+            json_text.set(serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+        errors.0.set(Vec::new());
+        json_mode.update(|m| *m = !*m);
+    };
+
+    // Messages that belong to no visible field (e.g. the agent's own checks) go on top.
+    let summary = move || {
+        let known = known_paths.get();
+        errors.0.with(|list| {
+            list.iter()
+                .filter(|m| json_mode.get() || !known.contains(&m.field))
+                .map(|m| {
+                    if m.field.is_empty() || m.field == "input" {
+                        m.message.clone()
+                    } else {
+                        format!("{}: {}", m.field, m.message)
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let has_field_errors = move || errors.0.with(|l| !l.is_empty());
+
+    let history = Resource::new(
+        move || (agent_id.clone(), history_version.get()),
+        |(id, _)| recent_executions(id),
+    );
+
+    let name = data.name.clone();
+    let pending = run.pending();
+    view! {
+        <Title text=format!("Run {} — Abetworks", data.name)/>
+        <section class="page-intro run-intro">
+            <div class="agent-card-head">
+                <span class="agent-icon" aria-hidden="true">{data.icon.clone()}</span>
+                <h1>{format!("Run {}", data.name)}</h1>
+            </div>
+            <p class="muted">{data.short_description.clone()}</p>
+            <LicenseSummary license/>
+        </section>
+
+        {move || license.with(|l| l.is_none()).then(|| view! {
+            <div class="notice notice-warn" data-testid="no-license">
+                <h2>"You are not licensed for this agent"</h2>
+                <p>"Ask for access in the marketplace. Once an administrator approves it, you can run the agent here."</p>
+                <p><a class="button" href="/marketplace">"Go to the marketplace"</a></p>
+            </div>
+        })}
+
+        <div class="run-layout" hidden=move || license.with(|l| l.is_none())>
+            <section class="panel" aria-labelledby="input-heading">
+                <div class="panel-head">
+                    <h2 id="input-heading">"Input"</h2>
+                    <button type="button" class="button button-secondary button-small" data-testid="json-toggle"
+                        aria-pressed=move || json_mode.get().to_string() on:click=toggle_json>
+                        {move || if json_mode.get() { "Use the form" } else { "Edit as JSON" }}
+                    </button>
+                </div>
+                <form class="form run-form" novalidate on:submit=on_submit data-testid="run-form" aria-describedby="run-form-summary">
+                    <div id="run-form-summary" class="error" role="alert" hidden=move || !has_field_errors()>
+                        <p>"Please correct the input:"</p>
+                        <ul>
+                            {move || {
+                                let items = summary();
+                                if items.is_empty() {
+                                    vec![view! { <li>"See the highlighted fields below."</li> }.into_any()]
+                                } else {
+                                    items.into_iter().map(|m| view! { <li>{m}</li> }.into_any()).collect::<Vec<_>>()
+                                }
+                            }}
+                        </ul>
+                    </div>
+                    <div hidden=move || json_mode.get() data-testid="generated-fields">
+                        <SchemaFields spec=spec.clone() node=root.clone() errors/>
+                    </div>
+                    <div class="field" hidden=move || !json_mode.get()>
+                        <label for="run-json">"Input as JSON"</label>
+                        <textarea id="run-json" class="code" rows="14" spellcheck="false" data-testid="run-json"
+                            prop:value=move || json_text.get()
+                            on:input=move |ev| json_text.set(event_target_value(&ev))></textarea>
+                    </div>
+                    <div class="run-actions">
+                        <button type="submit" class="button" data-testid="run-button"
+                            disabled=move || pending.get() aria-describedby="run-remaining">
+                            {move || if pending.get() {
+                                view! { <span class="spinner" aria-hidden="true"></span>"Running…" }.into_any()
+                            } else {
+                                view! { "Run "{name.clone()} }.into_any()
+                            }}
+                        </button>
+                        <span id="run-remaining" class="muted" data-testid="remaining">
+                            {move || license.with(|l| l.as_ref().map(remaining_text).unwrap_or_default())}
+                        </span>
+                    </div>
+                </form>
+            </section>
+
+            <section class="panel" aria-labelledby="result-heading" aria-busy=move || pending.get().to_string()>
+                <h2 id="result-heading">"Result"</h2>
+                {move || {
+                    if pending.get() {
+                        return view! { <Loading label="Running the agent…"/> }.into_any();
+                    }
+                    match run.value().get() {
+                        None => view! { <p class="muted" data-testid="result-empty">"Fill in the input and press Run. The result appears here."</p> }.into_any(),
+                        Some(Ok(result)) => view! {
+                            <p class="result-meta muted" data-testid="result-meta">
+                                {format!("Finished in {} ms · execution {}", result.duration_ms, short_id(&result.execution_id))}
+                            </p>
+                            <JsonView value=result.output.clone()/>
+                        }.into_any(),
+                        Some(Err(error)) => run_error_view(error).into_any(),
+                    }
+                }}
+            </section>
+        </div>
+
+        <section class="panel" id="history" aria-labelledby="history-heading">
+            <h2 id="history-heading">"Recent executions"</h2>
+            <Transition fallback=|| view! { <Loading label="Loading executions…"/> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <EmptyState title="No executions yet" test_id="history-empty">
+                                <p>"Your runs of this agent will be listed here."</p>
+                            </EmptyState>
+                        }.into_any(),
+                        Ok(list) => view! { <HistoryTable list/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn remaining_text(l: &LicenseInfo) -> String {
+    match l.remaining {
+        None => "Unlimited calls".to_owned(),
+        Some(1) => "1 call remaining".to_owned(),
+        Some(n) => format!("{n} calls remaining"),
+    }
+}
+
+fn short_id(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+fn focus_first_invalid() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .query_selector("[aria-invalid='true']")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
+#[component]
+fn LicenseSummary(license: RwSignal<Option<LicenseInfo>>) -> impl IntoView {
+    move || {
+        license.get().map(|l| {
+            let used =
+                Signal::derive(move || license.with(|l| l.as_ref().map(|l| l.used).unwrap_or(0)));
+            let limit =
+                Signal::derive(move || license.with(|l| l.as_ref().map(|l| l.limit).unwrap_or(0)));
+            view! {
+                <div class="license-summary" data-testid="license-summary">
+                    <LicenseBadges license=l.clone()/>
+                    <UsageBar limit used label="Calls used"/>
+                    <p class="muted small">{expiry_text(&l)}</p>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn HistoryTable(list: Vec<ExecutionInfo>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="data-table stack-on-mobile" data-testid="history-table">
+                <caption class="visually-hidden">"Your most recent executions of this agent, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Duration"</th>
+                        <th scope="col">"Output"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|e| {
+                        let (class, label) = match e.status.as_str() {
+                            "succeeded" => ("badge badge-ok", "Succeeded"),
+                            "failed" => ("badge badge-danger", "Failed"),
+                            "running" | "pending" => ("badge badge-warn", "Running"),
+                            _ => ("badge", "Unknown"),
+                        };
+                        let detail = match (&e.output, &e.error_code) {
+                            (Some(output), _) => {
+                                let raw = serde_json::to_string_pretty(output).unwrap_or_default();
+                                view! {
+                                    <details>
+                                        <summary>"Show output"</summary>
+                                        <pre tabindex="0"><code>{raw}</code></pre>
+                                    </details>
+                                }.into_any()
+                            }
+                            (None, Some(code)) => view! { <code>{code.clone()}</code> }.into_any(),
+                            (None, None) => "—".into_any(),
+                        };
+                        view! {
+                            <tr data-testid="history-row" data-status=e.status.clone()>
+                                <td data-label="Started"><time datetime=e.created_at.clone()>{format_time(&e.created_at)}</time></td>
+                                <td data-label="Status"><span class=class>{label}</span></td>
+                                <td data-label="Duration">{e.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".to_owned())}</td>
+                                <td data-label="Output">{detail}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,223 @@
+//! Server-only helpers shared by every server function: who is calling, and how core errors
+//! become messages fit for the user. Thin: the rules live in the `abetworks` core.
+
+use abetworks::agent_client::AgentError;
+use abetworks::entities::users;
+use abetworks::CoreError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use leptos::prelude::ServerFnError;
+use tower_sessions::Session;
+
+use crate::error::{AppError, FieldMessage};
+pub use crate::state::{app_state, AppState};
+
+/// The request's session (put there by the server's session layer).
+pub async fn session() -> Result<Session, ServerFnError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| ServerFnError::new(format!("session unavailable: {e}")))
+}
+
+/// The signed-in user, if any. A session whose user is gone or disabled ends here, as in the
+/// REST extractor.
+pub async fn current_user() -> Result<Option<users::Model>, ServerFnError> {
+    let state = app_state()?;
+    let session = session().await?;
+    let user_id: Option<String> = session
+        .get(abetworks::auth::SESSION_USER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(format!("session read: {e}")))?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let user = abetworks::auth::active_user(&state.db, &user_id)
+        .await
+        .map_err(|e| ServerFnError::new(format!("user lookup: {e}")))?;
+    if user.is_none() {
+        let _ = session.flush().await;
+    }
+    Ok(user)
+}
+
+/// The signed-in user, or `UNAUTHENTICATED`.
+pub async fn require_user() -> Result<users::Model, AppError> {
+    match current_user().await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(AppError::unauthenticated()),
+        Err(e) => {
+            tracing::error!("resolving the current user failed: {e}");
+            Err(AppError::internal())
+        }
+    }
+}
+
+/// "Not allowed": signed in, but without the role this needs.
+pub fn not_allowed() -> AppError {
+    AppError::new(
+        "FORBIDDEN",
+        "You are not allowed to do this: it is for the super admin only.",
+    )
+}
+
+/// The signed-in super admin; anyone else is refused (`FORBIDDEN`, or `UNAUTHENTICATED`).
+pub async fn require_super_admin() -> Result<users::Model, AppError> {
+    let user = require_user().await?;
+    if user.role == abetworks::entities::enums::Role::SuperAdmin {
+        Ok(user)
+    } else {
+        Err(not_allowed())
+    }
+}
+
+/// The signed-in super admin or organisation admin (read-only views); members are refused.
+pub async fn require_admin() -> Result<users::Model, AppError> {
+    use abetworks::entities::enums::Role;
+    let user = require_user().await?;
+    if matches!(user.role, Role::SuperAdmin | Role::Admin) {
+        Ok(user)
+    } else {
+        Err(AppError::new(
+            "FORBIDDEN",
+            "You are not allowed to see this: it is for administrators only.",
+        ))
+    }
+}
+
+/// The state, or an internal error (logged).
+pub fn state() -> Result<AppState, AppError> {
+    app_state().map_err(|e| {
+        tracing::error!("{e}");
+        AppError::internal()
+    })
+}
+
+/// The client's address, for login throttling and the audit trail (as the REST `ClientIp`).
+pub async fn client_ip() -> String {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Starts a signed-in session: a fresh id first (against fixation), then the user id.
+pub async fn start_session(user_id: &str) -> Result<(), AppError> {
+    let session = session().await.map_err(|e| {
+        tracing::error!("{e}");
+        AppError::internal()
+    })?;
+    session.cycle_id().await.map_err(|e| {
+        tracing::error!("session cycle: {e}");
+        AppError::internal()
+    })?;
+    session
+        .insert(abetworks::auth::SESSION_USER_ID, user_id)
+        .await
+        .map_err(|e| {
+            tracing::error!("session write: {e}");
+            AppError::internal()
+        })
+}
+
+/// `true` when the call is a plain HTML form post (no WASM yet): such calls get a redirect.
+pub fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// RFC 3339 in UTC with whole seconds, as the REST contract writes times.
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
+/// How a failed agent call reads to the user. Failed calls are refunded by the gateway.
+pub fn agent_error(e: &AgentError) -> AppError {
+    match e {
+        AgentError::Unavailable(_) => AppError::new(
+            "AGENT_UNAVAILABLE",
+            "The agent service is unavailable right now, so the agent could not run. \
+             Failed calls are not counted. Please try again shortly.",
+        ),
+        AgentError::Timeout => AppError::new(
+            "AGENT_TIMEOUT",
+            "The agent took too long to answer. Failed calls are not counted. \
+             Try again, perhaps with a smaller input.",
+        ),
+        AgentError::Rejected { message, fields } => {
+            let mut error = AppError::validation(
+                fields
+                    .iter()
+                    .map(|f| FieldMessage {
+                        field: f.field.clone(),
+                        message: f.message.clone(),
+                    })
+                    .collect(),
+            );
+            if fields.is_empty() {
+                error.message = sentence(message);
+            } else {
+                error.message =
+                    "The agent rejected the input: please correct the highlighted fields.".into();
+            }
+            error
+        }
+        AgentError::Failed { .. }
+        | AgentError::Malformed(_)
+        | AgentError::Unauthorized
+        | AgentError::UnknownAgent => AppError::new(
+            "AGENT_FAILED",
+            "The agent failed while processing this input. Failed calls are not counted.",
+        ),
+    }
+}
+
+/// A core error as the user sees it; internals go to the log only.
+pub fn core_error(e: CoreError) -> AppError {
+    match e {
+        CoreError::NotFound { entity } => AppError::new(
+            "NOT_FOUND",
+            sentence(&format!("this {entity} was not found")),
+        ),
+        CoreError::Conflict(message) => AppError::new("CONFLICT", sentence(&message)),
+        CoreError::Invalid { field, message } => AppError::field(&field, sentence(&message)),
+        CoreError::Validation(issues) => AppError::validation(
+            issues
+                .into_iter()
+                .map(|i| FieldMessage {
+                    field: i.field,
+                    message: i.message,
+                })
+                .collect(),
+        ),
+        CoreError::Forbidden(message) => AppError::new("FORBIDDEN", sentence(&message)),
+        CoreError::Agent(agent) => {
+            tracing::warn!("agent call failed: {agent}");
+            agent_error(&agent)
+        }
+        other => {
+            tracing::error!("server function failed: {other}");
+            AppError::internal()
+        }
+    }
+}
