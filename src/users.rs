@@ -85,6 +85,29 @@ pub async fn find_by_email(
         .await?)
 }
 
+/// Creates a super admin from the command line. The password follows the registration
+/// policy; an existing account is never overwritten (409).
+pub async fn create_super_admin(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+) -> CoreResult<users::Model> {
+    let issues = crate::auth::registration_issues(email, password, "Super Admin");
+    if !issues.is_empty() {
+        return Err(CoreError::Validation(issues));
+    }
+    create_user(
+        db,
+        NewUser {
+            email,
+            name: "Super Admin",
+            password,
+            role: Role::SuperAdmin,
+        },
+    )
+    .await
+}
+
 /// What `ensure_first_super_admin` did, for the start-up log.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AdminBootstrap {

@@ -5,8 +5,52 @@
 use abetworks::config::Config;
 use server::{startup::Application, telemetry};
 
+/// `server create-admin --email EMAIL`: reads the password from stdin, creates a super admin.
+async fn create_admin(config: &Config, args: &[String]) -> std::process::ExitCode {
+    use std::io::BufRead;
+    let email = match args {
+        [flag, email] if flag == "--email" => email.clone(),
+        _ => {
+            eprintln!(
+                "usage: server create-admin --email EMAIL   (the password is read from stdin)"
+            );
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let mut password = String::new();
+    if std::io::stdin().lock().read_line(&mut password).is_err() {
+        eprintln!("abetworks: could not read the password from stdin");
+        return std::process::ExitCode::from(2);
+    }
+    let password = password.trim_end_matches(['\r', '\n']);
+    let db = match abetworks::db::connect_and_migrate(&config.database_url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("abetworks: database: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match abetworks::users::create_super_admin(&db, &email, password).await {
+        Ok(user) => {
+            println!("created super admin {}", user.email);
+            std::process::ExitCode::SUCCESS
+        }
+        Err(abetworks::CoreError::Validation(issues)) => {
+            for issue in issues {
+                eprintln!("abetworks: {}: {}", issue.field, issue.message);
+            }
+            std::process::ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("abetworks: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -14,6 +58,14 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    match args.first().map(String::as_str) {
+        Some("create-admin") => return create_admin(&config, &args[1..]).await,
+        Some("serve") | None => {}
+        Some(other) => {
+            eprintln!("abetworks: unknown command {other}; use `serve` (default) or `create-admin --email EMAIL`");
+            return std::process::ExitCode::from(2);
+        }
+    }
     telemetry::init(config.log_format);
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let app = match Application::build(config, &site_root).await {

@@ -639,3 +639,53 @@ on_every_database!(
     a_body_over_the_limit_is_refused_with_413,
     super::huge_bodies_are_413
 );
+
+async fn create_admin_command(database: TestDatabase) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let run = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["create-admin", "--email", "Ops@Example.com"])
+            .env("DATABASE_URL", &database.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("short");
+    assert!(!weak.status.success(), "a weak password is refused");
+    let created = run(PASSWORD);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let again = run("another-long-password");
+    assert!(
+        !again.status.success(),
+        "an existing account is never overwritten"
+    );
+
+    let app = spawn_app_on_url(&database.url, NO_AGENT_SERVICE).await;
+    let login = app
+        .post(
+            &app.new_client(),
+            "/api/auth/login",
+            json!({"email": "ops@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.json::<Value>().await.unwrap()["role"], "super_admin");
+}
+on_every_database!(
+    the_create_admin_command_reads_the_password_from_stdin_and_never_overwrites,
+    super::create_admin_command
+);
