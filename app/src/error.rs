@@ -30,6 +30,8 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
+        #[cfg(feature = "ssr")]
+        set_response_status(code);
         Self {
             code: code.to_owned(),
             message: message.into(),
@@ -50,6 +52,8 @@ impl AppError {
     }
 
     pub fn validation(fields: Vec<FieldMessage>) -> Self {
+        #[cfg(feature = "ssr")]
+        set_response_status("VALIDATION");
         let message = match fields.as_slice() {
             [only] if only.field.is_empty() => only.message.clone(),
             _ => "Please correct the highlighted fields.".to_owned(),
@@ -90,6 +94,41 @@ impl AppError {
     }
 }
 
+/// The HTTP status that fits a code, as the REST contract uses it.
+pub fn status_for(code: &str) -> u16 {
+    match code {
+        "UNAUTHENTICATED" | "INVALID_CREDENTIALS" => 401,
+        "FORBIDDEN" | "ACCOUNT_DISABLED" | "KEY_SCOPE_MISMATCH" => 403,
+        c if c.starts_with("LICENSE_") => 403,
+        "NOT_FOUND" | "AGENT_NOT_FOUND" => 404,
+        "CONFLICT" => 409,
+        "VALIDATION" | "INVALID_INPUT" => 422,
+        "QUOTA_EXCEEDED" | "LOGIN_THROTTLED" | "RATE_LIMITED" => 429,
+        "AGENT_FAILED" => 502,
+        "AGENT_UNAVAILABLE" => 503,
+        "AGENT_TIMEOUT" => 504,
+        _ => 500,
+    }
+}
+
+/// A server function answering with an error gets the status that fits it (not always 500),
+/// so logs and metrics tell a refused call from a fault. Page renders are left alone: their
+/// status is the page's.
+#[cfg(feature = "ssr")]
+fn set_response_status(code: &str) {
+    use leptos::prelude::use_context;
+    let is_server_fn_call = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if !is_server_fn_call {
+        return;
+    }
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let status = http::StatusCode::from_u16(status_for(code))
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.set_status(status);
+    }
+}
+
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -124,5 +163,19 @@ impl From<ServerFnError> for AppError {
             }
             _ => Self::internal(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_the_contract_statuses() {
+        assert_eq!(status_for("QUOTA_EXCEEDED"), 429);
+        assert_eq!(status_for("LICENSE_EXPIRED"), 403);
+        assert_eq!(status_for("VALIDATION"), 422);
+        assert_eq!(status_for("AGENT_UNAVAILABLE"), 503);
+        assert_eq!(status_for("INTERNAL"), 500);
     }
 }

@@ -8,22 +8,7 @@ use serde_json::Value;
 
 use crate::api::runs::{RunResult, UsageInfo};
 use crate::error::{AppError, FieldMessage};
-use crate::server::{core_error, state};
-
-/// The request's id and path, for the usage row and the error log.
-fn request_meta() -> (Option<String>, String) {
-    match leptos::prelude::use_context::<http::request::Parts>() {
-        Some(parts) => (
-            parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            parts.uri.path().to_owned(),
-        ),
-        None => (None, "/api/agents/run".to_owned()),
-    }
-}
+use crate::server::{core_error, request_meta, state};
 
 /// How a refused or failed call reads on the run page.
 pub fn failure_error(failure: &ExecuteFailure) -> AppError {
@@ -56,7 +41,10 @@ pub async fn execute(
     input: Value,
 ) -> Result<RunResult, AppError> {
     let state = state()?;
-    let (request_id, endpoint) = request_meta();
+    let (request_id, mut endpoint) = request_meta();
+    if endpoint.is_empty() {
+        endpoint = "/api/ui/agents/run".to_owned();
+    }
     let outcome = gateway_execute(
         &state.db,
         &state.agents,

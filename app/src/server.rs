@@ -44,10 +44,9 @@ pub async fn require_user() -> Result<users::Model, AppError> {
     match current_user().await {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err(AppError::unauthenticated()),
-        Err(e) => {
-            tracing::error!("resolving the current user failed: {e}");
-            Err(AppError::internal())
-        }
+        Err(e) => Err(internal_failure(format!(
+            "resolving the current user failed: {e}"
+        ))),
     }
 }
 
@@ -85,10 +84,7 @@ pub async fn require_admin() -> Result<users::Model, AppError> {
 
 /// The state, or an internal error (logged).
 pub fn state() -> Result<AppState, AppError> {
-    app_state().map_err(|e| {
-        tracing::error!("{e}");
-        AppError::internal()
-    })
+    app_state().map_err(|e| internal_failure(format!("{e}")))
 }
 
 /// The client's address, for login throttling and the audit trail (as the REST `ClientIp`).
@@ -101,21 +97,17 @@ pub async fn client_ip() -> String {
 
 /// Starts a signed-in session: a fresh id first (against fixation), then the user id.
 pub async fn start_session(user_id: &str) -> Result<(), AppError> {
-    let session = session().await.map_err(|e| {
-        tracing::error!("{e}");
-        AppError::internal()
-    })?;
-    session.cycle_id().await.map_err(|e| {
-        tracing::error!("session cycle: {e}");
-        AppError::internal()
-    })?;
+    let session = session()
+        .await
+        .map_err(|e| internal_failure(format!("{e}")))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| internal_failure(format!("session cycle: {e}")))?;
     session
         .insert(abetworks::auth::SESSION_USER_ID, user_id)
         .await
-        .map_err(|e| {
-            tracing::error!("session write: {e}");
-            AppError::internal()
-        })
+        .map_err(|e| internal_failure(format!("session write: {e}")))
 }
 
 /// `true` when the call is a plain HTML form post (no WASM yet): such calls get a redirect.
@@ -192,6 +184,51 @@ pub fn agent_error(e: &AgentError) -> AppError {
     }
 }
 
+/// The request's id (set by the server's request-id layer) and path.
+pub fn request_meta() -> (Option<String>, String) {
+    match leptos::prelude::use_context::<http::request::Parts>() {
+        Some(parts) => (
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            parts.uri.path().to_owned(),
+        ),
+        None => (None, String::new()),
+    }
+}
+
+/// A fault of ours: written to `error_logs` (with a backtrace and the request id) in the
+/// background, and shown to the user with the request id as the reference to quote. (A server
+/// function's error never reaches the server's error-log layer, which sees only REST failures.)
+pub fn internal_failure(detail: String) -> AppError {
+    use abetworks::error_logs::{log_error, ErrorKind, NewErrorLog};
+    let (request_id, path) = request_meta();
+    tracing::error!(request_id = ?request_id, %path, "server function failed: {detail}");
+    if let Ok(state) = app_state() {
+        let entry = NewErrorLog {
+            kind: ErrorKind::Internal,
+            code: "INTERNAL_ERROR".into(),
+            message: detail,
+            stack_trace: Some(std::backtrace::Backtrace::force_capture().to_string()),
+            user_id: None,
+            agent_id: None,
+            request_id: request_id.clone(),
+            context: Some(serde_json::json!({ "path": path, "via": "server function" })),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = log_error(&state.db, entry).await {
+                tracing::error!("could not write an error log: {e}");
+            }
+        });
+    }
+    AppError {
+        reference: request_id,
+        ..AppError::internal()
+    }
+}
+
 /// A core error as the user sees it; internals go to the log only.
 pub fn core_error(e: CoreError) -> AppError {
     match e {
@@ -215,9 +252,6 @@ pub fn core_error(e: CoreError) -> AppError {
             tracing::warn!("agent call failed: {agent}");
             agent_error(&agent)
         }
-        other => {
-            tracing::error!("server function failed: {other}");
-            AppError::internal()
-        }
+        other => internal_failure(other.to_string()),
     }
 }

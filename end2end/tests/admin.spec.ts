@@ -80,9 +80,12 @@ test("grant a license from the dialog and see it in the table", async ({ page })
   const [agent] = await agents(member.ctx);
   await signIn(page, adminEmail, adminPassword);
   await open(page, "/admin/licenses");
-  await page.getByTestId("grant-license-button").click();
   const dialog = page.getByTestId("grant-dialog");
-  await expect(dialog).toBeVisible();
+  // The dialog is drawn in the browser only: retry the click until the page has hydrated.
+  await expect(async () => {
+    await page.getByTestId("grant-license-button").click();
+    await expect(dialog).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
   await dialog.getByTestId("grant-user-search").fill(member.email);
   await dialog.getByTestId("grant-user").selectOption(member.id);
   await dialog.getByTestId("grant-agent-search").fill(agent.name);

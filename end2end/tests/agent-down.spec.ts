@@ -87,6 +87,10 @@ test("every customer page still works, and a run says so, when the agent service
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    // The refused run's 503 is logged by Chromium as a failed resource load; anything else counts.
+    if (m.type() === "error" && !/status of 5\d\d/.test(m.text())) errors.push(m.text());
+  });
   const member = { email: `down-${Date.now()}@e2e.abetworks.local`, password: memberPassword, name: "Dana Down" };
   expect((await page.request.post("/api/auth/register", { data: member, headers: { Origin: base } })).status()).toBe(201);
   const asked = await page.request.post("/api/marketplace/request-access", {

@@ -289,8 +289,10 @@ test("issue 7: request access, approval, My Agents, run from the form until the 
   await expect(page.getByTestId("result-view")).toContainText("negative");
   await expect(page.getByTestId("remaining")).toHaveText("0 calls remaining");
 
-  // Past the limit: blocked with a clear message.
+  // Past the limit: blocked with a clear message (and a 429, not a 500, on the wire).
+  const refused = page.waitForResponse((r) => r.url().includes("/api/ui/agents/run"));
   await page.getByTestId("run-button").click();
+  expect((await refused).status()).toBe(429);
   await expect(page.getByTestId("run-error")).toHaveAttribute("data-code", "QUOTA_EXCEEDED");
   await expect(page.getByTestId("run-error")).toContainText("Call limit reached");
   await expect(page.getByTestId("run-error")).toContainText("2 of 2");

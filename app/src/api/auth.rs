@@ -64,10 +64,9 @@ impl From<abetworks::entities::users::Model> for UserInfo {
 pub async fn me() -> Result<Option<UserInfo>, AppError> {
     match crate::server::current_user().await {
         Ok(user) => Ok(user.map(UserInfo::from)),
-        Err(e) => {
-            tracing::error!("reading the session failed: {e}");
-            Err(AppError::internal())
-        }
+        Err(e) => Err(crate::server::internal_failure(format!(
+            "reading the session failed: {e}"
+        ))),
     }
 }
 
@@ -165,14 +164,13 @@ pub async fn register(
 /// Ends the session (its row is deleted).
 #[server(endpoint = "ui/auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let session = crate::server::session().await.map_err(|e| {
-        tracing::error!("{e}");
-        AppError::internal()
-    })?;
-    session.flush().await.map_err(|e| {
-        tracing::error!("session flush: {e}");
-        AppError::internal()
-    })?;
+    let session = crate::server::session()
+        .await
+        .map_err(|e| crate::server::internal_failure(format!("{e}")))?;
+    session
+        .flush()
+        .await
+        .map_err(|e| crate::server::internal_failure(format!("session flush: {e}")))?;
     if crate::server::is_plain_form_post() {
         leptos_axum::redirect("/login");
     }

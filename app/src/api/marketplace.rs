@@ -203,10 +203,9 @@ pub async fn marketplace_agents(
         min_price_cents,
         max_price_cents,
     };
-    let user = current_user().await.map_err(|e| {
-        tracing::error!("{e}");
-        AppError::internal()
-    })?;
+    let user = current_user()
+        .await
+        .map_err(|e| crate::server::internal_failure(format!("{e}")))?;
     let Some(user) = user else {
         let agents = list_published(&state.db, &filter)
             .await

@@ -33,13 +33,15 @@ pub fn AccountPage() -> impl IntoView {
                                 <div class="kv"><dt>"Role"</dt><dd>{user.role_label()}</dd></div>
                             </dl>
                         </section>
-                        <ApiKeys/>
                     }.into_any(),
                     Ok(None) => view! { <ErrorPanel error=crate::error::AppError::unauthenticated()/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Suspense>
+        // Created with the page, not inside the profile's Suspense: a resource made while
+        // another resolves can race the streamed HTML during hydration.
+        <ApiKeys/>
     }
 }
 
@@ -74,29 +76,14 @@ fn ApiKeys() -> impl IntoView {
     });
 
     view! {
-        <section class="panel" aria-labelledby="keys-heading">
-            <div class="panel-head">
-                <h2 id="keys-heading">"API keys"</h2>
-                <button
-                    type="button"
-                    class="button"
-                    data-testid="create-key-button"
-                    on:click=move |_| {
-                        create.clear();
-                        create_open.set(true);
-                    }
-                >
-                    "Create key"
-                </button>
-            </div>
-            <p class="muted">
-                "Call the API with " <code>"Authorization: Bearer <key>"</code>
-                ". A key can be limited to one agent and can expire."
-            </p>
-            {move || created.get().map(|key| view! { <NewKeyNotice key on_dismiss=move || created.set(None)/> })}
-            <Transition fallback=|| view! { <Loading label="Loading keys…"/> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
+        <Transition fallback=|| view! { <Loading label="Loading keys…"/> }>
+            {move || Suspend::new(async move {
+                let result = keys.await;
+                // Signed out: the profile above already says how to sign in.
+                if matches!(&result, Err(e) if e.is("UNAUTHENTICATED")) {
+                    return ().into_any();
+                }
+                    let listing = match result {
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <EmptyState title="No API keys yet" test_id="keys-empty">
@@ -126,10 +113,34 @@ fn ApiKeys() -> impl IntoView {
                                 </table>
                             </div>
                         }.into_any(),
+                    };
+                view! {
+                    <section class="panel" aria-labelledby="keys-heading">
+            <div class="panel-head">
+                <h2 id="keys-heading">"API keys"</h2>
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="create-key-button"
+                    on:click=move |_| {
+                        create.clear();
+                        create_open.set(true);
                     }
-                })}
-            </Transition>
-        </section>
+                >
+                    "Create key"
+                </button>
+            </div>
+            <p class="muted">
+                "Call the API with " <code>"Authorization: Bearer <key>"</code>
+                ". A key can be limited to one agent and can expire."
+            </p>
+            {move || created.get().map(|key| view! { <NewKeyNotice key on_dismiss=move || created.set(None)/> })}
+                        {listing}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
 
         <Dialog open=create_open title="Create an API key" id="create-key" test_id="create-key-dialog">
             <CreateKeyForm action=create/>

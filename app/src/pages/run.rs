@@ -22,6 +22,13 @@ pub fn RunAgentPage() -> impl IntoView {
     let params = use_params_map();
     let agent_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let page = Resource::new(move || agent_id.get(), run_page);
+    // Made here with the page rather than inside its Suspense (a resource created while another
+    // resolves can race the streamed HTML during hydration); reloaded after every run.
+    let history_version = RwSignal::new(0u32);
+    let history = Resource::new(
+        move || (agent_id.get(), history_version.get()),
+        |(id, _)| recent_executions(id),
+    );
     view! {
         <Suspense fallback=|| view! { <Loading label="Loading the agent…"/> }>
             {move || Suspend::new(async move {
@@ -32,7 +39,7 @@ pub fn RunAgentPage() -> impl IntoView {
                         <ErrorPanel error/>
                         <p><a href="/my-agents">"Back to My agents"</a></p>
                     }.into_any(),
-                    Ok(data) => view! { <RunView data/> }.into_any(),
+                    Ok(data) => view! { <RunView data history history_version/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -66,7 +73,11 @@ fn run_error_view(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn RunView(data: RunPageData) -> impl IntoView {
+fn RunView(
+    data: RunPageData,
+    history: Resource<Result<Vec<ExecutionInfo>, AppError>>,
+    history_version: RwSignal<u32>,
+) -> impl IntoView {
     let agent_id = data.agent_id.clone();
     let spec = parse_schema(&data.input_schema);
     let root = Node::new(&spec, true);
@@ -76,7 +87,6 @@ fn RunView(data: RunPageData) -> impl IntoView {
     let json_text = RwSignal::new(String::new());
     let license = RwSignal::new(data.license.clone());
     let run = ServerAction::<RunAgent>::new();
-    let history_version = RwSignal::new(0u32);
 
     // After every run: the counter from the answer, the history reloaded, field messages shown.
     Effect::new(move |_| {
@@ -187,11 +197,6 @@ fn RunView(data: RunPageData) -> impl IntoView {
         })
     };
     let has_field_errors = move || errors.0.with(|l| !l.is_empty());
-
-    let history = Resource::new(
-        move || (agent_id.clone(), history_version.get()),
-        |(id, _)| recent_executions(id),
-    );
 
     let name = data.name.clone();
     let pending = run.pending();
