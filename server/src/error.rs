@@ -150,7 +150,6 @@ impl IntoResponse for ApiError {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
         }
-        response.extensions_mut().insert(ErrorCode(self.code()));
         if let Self::Internal { detail, kind } = self {
             response.extensions_mut().insert(InternalFailure {
                 detail,
@@ -173,7 +172,3 @@ pub struct InternalFailure {
     pub kind: ErrorKind,
     pub backtrace: String,
 }
-
-/// The code of an error response, for middleware that logs or tracks it.
-#[derive(Clone, Copy, Debug)]
-pub struct ErrorCode(pub &'static str);
