@@ -170,8 +170,9 @@ test("filter errors by severity, expand one and resolve it", async ({ page }) =>
   const rows = page.getByTestId("error-row");
   await expect(rows.first()).toBeVisible();
   await expect(page.locator('[data-testid="error-row"]:not([data-severity="low"])')).toHaveCount(0);
-  const row = rows.first();
-  const id = await row.getAttribute("data-id");
+  // Pin the row by id: other tests log errors too, and the list refreshes every 10 s.
+  const id = await rows.first().getAttribute("data-id");
+  const row = page.locator(`[data-testid="error-row"][data-id="${id}"]`);
   await row.getByTestId("error-expand").click();
   await expect(row.locator(".details-row")).toBeVisible();
   await row.getByTestId("error-resolve").click();

@@ -32,6 +32,9 @@ pub fn ErrorsTab() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let outcome = RwSignal::new(None::<Outcome>);
     let resolve = ServerAction::<AdminResolveError>::new();
+    // Which rows are expanded lives here, not in the rows: the 10 s refresh rebuilds the rows
+    // and must not fold up the one the admin is reading.
+    let expanded = RwSignal::new(std::collections::HashSet::<String>::new());
 
     // New errors appear without a reload: the list and the stats refresh every 10 seconds.
     Effect::new(move |_| {
@@ -179,7 +182,7 @@ pub fn ErrorsTab() -> impl IntoView {
                                             <th scope="col">"State"</th>
                                         </tr></thead>
                                         {list.items.into_iter().map(|row| view! {
-                                            <ErrorRowView row on_resolve=move |r: ErrorRow| {
+                                            <ErrorRowView row expanded on_resolve=move |r: ErrorRow| {
                                                 resolve.clear();
                                                 problem.set(None);
                                                 note.set(String::new());
@@ -220,9 +223,19 @@ pub fn ErrorsTab() -> impl IntoView {
 #[component]
 fn ErrorRowView(
     row: ErrorRow,
+    expanded: RwSignal<std::collections::HashSet<String>>,
     on_resolve: impl Fn(ErrorRow) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
+    let id = row.id.clone();
+    let open = Memo::new(move |_| expanded.with(|e| e.contains(&id)));
+    let toggle_id = row.id.clone();
+    let toggle = move |_| {
+        expanded.update(|e| {
+            if !e.remove(&toggle_id) {
+                e.insert(toggle_id.clone());
+            }
+        })
+    };
     let details_id = format!("error-details-{}", row.id);
     let r = row.clone();
     view! {
@@ -231,7 +244,7 @@ fn ErrorRowView(
                 <td>
                     <button type="button" class="button button-secondary button-small" data-testid="error-expand"
                         aria-expanded=move || open.get().to_string() aria-controls=details_id.clone()
-                        on:click=move |_| open.update(|o| *o = !*o)>
+                        on:click=toggle>
                         <span aria-hidden="true">{move || if open.get() { "▾" } else { "▸" }}</span>
                         <span class="visually-hidden">{format!("Details of error {}", row.code)}</span>
                     </button>
