@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
     RelationTrait, Select,
 };
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,9 @@ use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter, lower_qualified, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
 use crate::search::like_contains;
+
+mod sort;
+pub use sort::{LicenseSort, SortKey};
 
 /// `api_call_limit` meaning "no limit".
 pub const UNLIMITED: i64 = -1;
@@ -170,6 +173,7 @@ pub struct LicenseFilter {
     pub agent_id: Option<String>,
     pub status: Option<EffectiveStatus>,
     pub query: Option<String>,
+    pub sort: LicenseSort,
 }
 
 pub fn validate_limit(limit: i64) -> CoreResult<()> {
@@ -344,7 +348,7 @@ async fn set_status(
     Ok(after)
 }
 
-/// Licenses joined with their user and agent, newest first.
+/// Licenses joined with their user and agent, unordered.
 fn joined() -> Select<licenses::Entity> {
     licenses::Entity::find()
         .join(JoinType::InnerJoin, licenses::Relation::User.def())
@@ -353,8 +357,11 @@ fn joined() -> Select<licenses::Entity> {
         .column_as(users::Column::Name, "user_name")
         .column_as(agent_catalog::Column::Name, "agent_name")
         .column_as(agent_catalog::Column::Slug, "agent_slug")
-        .order_by_desc(licenses::Column::GrantedAt)
-        .order_by_desc(licenses::Column::Id)
+}
+
+/// Joined licenses, newest grant first.
+fn newest_first() -> Select<licenses::Entity> {
+    LicenseSort::default().apply(joined())
 }
 
 fn not_expired(now: DateTime<Utc>) -> Condition {
@@ -390,7 +397,7 @@ pub async fn get(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Lice
     Ok(row.into_view(Utc::now()))
 }
 
-/// Licenses matching `filter`, newest first. Malformed filters are `Invalid` naming the field.
+/// Licenses matching `filter`, in `filter.sort` order. Malformed filters are `Invalid` naming the field.
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &LicenseFilter,
@@ -416,7 +423,11 @@ pub async fn list(
     }
     let rows = page_of(
         db,
-        joined().filter(condition).into_model::<LicenseRow>(),
+        filter
+            .sort
+            .apply(joined())
+            .filter(condition)
+            .into_model::<LicenseRow>(),
         page,
     )
     .await?;
@@ -429,7 +440,7 @@ pub(crate) async fn all_for_user(
     user_id: &str,
 ) -> CoreResult<Vec<LicenseView>> {
     let now = Utc::now();
-    let rows = joined()
+    let rows = newest_first()
         .filter(licenses::Column::UserId.eq(user_id))
         .into_model::<LicenseRow>()
         .all(db)
@@ -445,7 +456,7 @@ pub(crate) async fn near_their_limit(
     let now = Utc::now();
     let used = || Expr::col(licenses::Column::ApiCallsUsed.as_column_ref());
     let limit = || Expr::col(licenses::Column::ApiCallLimit.as_column_ref());
-    let rows = joined()
+    let rows = newest_first()
         .filter(effective_status_condition(EffectiveStatus::Active, now))
         .filter(licenses::Column::ApiCallLimit.ne(UNLIMITED))
         .filter(used().mul(5).gte(limit().mul(4)))

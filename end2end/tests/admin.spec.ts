@@ -99,17 +99,59 @@ test("grant a license from the dialog and see it in the table", async ({ page })
   await expect(row).toHaveAttribute("data-status", "active");
   await expect(row.getByTestId("license-usage")).toContainText("0 / 42");
 
-  // Unlimited through the switch, then suspend and revoke with confirmation.
+  // Unlimited through the switch with an expiry, then clear the expiry again.
   await row.getByTestId("license-edit").click();
   await page.getByTestId("edit-limit-unlimited").check();
+  await page.getByTestId("edit-expiry").fill("2031-01-31");
   await page.getByTestId("edit-license-submit").click();
   await expect(row.getByTestId("license-usage")).toContainText("Unlimited");
+  await expect(row.getByTestId("license-expires")).toHaveText("2031-01-31");
+  await row.getByTestId("license-edit").click();
+  await expect(page.getByTestId("edit-expiry")).toHaveValue("2031-01-31");
+  await page.getByTestId("edit-expiry").fill("");
+  await page.getByTestId("edit-license-submit").click();
+  await expect(page.getByTestId("admin-notice")).toContainText("no expiry");
+  await expect(row.getByTestId("license-expires")).toHaveText("Never");
+
+  // Suspend, then revoke with confirmation.
   await row.getByTestId("license-toggle").click();
   await expect(row).toHaveAttribute("data-status", "suspended");
   await row.getByTestId("license-revoke").click();
   await page.getByTestId("revoke-confirm").click();
   await expect(page.getByTestId("admin-notice")).toContainText("Revoked");
   await expect(row).toHaveAttribute("data-status", "revoked");
+
+  // "Usage" opens the executions of this user and agent.
+  await row.getByTestId("license-usage-link").click();
+  await expect(page).toHaveURL(new RegExp(`/admin/executions\\?user=${member.id}&agent=${agent.id}`));
+  await expect(page.getByTestId("executions-agent")).toHaveValue(agent.id);
+});
+
+test("the license table sorts by a column header, both ways", async ({ page }) => {
+  const admin = await adminApi();
+  const all = await agents(admin);
+  for (const kind of ["sort-b", "sort-a"]) {
+    const member = await registerMember(kind);
+    await grantByApi(admin, member.id, all[0].id, 3);
+  }
+  await signIn(page, adminEmail, adminPassword);
+  await open(page, "/admin/licenses");
+  const header = page.locator("th").filter({ has: page.getByTestId("sort-user") });
+  const users = () => page.getByTestId("license-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-user") ?? ""));
+  await expect(header).toHaveAttribute("aria-sort", "none");
+  await page.getByTestId("sort-user").click();
+  await expect(header).toHaveAttribute("aria-sort", "ascending");
+  await expect(async () => {
+    const seen = await users();
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen).toEqual([...seen].sort());
+  }).toPass({ timeout: 10_000 });
+  await page.getByTestId("sort-user").click();
+  await expect(header).toHaveAttribute("aria-sort", "descending");
+  await expect(async () => {
+    const seen = await users();
+    expect(seen).toEqual([...seen].sort().reverse());
+  }).toPass({ timeout: 10_000 });
 });
 
 test("approve one request with a limit and reject another with a note", async ({ page }) => {

@@ -536,6 +536,8 @@ async fn hostile_input(database: TestDatabase) {
         (admin.get(app.url("/api/admin/licenses?pageSize=100000")), 422),
         (admin.get(app.url("/api/admin/licenses?userId=1%27%20OR%201=1")), 422),
         (admin.get(app.url("/api/admin/licenses?q=%00")), 422),
+        (admin.get(app.url("/api/admin/licenses?sort=password_hash")), 422),
+        (admin.get(app.url("/api/admin/licenses?sort=-used")), 200),
         (admin.get(app.url("/api/admin/errors?from=yesterday")), 422),
         (admin.get(app.url("/api/admin/errors?severity=apocalyptic")), 422),
         (admin.get(app.url("/api/admin/usage/overview?from=2026-02-01&to=2026-01-01")), 422),

@@ -478,3 +478,58 @@ crate::on_every_database!(
     near_limit_and_exhausted_follow_the_counter,
     super::near_limit_and_exhausted_follow_the_counter
 );
+
+async fn lists_sort_by_user_usage_and_expiry_with_never_as_the_latest(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let summarizer = fx::agent(&db, "summarizer", true).await;
+    let translator = fx::agent(&db, "translator", true).await;
+    let ana = fx::member(&db, "ana@example.com").await;
+    let bob = fx::member(&db, "bob@example.com").await;
+    let cara = fx::member(&db, "cara@example.com").await;
+    let now = Utc::now();
+    for (user, agent, used, expires_at) in [
+        (&ana, &summarizer, 7, Some(now + Duration::days(10))),
+        (&bob, &translator, 2, None),
+        (&cara, &summarizer, 5, Some(now + Duration::days(2))),
+    ] {
+        let license = fx::license(&db, &admin, user, agent, 100).await;
+        fx::set_license_expiry(&db, &license.id, expires_at).await;
+        user_agent_licenses::Entity::update_many()
+            .col_expr(user_agent_licenses::Column::ApiCallsUsed, Expr::value(used))
+            .filter(user_agent_licenses::Column::Id.eq(&license.id))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let emails_sorted_by = |sort: &str| {
+        let filter = LicenseFilter {
+            sort: LicenseSort::parse(sort).unwrap(),
+            ..Default::default()
+        };
+        let db = db.clone();
+        async move {
+            list(&db, &filter, page())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|l| l.user_email)
+                .collect::<Vec<_>>()
+        }
+    };
+    let (a, b, c) = ("ana@example.com", "bob@example.com", "cara@example.com");
+    assert_eq!(emails_sorted_by("-granted").await, [c, b, a]);
+    assert_eq!(emails_sorted_by("granted").await, [a, b, c]);
+    assert_eq!(emails_sorted_by("user").await, [a, b, c]);
+    assert_eq!(emails_sorted_by("-user").await, [c, b, a]);
+    assert_eq!(emails_sorted_by("agent").await, [c, a, b]);
+    assert_eq!(emails_sorted_by("used").await, [b, c, a]);
+    assert_eq!(emails_sorted_by("-used").await, [a, c, b]);
+    assert_eq!(emails_sorted_by("expires").await, [c, a, b]);
+    assert_eq!(emails_sorted_by("-expires").await, [b, a, c]);
+}
+crate::on_every_database!(
+    lists_sort_by_user_usage_and_expiry_with_never_as_the_latest,
+    super::lists_sort_by_user_usage_and_expiry_with_never_as_the_latest
+);

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// What the license editor sends as `expires_on` to remove an expiry.
+pub const NO_EXPIRY: &str = "never";
+
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PageOf<T> {
@@ -325,17 +328,19 @@ mod conv {
 
 // ---- licenses ----
 
-/// Every license matching the filters, newest first.
+/// Every license matching the filters, newest first unless `sort` says otherwise
+/// (`user`, `-used`, … as the REST list takes it).
 #[server(endpoint = "admin-ui/licenses")]
 pub async fn admin_licenses(
     query: Option<String>,
     user_id: Option<String>,
     agent_id: Option<String>,
     status: Option<String>,
+    sort: Option<String>,
     page: Option<u64>,
 ) -> Result<PageOf<LicenseRow>, AppError> {
     use crate::server::{core_error, require_super_admin, state};
-    use abetworks::licenses::{EffectiveStatus, LicenseFilter};
+    use abetworks::licenses::{EffectiveStatus, LicenseFilter, LicenseSort};
     require_super_admin().await?;
     let state = state()?;
     let status = match conv::blank(status) {
@@ -347,6 +352,10 @@ pub async fn admin_licenses(
         agent_id: conv::blank(agent_id),
         status,
         query: conv::blank(query),
+        sort: match conv::blank(sort) {
+            None => LicenseSort::default(),
+            Some(s) => LicenseSort::parse(&s).map_err(core_error)?,
+        },
     };
     let page = abetworks::licenses::list(&state.db, &filter, conv::page_request(page)?)
         .await
@@ -430,11 +439,13 @@ pub async fn admin_grant_license(
         .map_err(core_error)
 }
 
-/// Changes a license's limit and/or status (`active` or `suspended`).
+/// Changes a license's limit, expiry and/or status (`active` or `suspended`). `expires_on`:
+/// absent or blank leaves the expiry, [`NO_EXPIRY`] removes it, a date sets it.
 #[server(endpoint = "admin-ui/licenses/update")]
 pub async fn admin_update_license(
     id: String,
     api_call_limit: Option<i64>,
+    expires_on: Option<String>,
     status: Option<String>,
 ) -> Result<LicenseRow, AppError> {
     use crate::server::{client_ip, core_error, require_super_admin, state};
@@ -447,9 +458,14 @@ pub async fn admin_update_license(
         Some("suspended") => Some(LicenseStatus::Suspended),
         Some(_) => return Err(conv::invalid("status", "Choose active or suspended.")),
     };
+    let expires_at = match conv::blank(expires_on) {
+        None => None,
+        Some(text) if text == NO_EXPIRY => Some(None),
+        Some(text) => Some(conv::date("expiresAt", Some(text), true)?),
+    };
     let change = abetworks::licenses::LicenseChange {
         api_call_limit,
-        expires_at: None,
+        expires_at,
         status,
     };
     let ip = client_ip().await;

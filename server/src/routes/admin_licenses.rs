@@ -2,7 +2,7 @@
 
 use abetworks::entities::enums::LicenseStatus;
 use abetworks::licenses::{
-    self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseView,
+    self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseSort, LicenseView,
 };
 use abetworks::pagination::{Page, PageRequest};
 use app::state::AppState;
@@ -23,6 +23,8 @@ pub struct LicenseQuery {
     agent_id: Option<String>,
     status: Option<String>,
     q: Option<String>,
+    /// `granted`, `user`, `agent`, `used`, `status` or `expires`; `-` first for descending.
+    sort: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
 }
@@ -42,6 +44,12 @@ pub async fn list(
             .map(EffectiveStatus::parse)
             .transpose()?,
         query: abetworks::input::search_text("q", query.q.as_deref())?,
+        sort: query
+            .sort
+            .as_deref()
+            .map(LicenseSort::parse)
+            .transpose()?
+            .unwrap_or_default(),
     };
     Ok(Json(licenses::list(&state.db, &filter, page).await?))
 }

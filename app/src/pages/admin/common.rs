@@ -1,4 +1,4 @@
-//! Pieces shared by the admin tabs: pager, badges, pickers, outcome notices.
+//! Pieces shared by the admin tabs: pager, sortable headers, badges, pickers, outcome notices.
 
 use leptos::prelude::*;
 
@@ -34,6 +34,52 @@ pub fn Pager(
                 "Next"
             </button>
         </nav>
+    }
+}
+
+/// A column header that sorts the list by `key`: the first click sorts ascending, the next
+/// descending. `sort` holds the list's sort parameter (`key` or `-key`); sorting goes back to
+/// page 1.
+#[component]
+pub fn SortHeader(
+    #[prop(into)] label: String,
+    key: &'static str,
+    sort: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    let direction = move || {
+        sort.with(|s| match s.strip_prefix('-') {
+            Some(rest) if rest == key => Some(false),
+            None if s == key => Some(true),
+            _ => None,
+        })
+    };
+    let aria_sort = move || match direction() {
+        Some(true) => "ascending",
+        Some(false) => "descending",
+        None => "none",
+    };
+    let arrow = move || match direction() {
+        Some(true) => "▲",
+        Some(false) => "▼",
+        None => "↕",
+    };
+    let next = move |_| {
+        let next = if direction() == Some(true) {
+            format!("-{key}")
+        } else {
+            key.to_owned()
+        };
+        sort.set(next);
+        page.set(1);
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <button type="button" class="sort-button" data-testid=format!("sort-{key}") on:click=next>
+                {label}
+                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
     }
 }
 

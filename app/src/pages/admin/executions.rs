@@ -11,9 +11,9 @@ use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 #[component]
 pub fn ExecutionsTab() -> impl IntoView {
     let query = use_query_map();
-    // `?user=<id>` comes from the licenses tab's "Usage" link.
+    // `?user=<id>&agent=<id>` comes from the licenses tab's "Usage" link.
     let user = RwSignal::new(query.read_untracked().get("user").unwrap_or_default());
-    let agent = RwSignal::new(String::new());
+    let agent = RwSignal::new(query.read_untracked().get("agent").unwrap_or_default());
     let status = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -49,12 +49,13 @@ pub fn ExecutionsTab() -> impl IntoView {
                 <Picker kind="users" id="exec-user" label="User" selected=user/>
                 <div class="field">
                     <label for="exec-agent">"Agent"</label>
-                    <select id="exec-agent" on:change=move |ev| { agent.set(event_target_value(&ev)); page.set(1); }>
+                    <select id="exec-agent" data-testid="executions-agent" on:change=move |ev| { agent.set(event_target_value(&ev)); page.set(1); }>
                         <option value="">"All agents"</option>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
+                                let chosen = agent.get_untracked();
                                 agents.await.unwrap_or_default().into_iter().map(|a| view! {
-                                    <option value=a.id>{a.label}</option>
+                                    <option selected=a.id == chosen value=a.id>{a.label}</option>
                                 }).collect_view()
                             })}
                         </Suspense>

@@ -1,11 +1,12 @@
-//! Licenses: every license, with grant, edit limit, suspend / reactivate and revoke.
+//! Licenses: every license, sortable, with grant, edit limit and expiry, suspend / reactivate,
+//! revoke and a link to the license's calls.
 
 use leptos::prelude::*;
 
 use super::common::*;
 use crate::api::admin::{
     admin_licenses, admin_pick_agents, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
-    LicenseRow,
+    LicenseRow, NO_EXPIRY,
 };
 use crate::api::{format_date, format_time};
 use crate::components::dialog::Dialog;
@@ -17,6 +18,7 @@ pub fn LicensesTab() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let agent = RwSignal::new(String::new());
+    let sort = RwSignal::new("-granted".to_owned());
     let page = RwSignal::new(1u64);
     let outcome = RwSignal::new(None::<Outcome>);
 
@@ -30,12 +32,20 @@ pub fn LicensesTab() -> impl IntoView {
                 query.get(),
                 status.get(),
                 agent.get(),
+                sort.get(),
                 page.get(),
                 grant.version().get() + update.version().get() + revoke.version().get(),
             )
         },
-        |(q, status, agent, page, _)| {
-            admin_licenses(Some(q), None, Some(agent), Some(status), Some(page))
+        |(q, status, agent, sort, page, _)| {
+            admin_licenses(
+                Some(q),
+                None,
+                Some(agent),
+                Some(status),
+                Some(sort),
+                Some(page),
+            )
         },
     );
     let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
@@ -62,11 +72,12 @@ pub fn LicensesTab() -> impl IntoView {
         None => {}
     });
 
-    // Edit-limit dialog.
+    // Edit dialog: the limit and the expiry.
     let editing = RwSignal::new(None::<LicenseRow>);
     let edit_open = RwSignal::new(false);
     let edit_limit = RwSignal::new(String::new());
     let edit_unlimited = RwSignal::new(false);
+    let edit_expiry = RwSignal::new(String::new());
     let edit_problem = RwSignal::new(None::<String>);
     // Revoke confirmation.
     let revoking = RwSignal::new(None::<LicenseRow>);
@@ -76,11 +87,15 @@ pub fn LicensesTab() -> impl IntoView {
         Some(Ok(row)) => {
             edit_open.set(false);
             outcome.set(Some(Outcome::Done(format!(
-                "{} for {}: now {}, limit {}.",
+                "{} for {}: now {}, limit {}, {}.",
                 row.agent_name,
                 row.user_email,
                 row.status,
-                limit_text(row.api_call_limit)
+                limit_text(row.api_call_limit),
+                row.expires_at
+                    .as_deref()
+                    .map(|at| format!("expires {}", format_date(at)))
+                    .unwrap_or_else(|| "no expiry".to_owned())
             ))));
         }
         Some(Err(e)) => {
@@ -140,9 +155,11 @@ pub fn LicensesTab() -> impl IntoView {
             Err(m) => edit_problem.set(Some(m)),
             Ok(limit) => {
                 edit_problem.set(None);
+                let expiry = non_blank(edit_expiry.get_untracked());
                 update.dispatch(AdminUpdateLicense {
                     id: row.id,
                     api_call_limit: Some(limit),
+                    expires_on: Some(expiry.unwrap_or_else(|| NO_EXPIRY.to_owned())),
                     status: None,
                 });
             }
@@ -213,14 +230,14 @@ pub fn LicensesTab() -> impl IntoView {
                             view! {
                                 <div class="table-wrap">
                                     <table class="data-table stack-on-mobile" data-testid="licenses-table">
-                                        <caption class="visually-hidden">"Licenses, newest first"</caption>
+                                        <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
                                         <thead><tr>
-                                            <th scope="col">"User"</th>
-                                            <th scope="col">"Agent"</th>
-                                            <th scope="col">"Used / limit"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Granted"</th>
-                                            <th scope="col">"Expires"</th>
+                                            <SortHeader label="User" key="user" sort page/>
+                                            <SortHeader label="Agent" key="agent" sort page/>
+                                            <SortHeader label="Used / limit" key="used" sort page/>
+                                            <SortHeader label="Status" key="status" sort page/>
+                                            <SortHeader label="Granted" key="granted" sort page/>
+                                            <SortHeader label="Expires" key="expires" sort page/>
                                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                         </tr></thead>
                                         <tbody>
@@ -240,21 +257,22 @@ pub fn LicensesTab() -> impl IntoView {
                                                         </td>
                                                         <td data-label="Status"><Badge word=row.status.clone()/></td>
                                                         <td data-label="Granted"><time datetime=row.granted_at.clone()>{format_time(&row.granted_at)}</time></td>
-                                                        <td data-label="Expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                                        <td data-label="Expires" data-testid="license-expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
                                                         <td data-label="Actions" class="row-actions">
                                                             {live.then(|| view! {
                                                                 <button type="button" class="button button-secondary button-small" data-testid="license-edit"
-                                                                    aria-label=format!("Edit the limit of {} for {}", r1.user_email, r1.agent_name)
+                                                                    aria-label=format!("Edit the limit and expiry of {} for {}", r1.user_email, r1.agent_name)
                                                                     on:click={
                                                                         let r = r1.clone();
                                                                         move |_| {
                                                                             edit_unlimited.set(r.api_call_limit < 0);
                                                                             edit_limit.set(if r.api_call_limit < 0 { String::new() } else { r.api_call_limit.to_string() });
+                                                                            edit_expiry.set(r.expires_at.as_deref().map(format_date).unwrap_or_default());
                                                                             edit_problem.set(None);
                                                                             editing.set(Some(r.clone()));
                                                                             edit_open.set(true);
                                                                         }
-                                                                    }>"Edit limit"</button>
+                                                                    }>"Edit"</button>
                                                                 <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
                                                                     aria-label=format!("{} {} for {}", if suspended { "Reactivate" } else { "Suspend" }, r2.user_email, r2.agent_name)
                                                                     on:click={
@@ -268,8 +286,9 @@ pub fn LicensesTab() -> impl IntoView {
                                                                         move |_| { revoke.clear(); revoking.set(Some(r.clone())); revoke_open.set(true); }
                                                                     }>"Revoke"</button>
                                                             })}
-                                                            <a class="button button-secondary button-small" href=format!("/admin/executions?user={}", row.user_id)
-                                                                aria-label=format!("View the usage of {}", row.user_email)>"Usage"</a>
+                                                            <a class="button button-secondary button-small" data-testid="license-usage-link"
+                                                                href=format!("/admin/executions?user={}&agent={}", row.user_id, row.agent_id)
+                                                                aria-label=format!("View the calls of {} to {}", row.user_email, row.agent_name)>"Usage"</a>
                                                         </td>
                                                     </tr>
                                                 }
@@ -307,14 +326,18 @@ pub fn LicensesTab() -> impl IntoView {
         </ClientOnly>
 
         <ClientOnly>
-        <Dialog open=edit_open title="Edit the call limit" id="edit-license-dialog" test_id="edit-license-dialog">
+        <Dialog open=edit_open title="Edit the license" id="edit-license-dialog" test_id="edit-license-dialog">
             <form class="form" on:submit=on_edit>
                 <p>{move || editing.get().map(|r| format!("{} — {} (used {})", r.user_email, r.agent_name, r.api_calls_used))}</p>
                 <LimitField id="edit-limit" limit=edit_limit unlimited=edit_unlimited/>
+                <div class="field">
+                    <label for="edit-expiry">"Expires on (blank: never)"</label>
+                    <input id="edit-expiry" type="date" data-testid="edit-expiry" bind:value=edit_expiry/>
+                </div>
                 {move || edit_problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
                 <div class="dialog-actions">
                     <button type="button" class="button button-secondary" on:click=move |_| edit_open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button" data-testid="edit-license-submit" disabled=move || update.pending().get()>"Save limit"</button>
+                    <button type="submit" class="button" data-testid="edit-license-submit" disabled=move || update.pending().get()>"Save"</button>
                 </div>
             </form>
         </Dialog>
