@@ -89,10 +89,21 @@ pub fn state() -> Result<AppState, AppError> {
 
 /// The client's address, for login throttling and the audit trail (as the REST `ClientIp`).
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
+    leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| client_ip_of(&parts.extensions))
+        .unwrap_or_else(|| UNKNOWN_IP.to_owned())
+}
+
+const UNKNOWN_IP: &str = "unknown";
+
+/// The peer address of a request, the one rule for REST handlers and server functions alike.
+/// No proxy headers are read: behind a proxy they would be the proxy's to set, and trusting
+/// them unconditionally would let any client pick the address its throttling counts against.
+pub fn client_ip_of(extensions: &http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|_| "unknown".to_owned())
+        .unwrap_or_else(|| UNKNOWN_IP.to_owned())
 }
 
 /// Starts a signed-in session: a fresh id first (against fixation), then the user id.

@@ -115,6 +115,7 @@ test("grant a license from the dialog and see it in the table", async ({ page })
 
   // Suspend, then revoke with confirmation.
   await row.getByTestId("license-toggle").click();
+  await page.getByTestId("suspend-confirm").click();
   await expect(row).toHaveAttribute("data-status", "suspended");
   await row.getByTestId("license-revoke").click();
   await page.getByTestId("revoke-confirm").click();
@@ -304,6 +305,31 @@ test("sync the catalog from the agent service", async ({ page }) => {
   await page.getByTestId("sync-agents").click();
   await expect(page.getByTestId("admin-notice")).toContainText("Synced from the agent service. Added:");
   await expect(page.getByTestId("admin-notice")).toContainText("Unavailable:");
+});
+
+test("a role changes only once the dialog confirms it; Escape keeps the old one", async ({ page }) => {
+  const member = await registerMember("promote");
+  await signIn(page, adminEmail, adminPassword);
+  await open(page, "/admin/users");
+  await page.getByTestId("users-search").fill(member.email);
+  await page.getByTestId("users-search").press("Enter");
+  const row = page.locator(`[data-testid="user-row"][data-email="${member.email}"]`);
+  await expect(row).toHaveCount(1);
+  await expect(page.getByTestId("user-row")).toHaveCount(1);
+  const dialog = page.getByTestId("role-dialog");
+
+  await row.getByTestId("user-role").selectOption("super_admin");
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("from Member to Super admin");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(row.getByTestId("user-role")).toHaveValue("member");
+  await expect(row).toHaveAttribute("data-role", "member");
+
+  await row.getByTestId("user-role").selectOption("admin");
+  await dialog.getByTestId("role-confirm").click();
+  await expect(page.getByTestId("admin-notice")).toContainText(`${member.email} is now admin`);
+  await expect(row).toHaveAttribute("data-role", "admin");
 });
 
 test("a member and an organisation admin cannot reach what they may not see", async ({ page, browser }) => {

@@ -79,13 +79,16 @@ pub fn LicensesTab() -> impl IntoView {
     let edit_unlimited = RwSignal::new(false);
     let edit_expiry = RwSignal::new(String::new());
     let edit_problem = RwSignal::new(None::<String>);
-    // Revoke confirmation.
+    // Revoke and suspend confirmations.
     let revoking = RwSignal::new(None::<LicenseRow>);
     let revoke_open = RwSignal::new(false);
+    let suspending = RwSignal::new(None::<LicenseRow>);
+    let suspend_open = RwSignal::new(false);
 
     Effect::new(move |_| match update.value().get() {
         Some(Ok(row)) => {
             edit_open.set(false);
+            suspend_open.set(false);
             outcome.set(Some(Outcome::Done(format!(
                 "{} for {}: now {}, limit {}, {}.",
                 row.agent_name,
@@ -102,6 +105,7 @@ pub fn LicensesTab() -> impl IntoView {
             if edit_open.get_untracked() {
                 edit_problem.set(Some(e.display_message()));
             } else {
+                suspend_open.set(false);
                 outcome.set(Some(Outcome::Failed(e.display_message())));
             }
         }
@@ -276,8 +280,15 @@ pub fn LicensesTab() -> impl IntoView {
                                                                 <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
                                                                     aria-label=format!("{} {} for {}", if suspended { "Reactivate" } else { "Suspend" }, r2.user_email, r2.agent_name)
                                                                     on:click={
-                                                                        let id = r2.id.clone();
-                                                                        move |_| { update.dispatch(AdminUpdateLicense { id: id.clone(), api_call_limit: None, status: Some(if suspended { "active" } else { "suspended" }.to_owned()) }); }
+                                                                        let r = r2.clone();
+                                                                        move |_| {
+                                                                            if suspended {
+                                                                                update.dispatch(AdminUpdateLicense { id: r.id.clone(), api_call_limit: None, expires_on: None, status: Some("active".to_owned()) });
+                                                                            } else {
+                                                                                suspending.set(Some(r.clone()));
+                                                                                suspend_open.set(true);
+                                                                            }
+                                                                        }
                                                                     }>{if suspended { "Reactivate" } else { "Suspend" }}</button>
                                                                 <button type="button" class="button button-danger button-small" data-testid="license-revoke"
                                                                     aria-label=format!("Revoke {} for {}", r3.user_email, r3.agent_name)
@@ -340,6 +351,22 @@ pub fn LicensesTab() -> impl IntoView {
                     <button type="submit" class="button" data-testid="edit-license-submit" disabled=move || update.pending().get()>"Save"</button>
                 </div>
             </form>
+        </Dialog>
+        </ClientOnly>
+
+        <ClientOnly>
+        <Dialog open=suspend_open title="Suspend this license?" id="suspend-dialog" test_id="suspend-dialog">
+            <p>{move || suspending.get().map(|r| format!(
+                "{} will not be able to run {} until you reactivate the license. Calls used so far ({}) are kept.",
+                r.user_email, r.agent_name, r.api_calls_used
+            ))}</p>
+            <div class="dialog-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| suspend_open.set(false)>"Keep it active"</button>
+                <button type="button" class="button button-danger" data-testid="suspend-confirm" disabled=move || update.pending().get()
+                    on:click=move |_| { if let Some(r) = suspending.get_untracked() { update.dispatch(AdminUpdateLicense { id: r.id, api_call_limit: None, expires_on: None, status: Some("suspended".to_owned()) }); } }>
+                    "Suspend license"
+                </button>
+            </div>
         </Dialog>
         </ClientOnly>
 

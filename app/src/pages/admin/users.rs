@@ -16,15 +16,35 @@ pub fn UsersTab() -> impl IntoView {
     let page = RwSignal::new(1u64);
     let outcome = RwSignal::new(None::<Outcome>);
     let change = ServerAction::<AdminChangeUser>::new();
+    // Bumped when a role change is cancelled, so the row's select shows the old role again.
+    let reload = RwSignal::new(0usize);
     let users = Resource::new(
-        move || (query.get(), page.get(), change.version().get()),
+        move || (query.get(), page.get(), change.version().get() + reload.get()),
         |(q, page, _)| admin_users(Some(q), Some(page)),
     );
     let disabling = RwSignal::new(None::<UserRow>);
     let disable_open = RwSignal::new(false);
+    // A role change waits for confirmation: a select changes on a stray arrow key.
+    let role_change = RwSignal::new(None::<(UserRow, String)>);
+    let role_open = RwSignal::new(false);
+    let cancel_role = move || {
+        role_open.set(false);
+        if role_change.get_untracked().is_some() {
+            role_change.set(None);
+            reload.update(|n| *n += 1);
+        }
+    };
+    // Closed by Escape, the close button or "Keep the role": the change is dropped.
+    Effect::new(move |_| {
+        if !role_open.get() {
+            cancel_role();
+        }
+    });
     Effect::new(move |_| match change.value().get() {
         Some(Ok(row)) => {
             disable_open.set(false);
+            role_open.set(false);
+            role_change.set(None);
             outcome.set(Some(Outcome::Done(format!(
                 "{} is now {}{}.",
                 row.email,
@@ -38,6 +58,7 @@ pub fn UsersTab() -> impl IntoView {
         }
         Some(Err(e)) => {
             disable_open.set(false);
+            cancel_role();
             outcome.set(Some(Outcome::Failed(e.display_message())));
         }
         None => {}
@@ -95,12 +116,12 @@ pub fn UsersTab() -> impl IntoView {
                                                         <th scope="row" data-label="User">{row.email.clone()}<br/><span class="muted small">{row.name.clone()}</span></th>
                                                         <td data-label="Role">
                                                             {if can_edit && !is_me {
-                                                                let id = row.id.clone();
+                                                                let target = row.clone();
                                                                 let role = row.role.clone();
                                                                 view! {
                                                                     <label class="visually-hidden" for=format!("role-{}", row.id)>{format!("Role of {}", row.email)}</label>
                                                                     <select id=format!("role-{}", row.id) data-testid="user-role"
-                                                                        on:change=move |ev| { change.dispatch(AdminChangeUser { id: id.clone(), role: Some(event_target_value(&ev)), disabled: None }); }>
+                                                                        on:change=move |ev| { role_change.set(Some((target.clone(), event_target_value(&ev)))); role_open.set(true); }>
                                                                         {[("member", "Member"), ("admin", "Admin"), ("super_admin", "Super admin")].into_iter().map(|(v, l)| view! {
                                                                             <option value=v selected=role == v>{l}</option>
                                                                         }).collect_view()}
@@ -160,5 +181,40 @@ pub fn UsersTab() -> impl IntoView {
             </div>
         </Dialog>
         </ClientOnly>
+
+        <ClientOnly>
+        <Dialog open=role_open title="Change this role?" id="role-dialog" test_id="role-dialog">
+            <p>{move || role_change.get().map(|(r, role)| format!(
+                "{} will go from {} to {}. {}",
+                r.email,
+                role_label(&r.role),
+                role_label(&role),
+                role_meaning(&role)
+            ))}</p>
+            <div class="dialog-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| cancel_role()>"Keep the role"</button>
+                <button type="button" class="button" data-testid="role-confirm" disabled=move || change.pending().get()
+                    on:click=move |_| { if let Some((r, role)) = role_change.get_untracked() { change.dispatch(AdminChangeUser { id: r.id, role: Some(role), disabled: None }); } }>
+                    "Change role"
+                </button>
+            </div>
+        </Dialog>
+        </ClientOnly>
+    }
+}
+
+fn role_label(role: &str) -> &'static str {
+    match role {
+        "super_admin" => "Super admin",
+        "admin" => "Admin",
+        _ => "Member",
+    }
+}
+
+fn role_meaning(role: &str) -> &'static str {
+    match role {
+        "super_admin" => "A super admin grants licenses, reads every error and usage figure and manages every user.",
+        "admin" => "An admin sees the users of their organisation, read-only.",
+        _ => "A member uses the agents they are licensed for.",
     }
 }
