@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 
 use super::common::*;
+use super::list::{ListText, PagedList, SearchFilters};
 use crate::api::admin::{
     admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent, AgentRow,
 };
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
 fn price_text(cents: i64, currency: &str) -> String {
     format!("{}.{:02} {currency}", cents / 100, cents % 100)
@@ -15,7 +15,6 @@ fn price_text(cents: i64, currency: &str) -> String {
 
 #[component]
 pub fn AgentsTab() -> impl IntoView {
-    let draft = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
     let outcome = RwSignal::new(None::<Outcome>);
@@ -128,98 +127,74 @@ pub fn AgentsTab() -> impl IntoView {
                     {move || if sync.pending().get() { "Syncing…" } else { "Sync from agent service" }}
                 </button>
             </div>
-            <form class="filters admin-filters" role="search" on:submit=move |ev| {
-                ev.prevent_default();
-                query.set(draft.get_untracked());
-                page.set(1);
-            }>
-                <div class="field">
-                    <label for="agents-q">"Name or slug"</label>
-                    <input id="agents-q" type="search" bind:value=draft/>
-                </div>
-                <div class="filters-actions">
-                    <button type="submit" class="button button-secondary">"Search"</button>
-                </div>
-            </form>
+            <SearchFilters id="agents-search" label="Name or slug" query page/>
             <OutcomeNotice outcome/>
-            <Transition fallback=|| view! { <Loading label="Loading the catalog…"/> }>
-                {move || Suspend::new(async move {
-                    match agents.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(list) if list.items.is_empty() => view! {
-                            <EmptyState title="No agents" test_id="agents-empty">
-                                <p>"Sync from the agent service to fill the catalog."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => {
-                            let (total, pages) = (list.total, list.pages());
+            <PagedList list=agents page text=ListText {
+                loading: "Loading the catalog…",
+                empty_title: "No agents",
+                empty_hint: "Sync from the agent service to fill the catalog.",
+                empty_test_id: "agents-empty",
+                label: "Agents",
+            } table=move |items: Vec<AgentRow>| view! {
+                <table class="data-table stack-on-mobile" data-testid="agents-table">
+                    <caption class="visually-hidden">"The catalog"</caption>
+                    <thead><tr>
+                        <th scope="col">"Agent"</th>
+                        <th scope="col">"Category"</th>
+                        <th scope="col">"Price"</th>
+                        <th scope="col">"Service"</th>
+                        <th scope="col">"Listing"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {items.into_iter().map(|row| {
+                            let (r1, r2) = (row.clone(), row.clone());
+                            let published = row.published;
                             view! {
-                                <div class="table-wrap">
-                                    <table class="data-table stack-on-mobile" data-testid="agents-table">
-                                        <caption class="visually-hidden">"The catalog"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"Agent"</th>
-                                            <th scope="col">"Category"</th>
-                                            <th scope="col">"Price"</th>
-                                            <th scope="col">"Service"</th>
-                                            <th scope="col">"Listing"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.items.into_iter().map(|row| {
-                                                let (r1, r2) = (row.clone(), row.clone());
-                                                let published = row.published;
-                                                view! {
-                                                    <tr data-testid="agent-row" data-slug=row.slug.clone() data-published=published.to_string()>
-                                                        <th scope="row" data-label="Agent">{row.name.clone()}<br/><span class="muted small">{format!("{} · v{}", row.slug, row.version)}</span></th>
-                                                        <td data-label="Category">{row.category.clone()}</td>
-                                                        <td data-label="Price">{price_text(row.price_cents, &row.currency)}</td>
-                                                        <td data-label="Service"><Badge word=row.status.clone()/></td>
-                                                        <td data-label="Listing"><Badge word=if published { "published" } else { "draft" }/></td>
-                                                        <td data-label="Actions" class="row-actions">
-                                                            <button type="button" class="button button-secondary button-small" data-testid="agent-edit"
-                                                                aria-label=format!("Edit {}", r1.name)
-                                                                on:click={
-                                                                    let r = r1.clone();
-                                                                    move |_| {
-                                                                        price.set(format!("{}.{:02}", r.price_cents / 100, r.price_cents % 100));
-                                                                        category.set(r.category.clone());
-                                                                        short.set(r.short_description.clone());
-                                                                        long.set(r.long_description.clone());
-                                                                        edit_problem.set(None);
-                                                                        update.clear();
-                                                                        editing.set(Some(r.clone()));
-                                                                        edit_open.set(true);
-                                                                    }
-                                                                }>"Edit"</button>
-                                                            {if published {
-                                                                let r = r2.clone();
-                                                                view! {
-                                                                    <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
-                                                                        aria-label=format!("Unpublish {}", r.name)
-                                                                        on:click=move |_| { unpublishing.set(Some(r.clone())); unpublish_open.set(true); }>"Unpublish"</button>
-                                                                }.into_any()
-                                                            } else {
-                                                                let id = r2.id.clone();
-                                                                view! {
-                                                                    <button type="button" class="button button-small" data-testid="agent-publish"
-                                                                        aria-label=format!("Publish {}", r2.name)
-                                                                        on:click=move |_| { publish.dispatch(AdminPublishAgent { id: id.clone(), published: true }); }>"Publish"</button>
-                                                                }.into_any()
-                                                            }}
-                                                        </td>
-                                                    </tr>
+                                <tr data-testid="agent-row" data-slug=row.slug.clone() data-published=published.to_string()>
+                                    <th scope="row" data-label="Agent">{row.name.clone()}<br/><span class="muted small">{format!("{} · v{}", row.slug, row.version)}</span></th>
+                                    <td data-label="Category">{row.category.clone()}</td>
+                                    <td data-label="Price">{price_text(row.price_cents, &row.currency)}</td>
+                                    <td data-label="Service"><Badge word=row.status.clone()/></td>
+                                    <td data-label="Listing"><Badge word=if published { "published" } else { "draft" }/></td>
+                                    <td data-label="Actions" class="row-actions">
+                                        <button type="button" class="button button-secondary button-small" data-testid="agent-edit"
+                                            aria-label=format!("Edit {}", r1.name)
+                                            on:click={
+                                                let r = r1.clone();
+                                                move |_| {
+                                                    price.set(format!("{}.{:02}", r.price_cents / 100, r.price_cents % 100));
+                                                    category.set(r.category.clone());
+                                                    short.set(r.short_description.clone());
+                                                    long.set(r.long_description.clone());
+                                                    edit_problem.set(None);
+                                                    update.clear();
+                                                    editing.set(Some(r.clone()));
+                                                    edit_open.set(true);
                                                 }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager page total pages label="Agents"/>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+                                            }>"Edit"</button>
+                                        {if published {
+                                            let r = r2.clone();
+                                            view! {
+                                                <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
+                                                    aria-label=format!("Unpublish {}", r.name)
+                                                    on:click=move |_| { unpublishing.set(Some(r.clone())); unpublish_open.set(true); }>"Unpublish"</button>
+                                            }.into_any()
+                                        } else {
+                                            let id = r2.id.clone();
+                                            view! {
+                                                <button type="button" class="button button-small" data-testid="agent-publish"
+                                                    aria-label=format!("Publish {}", r2.name)
+                                                    on:click=move |_| { publish.dispatch(AdminPublishAgent { id: id.clone(), published: true }); }>"Publish"</button>
+                                            }.into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }/>
         </section>
 
         <ClientOnly>

@@ -3,23 +3,35 @@
 use leptos::prelude::*;
 
 use super::common::*;
+use super::list::{ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList};
 use crate::api::admin::{admin_error_stats, admin_errors, AdminResolveError, ErrorRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::feedback::{ErrorPanel, Loading};
 
-const KINDS: [&str; 10] = [
-    "database_unavailable",
-    "panic",
-    "internal",
-    "agent_unauthorized",
-    "agent_failed",
-    "agent_unavailable",
-    "agent_malformed_response",
-    "agent_unknown",
-    "agent_timeout",
-    "agent_rejected_input",
+const SEVERITIES: [(&str, &str); 5] = [
+    ("", "Any severity"),
+    ("critical", "Critical"),
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
 ];
+
+const KINDS: [(&str, &str); 11] = [
+    ("", "Any type"),
+    ("database_unavailable", "database unavailable"),
+    ("panic", "panic"),
+    ("internal", "internal"),
+    ("agent_unauthorized", "agent unauthorized"),
+    ("agent_failed", "agent failed"),
+    ("agent_unavailable", "agent unavailable"),
+    ("agent_malformed_response", "agent malformed response"),
+    ("agent_unknown", "agent unknown"),
+    ("agent_timeout", "agent timeout"),
+    ("agent_rejected_input", "agent rejected input"),
+];
+
+const RESOLVED: [(&str, &str); 3] = [("", "Either"), ("no", "Unresolved"), ("yes", "Resolved")];
 
 #[component]
 pub fn ErrorsTab() -> impl IntoView {
@@ -123,81 +135,40 @@ pub fn ErrorsTab() -> impl IntoView {
                 })}
             </Transition>
             <div class="filters admin-filters">
-                <div class="field">
-                    <label for="err-severity">"Severity"</label>
-                    <select id="err-severity" data-testid="errors-severity" on:change=move |ev| { severity.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"Any severity"</option>
-                        <option value="critical">"Critical"</option>
-                        <option value="high">"High"</option>
-                        <option value="medium">"Medium"</option>
-                        <option value="low">"Low"</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="err-type">"Type"</label>
-                    <select id="err-type" data-testid="errors-type" on:change=move |ev| { kind.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"Any type"</option>
-                        {KINDS.iter().map(|k| view! { <option value=*k>{k.replace('_', " ")}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="err-resolved">"Resolved"</label>
-                    <select id="err-resolved" data-testid="errors-resolved" on:change=move |ev| { resolved.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"Either"</option>
-                        <option value="no">"Unresolved"</option>
-                        <option value="yes">"Resolved"</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="err-from">"From"</label>
-                    <input id="err-from" type="date" on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
-                </div>
-                <div class="field">
-                    <label for="err-to">"To"</label>
-                    <input id="err-to" type="date" on:change=move |ev| { to.set(event_target_value(&ev)); page.set(1); }/>
-                </div>
+                <ChoiceFilter id="errors-severity" label="Severity" choices=&SEVERITIES selected=severity page/>
+                <ChoiceFilter id="errors-type" label="Type" choices=&KINDS selected=kind page/>
+                <ChoiceFilter id="errors-resolved" label="Resolved" choices=&RESOLVED selected=resolved page/>
+                <DateRangeFilter id="errors" from to page/>
             </div>
             <OutcomeNotice outcome/>
-            <Transition fallback=|| view! { <Loading label="Loading errors…"/> }>
-                {move || Suspend::new(async move {
-                    match errors.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(list) if list.items.is_empty() => view! {
-                            <EmptyState title="No errors match" test_id="errors-empty">
-                                <p>"Nothing has gone wrong here — or the filters hide it."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => {
-                            let (total, pages) = (list.total, list.pages());
-                            view! {
-                                <div class="table-wrap">
-                                    <table class="data-table" data-testid="errors-table">
-                                        <caption class="visually-hidden">"Error logs, newest first"</caption>
-                                        <thead><tr>
-                                            <th scope="col"><span class="visually-hidden">"Details"</span></th>
-                                            <th scope="col">"When"</th>
-                                            <th scope="col">"Severity"</th>
-                                            <th scope="col">"Type"</th>
-                                            <th scope="col">"Message"</th>
-                                            <th scope="col">"State"</th>
-                                        </tr></thead>
-                                        {list.items.into_iter().map(|row| view! {
-                                            <ErrorRowView row expanded on_resolve=move |r: ErrorRow| {
-                                                resolve.clear();
-                                                problem.set(None);
-                                                note.set(String::new());
-                                                current.set(Some(r));
-                                                resolve_open.set(true);
-                                            }/>
-                                        }).collect_view()}
-                                    </table>
-                                </div>
-                                <Pager page total pages label="Errors"/>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            <PagedList list=errors page text=ListText {
+                loading: "Loading errors…",
+                empty_title: "No errors match",
+                empty_hint: "Nothing has gone wrong here — or the filters hide it.",
+                empty_test_id: "errors-empty",
+                label: "Errors",
+            } table=move |items: Vec<ErrorRow>| view! {
+                <table class="data-table" data-testid="errors-table">
+                    <caption class="visually-hidden">"Error logs, newest first"</caption>
+                    <thead><tr>
+                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Severity"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Message"</th>
+                        <th scope="col">"State"</th>
+                    </tr></thead>
+                    {items.into_iter().map(|row| view! {
+                        <ErrorRowView row expanded on_resolve=move |r: ErrorRow| {
+                            resolve.clear();
+                            problem.set(None);
+                            note.set(String::new());
+                            current.set(Some(r));
+                            resolve_open.set(true);
+                        }/>
+                    }).collect_view()}
+                </table>
+            }/>
         </section>
 
         <ClientOnly>
@@ -229,7 +200,7 @@ fn ErrorRowView(
     let id = row.id.clone();
     let open = Memo::new(move |_| expanded.with(|e| e.contains(&id)));
     let toggle_id = row.id.clone();
-    let toggle = move |_| {
+    let toggle = move || {
         expanded.update(|e| {
             if !e.remove(&toggle_id) {
                 e.insert(toggle_id.clone());
@@ -242,12 +213,8 @@ fn ErrorRowView(
         <tbody data-testid="error-row" data-severity=row.severity.clone() data-resolved=row.resolved.to_string() data-id=row.id.clone()>
             <tr>
                 <td>
-                    <button type="button" class="button button-secondary button-small" data-testid="error-expand"
-                        aria-expanded=move || open.get().to_string() aria-controls=details_id.clone()
-                        on:click=toggle>
-                        <span aria-hidden="true">{move || if open.get() { "▾" } else { "▸" }}</span>
-                        <span class="visually-hidden">{format!("Details of error {}", row.code)}</span>
-                    </button>
+                    <ExpandButton expanded=open on_toggle=toggle
+                        controls=details_id.clone() label=format!("Details of error {}", row.code) test_id="error-expand"/>
                 </td>
                 <td><time datetime=row.created_at.clone()>{format_time(&row.created_at)}</time></td>
                 <td><Badge word=row.severity.clone()/></td>
@@ -266,7 +233,7 @@ fn ErrorRowView(
                     }}
                 </td>
             </tr>
-            <tr id=format!("error-details-{}", row.id) hidden=move || !open.get() class="details-row">
+            <tr id=details_id hidden=move || !open.get() class="details-row">
                 <td colspan="6">
                     <dl class="kv admin-details">
                         <dt>"Id"</dt><dd><code>{row.id.clone()}</code></dd>

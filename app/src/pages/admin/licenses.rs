@@ -4,17 +4,24 @@
 use leptos::prelude::*;
 
 use super::common::*;
+use super::list::{AgentFilter, ChoiceFilter, ListText, PagedList, SearchFilters};
 use crate::api::admin::{
-    admin_licenses, admin_pick_agents, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
+    admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
     LicenseRow, NO_EXPIRY,
 };
 use crate::api::{format_date, format_time};
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+const STATUSES: [(&str, &str); 5] = [
+    ("", "Any status"),
+    ("active", "Active"),
+    ("suspended", "Suspended"),
+    ("expired", "Expired"),
+    ("revoked", "Revoked"),
+];
 
 #[component]
 pub fn LicensesTab() -> impl IntoView {
-    let draft = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let agent = RwSignal::new(String::new());
@@ -48,7 +55,6 @@ pub fn LicensesTab() -> impl IntoView {
             )
         },
     );
-    let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
 
     // Grant dialog.
     let grant_open = RwSignal::new(false);
@@ -183,136 +189,92 @@ pub fn LicensesTab() -> impl IntoView {
                     grant_open.set(true);
                 }>"Grant license"</button>
             </div>
-            <form class="filters admin-filters" role="search" on:submit=move |ev| {
-                ev.prevent_default();
-                query.set(draft.get_untracked());
-                page.set(1);
-            }>
-                <div class="field">
-                    <label for="lic-q">"User email or agent"</label>
-                    <input id="lic-q" type="search" data-testid="licenses-search" bind:value=draft/>
-                </div>
-                <div class="field">
-                    <label for="lic-agent">"Agent"</label>
-                    <select id="lic-agent" data-testid="licenses-agent" on:change=move |ev| { agent.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"All agents"</option>
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                agents.await.unwrap_or_default().into_iter().map(|a| view! {
-                                    <option value=a.id>{a.label}</option>
-                                }).collect_view()
-                            })}
-                        </Suspense>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="lic-status">"Status"</label>
-                    <select id="lic-status" data-testid="licenses-status" on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"Any status"</option>
-                        <option value="active">"Active"</option>
-                        <option value="suspended">"Suspended"</option>
-                        <option value="expired">"Expired"</option>
-                        <option value="revoked">"Revoked"</option>
-                    </select>
-                </div>
-                <div class="filters-actions">
-                    <button type="submit" class="button button-secondary">"Search"</button>
-                </div>
-            </form>
+            <SearchFilters id="licenses-search" label="User email or agent" query page>
+                <AgentFilter id="licenses-agent" selected=agent page/>
+                <ChoiceFilter id="licenses-status" label="Status" choices=&STATUSES selected=status page/>
+            </SearchFilters>
             <OutcomeNotice outcome/>
-            <Transition fallback=|| view! { <Loading label="Loading licenses…"/> }>
-                {move || Suspend::new(async move {
-                    match licenses.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(list) if list.items.is_empty() => view! {
-                            <EmptyState title="No licenses match" test_id="licenses-empty">
-                                <p>"Grant one, or change the filters."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => {
-                            let (total, pages) = (list.total, list.pages());
+            <PagedList list=licenses page text=ListText {
+                loading: "Loading licenses…",
+                empty_title: "No licenses match",
+                empty_hint: "Grant one, or change the filters.",
+                empty_test_id: "licenses-empty",
+                label: "Licenses",
+            } table=move |items: Vec<LicenseRow>| view! {
+                <table class="data-table stack-on-mobile" data-testid="licenses-table">
+                    <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
+                    <thead><tr>
+                        <SortHeader label="User" key="user" sort page/>
+                        <SortHeader label="Agent" key="agent" sort page/>
+                        <SortHeader label="Used / limit" key="used" sort page/>
+                        <SortHeader label="Status" key="status" sort page/>
+                        <SortHeader label="Granted" key="granted" sort page/>
+                        <SortHeader label="Expires" key="expires" sort page/>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {items.into_iter().map(|row| {
+                            let live = row.status == "active" || row.status == "suspended";
+                            let suspended = row.status == "suspended";
+                            let (r1, r2, r3) = (row.clone(), row.clone(), row.clone());
                             view! {
-                                <div class="table-wrap">
-                                    <table class="data-table stack-on-mobile" data-testid="licenses-table">
-                                        <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
-                                        <thead><tr>
-                                            <SortHeader label="User" key="user" sort page/>
-                                            <SortHeader label="Agent" key="agent" sort page/>
-                                            <SortHeader label="Used / limit" key="used" sort page/>
-                                            <SortHeader label="Status" key="status" sort page/>
-                                            <SortHeader label="Granted" key="granted" sort page/>
-                                            <SortHeader label="Expires" key="expires" sort page/>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.items.into_iter().map(|row| {
-                                                let live = row.status == "active" || row.status == "suspended";
-                                                let suspended = row.status == "suspended";
-                                                let (r1, r2, r3) = (row.clone(), row.clone(), row.clone());
-                                                view! {
-                                                    <tr data-testid="license-row" data-user=row.user_email.clone() data-agent=row.agent_name.clone() data-status=row.status.clone()>
-                                                        <th scope="row" data-label="User">
-                                                            {row.user_email.clone()}<br/><span class="muted small">{row.user_name.clone()}</span>
-                                                        </th>
-                                                        <td data-label="Agent">{row.agent_name.clone()}</td>
-                                                        <td data-label="Used / limit" data-testid="license-usage">
-                                                            {format!("{} / {}", row.api_calls_used, limit_text(row.api_call_limit))}
-                                                            {row.near_limit.then(|| view! { " " <span class="badge badge-warn">"near limit"</span> })}
-                                                        </td>
-                                                        <td data-label="Status"><Badge word=row.status.clone()/></td>
-                                                        <td data-label="Granted"><time datetime=row.granted_at.clone()>{format_time(&row.granted_at)}</time></td>
-                                                        <td data-label="Expires" data-testid="license-expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
-                                                        <td data-label="Actions" class="row-actions">
-                                                            {live.then(|| view! {
-                                                                <button type="button" class="button button-secondary button-small" data-testid="license-edit"
-                                                                    aria-label=format!("Edit the limit and expiry of {} for {}", r1.user_email, r1.agent_name)
-                                                                    on:click={
-                                                                        let r = r1.clone();
-                                                                        move |_| {
-                                                                            edit_unlimited.set(r.api_call_limit < 0);
-                                                                            edit_limit.set(if r.api_call_limit < 0 { String::new() } else { r.api_call_limit.to_string() });
-                                                                            edit_expiry.set(r.expires_at.as_deref().map(format_date).unwrap_or_default());
-                                                                            edit_problem.set(None);
-                                                                            editing.set(Some(r.clone()));
-                                                                            edit_open.set(true);
-                                                                        }
-                                                                    }>"Edit"</button>
-                                                                <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
-                                                                    aria-label=format!("{} {} for {}", if suspended { "Reactivate" } else { "Suspend" }, r2.user_email, r2.agent_name)
-                                                                    on:click={
-                                                                        let r = r2.clone();
-                                                                        move |_| {
-                                                                            if suspended {
-                                                                                update.dispatch(AdminUpdateLicense { id: r.id.clone(), api_call_limit: None, expires_on: None, status: Some("active".to_owned()) });
-                                                                            } else {
-                                                                                suspending.set(Some(r.clone()));
-                                                                                suspend_open.set(true);
-                                                                            }
-                                                                        }
-                                                                    }>{if suspended { "Reactivate" } else { "Suspend" }}</button>
-                                                                <button type="button" class="button button-danger button-small" data-testid="license-revoke"
-                                                                    aria-label=format!("Revoke {} for {}", r3.user_email, r3.agent_name)
-                                                                    on:click={
-                                                                        let r = r3.clone();
-                                                                        move |_| { revoke.clear(); revoking.set(Some(r.clone())); revoke_open.set(true); }
-                                                                    }>"Revoke"</button>
-                                                            })}
-                                                            <a class="button button-secondary button-small" data-testid="license-usage-link"
-                                                                href=format!("/admin/executions?user={}&agent={}", row.user_id, row.agent_id)
-                                                                aria-label=format!("View the calls of {} to {}", row.user_email, row.agent_name)>"Usage"</a>
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager page total pages label="Licenses"/>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+                                <tr data-testid="license-row" data-user=row.user_email.clone() data-agent=row.agent_name.clone() data-status=row.status.clone()>
+                                    <th scope="row" data-label="User">
+                                        {row.user_email.clone()}<br/><span class="muted small">{row.user_name.clone()}</span>
+                                    </th>
+                                    <td data-label="Agent">{row.agent_name.clone()}</td>
+                                    <td data-label="Used / limit" data-testid="license-usage">
+                                        {format!("{} / {}", row.api_calls_used, limit_text(row.api_call_limit))}
+                                        {row.near_limit.then(|| view! { " " <span class="badge badge-warn">"near limit"</span> })}
+                                    </td>
+                                    <td data-label="Status"><Badge word=row.status.clone()/></td>
+                                    <td data-label="Granted"><time datetime=row.granted_at.clone()>{format_time(&row.granted_at)}</time></td>
+                                    <td data-label="Expires" data-testid="license-expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                    <td data-label="Actions" class="row-actions">
+                                        {live.then(|| view! {
+                                            <button type="button" class="button button-secondary button-small" data-testid="license-edit"
+                                                aria-label=format!("Edit the limit and expiry of {} for {}", r1.user_email, r1.agent_name)
+                                                on:click={
+                                                    let r = r1.clone();
+                                                    move |_| {
+                                                        edit_unlimited.set(r.api_call_limit < 0);
+                                                        edit_limit.set(if r.api_call_limit < 0 { String::new() } else { r.api_call_limit.to_string() });
+                                                        edit_expiry.set(r.expires_at.as_deref().map(format_date).unwrap_or_default());
+                                                        edit_problem.set(None);
+                                                        editing.set(Some(r.clone()));
+                                                        edit_open.set(true);
+                                                    }
+                                                }>"Edit"</button>
+                                            <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
+                                                aria-label=format!("{} {} for {}", if suspended { "Reactivate" } else { "Suspend" }, r2.user_email, r2.agent_name)
+                                                on:click={
+                                                    let r = r2.clone();
+                                                    move |_| {
+                                                        if suspended {
+                                                            update.dispatch(AdminUpdateLicense { id: r.id.clone(), api_call_limit: None, expires_on: None, status: Some("active".to_owned()) });
+                                                        } else {
+                                                            suspending.set(Some(r.clone()));
+                                                            suspend_open.set(true);
+                                                        }
+                                                    }
+                                                }>{if suspended { "Reactivate" } else { "Suspend" }}</button>
+                                            <button type="button" class="button button-danger button-small" data-testid="license-revoke"
+                                                aria-label=format!("Revoke {} for {}", r3.user_email, r3.agent_name)
+                                                on:click={
+                                                    let r = r3.clone();
+                                                    move |_| { revoke.clear(); revoking.set(Some(r.clone())); revoke_open.set(true); }
+                                                }>"Revoke"</button>
+                                        })}
+                                        <a class="button button-secondary button-small" data-testid="license-usage-link"
+                                            href=format!("/admin/executions?user={}&agent={}", row.user_id, row.agent_id)
+                                            aria-label=format!("View the calls of {} to {}", row.user_email, row.agent_name)>"Usage"</a>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }/>
         </section>
 
         <ClientOnly>

@@ -4,6 +4,7 @@
 mod agents;
 mod analytics;
 pub mod common;
+mod list;
 mod errors;
 mod executions;
 mod licenses;

@@ -3,12 +3,17 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use crate::api::admin::{
-    admin_pick_agents, admin_requests, AdminApproveRequest, AdminRejectRequest, RequestRow,
-};
+use super::list::{AgentFilter, ChoiceFilter, DateRangeFilter, ListText, PagedList};
+use crate::api::admin::{admin_requests, AdminApproveRequest, AdminRejectRequest, RequestRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+
+const STATUSES: [(&str, &str); 4] = [
+    ("", "Any status (pending first)"),
+    ("pending", "Pending"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+];
 
 #[component]
 pub fn RequestsTab() -> impl IntoView {
@@ -36,7 +41,6 @@ pub fn RequestsTab() -> impl IntoView {
             admin_requests(Some(status), Some(agent), Some(from), Some(to), Some(page))
         },
     );
-    let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
 
     let current = RwSignal::new(None::<RequestRow>);
     let approve_open = RwSignal::new(false);
@@ -113,114 +117,75 @@ pub fn RequestsTab() -> impl IntoView {
         <section class="panel" aria-labelledby="requests-heading" data-testid="requests-tab">
             <div class="panel-head"><h2 id="requests-heading">"Access requests"</h2></div>
             <div class="filters admin-filters">
-                <div class="field">
-                    <label for="req-status">"Status"</label>
-                    <select id="req-status" data-testid="requests-status" on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"Any status (pending first)"</option>
-                        <option value="pending">"Pending"</option>
-                        <option value="approved">"Approved"</option>
-                        <option value="rejected">"Rejected"</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="req-agent">"Agent"</label>
-                    <select id="req-agent" on:change=move |ev| { agent.set(event_target_value(&ev)); page.set(1); }>
-                        <option value="">"All agents"</option>
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                agents.await.unwrap_or_default().into_iter().map(|a| view! {
-                                    <option value=a.id>{a.label}</option>
-                                }).collect_view()
-                            })}
-                        </Suspense>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="req-from">"From"</label>
-                    <input id="req-from" type="date" on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
-                </div>
-                <div class="field">
-                    <label for="req-to">"To"</label>
-                    <input id="req-to" type="date" on:change=move |ev| { to.set(event_target_value(&ev)); page.set(1); }/>
-                </div>
+                <ChoiceFilter id="requests-status" label="Status" choices=&STATUSES selected=status page/>
+                <AgentFilter id="requests-agent" selected=agent page/>
+                <DateRangeFilter id="requests" from to page/>
             </div>
             <OutcomeNotice outcome/>
-            <Transition fallback=|| view! { <Loading label="Loading requests…"/> }>
-                {move || Suspend::new(async move {
-                    match requests.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(list) if list.items.is_empty() => view! {
-                            <EmptyState title="No requests match" test_id="requests-empty">
-                                <p>"New requests from users appear here."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => {
-                            let (total, pages) = (list.total, list.pages());
+            <PagedList list=requests page text=ListText {
+                loading: "Loading requests…",
+                empty_title: "No requests match",
+                empty_hint: "New requests from users appear here.",
+                empty_test_id: "requests-empty",
+                label: "Requests",
+            } table=move |items: Vec<RequestRow>| view! {
+                <table class="data-table stack-on-mobile" data-testid="admin-requests-table">
+                    <caption class="visually-hidden">"Access requests, pending first"</caption>
+                    <thead><tr>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Agent"</th>
+                        <th scope="col">"Reason"</th>
+                        <th scope="col">"Requested"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {items.into_iter().map(|row| {
+                            let pending = row.status == "pending";
+                            let (r1, r2) = (row.clone(), row.clone());
                             view! {
-                                <div class="table-wrap">
-                                    <table class="data-table stack-on-mobile" data-testid="admin-requests-table">
-                                        <caption class="visually-hidden">"Access requests, pending first"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"User"</th>
-                                            <th scope="col">"Agent"</th>
-                                            <th scope="col">"Reason"</th>
-                                            <th scope="col">"Requested"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.items.into_iter().map(|row| {
-                                                let pending = row.status == "pending";
-                                                let (r1, r2) = (row.clone(), row.clone());
-                                                view! {
-                                                    <tr data-testid="admin-request-row" data-user=row.user_email.clone() data-agent=row.agent_name.clone() data-status=row.status.clone()>
-                                                        <th scope="row" data-label="User">{row.user_email.clone()}<br/><span class="muted small">{row.user_name.clone()}</span></th>
-                                                        <td data-label="Agent">{row.agent_name.clone()}</td>
-                                                        <td data-label="Reason" class="wrap">{row.reason.clone()}</td>
-                                                        <td data-label="Requested"><time datetime=row.requested_at.clone()>{format_time(&row.requested_at)}</time></td>
-                                                        <td data-label="Status">
-                                                            <Badge word=row.status.clone()/>
-                                                            {row.review_note.clone().map(|n| view! { <br/><span class="muted small">{n}</span> })}
-                                                        </td>
-                                                        <td data-label="Actions" class="row-actions">
-                                                            {pending.then(|| view! {
-                                                                <button type="button" class="button button-small" data-testid="request-approve"
-                                                                    aria-label=format!("Approve {} for {}", r1.user_email, r1.agent_name)
-                                                                    on:click={
-                                                                        let r = r1.clone();
-                                                                        move |_| {
-                                                                            approve.clear();
-                                                                            approve_problem.set(None);
-                                                                            current.set(Some(r.clone()));
-                                                                            approve_open.set(true);
-                                                                        }
-                                                                    }>"Approve"</button>
-                                                                <button type="button" class="button button-danger button-small" data-testid="request-reject"
-                                                                    aria-label=format!("Reject {} for {}", r2.user_email, r2.agent_name)
-                                                                    on:click={
-                                                                        let r = r2.clone();
-                                                                        move |_| {
-                                                                            reject.clear();
-                                                                            reject_problem.set(None);
-                                                                            note.set(String::new());
-                                                                            current.set(Some(r.clone()));
-                                                                            reject_open.set(true);
-                                                                        }
-                                                                    }>"Reject"</button>
-                                                            })}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager page total pages label="Requests"/>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+                                <tr data-testid="admin-request-row" data-user=row.user_email.clone() data-agent=row.agent_name.clone() data-status=row.status.clone()>
+                                    <th scope="row" data-label="User">{row.user_email.clone()}<br/><span class="muted small">{row.user_name.clone()}</span></th>
+                                    <td data-label="Agent">{row.agent_name.clone()}</td>
+                                    <td data-label="Reason" class="wrap">{row.reason.clone()}</td>
+                                    <td data-label="Requested"><time datetime=row.requested_at.clone()>{format_time(&row.requested_at)}</time></td>
+                                    <td data-label="Status">
+                                        <Badge word=row.status.clone()/>
+                                        {row.review_note.clone().map(|n| view! { <br/><span class="muted small">{n}</span> })}
+                                    </td>
+                                    <td data-label="Actions" class="row-actions">
+                                        {pending.then(|| view! {
+                                            <button type="button" class="button button-small" data-testid="request-approve"
+                                                aria-label=format!("Approve {} for {}", r1.user_email, r1.agent_name)
+                                                on:click={
+                                                    let r = r1.clone();
+                                                    move |_| {
+                                                        approve.clear();
+                                                        approve_problem.set(None);
+                                                        current.set(Some(r.clone()));
+                                                        approve_open.set(true);
+                                                    }
+                                                }>"Approve"</button>
+                                            <button type="button" class="button button-danger button-small" data-testid="request-reject"
+                                                aria-label=format!("Reject {} for {}", r2.user_email, r2.agent_name)
+                                                on:click={
+                                                    let r = r2.clone();
+                                                    move |_| {
+                                                        reject.clear();
+                                                        reject_problem.set(None);
+                                                        note.set(String::new());
+                                                        current.set(Some(r.clone()));
+                                                        reject_open.set(true);
+                                                    }
+                                                }>"Reject"</button>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }/>
         </section>
 
         <ClientOnly>

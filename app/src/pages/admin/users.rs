@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::common::*;
+use super::list::SearchFilters;
 use crate::api::admin::{admin_users, AdminChangeUser, UserRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
@@ -11,7 +12,6 @@ use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
 #[component]
 pub fn UsersTab() -> impl IntoView {
-    let draft = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
     let outcome = RwSignal::new(None::<Outcome>);
@@ -67,19 +67,7 @@ pub fn UsersTab() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="users-heading" data-testid="users-tab">
             <div class="panel-head"><h2 id="users-heading">"Users"</h2></div>
-            <form class="filters admin-filters" role="search" on:submit=move |ev| {
-                ev.prevent_default();
-                query.set(draft.get_untracked());
-                page.set(1);
-            }>
-                <div class="field">
-                    <label for="users-q">"Name or email"</label>
-                    <input id="users-q" type="search" data-testid="users-search" bind:value=draft/>
-                </div>
-                <div class="filters-actions">
-                    <button type="submit" class="button button-secondary">"Search"</button>
-                </div>
-            </form>
+            <SearchFilters id="users-search" label="Name or email" query page/>
             <OutcomeNotice outcome/>
             <Transition fallback=|| view! { <Loading label="Loading users…"/> }>
                 {move || Suspend::new(async move {

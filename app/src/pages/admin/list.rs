@@ -1,0 +1,191 @@
+//! The frame every admin list shares: loading, error and empty states around a table, then the
+//! pager; and the filters several tabs repeat (agent, date range, search).
+
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::common::Pager;
+use crate::api::admin::{admin_pick_agents, PageOf};
+use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::error::AppError;
+
+/// What a list shows while loading and when nothing matches.
+pub struct ListText {
+    /// "Loading licenses…"
+    pub loading: &'static str,
+    /// "No licenses match"
+    pub empty_title: &'static str,
+    /// What to do about an empty list.
+    pub empty_hint: &'static str,
+    /// `data-testid` of the empty state.
+    pub empty_test_id: &'static str,
+    /// Names the pager: "Licenses pages".
+    pub label: &'static str,
+}
+
+/// A page of `T` from `list`, drawn by `table`; earlier content stays up while the next page
+/// loads.
+#[component]
+pub fn PagedList<T, F, V>(
+    list: Resource<Result<PageOf<T>, AppError>>,
+    page: RwSignal<u64>,
+    text: ListText,
+    table: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let ListText {
+        loading,
+        empty_title,
+        empty_hint,
+        empty_test_id,
+        label,
+    } = text;
+    view! {
+        <Transition fallback=move || view! { <Loading label=loading/> }>
+            {move || {
+                let table = table.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(found) if found.items.is_empty() => view! {
+                            <EmptyState title=empty_title test_id=empty_test_id>
+                                <p>{empty_hint}</p>
+                            </EmptyState>
+                        }.into_any(),
+                        Ok(found) => {
+                            let (total, pages) = (found.total, found.pages());
+                            view! {
+                                <div class="table-wrap">{table(found.items)}</div>
+                                <Pager page total pages label/>
+                            }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// Sets a filter and goes back to page 1.
+fn set_filter(filter: RwSignal<String>, page: RwSignal<u64>, value: String) {
+    filter.set(value);
+    page.set(1);
+}
+
+/// "Agent": every agent of the catalog, or all; starts on `selected`.
+#[component]
+pub fn AgentFilter(
+    id: &'static str,
+    selected: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
+    view! {
+        <div class="field">
+            <label for=id>"Agent"</label>
+            <select id=id data-testid=id on:change=move |ev| set_filter(selected, page, event_target_value(&ev))>
+                <option value="">"All agents"</option>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let chosen = selected.get_untracked();
+                        agents.await.unwrap_or_default().into_iter().map(|a| view! {
+                            <option selected=a.id == chosen value=a.id>{a.label}</option>
+                        }).collect_view()
+                    })}
+                </Suspense>
+            </select>
+        </div>
+    }
+}
+
+/// "From" and "To" dates, each inclusive.
+#[component]
+pub fn DateRangeFilter(
+    id: &'static str,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    let (from_id, to_id) = (format!("{id}-from"), format!("{id}-to"));
+    view! {
+        <div class="field">
+            <label for=from_id.clone()>"From"</label>
+            <input id=from_id.clone() data-testid=from_id type="date"
+                on:change=move |ev| set_filter(from, page, event_target_value(&ev))/>
+        </div>
+        <div class="field">
+            <label for=to_id.clone()>"To"</label>
+            <input id=to_id.clone() data-testid=to_id type="date"
+                on:change=move |ev| set_filter(to, page, event_target_value(&ev))/>
+        </div>
+    }
+}
+
+/// A select of fixed choices; the first is "any".
+#[component]
+pub fn ChoiceFilter(
+    id: &'static str,
+    label: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+    selected: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id data-testid=id on:change=move |ev| set_filter(selected, page, event_target_value(&ev))>
+                {choices.iter().map(|(value, text)| view! { <option value=*value>{*text}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A search box that applies on Enter or "Search", with any other fields the form holds.
+#[component]
+pub fn SearchFilters(
+    id: &'static str,
+    label: &'static str,
+    query: RwSignal<String>,
+    page: RwSignal<u64>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let draft = RwSignal::new(query.get_untracked());
+    view! {
+        <form class="filters admin-filters" role="search" on:submit=move |ev| {
+            ev.prevent_default();
+            set_filter(query, page, draft.get_untracked());
+        }>
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="search" data-testid=id bind:value=draft/>
+            </div>
+            {children.map(|c| c())}
+            <div class="filters-actions">
+                <button type="submit" class="button button-secondary">"Search"</button>
+            </div>
+        </form>
+    }
+}
+
+/// The ▸/▾ button that shows and hides a row's details row (`controls` is its id).
+#[component]
+pub fn ExpandButton(
+    #[prop(into)] expanded: Signal<bool>,
+    on_toggle: impl Fn() + Send + Sync + 'static,
+    controls: String,
+    label: String,
+    test_id: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="button button-secondary button-small" data-testid=test_id
+            aria-expanded=move || expanded.get().to_string() aria-controls=controls
+            on:click=move |_| on_toggle()>
+            <span aria-hidden="true">{move || if expanded.get() { "▾" } else { "▸" }}</span>
+            <span class="visually-hidden">{label}</span>
+        </button>
+    }
+}
