@@ -18,12 +18,13 @@ LEPTOS_SITE_ADDR ?= 127.0.0.1:3000
 export AGENT_SERVICE_URL LEPTOS_SITE_ADDR
 
 .PHONY: help setup setup-rust setup-python setup-node setup-chromium build build-debug run test \
-        test-rust test-python test-e2e lint fmt clean
+        test-rust test-python test-e2e lint fmt clean bench
 
 help:
 	@echo "make run    install what is missing, build, start the agent service and the server"
 	@echo "make test   install what is missing and run every test suite"
 	@echo "make lint   rustfmt, clippy and ruff"
+	@echo "make bench  the load benchmark (release build; prints throughput, latency, memory)"
 
 setup: setup-rust setup-python setup-node
 
@@ -91,6 +92,10 @@ lint: setup-python
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cd python-agents && .venv/bin/ruff format --check . && .venv/bin/ruff check .
+
+# Release build, traffic to 127.0.0.1 only, bounded; BENCH_* variables size it (see the file).
+bench:
+	cargo bench -p server --bench load
 
 fmt:
 	cargo fmt --all
