@@ -87,6 +87,7 @@ pub struct AccessRequestFilter {
 pub async fn create(
     db: &DatabaseConnection,
     user_id: &str,
+    ip: Option<&str>,
     request: NewAccessRequest,
 ) -> CoreResult<AccessRequestView> {
     let reason = required_text("requestReason", &request.reason, MAX_REASON_CHARS)?;
@@ -111,9 +112,9 @@ pub async fn create(
             return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
         }
     }
-    let id = new_id();
-    requests::ActiveModel {
-        id: sea_orm::Set(id.clone()),
+    let txn = begin_write(db).await?;
+    let created = requests::ActiveModel {
+        id: sea_orm::Set(new_id()),
         user_id: sea_orm::Set(user_id.to_owned()),
         agent_id: sea_orm::Set(agent_id.to_owned()),
         request_reason: sea_orm::Set(reason),
@@ -123,10 +124,24 @@ pub async fn create(
         reviewed_at: sea_orm::Set(None),
         review_note: sea_orm::Set(None),
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| licenses::unique_violation_as_conflict(e, ALREADY_PENDING))?;
-    get(db, &id).await
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(user_id),
+            action: "access_request.create",
+            target_type: "access_request",
+            target_id: Some(&created.id),
+            after: serde_json::to_value(&created).ok(),
+            ip,
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, &created.id).await
 }
 
 /// Requests joined with their user and agent.

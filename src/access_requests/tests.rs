@@ -30,14 +30,20 @@ async fn audited(db: &DatabaseConnection, action: &str) -> u64 {
         .unwrap()
 }
 
-async fn a_user_asks_for_a_published_agent_and_sees_the_request_pending(db: TestDatabase) {
+async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited(db: TestDatabase) {
     let db = fx::connect(&db).await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, ask(&agent, "  I summarise reports  "))
-        .await
-        .unwrap();
+    let request = create(
+        &db,
+        &user.id,
+        Some("10.0.0.7"),
+        ask(&agent, "  I summarise reports  "),
+    )
+    .await
+    .unwrap();
     assert_eq!(request.status, AccessRequestStatus::Pending);
+    assert_eq!(audited(&db, "access_request.create").await, 1, "asking is audited");
     assert_eq!(request.request_reason, "I summarise reports");
     assert_eq!(
         (request.agent_slug.as_str(), request.user_email.as_str()),
@@ -50,8 +56,8 @@ async fn a_user_asks_for_a_published_agent_and_sees_the_request_pending(db: Test
     assert!(json.get("reviewNote").is_some());
 }
 crate::on_every_database!(
-    a_user_asks_for_a_published_agent_and_sees_the_request_pending,
-    super::a_user_asks_for_a_published_agent_and_sees_the_request_pending
+    a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited,
+    super::a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited
 );
 
 async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing_is_written(
@@ -61,14 +67,14 @@ async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
     for reason in ["", "   ", "a\0b", &"x".repeat(MAX_REASON_CHARS + 1)] {
-        let result = create(&db, &user.id, ask(&agent, reason)).await;
+        let result = create(&db, &user.id, None, ask(&agent, reason)).await;
         assert!(
             matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "requestReason"),
             "{result:?}"
         );
     }
     assert!(
-        create(&db, &user.id, ask(&agent, &"x".repeat(MAX_REASON_CHARS)))
+        create(&db, &user.id, None, ask(&agent, &"x".repeat(MAX_REASON_CHARS)))
             .await
             .is_ok()
     );
@@ -91,6 +97,7 @@ async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase)
         let result = create(
             &db,
             &user.id,
+            None,
             NewAccessRequest {
                 agent_id,
                 reason: "please".into(),
@@ -119,20 +126,20 @@ async fn asking_twice_or_while_licensed_is_a_conflict(db: TestDatabase) {
     let user = fx::member(&db, "ana@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    create(&db, &user.id, ask(&summarizer, "first"))
+    create(&db, &user.id, None, ask(&summarizer, "first"))
         .await
         .unwrap();
-    let twice = create(&db, &user.id, ask(&summarizer, "second")).await;
+    let twice = create(&db, &user.id, None, ask(&summarizer, "second")).await;
     assert!(matches!(twice, Err(CoreError::Conflict(_))), "{twice:?}");
     let license = fx::license(&db, &admin, &user, &translator, 5).await;
-    let licensed = create(&db, &user.id, ask(&translator, "more")).await;
+    let licensed = create(&db, &user.id, None, ask(&translator, "more")).await;
     assert!(
         matches!(licensed, Err(CoreError::Conflict(_))),
         "{licensed:?}"
     );
     // Once the license has expired, asking again is how it gets renewed.
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::minutes(1))).await;
-    create(&db, &user.id, ask(&translator, "renew please"))
+    create(&db, &user.id, None, ask(&translator, "renew please"))
         .await
         .unwrap();
     assert_eq!(fx::count::<requests::Entity>(&db).await, 2);
@@ -149,7 +156,7 @@ async fn concurrent_requests_leave_exactly_one_pending(db: TestDatabase) {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let (db, user_id, request) = (db.clone(), user.id.clone(), ask(&agent, "please"));
-            tokio::spawn(async move { create(&db, &user_id, request).await })
+            tokio::spawn(async move { create(&db, &user_id, None, request).await })
         })
         .collect();
     let mut created = 0;
@@ -173,7 +180,7 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
     let expires_at = Some(Utc::now() + Duration::days(7));
     let approved = approve(
         &db,
@@ -222,7 +229,7 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
     fx::license(&db, &admin, &user, &agent, 5).await;
     let result = approve(&db, &admin.id, None, &request.id, TEN_CALLS).await;
     assert!(matches!(result, Err(CoreError::Conflict(_))), "{result:?}");
@@ -272,7 +279,7 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
     for note in [
         "",
         "  ",
@@ -303,7 +310,7 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
     );
     assert_eq!(audited(&db, "access_request.reject").await, 1);
     // A rejected request does not block asking again.
-    create(&db, &user.id, ask(&agent, "please, again"))
+    create(&db, &user.id, None, ask(&agent, "please, again"))
         .await
         .unwrap();
 }
@@ -319,9 +326,9 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
     let bob = fx::member(&db, "bob@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    let first = create(&db, &ana.id, ask(&summarizer, "one")).await.unwrap();
-    let second = create(&db, &bob.id, ask(&summarizer, "two")).await.unwrap();
-    let third = create(&db, &ana.id, ask(&translator, "three"))
+    let first = create(&db, &ana.id, None, ask(&summarizer, "one")).await.unwrap();
+    let second = create(&db, &bob.id, None, ask(&summarizer, "two")).await.unwrap();
+    let third = create(&db, &ana.id, None, ask(&translator, "three"))
         .await
         .unwrap();
     reject(&db, &admin.id, None, &third.id, "no").await.unwrap();

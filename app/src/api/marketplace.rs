@@ -258,13 +258,19 @@ fn request_info(view: abetworks::access_requests::AccessRequestView) -> RequestI
 /// Asks for access to an agent, with a reason for the reviewer.
 #[server(endpoint = "ui/marketplace/request-access")]
 pub async fn request_access(agent_id: String, reason: String) -> Result<RequestInfo, AppError> {
-    use crate::server::{core_error, require_user, state};
+    use crate::server::{client_ip, core_error, require_user, state};
     use abetworks::access_requests::{create, NewAccessRequest};
     let user = require_user().await?;
     let state = state()?;
-    let view = create(&state.db, &user.id, NewAccessRequest { agent_id, reason })
-        .await
-        .map_err(core_error)?;
+    let ip = client_ip().await;
+    let view = create(
+        &state.db,
+        &user.id,
+        Some(&ip),
+        NewAccessRequest { agent_id, reason },
+    )
+    .await
+    .map_err(core_error)?;
     Ok(request_info(view))
 }
 

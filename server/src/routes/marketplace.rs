@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::CurrentUser;
+use crate::extract::{ClientIp, CurrentUser};
 use crate::input::{ApiJson, ApiQuery};
 
 #[derive(Deserialize)]
@@ -91,11 +91,13 @@ pub struct RequestAccessBody {
 pub async fn request_access(
     State(state): State<AppState>,
     current: CurrentUser,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<RequestAccessBody>,
 ) -> Result<(StatusCode, Json<AccessRequestView>), ApiError> {
     let created = access_requests::create(
         &state.db,
         current.id(),
+        Some(&ip),
         NewAccessRequest {
             agent_id: body.agent_id,
             reason: body.request_reason,
