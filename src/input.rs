@@ -2,8 +2,7 @@
 //! date ranges, and free text that must be stored whatever it contains.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
+use sea_orm::{ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::is_valid_id;
@@ -125,11 +124,6 @@ impl TimeRange {
     }
 }
 
-/// `lower(table.column)`: like [`crate::search::lower`], but qualified with its table, so it
-/// stays unambiguous in joined queries (users and agents both have a `name`).
-pub fn lower_qualified(column: impl ColumnTrait) -> Expr {
-    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
-}
 
 /// One page of `selector`'s rows, with the total count, in the contract's shape.
 pub async fn page_of<'db, C, S>(

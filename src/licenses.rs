@@ -19,9 +19,9 @@ use crate::entities::enums::LicenseStatus;
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
-use crate::input::{id_filter, lower_qualified, page_of, search_text};
+use crate::input::{id_filter, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
-use crate::search::like_contains;
+use crate::search::{like_contains, lower};
 
 mod sort;
 pub use sort::{LicenseSort, SortKey};
@@ -417,8 +417,8 @@ pub async fn list(
     if let Some(q) = search_text("q", filter.query.as_deref())? {
         condition = condition.add(
             Condition::any()
-                .add(lower_qualified(users::Column::Email).like(like_contains(&q)))
-                .add(lower_qualified(agent_catalog::Column::Name).like(like_contains(&q))),
+                .add(lower(users::Column::Email).like(like_contains(&q)))
+                .add(lower(agent_catalog::Column::Name).like(like_contains(&q))),
         );
     }
     let rows = page_of(

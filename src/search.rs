@@ -17,9 +17,11 @@ pub fn like_contains(text: &str) -> LikeExpr {
     LikeExpr::new(escaped).escape('\\')
 }
 
-/// `lower(column)`, to compare with a lower-cased pattern (PostgreSQL's LIKE is case-sensitive).
+/// `lower(table.column)`, to compare with a lower-cased pattern (PostgreSQL's LIKE is
+/// case-sensitive). Qualified with its table, so it stays unambiguous in joined queries (users
+/// and agents both have a `name`).
 pub fn lower(column: impl ColumnTrait) -> Expr {
-    Expr::expr(Func::lower(Expr::col(column)))
+    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
 }
 
 #[cfg(test)]
