@@ -124,7 +124,6 @@ impl TimeRange {
     }
 }
 
-
 /// One page of `selector`'s rows, with the total count, in the contract's shape.
 pub async fn page_of<'db, C, S>(
     db: &'db C,

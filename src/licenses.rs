@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
-    RelationTrait, Select,
+    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait,
+    Select,
 };
 use serde::{Deserialize, Serialize};
 

@@ -186,9 +186,7 @@ async fn main() {
         .build()
         .expect("a client");
     let url = app.url(&format!("/api/agents/{echo}/execute"));
-    let calls: Vec<usize> = (0..calls_per_user)
-        .flat_map(|_| 0..members.len())
-        .collect();
+    let calls: Vec<usize> = (0..calls_per_user).flat_map(|_| 0..members.len()).collect();
     let gateway = Instant::now();
     let results: Vec<(usize, u16, Duration)> = stream::iter(calls)
         .map(|who| {
@@ -241,7 +239,10 @@ async fn main() {
         let expected = (calls_per_user.min(limit)) as i64;
         if counted != *ok || counted != expected {
             mismatches += 1;
-            eprintln!("{}: counted {counted}, {ok} succeeded, expected {expected}", member.id);
+            eprintln!(
+                "{}: counted {counted}, {ok} succeeded, expected {expected}",
+                member.id
+            );
         }
     }
     println!(

@@ -30,7 +30,9 @@ async fn audited(db: &DatabaseConnection, action: &str) -> u64 {
         .unwrap()
 }
 
-async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited(db: TestDatabase) {
+async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited(
+    db: TestDatabase,
+) {
     let db = fx::connect(&db).await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
@@ -43,7 +45,11 @@ async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_au
     .await
     .unwrap();
     assert_eq!(request.status, AccessRequestStatus::Pending);
-    assert_eq!(audited(&db, "access_request.create").await, 1, "asking is audited");
+    assert_eq!(
+        audited(&db, "access_request.create").await,
+        1,
+        "asking is audited"
+    );
     assert_eq!(request.request_reason, "I summarise reports");
     assert_eq!(
         (request.agent_slug.as_str(), request.user_email.as_str()),
@@ -73,11 +79,14 @@ async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing
             "{result:?}"
         );
     }
-    assert!(
-        create(&db, &user.id, None, ask(&agent, &"x".repeat(MAX_REASON_CHARS)))
-            .await
-            .is_ok()
-    );
+    assert!(create(
+        &db,
+        &user.id,
+        None,
+        ask(&agent, &"x".repeat(MAX_REASON_CHARS))
+    )
+    .await
+    .is_ok());
     assert_eq!(fx::count::<requests::Entity>(&db).await, 1);
 }
 crate::on_every_database!(
@@ -180,7 +189,9 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please"))
+        .await
+        .unwrap();
     let expires_at = Some(Utc::now() + Duration::days(7));
     let approved = approve(
         &db,
@@ -229,7 +240,9 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please"))
+        .await
+        .unwrap();
     fx::license(&db, &admin, &user, &agent, 5).await;
     let result = approve(&db, &admin.id, None, &request.id, TEN_CALLS).await;
     assert!(matches!(result, Err(CoreError::Conflict(_))), "{result:?}");
@@ -279,7 +292,9 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please")).await.unwrap();
+    let request = create(&db, &user.id, None, ask(&agent, "please"))
+        .await
+        .unwrap();
     for note in [
         "",
         "  ",
@@ -326,8 +341,12 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
     let bob = fx::member(&db, "bob@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    let first = create(&db, &ana.id, None, ask(&summarizer, "one")).await.unwrap();
-    let second = create(&db, &bob.id, None, ask(&summarizer, "two")).await.unwrap();
+    let first = create(&db, &ana.id, None, ask(&summarizer, "one"))
+        .await
+        .unwrap();
+    let second = create(&db, &bob.id, None, ask(&summarizer, "two"))
+        .await
+        .unwrap();
     let third = create(&db, &ana.id, None, ask(&translator, "three"))
         .await
         .unwrap();

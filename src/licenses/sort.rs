@@ -70,14 +70,21 @@ impl LicenseSort {
                 let names: Vec<&str> = SortKey::ALL.iter().map(|(_, n)| *n).collect();
                 CoreError::invalid(
                     "sort",
-                    format!("must be one of {}, optionally with a leading -", names.join(", ")),
+                    format!(
+                        "must be one of {}, optionally with a leading -",
+                        names.join(", ")
+                    ),
                 )
             })
     }
 
     /// The form `parse` reads.
     pub fn to_param(self) -> String {
-        format!("{}{}", if self.descending { "-" } else { "" }, self.key.name())
+        format!(
+            "{}{}",
+            if self.descending { "-" } else { "" },
+            self.key.name()
+        )
     }
 
     /// Orders a joined license select; ties fall back to newest grant, then id, so pages are

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::common::*;
 use super::list::{AgentFilter, ChoiceFilter, ListText, PagedList, SearchFilters};
 use crate::api::admin::{
-    admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
-    LicenseRow, NO_EXPIRY,
+    admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense, LicenseRow,
+    NO_EXPIRY,
 };
 use crate::api::{format_date, format_time};
 use crate::components::dialog::Dialog;

@@ -4,10 +4,10 @@
 mod agents;
 mod analytics;
 pub mod common;
-mod list;
 mod errors;
 mod executions;
 mod licenses;
+mod list;
 mod requests;
 mod users;
 

@@ -19,7 +19,13 @@ pub fn UsersTab() -> impl IntoView {
     // Bumped when a role change is cancelled, so the row's select shows the old role again.
     let reload = RwSignal::new(0usize);
     let users = Resource::new(
-        move || (query.get(), page.get(), change.version().get() + reload.get()),
+        move || {
+            (
+                query.get(),
+                page.get(),
+                change.version().get() + reload.get(),
+            )
+        },
         |(q, page, _)| admin_users(Some(q), Some(page)),
     );
     let disabling = RwSignal::new(None::<UserRow>);
