@@ -1,7 +1,7 @@
 //! The orders the license list can be read in: `sort=used` ascending, `sort=-used` descending.
 
 use sea_orm::sea_query::{Expr, NullOrdering, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryOrder, Select};
+use sea_orm::{QueryOrder, Select};
 
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{CoreError, CoreResult};

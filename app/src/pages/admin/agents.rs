@@ -129,13 +129,13 @@ pub fn AgentsTab() -> impl IntoView {
             </div>
             <SearchFilters id="agents-search" label="Name or slug" query page/>
             <OutcomeNotice outcome/>
-            <PagedList list=agents page text=ListText {
+            <PagedList list=agents page text={ListText {
                 loading: "Loading the catalog…",
                 empty_title: "No agents",
                 empty_hint: "Sync from the agent service to fill the catalog.",
                 empty_test_id: "agents-empty",
                 label: "Agents",
-            } table=move |items: Vec<AgentRow>| view! {
+            }} table={move |items: Vec<AgentRow>| view! {
                 <table class="data-table stack-on-mobile" data-testid="agents-table">
                     <caption class="visually-hidden">"The catalog"</caption>
                     <thead><tr>
@@ -194,7 +194,7 @@ pub fn AgentsTab() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            }/>
+            }}/>
         </section>
 
         <ClientOnly>

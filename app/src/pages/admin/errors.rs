@@ -141,13 +141,13 @@ pub fn ErrorsTab() -> impl IntoView {
                 <DateRangeFilter id="errors" from to page/>
             </div>
             <OutcomeNotice outcome/>
-            <PagedList list=errors page text=ListText {
+            <PagedList list=errors page text={ListText {
                 loading: "Loading errors…",
                 empty_title: "No errors match",
                 empty_hint: "Nothing has gone wrong here — or the filters hide it.",
                 empty_test_id: "errors-empty",
                 label: "Errors",
-            } table=move |items: Vec<ErrorRow>| view! {
+            }} table={move |items: Vec<ErrorRow>| view! {
                 <table class="data-table" data-testid="errors-table">
                     <caption class="visually-hidden">"Error logs, newest first"</caption>
                     <thead><tr>
@@ -168,7 +168,7 @@ pub fn ErrorsTab() -> impl IntoView {
                         }/>
                     }).collect_view()}
                 </table>
-            }/>
+            }}/>
         </section>
 
         <ClientOnly>

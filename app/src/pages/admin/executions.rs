@@ -58,13 +58,13 @@ pub fn ExecutionsTab() -> impl IntoView {
                 <ChoiceFilter id="executions-status" label="Status" choices=&STATUSES selected=status page/>
                 <DateRangeFilter id="executions" from to page/>
             </div>
-            <PagedList list=executions page text=ListText {
+            <PagedList list=executions page text={ListText {
                 loading: "Loading executions…",
                 empty_title: "No executions match",
                 empty_hint: "Runs of any agent by any user appear here.",
                 empty_test_id: "executions-empty",
                 label: "Executions",
-            } table=move |items: Vec<ExecutionRow>| view! {
+            }} table={move |items: Vec<ExecutionRow>| view! {
                 <table class="data-table" data-testid="executions-table">
                     <caption class="visually-hidden">"Executions, newest first"</caption>
                     <thead><tr>
@@ -77,7 +77,7 @@ pub fn ExecutionsTab() -> impl IntoView {
                     </tr></thead>
                     {items.into_iter().map(|row| view! { <ExecutionRowView row/> }).collect_view()}
                 </table>
-            }/>
+            }}/>
         </section>
     }
 }

@@ -194,13 +194,13 @@ pub fn LicensesTab() -> impl IntoView {
                 <ChoiceFilter id="licenses-status" label="Status" choices=&STATUSES selected=status page/>
             </SearchFilters>
             <OutcomeNotice outcome/>
-            <PagedList list=licenses page text=ListText {
+            <PagedList list=licenses page text={ListText {
                 loading: "Loading licenses…",
                 empty_title: "No licenses match",
                 empty_hint: "Grant one, or change the filters.",
                 empty_test_id: "licenses-empty",
                 label: "Licenses",
-            } table=move |items: Vec<LicenseRow>| view! {
+            }} table={move |items: Vec<LicenseRow>| view! {
                 <table class="data-table stack-on-mobile" data-testid="licenses-table">
                     <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
                     <thead><tr>
@@ -274,7 +274,7 @@ pub fn LicensesTab() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            }/>
+            }}/>
         </section>
 
         <ClientOnly>

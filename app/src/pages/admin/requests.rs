@@ -122,13 +122,13 @@ pub fn RequestsTab() -> impl IntoView {
                 <DateRangeFilter id="requests" from to page/>
             </div>
             <OutcomeNotice outcome/>
-            <PagedList list=requests page text=ListText {
+            <PagedList list=requests page text={ListText {
                 loading: "Loading requests…",
                 empty_title: "No requests match",
                 empty_hint: "New requests from users appear here.",
                 empty_test_id: "requests-empty",
                 label: "Requests",
-            } table=move |items: Vec<RequestRow>| view! {
+            }} table={move |items: Vec<RequestRow>| view! {
                 <table class="data-table stack-on-mobile" data-testid="admin-requests-table">
                     <caption class="visually-hidden">"Access requests, pending first"</caption>
                     <thead><tr>
@@ -185,7 +185,7 @@ pub fn RequestsTab() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            }/>
+            }}/>
         </section>
 
         <ClientOnly>
