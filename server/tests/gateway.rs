@@ -455,7 +455,7 @@ async fn concurrent_calls_are_exact(database: TestDatabase) {
     // A second instance on the same database takes half of the calls.
     let other = spawn_app_on_url(
         &app.database.as_ref().unwrap().url,
-        &app.state.config.agent_service_url.to_string(),
+        app.state.config.agent_service_url.as_ref(),
     )
     .await;
     let client = reqwest::Client::new();
