@@ -76,7 +76,9 @@ fn set_filter(filter: RwSignal<String>, page: RwSignal<u64>, value: String) {
     page.set(1);
 }
 
-/// "Agent": every agent of the catalog, or all; starts on `selected`.
+/// "Agent": every agent of the catalog, or all; starts on `selected`. The whole select waits
+/// for the list: suspense markers inside a `<select>` do not survive the HTML parser, and
+/// hydration would fail on them.
 #[component]
 pub fn AgentFilter(
     id: &'static str,
@@ -87,17 +89,22 @@ pub fn AgentFilter(
     view! {
         <div class="field">
             <label for=id>"Agent"</label>
-            <select id=id data-testid=id on:change=move |ev| set_filter(selected, page, event_target_value(&ev))>
-                <option value="">"All agents"</option>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let chosen = selected.get_untracked();
-                        agents.await.unwrap_or_default().into_iter().map(|a| view! {
-                            <option selected=a.id == chosen value=a.id>{a.label}</option>
-                        }).collect_view()
-                    })}
-                </Suspense>
-            </select>
+            <Suspense fallback=move || view! {
+                <select id=id data-testid=id disabled><option>"All agents"</option></select>
+            }>
+                {move || Suspend::new(async move {
+                    let chosen = selected.get_untracked();
+                    let options = agents.await.unwrap_or_default().into_iter().map(|a| view! {
+                        <option selected=a.id == chosen value=a.id>{a.label}</option>
+                    }).collect_view();
+                    view! {
+                        <select id=id data-testid=id on:change=move |ev| set_filter(selected, page, event_target_value(&ev))>
+                            <option value="">"All agents"</option>
+                            {options}
+                        </select>
+                    }
+                })}
+            </Suspense>
         </div>
     }
 }

@@ -33,17 +33,13 @@ pub fn UsersTab() -> impl IntoView {
     // A role change waits for confirmation: a select changes on a stray arrow key.
     let role_change = RwSignal::new(None::<(UserRow, String)>);
     let role_open = RwSignal::new(false);
-    let cancel_role = move || {
-        role_open.set(false);
-        if role_change.get_untracked().is_some() {
+    // Closed by Escape, the close button, "Keep the role" or a failure: the change is dropped
+    // and the select shows the stored role again. (Only reads `role_open`: writing it here
+    // would wake this effect again, for ever.)
+    Effect::new(move |_| {
+        if !role_open.get() && role_change.get_untracked().is_some() {
             role_change.set(None);
             reload.update(|n| *n += 1);
-        }
-    };
-    // Closed by Escape, the close button or "Keep the role": the change is dropped.
-    Effect::new(move |_| {
-        if !role_open.get() {
-            cancel_role();
         }
     });
     Effect::new(move |_| match change.value().get() {
@@ -64,7 +60,7 @@ pub fn UsersTab() -> impl IntoView {
         }
         Some(Err(e)) => {
             disable_open.set(false);
-            cancel_role();
+            role_open.set(false);
             outcome.set(Some(Outcome::Failed(e.display_message())));
         }
         None => {}
@@ -186,7 +182,7 @@ pub fn UsersTab() -> impl IntoView {
                 role_meaning(&role)
             ))}</p>
             <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| cancel_role()>"Keep the role"</button>
+                <button type="button" class="button button-secondary" on:click=move |_| role_open.set(false)>"Keep the role"</button>
                 <button type="button" class="button" data-testid="role-confirm" disabled=move || change.pending().get()
                     on:click=move |_| { if let Some((r, role)) = role_change.get_untracked() { change.dispatch(AdminChangeUser { id: r.id, role: Some(role), disabled: None }); } }>
                     "Change role"
