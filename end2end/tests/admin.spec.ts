@@ -56,15 +56,23 @@ async function signIn(page: Page, email: string, pass: string) {
   expect(res.status(), await res.text()).toBe(200);
 }
 
-const watched = new WeakSet<Page>();
+// Every page's uncaught errors (a hydration panic among them), to assert there are none.
+const pageErrors = new WeakMap<Page, string[]>();
+
+function errorsOf(page: Page): string[] {
+  return pageErrors.get(page) ?? [];
+}
 
 async function open(page: Page, path: string) {
-  if (!watched.has(page)) {
-    watched.add(page);
+  if (!pageErrors.has(page)) {
+    pageErrors.set(page, []);
     page.on("console", (m) => {
       if (m.type() === "error" || m.type() === "warning") console.log(`browser ${m.type()}: ${m.text()}`);
     });
-    page.on("pageerror", (e) => console.log(`browser pageerror: ${e.message}`));
+    page.on("pageerror", (e) => {
+      console.log(`browser pageerror: ${e.message}`);
+      errorsOf(page).push(`${page.url()}: ${e.message}`);
+    });
   }
   await page.goto(path);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
@@ -405,6 +413,7 @@ for (const theme of ["light", "dark"]) {
       await page.evaluate((t) => document.documentElement.setAttribute("data-theme", t), theme);
       await expect(page.getByTestId(`${tab}-tab`)).toBeVisible();
       await expect(page.getByTestId("loading")).toHaveCount(0, { timeout: 20_000 });
+      expect(errorsOf(page), `${tab} (${theme}) hydrates without errors`).toEqual([]);
       const results = await new AxeBuilder({ page }).analyze();
       const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
       expect(

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use super::list::{ListText, PagedList, SearchFilters};
+use super::list::{admin_resource, ListText, PagedList, SearchFilters};
 use crate::api::admin::{
     admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent, AgentRow,
 };
@@ -21,7 +21,7 @@ pub fn AgentsTab() -> impl IntoView {
     let publish = ServerAction::<AdminPublishAgent>::new();
     let update = ServerAction::<AdminUpdateAgent>::new();
     let sync = ServerAction::<AdminSyncAgents>::new();
-    let agents = Resource::new(
+    let agents = admin_resource(
         move || {
             (
                 query.get(),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Script;
 
 use super::common::*;
+use super::list::admin_resource;
 use crate::api::admin::{admin_usage, UsageData};
 use crate::api::{format_date, format_time};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
@@ -14,7 +15,7 @@ pub fn AnalyticsTab() -> impl IntoView {
     let from_draft = RwSignal::new(String::new());
     let to_draft = RwSignal::new(String::new());
     let range = RwSignal::new((String::new(), String::new()));
-    let usage = Resource::new(
+    let usage = admin_resource(
         move || range.get(),
         |(from, to)| admin_usage(Some(from), Some(to)),
     );

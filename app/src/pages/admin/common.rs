@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::list::admin_resource;
 use crate::api::admin::{admin_pick_agents, admin_pick_users};
 use crate::error::AppError;
 
@@ -141,7 +142,7 @@ pub fn Picker(
     selected: RwSignal<String>,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let options = Resource::new(
+    let options = admin_resource(
         move || search.get(),
         move |q| async move {
             if kind == "users" {
@@ -272,8 +273,14 @@ pub fn non_blank(text: String) -> Option<String> {
 /// nothing of them is needed in the server's HTML, and their browser-only state must never be
 /// created (and dropped on another thread) during server rendering.
 #[component]
-pub fn ClientOnly(children: ChildrenFn) -> impl IntoView {
+pub fn ClientOnly(children: ChildrenFn, #[prop(optional, into)] fallback: ViewFn) -> impl IntoView {
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
-    move || mounted.get().then(|| children())
+    move || {
+        if mounted.get() {
+            children().into_any()
+        } else {
+            fallback.run().into_any()
+        }
+    }
 }

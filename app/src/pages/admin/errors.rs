@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use super::list::{ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList};
+use super::list::{
+    admin_resource, ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList,
+};
 use crate::api::admin::{admin_error_stats, admin_errors, AdminResolveError, ErrorRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
@@ -58,7 +60,7 @@ pub fn ErrorsTab() -> impl IntoView {
         }
     });
 
-    let errors = Resource::new(
+    let errors = admin_resource(
         move || {
             (
                 severity.get(),
@@ -81,7 +83,7 @@ pub fn ErrorsTab() -> impl IntoView {
             )
         },
     );
-    let stats = Resource::new(
+    let stats = admin_resource(
         move || tick.get() as usize + resolve.version().get(),
         |_| admin_error_stats(),
     );

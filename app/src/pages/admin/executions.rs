@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::common::*;
-use super::list::{AgentFilter, ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList};
+use super::list::{
+    admin_resource, AgentFilter, ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList,
+};
 use crate::api::admin::{admin_executions, ExecutionRow};
 use crate::api::format_time;
 
@@ -26,7 +28,7 @@ pub fn ExecutionsTab() -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
-    let executions = Resource::new(
+    let executions = admin_resource(
         move || {
             (
                 user.get(),

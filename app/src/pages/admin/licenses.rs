@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use super::list::{AgentFilter, ChoiceFilter, ListText, PagedList, SearchFilters};
+use super::list::{admin_resource, AgentFilter, ChoiceFilter, ListText, PagedList, SearchFilters};
 use crate::api::admin::{
     admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense, LicenseRow,
     NO_EXPIRY,
@@ -33,7 +33,7 @@ pub fn LicensesTab() -> impl IntoView {
     let update = ServerAction::<AdminUpdateLicense>::new();
     let revoke = ServerAction::<AdminRevokeLicense>::new();
 
-    let licenses = Resource::new(
+    let licenses = admin_resource(
         move || {
             (
                 query.get(),

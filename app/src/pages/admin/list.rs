@@ -1,13 +1,29 @@
 //! The frame every admin list shares: loading, error and empty states around a table, then the
 //! pager; and the filters several tabs repeat (agent, date range, search).
 
+use std::future::Future;
+
 use leptos::prelude::*;
-use serde::{de::DeserializeOwned, Serialize};
 
 use super::common::Pager;
 use crate::api::admin::{admin_pick_agents, PageOf};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::error::AppError;
+
+/// Data for the admin tabs, fetched in the browser only: `fetch(source())`, again whenever a
+/// signal `source` reads changes. Not from the server's render: the tabs sit behind the
+/// asynchronous role check, which the server may run more than once; resources made there get
+/// different ids than the browser's, and hydration then read another resource's value.
+pub fn admin_resource<S, T, Fut>(
+    source: impl Fn() -> S + 'static,
+    fetch: impl Fn(S) -> Fut + 'static,
+) -> LocalResource<T>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    LocalResource::new(move || fetch(source()))
+}
 
 /// What a list shows while loading and when nothing matches.
 pub struct ListText {
@@ -27,13 +43,13 @@ pub struct ListText {
 /// loads.
 #[component]
 pub fn PagedList<T, F, V>(
-    list: Resource<Result<PageOf<T>, AppError>>,
+    list: LocalResource<Result<PageOf<T>, AppError>>,
     page: RwSignal<u64>,
     text: ListText,
     table: F,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    T: Clone + Send + Sync + 'static,
     F: Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
@@ -85,7 +101,7 @@ pub fn AgentFilter(
     selected: RwSignal<String>,
     page: RwSignal<u64>,
 ) -> impl IntoView {
-    let agents = Resource::new(|| (), |_| admin_pick_agents(String::new()));
+    let agents = admin_resource(|| (), |_| admin_pick_agents(String::new()));
     view! {
         <div class="field">
             <label for=id>"Agent"</label>

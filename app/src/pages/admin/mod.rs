@@ -95,7 +95,11 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
                 }
             }).collect_view()}
         </nav>
+        // The tab is drawn in the browser only. Its resources would otherwise be made inside the
+        // asynchronous role check above, which the server may run more than once: their ids
+        // then differ from the browser's and hydration reads another resource's value.
         <div class="admin-panel" data-testid="admin-panel">
+            <common::ClientOnly fallback=|| view! { <Loading label="Loading…"/> }>
             {move || {
                 let key = tab.get();
                 if !super_admin && key != "users" {
@@ -112,6 +116,7 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
                     _ => view! { <p class="error" role="alert">"There is no such admin section."</p> }.into_any(),
                 }
             }}
+            </common::ClientOnly>
         </div>
     }
 }

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use super::list::{AgentFilter, ChoiceFilter, DateRangeFilter, ListText, PagedList};
+use super::list::{
+    admin_resource, AgentFilter, ChoiceFilter, DateRangeFilter, ListText, PagedList,
+};
 use crate::api::admin::{admin_requests, AdminApproveRequest, AdminRejectRequest, RequestRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
@@ -26,7 +28,7 @@ pub fn RequestsTab() -> impl IntoView {
     let approve = ServerAction::<AdminApproveRequest>::new();
     let reject = ServerAction::<AdminRejectRequest>::new();
 
-    let requests = Resource::new(
+    let requests = admin_resource(
         move || {
             (
                 status.get(),

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::common::*;
-use super::list::SearchFilters;
+use super::list::{admin_resource, SearchFilters};
 use crate::api::admin::{admin_users, AdminChangeUser, UserRow};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
@@ -18,7 +18,7 @@ pub fn UsersTab() -> impl IntoView {
     let change = ServerAction::<AdminChangeUser>::new();
     // Bumped when a role change is cancelled, so the row's select shows the old role again.
     let reload = RwSignal::new(0usize);
-    let users = Resource::new(
+    let users = admin_resource(
         move || {
             (
                 query.get(),
