@@ -201,10 +201,7 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
     let candidate = password.to_owned();
-    let matches =
-        tokio::task::spawn_blocking(move || crate::password::verify_password(&candidate, &hash))
-            .await
-            .map_err(|e| CoreError::Hashing(e.to_string()))?;
+    let matches = crate::password::verify_password_off_thread(candidate, hash).await?;
     let user = match user {
         Some(user) if matches => user,
         _ => {

@@ -1,5 +1,8 @@
-//! Password hashing with argon2id and explicit parameters. Callers run these on a blocking
-//! thread (`tokio::task::spawn_blocking`): each hash takes tens of milliseconds on purpose.
+//! Password hashing with argon2id and explicit parameters. Async callers use the `_off_thread`
+//! forms, which run on the few hashing threads of [`pool`]: each hash takes tens of
+//! milliseconds and 19 MiB on purpose.
+
+mod pool;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -33,6 +36,16 @@ pub fn verify_password(password: &str, phc_hash: &str) -> bool {
         Ok(h) => h.verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
+}
+
+/// [`hash_password`] on a hashing thread.
+pub async fn hash_password_off_thread(password: String) -> CoreResult<String> {
+    pool::run(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] on a hashing thread.
+pub async fn verify_password_off_thread(password: String, phc_hash: String) -> CoreResult<bool> {
+    pool::run(move || verify_password(&password, &phc_hash)).await
 }
 
 #[cfg(test)]

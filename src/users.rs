@@ -24,13 +24,6 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-/// Hashes on a blocking thread: argon2 is deliberately slow and must not stall the runtime.
-pub async fn hash_password_off_thread(password: String) -> CoreResult<String> {
-    tokio::task::spawn_blocking(move || password::hash_password(&password))
-        .await
-        .map_err(|e| CoreError::Hashing(e.to_string()))?
-}
-
 /// Creates a user in a personal organisation of their own. 409 when the email is taken.
 pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResult<users::Model> {
     let email = normalize_email(new.email);
@@ -39,7 +32,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResul
             "an account with this email already exists".into(),
         ));
     }
-    let password_hash = hash_password_off_thread(new.password.to_owned()).await?;
+    let password_hash = password::hash_password_off_thread(new.password.to_owned()).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let org_id = new_id();

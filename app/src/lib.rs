@@ -1,4 +1,5 @@
 //! The Leptos application shared by server-side rendering and hydration.
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod auth;

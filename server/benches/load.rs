@@ -71,6 +71,14 @@ fn memory_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+fn print_memory(when: &str) {
+    let (rss, peak) = memory_mib();
+    println!(
+        "memory {when} (one process: server, stand-in and client): {rss:.0} MiB resident, \
+         {peak:.0} MiB at peak"
+    );
+}
+
 struct Member {
     id: String,
     email: String,
@@ -178,6 +186,7 @@ async fn main() {
         "setup: {users} users with a key and a license in {:.1} s",
         setup.elapsed().as_secs_f64()
     );
+    print_memory("after setup (argon2id hashing included)");
 
     // Every user's calls, interleaved so each license sees concurrent admissions.
     let client = reqwest::Client::builder()
@@ -224,6 +233,7 @@ async fn main() {
     let mut statuses: Vec<_> = by_status.iter().collect();
     statuses.sort();
     println!("statuses: {statuses:?}");
+    print_memory("after the gateway calls");
 
     // Exactness: each counter equals its successes, and never passes the limit.
     let used: HashMap<String, i64> = user_agent_licenses::Entity::find()
@@ -274,11 +284,7 @@ async fn main() {
         .await;
     report("sign-ins", latencies, login.elapsed());
 
-    let (rss, peak) = memory_mib();
-    println!(
-        "memory of the whole process (server, stand-in and client): {rss:.0} MiB now, \
-         {peak:.0} MiB at peak"
-    );
+    print_memory("after the sign-ins");
     println!("total {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(mismatches, 0, "every license counts exactly");
     assert_eq!(by_status.get(&0), None, "no call failed to connect");
