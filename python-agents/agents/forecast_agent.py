@@ -155,6 +155,13 @@ def run(input: Input) -> Output:
         upper = np.percentile(paths, 100 - tail, axis=1)
         # Keep the point forecast inside its interval even when the simulation is skewed.
         lower, upper = np.minimum(lower, point), np.maximum(upper, point)
+        # When the fit finds level and trend all but fixed (smoothing near 0), the simulated
+        # paths share one trend and the interval stops widening, as if the trend were known
+        # exactly. It is not: widen at least like a random walk, sqrt(h) times the first step.
+        growth = np.sqrt(np.arange(1, input.horizon + 1, dtype=float))
+        below = np.maximum.accumulate(np.maximum(point - lower, (point[0] - lower[0]) * growth))
+        above = np.maximum.accumulate(np.maximum(upper - point, (upper[0] - point[0]) * growth))
+        lower, upper = point - below, point + above
     else:
         lower = upper = point
         notes.append("The model fits the history exactly, so the interval has no width.")
