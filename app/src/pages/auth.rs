@@ -64,6 +64,55 @@ fn AlreadySignedIn(next: String) -> impl IntoView {
     }
 }
 
+/// The message for the whole form, when the failure is not about one field.
+#[component]
+fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="error" role="alert" hidden=move || message.get().is_none() data-testid="form-error">
+            {move || message.get().unwrap_or_default()}
+        </div>
+    }
+}
+
+/// A labelled input with its error (`{id}-error`) and an optional hint (`{id}-hint`).
+#[component]
+fn AuthField(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] minlength: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            <FieldError id=error_id message=error/>
+        </div>
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
@@ -86,35 +135,9 @@ pub fn LoginPage() -> impl IntoView {
             <AlreadySignedIn next=query.with_untracked(|q| safe_next(q.get("next").as_deref()))/>
             <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="login-form">
                 <input type="hidden" name="next" value=next/>
-                <div class="error" role="alert" hidden=move || message.get().is_none() data-testid="form-error">
-                    {move || message.get().unwrap_or_default()}
-                </div>
-                <div class="field">
-                    <label for="login-email">"Email"</label>
-                    <input
-                        id="login-email"
-                        name="email"
-                        type="email"
-                        autocomplete="username"
-                        required
-                        aria-invalid=move || email_error.get().is_some().to_string()
-                        aria-describedby="login-email-error"
-                    />
-                    <FieldError id="login-email-error" message=email_error/>
-                </div>
-                <div class="field">
-                    <label for="login-password">"Password"</label>
-                    <input
-                        id="login-password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        aria-invalid=move || password_error.get().is_some().to_string()
-                        aria-describedby="login-password-error"
-                    />
-                    <FieldError id="login-password-error" message=password_error/>
-                </div>
+                <FormError message/>
+                <AuthField id="login-email" label="Email" name="email" kind="email" autocomplete="username" error=email_error/>
+                <AuthField id="login-password" label="Password" name="password" kind="password" autocomplete="current-password" error=password_error/>
                 <button type="submit" class="button button-block" data-testid="login-submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
@@ -150,51 +173,10 @@ pub fn RegisterPage() -> impl IntoView {
             <AlreadySignedIn next=query.with_untracked(|q| safe_next(q.get("next").as_deref()))/>
             <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="register-form">
                 <input type="hidden" name="next" value=next/>
-                <div class="error" role="alert" hidden=move || message.get().is_none() data-testid="form-error">
-                    {move || message.get().unwrap_or_default()}
-                </div>
-                <div class="field">
-                    <label for="register-name">"Name"</label>
-                    <input
-                        id="register-name"
-                        name="name"
-                        type="text"
-                        autocomplete="name"
-                        required
-                        maxlength="100"
-                        aria-invalid=move || name_error.get().is_some().to_string()
-                        aria-describedby="register-name-error"
-                    />
-                    <FieldError id="register-name-error" message=name_error/>
-                </div>
-                <div class="field">
-                    <label for="register-email">"Email"</label>
-                    <input
-                        id="register-email"
-                        name="email"
-                        type="email"
-                        autocomplete="email"
-                        required
-                        aria-invalid=move || email_error.get().is_some().to_string()
-                        aria-describedby="register-email-error"
-                    />
-                    <FieldError id="register-email-error" message=email_error/>
-                </div>
-                <div class="field">
-                    <label for="register-password">"Password"</label>
-                    <input
-                        id="register-password"
-                        name="password"
-                        type="password"
-                        autocomplete="new-password"
-                        required
-                        minlength="10"
-                        aria-invalid=move || password_error.get().is_some().to_string()
-                        aria-describedby="register-password-hint register-password-error"
-                    />
-                    <p class="hint" id="register-password-hint">"At least 10 characters, and not your email."</p>
-                    <FieldError id="register-password-error" message=password_error/>
-                </div>
+                <FormError message/>
+                <AuthField id="register-name" label="Name" name="name" kind="text" autocomplete="name" error=name_error maxlength="100"/>
+                <AuthField id="register-email" label="Email" name="email" kind="email" autocomplete="email" error=email_error/>
+                <AuthField id="register-password" label="Password" name="password" kind="password" autocomplete="new-password" error=password_error minlength="10" hint="At least 10 characters, and not your email."/>
                 <button type="submit" class="button button-block" data-testid="register-submit" disabled=move || pending.get()>
                     {move || if pending.get() { "Creating your account…" } else { "Create account" }}
                 </button>
