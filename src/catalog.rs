@@ -297,7 +297,6 @@ pub async fn list_all(
     query: Option<&str>,
     page: crate::pagination::PageRequest,
 ) -> CoreResult<crate::pagination::Page<agent_catalog::Model>> {
-    use sea_orm::PaginatorTrait;
     let mut condition = Condition::all();
     if let Some(q) = crate::input::search_text("q", query)? {
         condition = condition.add(
@@ -306,18 +305,10 @@ pub async fn list_all(
                 .add(lower(agent_catalog::Column::Slug).like(like_contains(&q))),
         );
     }
-    let paginator = agent_catalog::Entity::find()
+    let by_name = agent_catalog::Entity::find()
         .filter(condition)
-        .order_by_asc(agent_catalog::Column::Name)
-        .paginate(db, page.page_size);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(crate::pagination::Page {
-        items,
-        total,
-        page: page.page,
-        page_size: page.page_size,
-    })
+        .order_by_asc(agent_catalog::Column::Name);
+    crate::input::page_of(db, by_name.into_model(), page).await
 }
 
 /// What the catalog owner may change about an agent. The service owns schemas and version.

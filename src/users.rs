@@ -162,19 +162,8 @@ pub async fn list_users(
     use sea_orm::sea_query::ExprTrait;
     use sea_orm::{Condition, QueryOrder};
     let mut condition = Condition::all();
-    if let Some(q) = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        if q.contains('\0') || q.chars().count() > 200 {
-            return Err(CoreError::invalid(
-                "q",
-                "must be under 200 characters without NUL bytes",
-            ));
-        }
-        let pattern = crate::search::like_contains(q);
+    if let Some(q) = crate::input::search_text("q", filter.query.as_deref())? {
+        let pattern = crate::search::like_contains(&q);
         condition = condition.add(
             Condition::any()
                 .add(crate::search::lower(users::Column::Email).like(pattern.clone()))
@@ -187,18 +176,10 @@ pub async fn list_users(
     if let Some(org) = &filter.organization_id {
         condition = condition.add(users::Column::OrganizationId.eq(org.clone()));
     }
-    let paginator = users::Entity::find()
+    let newest_first = users::Entity::find()
         .filter(condition)
-        .order_by_desc(users::Column::CreatedAt)
-        .paginate(db, page.page_size);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(crate::pagination::Page {
-        items,
-        total,
-        page: page.page,
-        page_size: page.page_size,
-    })
+        .order_by_desc(users::Column::CreatedAt);
+    crate::input::page_of(db, newest_first.into_model(), page).await
 }
 
 /// What a super admin may change about a user.

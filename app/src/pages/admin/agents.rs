@@ -197,20 +197,10 @@ pub fn AgentsTab() -> impl IntoView {
             }}/>
         </section>
 
-        <ClientOnly>
-        <Dialog open=unpublish_open title="Unpublish this agent?" id="unpublish-dialog" test_id="unpublish-dialog">
-            <p>{move || unpublishing.get().map(|r| format!(
-                "{} will disappear from the marketplace. Existing licenses are kept.", r.name
-            ))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| unpublish_open.set(false)>"Keep it published"</button>
-                <button type="button" class="button button-danger" data-testid="unpublish-confirm" disabled=move || publish.pending().get()
-                    on:click=move |_| { if let Some(r) = unpublishing.get_untracked() { publish.dispatch(AdminPublishAgent { id: r.id, published: false }); } }>
-                    "Unpublish"
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
+        <ConfirmDialog open=unpublish_open subject=unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
+            describe=|r: &AgentRow| format!("{} will disappear from the marketplace. Existing licenses are kept.", r.name)
+            keep="Keep it published" confirm="Unpublish" pending=publish.pending()
+            on_confirm=move |r: AgentRow| { publish.dispatch(AdminPublishAgent { id: r.id, published: false }); }/>
 
         <ClientOnly>
         <Dialog open=edit_open title="Edit the listing" id="edit-agent-dialog" test_id="edit-agent-dialog">

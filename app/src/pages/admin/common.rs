@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::list::admin_resource;
 use crate::api::admin::{admin_pick_agents, admin_pick_users};
+use crate::components::dialog::Dialog;
 use crate::error::AppError;
 
 /// Previous / next page, with "page x of y".
@@ -282,5 +283,51 @@ pub fn ClientOnly(children: ChildrenFn, #[prop(optional, into)] fallback: ViewFn
         } else {
             fallback.run().into_any()
         }
+    }
+}
+
+/// A yes/no question about `subject` (set while the dialog is open), drawn in the browser
+/// only like every admin dialog. `describe` says what will happen; `on_confirm` does it.
+#[component]
+pub fn ConfirmDialog<T>(
+    open: RwSignal<bool>,
+    subject: RwSignal<Option<T>>,
+    title: &'static str,
+    /// The dialog's id and test id; the confirm button's test id is `{stem}-confirm`.
+    id: &'static str,
+    stem: &'static str,
+    describe: impl Fn(&T) -> String + Send + Sync + 'static,
+    keep: &'static str,
+    confirm: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    on_confirm: impl Fn(T) + Send + Sync + 'static,
+    /// The confirm button is red unless the action is not destructive.
+    #[prop(optional)]
+    not_destructive: bool,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    // Stored, so the view's nested closures copy a handle instead of moving the functions.
+    let describe = StoredValue::new(describe);
+    let on_confirm = StoredValue::new(on_confirm);
+    let class = if not_destructive {
+        "button"
+    } else {
+        "button button-danger"
+    };
+    view! {
+        <ClientOnly>
+        <Dialog open title=title id=id test_id=id>
+            <p>{move || subject.with(|s| s.as_ref().map(|s| describe.with_value(|d| d(s))))}</p>
+            <div class="dialog-actions">
+                <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>{keep}</button>
+                <button type="button" class=class data-testid=format!("{stem}-confirm") disabled=move || pending.get()
+                    on:click=move |_| { if let Some(s) = subject.get_untracked() { on_confirm.with_value(|f| f(s)); } }>
+                    {confirm}
+                </button>
+            </div>
+        </Dialog>
+        </ClientOnly>
     }
 }

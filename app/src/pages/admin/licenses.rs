@@ -316,36 +316,20 @@ pub fn LicensesTab() -> impl IntoView {
         </Dialog>
         </ClientOnly>
 
-        <ClientOnly>
-        <Dialog open=suspend_open title="Suspend this license?" id="suspend-dialog" test_id="suspend-dialog">
-            <p>{move || suspending.get().map(|r| format!(
+        <ConfirmDialog open=suspend_open subject=suspending title="Suspend this license?" id="suspend-dialog" stem="suspend"
+            describe=|r: &LicenseRow| format!(
                 "{} will not be able to run {} until you reactivate the license. Calls used so far ({}) are kept.",
                 r.user_email, r.agent_name, r.api_calls_used
-            ))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| suspend_open.set(false)>"Keep it active"</button>
-                <button type="button" class="button button-danger" data-testid="suspend-confirm" disabled=move || update.pending().get()
-                    on:click=move |_| { if let Some(r) = suspending.get_untracked() { update.dispatch(AdminUpdateLicense { id: r.id, api_call_limit: None, expires_on: None, status: Some("suspended".to_owned()) }); } }>
-                    "Suspend license"
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
+            )
+            keep="Keep it active" confirm="Suspend license" pending=update.pending()
+            on_confirm=move |r: LicenseRow| { update.dispatch(AdminUpdateLicense { id: r.id, api_call_limit: None, expires_on: None, status: Some("suspended".to_owned()) }); }/>
 
-        <ClientOnly>
-        <Dialog open=revoke_open title="Revoke this license?" id="revoke-dialog" test_id="revoke-dialog">
-            <p>{move || revoking.get().map(|r| format!(
+        <ConfirmDialog open=revoke_open subject=revoking title="Revoke this license?" id="revoke-dialog" stem="revoke"
+            describe=|r: &LicenseRow| format!(
                 "{} will no longer be able to run {}. Revoking cannot be undone: a new license would have to be granted.",
                 r.user_email, r.agent_name
-            ))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| revoke_open.set(false)>"Keep it"</button>
-                <button type="button" class="button button-danger" data-testid="revoke-confirm" disabled=move || revoke.pending().get()
-                    on:click=move |_| { if let Some(r) = revoking.get_untracked() { revoke.dispatch(AdminRevokeLicense { id: r.id }); } }>
-                    "Revoke license"
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
+            )
+            keep="Keep it" confirm="Revoke license" pending=revoke.pending()
+            on_confirm=move |r: LicenseRow| { revoke.dispatch(AdminRevokeLicense { id: r.id }); }/>
     }
 }

@@ -7,7 +7,6 @@ use super::common::*;
 use super::list::{admin_resource, SearchFilters};
 use crate::api::admin::{admin_users, AdminChangeUser, UserRow};
 use crate::api::format_time;
-use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
 #[component]
@@ -157,39 +156,23 @@ pub fn UsersTab() -> impl IntoView {
             </Transition>
         </section>
 
-        <ClientOnly>
-        <Dialog open=disable_open title="Disable this account?" id="disable-dialog" test_id="disable-dialog">
-            <p>{move || disabling.get().map(|r| format!(
+        <ConfirmDialog open=disable_open subject=disabling title="Disable this account?" id="disable-dialog" stem="disable"
+            describe=|r: &UserRow| format!(
                 "{} will be signed out and unable to sign in or use their API keys until re-enabled.", r.email
-            ))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| disable_open.set(false)>"Cancel"</button>
-                <button type="button" class="button button-danger" data-testid="disable-confirm" disabled=move || change.pending().get()
-                    on:click=move |_| { if let Some(r) = disabling.get_untracked() { change.dispatch(AdminChangeUser { id: r.id, role: None, disabled: Some(true) }); } }>
-                    "Disable account"
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
+            )
+            keep="Cancel" confirm="Disable account" pending=change.pending()
+            on_confirm=move |r: UserRow| { change.dispatch(AdminChangeUser { id: r.id, role: None, disabled: Some(true) }); }/>
 
-        <ClientOnly>
-        <Dialog open=role_open title="Change this role?" id="role-dialog" test_id="role-dialog">
-            <p>{move || role_change.get().map(|(r, role)| format!(
+        <ConfirmDialog open=role_open subject=role_change title="Change this role?" id="role-dialog" stem="role"
+            describe=|(r, role): &(UserRow, String)| format!(
                 "{} will go from {} to {}. {}",
                 r.email,
                 role_label(&r.role),
-                role_label(&role),
-                role_meaning(&role)
-            ))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| role_open.set(false)>"Keep the role"</button>
-                <button type="button" class="button" data-testid="role-confirm" disabled=move || change.pending().get()
-                    on:click=move |_| { if let Some((r, role)) = role_change.get_untracked() { change.dispatch(AdminChangeUser { id: r.id, role: Some(role), disabled: None }); } }>
-                    "Change role"
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
+                role_label(role),
+                role_meaning(role)
+            )
+            keep="Keep the role" confirm="Change role" pending=change.pending() not_destructive=true
+            on_confirm=move |(r, role): (UserRow, String)| { change.dispatch(AdminChangeUser { id: r.id, role: Some(role), disabled: None }); }/>
     }
 }
 
