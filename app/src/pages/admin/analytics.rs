@@ -171,10 +171,12 @@ fn draw_charts(data: UsageData) {
 
 #[cfg(feature = "hydrate")]
 fn when_echarts_ready(f: impl FnOnce() + 'static, tries: u32) {
-    let ready = web_sys::js_sys::Reflect::get(&window(), &"echarts".into())
+    let loaded = web_sys::js_sys::Reflect::get(&window(), &"echarts".into())
         .map(|v| !v.is_undefined())
         .unwrap_or(false);
-    if ready {
+    // The effect can run before the suspended view is in the document: wait for it too.
+    let mounted = document().get_element_by_id("chart-trend").is_some();
+    if loaded && mounted {
         f();
         return;
     }
@@ -200,7 +202,9 @@ fn when_echarts_ready(f: impl FnOnce() + 'static, tries: u32) {
             std::time::Duration::from_millis(100),
         );
     } else {
-        leptos::logging::warn!("ECharts did not load: the charts are not drawn");
+        leptos::logging::warn!(
+            "ECharts or the chart area did not appear: the charts are not drawn"
+        );
     }
 }
 
