@@ -17,8 +17,14 @@ AGENT_SERVICE_URL ?= http://127.0.0.1:8001
 LEPTOS_SITE_ADDR ?= 127.0.0.1:3000
 export AGENT_SERVICE_URL LEPTOS_SITE_ADDR
 
+# The build tools are installed with a quick release profile instead of their own fat-LTO one:
+# they orchestrate builds, so their own speed hardly matters, and the install is several times
+# faster on two cores.
+FAST_TOOL_PROFILE := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true
+
 .PHONY: help setup setup-rust setup-python setup-node setup-chromium build build-debug run test \
-        test-rust test-python test-e2e lint fmt clean bench
+        test-rust test-python test-e2e lint fmt clean bench ensure-postgres
 
 help:
 	@echo "make run    install what is missing, build, start the agent service and the server"
@@ -31,11 +37,11 @@ setup: setup-rust setup-python setup-node
 setup-rust:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
-	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 10 minutes, once)"; \
-	  cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); fi
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (a few minutes, once)"; \
+	  $(FAST_TOOL_PROFILE) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); fi
 	# Without --locked on purpose: its lockfile names a webpki-roots the registry lacks.
 	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
-	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+	  $(FAST_TOOL_PROFILE) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 
 setup-python:
 	@if [ ! -x $(VENV)/bin/python ]; then $(PYTHON) -m venv $(VENV); fi
@@ -77,10 +83,29 @@ run: setup build
 
 test: setup setup-chromium test-rust test-python test-e2e
 
-# SQLite always; PostgreSQL too when 127.0.0.1:5432 answers (each test makes its own database).
-test-rust: setup-rust
+# Every storage test runs on SQLite and on PostgreSQL (each test makes its own database).
+# PostgreSQL is required: the local cluster is started when it is down. ABETWORKS_TEST_POSTGRES
+# names another server (a postgres:// URL of its maintenance database), or `skip` runs the
+# SQLite half only, said loudly before and after.
+ensure-postgres:
+	@case "$${ABETWORKS_TEST_POSTGRES:-}" in
+	  skip) echo "*** SKIPPING the PostgreSQL half of the Rust tests (ABETWORKS_TEST_POSTGRES=skip) ***"; exit 0;;
+	  postgres*) exit 0;;
+	esac
+	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then exit 0; fi
+	if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+	  pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true
+	fi
+	for _ in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && exit 0; sleep 1; done
+	echo "PostgreSQL does not answer on 127.0.0.1:5432. Start it, set ABETWORKS_TEST_POSTGRES to" \
+	  "a postgres:// URL, or set ABETWORKS_TEST_POSTGRES=skip to run the SQLite half only." >&2
+	exit 1
+
+test-rust: setup-rust ensure-postgres
 	cargo fmt --all -- --check
 	cargo test --workspace --exclude frontend
+	@if [ "$${ABETWORKS_TEST_POSTGRES:-}" = skip ]; then \
+	  echo "*** The PostgreSQL half of the Rust tests was SKIPPED (ABETWORKS_TEST_POSTGRES=skip) ***"; fi
 
 test-python: setup-python
 	cd python-agents && .venv/bin/ruff format --check . && .venv/bin/ruff check . && .venv/bin/pytest -q

@@ -8,47 +8,23 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
-    Select,
+    ExprTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
-use serde::Serialize;
 
 use crate::audit::{self, AuditEntry};
-use crate::db::begin_write;
+use crate::db::{begin_write, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
 use crate::entities::enums::AccessRequestStatus;
 use crate::entities::{agent_catalog, users};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, id_filter, page_of, required_text};
-use crate::licenses::{self, EffectiveStatus, GrantLicense, LicenseView};
+use crate::licenses::{self, EffectiveStatus, GrantLicense};
 use crate::pagination::{Page, PageRequest};
+pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 
 pub const MAX_REASON_CHARS: usize = 1000;
 pub const MAX_REVIEW_NOTE_CHARS: usize = 1000;
-
-const ALREADY_PENDING: &str = "a request for this agent is already pending";
-const ALREADY_LICENSED: &str = "you already hold a license for this agent";
-const NOT_PENDING: &str = "the request is no longer pending";
-
-/// A request as the user and the admin see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessRequestView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub request_reason: String,
-    pub status: AccessRequestStatus,
-    pub requested_at: DateTime<Utc>,
-    pub reviewed_by: Option<String>,
-    pub reviewed_at: Option<DateTime<Utc>>,
-    pub review_note: Option<String>,
-}
 
 /// What a user sends to ask for an agent.
 #[derive(Clone, Debug)]
@@ -63,14 +39,6 @@ pub struct NewAccessRequest {
 pub struct Approval {
     pub api_call_limit: i64,
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// An approved request and the license it created.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApprovedRequest {
-    pub request: AccessRequestView,
-    pub license: LicenseView,
 }
 
 /// Admin list filters; the date range applies to `requested_at`.
@@ -109,7 +77,7 @@ pub async fn create(
     if let Some(live) = licenses::find_live(db, user_id, agent_id).await? {
         if EffectiveStatus::of(live.status, live.expires_at, Utc::now()) != EffectiveStatus::Expired
         {
-            return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
+            return Err(CoreError::Conflict(ConflictReason::AlreadyLicensed));
         }
     }
     let txn = begin_write(db).await?;
@@ -126,7 +94,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| licenses::unique_violation_as_conflict(e, ALREADY_PENDING))?;
+    .map_err(|e| unique_violation_as(e, ConflictReason::AlreadyPending))?;
     audit::record(
         &txn,
         AuditEntry {
@@ -236,7 +204,7 @@ async fn mark_reviewed(
         .exec(conn)
         .await?;
     if reviewed.rows_affected != 1 {
-        return Err(CoreError::Conflict(NOT_PENDING.into()));
+        return Err(CoreError::Conflict(ConflictReason::NotPending));
     }
     Ok(())
 }
@@ -253,7 +221,7 @@ async fn find_pending(
         entity: "access request",
     })?;
     if request.status != AccessRequestStatus::Pending {
-        return Err(CoreError::Conflict(NOT_PENDING.into()));
+        return Err(CoreError::Conflict(ConflictReason::NotPending));
     }
     Ok(request)
 }

@@ -9,6 +9,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Secret};
+use abetworks_types::error::sentence;
+use abetworks_types::{ErrorBody, ErrorCode};
 
 pub const HEADER_EXECUTION_ID: &str = "x-abetworks-execution-id";
 pub const HEADER_USER_ID: &str = "x-abetworks-user-id";
@@ -53,14 +55,10 @@ struct AgentList {
 }
 
 /// A field the agent's input model rejected.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub type FieldError = abetworks_types::FieldIssue;
 
 #[derive(Debug, Deserialize)]
-struct ErrorBody {
+struct ServiceErrorBody {
     error: ErrorDetail,
 }
 
@@ -109,6 +107,38 @@ pub enum AgentError {
     },
     #[error("the agent service sent an unreadable answer: {0}")]
     Malformed(String),
+}
+
+impl AgentError {
+    /// The code a caller sees for a failed agent call.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unavailable(_) => ErrorCode::AgentUnavailable,
+            Self::Timeout => ErrorCode::AgentTimeout,
+            Self::Rejected { .. } => ErrorCode::InvalidInput,
+            Self::Unauthorized | Self::UnknownAgent | Self::Failed { .. } | Self::Malformed(_) => {
+                ErrorCode::AgentFailed
+            }
+        }
+    }
+
+    /// What the caller reads: the agent's own words only for rejected input.
+    pub fn public(&self) -> ErrorBody {
+        match self {
+            Self::Rejected { message, fields } => {
+                let message = if fields.is_empty() {
+                    sentence(message)
+                } else {
+                    "The agent rejected the input: please correct the highlighted fields.".into()
+                };
+                ErrorBody {
+                    fields: fields.clone(),
+                    ..ErrorBody::new(ErrorCode::InvalidInput, message)
+                }
+            }
+            other => ErrorBody::of(other.code()),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -258,7 +288,7 @@ fn transport_error(error: reqwest::Error) -> AgentError {
 }
 
 fn error_from_status(status: u16, body: &[u8]) -> AgentError {
-    let detail = serde_json::from_slice::<ErrorBody>(body).map(|b| b.error);
+    let detail = serde_json::from_slice::<ServiceErrorBody>(body).map(|b| b.error);
     match (status, detail) {
         (401 | 403, _) => AgentError::Unauthorized,
         (404, _) => AgentError::UnknownAgent,

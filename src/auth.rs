@@ -10,16 +10,15 @@ use serde_json::json;
 use crate::audit::{self, AuditEntry};
 use crate::entities::enums::Role;
 use crate::entities::{login_attempts, users};
-use crate::error::{CoreError, CoreResult, FieldIssue};
+use crate::error::{CoreError, CoreResult};
 use crate::ids::new_id;
 use crate::users::{create_user, normalize_email, NewUser};
+pub use crate::users::{
+    registration_issues, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
+};
 
 /// The session key holding the signed-in user's id (REST and server functions share it).
 pub const SESSION_USER_ID: &str = "user_id";
-pub const MIN_PASSWORD_CHARS: usize = 10;
-pub const MAX_PASSWORD_BYTES: usize = 128;
-pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_EMAIL_CHARS: usize = 254;
 /// Failed logins for one email within the window before it is throttled.
 pub const MAX_FAILURES_PER_EMAIL: u64 = 5;
 /// Failed logins from one address within the window before it is throttled.
@@ -30,50 +29,6 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 /// the same as a wrong password.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Yb0S2JXkRmYS9vZ9Bzrj9dCx4c2l3oKVzN0hjb6rXsw";
-
-fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// Every problem with a registration, one per field.
-pub fn registration_issues(email: &str, password: &str, name: &str) -> Vec<FieldIssue> {
-    let email = normalize_email(email);
-    let mut issues = Vec::new();
-    if email.chars().count() > MAX_EMAIL_CHARS || !plausible_email(&email) {
-        issues.push(FieldIssue::new("email", "Enter a valid email address."));
-    }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        issues.push(FieldIssue::new(
-            "password",
-            format!("Use at least {MIN_PASSWORD_CHARS} characters."),
-        ));
-    } else if password.len() > MAX_PASSWORD_BYTES {
-        issues.push(FieldIssue::new(
-            "password",
-            format!("Use at most {MAX_PASSWORD_BYTES} bytes."),
-        ));
-    } else if password.trim().to_lowercase() == email {
-        issues.push(FieldIssue::new(
-            "password",
-            "The password must not be your email.",
-        ));
-    }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.contains('\0') {
-        issues.push(FieldIssue::new(
-            "name",
-            format!("Enter a name of 1 to {MAX_NAME_CHARS} characters."),
-        ));
-    }
-    issues
-}
 
 /// Registers a member in a personal organisation. 422 per field, 409 for a taken email.
 pub async fn register(
@@ -268,6 +223,7 @@ pub async fn prune_login_attempts(db: &DatabaseConnection, now: DateTime<Utc>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::FieldIssue;
 
     #[test]
     fn the_dummy_hash_is_a_valid_argon2id_hash() {

@@ -8,14 +8,15 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, Set,
 };
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::agent_client::{AgentClient, AgentDescriptor};
+use crate::db::unique_violation_as;
 use crate::entities::enums::AgentStatus;
 use crate::entities::{agent_catalog, modules};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::new_id;
+pub use abetworks_types::views::SyncReport;
 
 /// Marketplace filters. Prices are in cents.
 #[derive(Clone, Debug, Default)]
@@ -129,15 +130,6 @@ pub async fn published_categories(db: &DatabaseConnection) -> CoreResult<Vec<Str
     categories.sort();
     categories.dedup();
     Ok(categories)
-}
-
-/// What a sync changed, by slug.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncReport {
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    pub unavailable: Vec<String>,
 }
 
 fn schema_hash(agent: &AgentDescriptor) -> String {
@@ -425,9 +417,7 @@ pub async fn create_agent(
     crate::input::required_text("name", &descriptor.name, 100)?;
     validate_price(Some(descriptor.price_cents), Some(&descriptor.currency))?;
     if find_agent(db, &slug).await?.is_some() {
-        return Err(CoreError::Conflict(format!(
-            "an agent with slug {slug} exists already"
-        )));
+        return Err(CoreError::Conflict(ConflictReason::SlugTaken));
     }
     let now = Utc::now();
     let agent = agent_catalog::ActiveModel {
@@ -451,12 +441,7 @@ pub async fn create_agent(
     }
     .insert(db)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            CoreError::Conflict("an agent with this slug exists already".into())
-        }
-        _ => CoreError::Database(e),
-    })?;
+    .map_err(|e| unique_violation_as(e, ConflictReason::SlugTaken))?;
     crate::audit::record(
         db,
         crate::audit::AuditEntry {

@@ -82,6 +82,14 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }
 
+/// A unique-index violation is someone else winning the race: a conflict, not a failure.
+pub fn unique_violation_as(err: DbErr, reason: crate::error::ConflictReason) -> crate::CoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => crate::CoreError::Conflict(reason),
+        _ => crate::CoreError::Database(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_file_path;

@@ -1,13 +1,12 @@
 //! The error log: every 5xx, panic, agent failure and timeout, with a severity from one
 //! classification function. A row's id is the reference id the user is shown.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::agent_client::AgentError;
@@ -15,7 +14,7 @@ use crate::audit::{self, AuditEntry};
 use crate::db::begin_write;
 use crate::entities::enums::Severity;
 use crate::entities::error_logs;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, optional_text, page_of, storable_text, TimeRange};
 use crate::pagination::{Page, PageRequest};
@@ -27,83 +26,30 @@ pub const MAX_RESOLUTION_NOTE_CHARS: usize = 1000;
 const MAX_CODE_CHARS: usize = 100;
 const MAX_REQUEST_ID_CHARS: usize = 200;
 
-/// What went wrong, stored as `error_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    DatabaseUnavailable,
-    Panic,
-    Internal,
-    /// The gateway's signature was refused: every call will fail until it is fixed.
-    AgentUnauthorized,
-    AgentFailed,
-    AgentUnavailable,
-    AgentMalformedResponse,
-    AgentUnknown,
-    AgentTimeout,
-    AgentRejectedInput,
-}
+pub use abetworks_types::enums::ErrorKind;
+pub use abetworks_types::views::{DayCount, ErrorStats, KeyCount};
 
-impl ErrorKind {
-    pub const ALL: [Self; 10] = [
-        Self::DatabaseUnavailable,
-        Self::Panic,
-        Self::Internal,
-        Self::AgentUnauthorized,
-        Self::AgentFailed,
-        Self::AgentUnavailable,
-        Self::AgentMalformedResponse,
-        Self::AgentUnknown,
-        Self::AgentTimeout,
-        Self::AgentRejectedInput,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::DatabaseUnavailable => "database_unavailable",
-            Self::Panic => "panic",
-            Self::Internal => "internal",
-            Self::AgentUnauthorized => "agent_unauthorized",
-            Self::AgentFailed => "agent_failed",
-            Self::AgentUnavailable => "agent_unavailable",
-            Self::AgentMalformedResponse => "agent_malformed_response",
-            Self::AgentUnknown => "agent_unknown",
-            Self::AgentTimeout => "agent_timeout",
-            Self::AgentRejectedInput => "agent_rejected_input",
+/// The kind of a core error the server could not handle.
+pub fn kind_of_core_error(error: &CoreError) -> ErrorKind {
+    match error {
+        CoreError::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
+            ErrorKind::DatabaseUnavailable
         }
-    }
-
-    /// Parses a `type` filter.
-    pub fn parse(text: &str) -> CoreResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == text.trim())
-            .ok_or_else(|| CoreError::invalid("type", "is not a known error type"))
-    }
-
-    /// The kind of a core error the server could not handle.
-    pub fn of_core_error(error: &CoreError) -> Self {
-        match error {
-            CoreError::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
-                Self::DatabaseUnavailable
-            }
-            CoreError::Agent(agent) => Self::from(agent),
-            _ => Self::Internal,
-        }
+        CoreError::Agent(agent) => kind_of_agent_error(agent),
+        _ => ErrorKind::Internal,
     }
 }
 
-impl From<&AgentError> for ErrorKind {
-    fn from(error: &AgentError) -> Self {
-        match error {
-            AgentError::Unavailable(_) => Self::AgentUnavailable,
-            AgentError::Timeout => Self::AgentTimeout,
-            AgentError::Rejected { .. } => Self::AgentRejectedInput,
-            AgentError::Unauthorized => Self::AgentUnauthorized,
-            AgentError::UnknownAgent => Self::AgentUnknown,
-            AgentError::Failed { .. } => Self::AgentFailed,
-            AgentError::Malformed(_) => Self::AgentMalformedResponse,
-        }
+/// The kind of a failed agent call.
+pub fn kind_of_agent_error(error: &AgentError) -> ErrorKind {
+    match error {
+        AgentError::Unavailable(_) => ErrorKind::AgentUnavailable,
+        AgentError::Timeout => ErrorKind::AgentTimeout,
+        AgentError::Rejected { .. } => ErrorKind::AgentRejectedInput,
+        AgentError::Unauthorized => ErrorKind::AgentUnauthorized,
+        AgentError::UnknownAgent => ErrorKind::AgentUnknown,
+        AgentError::Failed { .. } => ErrorKind::AgentFailed,
+        AgentError::Malformed(_) => ErrorKind::AgentMalformedResponse,
     }
 }
 
@@ -259,7 +205,7 @@ pub async fn resolve(
         .exec(&txn)
         .await?;
     if resolved.rows_affected != 1 {
-        return Err(CoreError::Conflict("the error is already resolved".into()));
+        return Err(CoreError::Conflict(ConflictReason::AlreadyResolved));
     }
     let after = get(&txn, error_id).await?;
     audit::record(
@@ -277,37 +223,6 @@ pub async fn resolve(
     .await?;
     txn.commit().await?;
     Ok(after)
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyCount {
-    pub key: String,
-    pub count: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DayCount {
-    pub day: NaiveDate,
-    pub count: u64,
-}
-
-/// The errors of a range, summarised.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorStats {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub total: u64,
-    pub resolved: u64,
-    pub unresolved: u64,
-    /// Resolved / total, 0 when there is none.
-    pub resolution_rate: f64,
-    pub by_type: Vec<KeyCount>,
-    pub by_severity: Vec<KeyCount>,
-    /// Every day of the range, oldest first.
-    pub per_day: Vec<DayCount>,
 }
 
 async fn count_by(

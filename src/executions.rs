@@ -5,44 +5,22 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
 };
-use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::db::begin_write;
 use crate::entities::enums::ExecutionStatus;
 use crate::entities::{agent_catalog, module_executions as executions, users};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, id_filter, page_of, storable_text};
 use crate::pagination::{Page, PageRequest};
 use crate::usage;
+pub use abetworks_types::views::ExecutionView;
 
 /// Longest error message kept with an execution.
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 10_000;
-
-/// An execution as its owner and the super admin see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
-#[serde(rename_all = "camelCase")]
-pub struct ExecutionView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub license_id: Option<String>,
-    pub api_key_id: Option<String>,
-    pub input: Json,
-    pub output: Option<Json>,
-    pub status: ExecutionStatus,
-    pub duration_ms: Option<i64>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
 
 /// An admitted call about to run.
 #[derive(Clone, Debug)]
@@ -151,9 +129,7 @@ pub async fn finish(
             entity: "execution",
         })?;
     if finished.rows_affected != 1 {
-        return Err(CoreError::Conflict(
-            "the execution has already finished".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::AlreadyFinished));
     }
     usage::add_to_daily_roll_up(
         &txn,

@@ -5,17 +5,17 @@
 use std::time::Instant;
 
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::agent_client::{AgentClient, AgentError, FieldError};
 use crate::entities::agent_catalog;
 use crate::entities::enums::{AgentStatus, ExecutionStatus};
-use crate::error::CoreResult;
-use crate::error_logs::{self, ErrorKind, NewErrorLog};
+use crate::error::{CoreResult, ErrorBody, ErrorCode};
+use crate::error_logs::{self, NewErrorLog};
 use crate::executions::{self, ExecutionOutcome, NewExecution};
 use crate::quota::{self, Admission, LicenseDenial};
 use crate::usage::{self, TrackCall};
+pub use abetworks_types::views::{ExecuteSuccess, UsageSnapshot};
 
 /// Who asks to run what.
 #[derive(Clone, Debug)]
@@ -31,35 +31,6 @@ pub struct ExecuteRequest<'a> {
     /// What the usage row records as the endpoint, e.g. `/api/agents/{agentId}/execute`.
     pub endpoint: &'a str,
     pub method: &'a str,
-}
-
-/// The license's standing after the call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageSnapshot {
-    pub limit: i64,
-    pub used: i64,
-    /// `None` when the license is unlimited.
-    pub remaining: Option<i64>,
-}
-
-impl UsageSnapshot {
-    fn new(limit: i64, used: i64) -> Self {
-        Self {
-            limit,
-            used,
-            remaining: quota::remaining(limit, used),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExecuteSuccess {
-    pub execution_id: String,
-    pub output: Value,
-    pub duration_ms: i64,
-    pub usage: UsageSnapshot,
 }
 
 /// Why a call did not run or did not succeed. Each maps to one status and code.
@@ -92,45 +63,46 @@ pub enum ExecuteFailure {
 impl ExecuteFailure {
     /// The HTTP status of the REST contract.
     pub fn status_code(&self) -> u16 {
+        self.code().status()
+    }
+
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UnknownAgent => 404,
-            Self::KeyScopeMismatch | Self::License(_) => 403,
-            Self::QuotaExceeded { .. } => 429,
-            Self::InvalidInput { .. } => 422,
-            Self::AgentFailed { .. } => 502,
-            Self::AgentUnavailable { .. } => 503,
-            Self::AgentTimeout { .. } => 504,
+            Self::UnknownAgent => ErrorCode::AgentNotFound,
+            Self::KeyScopeMismatch => ErrorCode::KeyScopeMismatch,
+            Self::License(denial) => denial.code(),
+            Self::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Self::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Self::AgentFailed { .. } => ErrorCode::AgentFailed,
+            Self::AgentUnavailable { .. } => ErrorCode::AgentUnavailable,
+            Self::AgentTimeout { .. } => ErrorCode::AgentTimeout,
         }
     }
 
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::UnknownAgent => "AGENT_NOT_FOUND",
-            Self::KeyScopeMismatch => "KEY_SCOPE_MISMATCH",
-            Self::License(denial) => denial.code(),
-            Self::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
-            Self::InvalidInput { .. } => "INVALID_INPUT",
-            Self::AgentFailed { .. } => "AGENT_FAILED",
-            Self::AgentUnavailable { .. } => "AGENT_UNAVAILABLE",
-            Self::AgentTimeout { .. } => "AGENT_TIMEOUT",
+    /// What the caller sees: code, message, the rejected fields and the reference to quote.
+    pub fn public(&self) -> ErrorBody {
+        let fields = match self {
+            Self::InvalidInput { fields, .. } => fields.clone(),
+            _ => Vec::new(),
+        };
+        ErrorBody {
+            fields,
+            reference_id: self.reference_id().map(str::to_owned),
+            ..ErrorBody::new(self.code(), self.message())
         }
     }
 
     /// A message for the caller: clear, without internals.
     pub fn message(&self) -> String {
         match self {
-            Self::UnknownAgent => "There is no such agent.".into(),
-            Self::KeyScopeMismatch => "This API key is limited to another agent.".into(),
-            Self::License(denial) => format!("{}.", capitalise(&denial.to_string())),
+            Self::License(denial) => denial.code().default_message().into(),
             Self::QuotaExceeded { limit, used } => {
                 format!("You have used {used} of {limit} calls for this agent. Ask for a higher limit to continue.")
             }
-            Self::InvalidInput { message, .. } => format!("The agent rejected the input: {message}"),
-            Self::AgentFailed { .. } => "The agent failed while running. Your call was not counted.".into(),
-            Self::AgentUnavailable { .. } => {
-                "The agent service is unavailable right now. Your call was not counted; try again shortly.".into()
+            Self::InvalidInput { message, .. } => {
+                format!("The agent rejected the input: {message}")
             }
-            Self::AgentTimeout { .. } => "The agent took too long to answer. Your call was not counted.".into(),
+            other => other.code().default_message().into(),
         }
     }
 
@@ -146,12 +118,34 @@ impl ExecuteFailure {
     }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// The REST route of the synchronous call, as usage rows record it.
+pub const EXECUTE_ENDPOINT: &str = "/api/agents/{agentId}/execute";
+
+/// Records an execute call refused before it reached [`execute`] (no or a bad credential, a
+/// malformed body), so usage shows every call. Never fails the caller: a lost row is logged.
+pub async fn track_refused(
+    db: &DatabaseConnection,
+    user_id: Option<&str>,
+    api_key_id: Option<&str>,
+    refusal: &ErrorBody,
+) {
+    let tracked = usage::track(
+        db,
+        TrackCall {
+            user_id: user_id.map(str::to_owned),
+            agent_id: None,
+            api_key_id: api_key_id.map(str::to_owned),
+            endpoint: EXECUTE_ENDPOINT.to_owned(),
+            method: "POST".to_owned(),
+            status_code: refusal.status(),
+            duration_ms: 0,
+            error: Some(refusal.code.as_str().to_owned()),
+        },
+    )
+    .await;
+    if let Err(e) = tracked {
+        tracing::warn!("could not track a refused call: {e}");
+    }
 }
 
 /// Runs the agent for the caller. The outer `Err` is a fault of our own (database); the inner
@@ -166,7 +160,10 @@ pub async fn execute(
     let outcome = run(db, agents, &request, agent.as_ref()).await;
     let (status, error) = match &outcome {
         Ok(Ok(_)) => (200, None),
-        Ok(Err(failure)) => (failure.status_code(), Some(failure.code().to_owned())),
+        Ok(Err(failure)) => (
+            failure.status_code(),
+            Some(failure.code().as_str().to_owned()),
+        ),
         Err(e) => (500, Some(e.to_string())),
     };
     usage::track(
@@ -279,7 +276,7 @@ async fn run_admitted(
             }))
         }
         Err(error) => {
-            let kind = ErrorKind::from(&error);
+            let kind = error_logs::kind_of_agent_error(&error);
             let (stack_trace, message) = match &error {
                 AgentError::Failed {
                     traceback,
@@ -328,7 +325,7 @@ async fn run_admitted(
                 ExecutionOutcome {
                     status: ExecutionStatus::Failed,
                     output: None,
-                    error_code: Some(failure.code().to_owned()),
+                    error_code: Some(failure.code().as_str().to_owned()),
                     error_message: Some(failure.message()),
                     duration_ms,
                 },

@@ -93,6 +93,40 @@ pub fn check_optional_range(
     }
 }
 
+/// Which end of a plain date a bound means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayBound {
+    /// 00:00:00.000 of that day, UTC.
+    Start,
+    /// 23:59:59.999 of that day, UTC: the last instant a stored time of that day can have.
+    End,
+}
+
+/// A time typed by a caller: RFC 3339, or a plain `YYYY-MM-DD` meaning the start or the end of
+/// that day in UTC. Blank or absent is `None`. The one rule for every filter, expiry and range.
+pub fn parse_time(
+    field: &str,
+    text: Option<&str>,
+    bound: DayBound,
+) -> CoreResult<Option<DateTime<Utc>>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(at.with_timezone(&Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        CoreError::invalid(field, "enter a date like 2027-01-31 or an RFC 3339 time")
+    })?;
+    let time = match bound {
+        DayBound::Start => chrono::NaiveTime::MIN,
+        DayBound::End => {
+            chrono::NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap_or(chrono::NaiveTime::MIN)
+        }
+    };
+    Ok(Some(day.and_time(time).and_utc()))
+}
+
 /// A closed time range `[from, to]` for reports, at most [`MAX_RANGE_DAYS`] long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeRange {
@@ -196,5 +230,27 @@ mod tests {
         assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS + 1), now).is_err());
         assert!(TimeRange::new(now - Duration::days(MAX_RANGE_DAYS), now).is_ok());
         assert!(check_optional_range(Some(now), Some(now - Duration::days(1))).is_err());
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_date_is_the_start_or_the_last_instant_of_that_day() {
+        let start = parse_time("from", Some("2027-01-31"), DayBound::Start)
+            .unwrap()
+            .unwrap();
+        let end = parse_time("to", Some("2027-01-31"), DayBound::End)
+            .unwrap()
+            .unwrap();
+        assert_eq!(start.to_rfc3339(), "2027-01-31T00:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2027-01-31T23:59:59.999+00:00");
+        assert_eq!(parse_time("to", Some("  "), DayBound::End).unwrap(), None);
+        assert!(matches!(
+            parse_time("to", Some("31/01/2027"), DayBound::End),
+            Err(CoreError::Invalid { field, .. }) if field == "to"
+        ));
     }
 }

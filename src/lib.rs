@@ -1,6 +1,7 @@
 //! Abetworks domain core: everything that must be true of the business lives here once.
 //! No HTTP and no UI: the server and the Leptos app call these functions.
 
+pub mod actor;
 pub mod agent_client;
 pub mod api_keys;
 pub mod audit;
@@ -17,6 +18,8 @@ pub mod password;
 pub mod search;
 pub mod users;
 
+pub use abetworks_types as types;
+pub use actor::Actor;
 pub use error::{CoreError, CoreResult};
 
 pub mod access_requests;
@@ -32,3 +35,4 @@ mod test_fixtures;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod usage;
+pub mod views;

@@ -7,17 +7,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait,
-    Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, AuditEntry};
-use crate::db::begin_write;
+use crate::db::{begin_write, unique_violation_as};
 use crate::entities::enums::LicenseStatus;
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
@@ -28,81 +26,13 @@ pub use sort::{LicenseSort, SortKey};
 
 /// `api_call_limit` meaning "no limit".
 pub const UNLIMITED: i64 = -1;
+/// A license in force at or above this share of a finite limit is "near its limit".
+pub const NEAR_LIMIT_PERCENT: i64 = 80;
 /// The largest finite limit a license may carry.
 pub const MAX_API_CALL_LIMIT: i64 = 10_000_000;
 
-/// The status a license reads as: the stored one, or `expired` once `expires_at` has passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EffectiveStatus {
-    Active,
-    Suspended,
-    Revoked,
-    Expired,
-}
-
-impl EffectiveStatus {
-    /// Revoked stays revoked; a live license past its expiry reads as expired.
-    pub fn of(
-        status: LicenseStatus,
-        expires_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Self {
-        match status {
-            LicenseStatus::Revoked => Self::Revoked,
-            _ if expires_at.is_some_and(|at| at <= now) => Self::Expired,
-            LicenseStatus::Active => Self::Active,
-            LicenseStatus::Suspended => Self::Suspended,
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Revoked => "revoked",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// Parses a `status` filter.
-    pub fn parse(text: &str) -> CoreResult<Self> {
-        match text.trim() {
-            "active" => Ok(Self::Active),
-            "suspended" => Ok(Self::Suspended),
-            "revoked" => Ok(Self::Revoked),
-            "expired" => Ok(Self::Expired),
-            _ => Err(CoreError::invalid(
-                "status",
-                "must be one of active, suspended, revoked, expired",
-            )),
-        }
-    }
-}
-
-/// A license as the admin and the user see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LicenseView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub api_call_limit: i64,
-    pub api_calls_used: i64,
-    /// `None` when unlimited.
-    pub remaining: Option<i64>,
-    pub status: EffectiveStatus,
-    /// At least 80% of a finite limit used.
-    pub near_limit: bool,
-    pub exhausted: bool,
-    pub granted_by: Option<String>,
-    pub granted_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
+pub use abetworks_types::enums::EffectiveStatus;
+pub use abetworks_types::views::LicenseView;
 
 #[derive(Debug, FromQueryResult)]
 struct LicenseRow {
@@ -119,6 +49,7 @@ struct LicenseRow {
     user_name: String,
     agent_name: String,
     agent_slug: String,
+    agent_icon: String,
 }
 
 impl LicenseRow {
@@ -127,7 +58,8 @@ impl LicenseRow {
         LicenseView {
             remaining: finite.then(|| std::cmp::max(self.api_call_limit - self.api_calls_used, 0)),
             status: EffectiveStatus::of(self.status, self.expires_at, now),
-            near_limit: finite && self.api_calls_used * 5 >= self.api_call_limit * 4,
+            near_limit: finite
+                && self.api_calls_used * 100 >= self.api_call_limit * NEAR_LIMIT_PERCENT,
             exhausted: finite && self.api_calls_used >= self.api_call_limit,
             id: self.id,
             user_id: self.user_id,
@@ -136,6 +68,7 @@ impl LicenseRow {
             agent_id: self.agent_id,
             agent_name: self.agent_name,
             agent_slug: self.agent_slug,
+            agent_icon: self.agent_icon,
             api_call_limit: self.api_call_limit,
             api_calls_used: self.api_calls_used,
             granted_by: self.granted_by,
@@ -194,16 +127,6 @@ pub fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) ->
     }
 }
 
-/// A unique-index violation is someone else winning the race: a conflict, not a failure.
-pub(crate) fn unique_violation_as_conflict(err: DbErr, message: &str) -> CoreError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict(message.into()),
-        _ => CoreError::Database(err),
-    }
-}
-
-const ALREADY_LICENSED: &str = "the user already holds a license for this agent";
-
 /// Grants a license. 404 for an unknown user or agent, 409 when a live license exists.
 pub async fn grant(
     db: &DatabaseConnection,
@@ -247,7 +170,7 @@ pub(crate) async fn insert_license(
     }
     if let Some(live) = find_live(conn, &grant.user_id, &grant.agent_id).await? {
         if EffectiveStatus::of(live.status, live.expires_at, now) != EffectiveStatus::Expired {
-            return Err(CoreError::Conflict(ALREADY_LICENSED.into()));
+            return Err(CoreError::Conflict(ConflictReason::AlreadyLicensed));
         }
         set_status(
             conn,
@@ -274,7 +197,7 @@ pub(crate) async fn insert_license(
     licenses::Entity::insert(licenses::ActiveModel::from(license.clone()).reset_all())
         .exec_without_returning(conn)
         .await
-        .map_err(|e| unique_violation_as_conflict(e, ALREADY_LICENSED))?;
+        .map_err(|e| unique_violation_as(e, ConflictReason::AlreadyLicensed))?;
     audit::record(
         conn,
         AuditEntry {
@@ -323,9 +246,7 @@ async fn set_status(
         .exec(conn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(CoreError::Conflict(
-            "the license has already been revoked".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::AlreadyRevoked));
     }
     let after = licenses::Model {
         status,
@@ -357,6 +278,7 @@ fn joined() -> Select<licenses::Entity> {
         .column_as(users::Column::Name, "user_name")
         .column_as(agent_catalog::Column::Name, "agent_name")
         .column_as(agent_catalog::Column::Slug, "agent_slug")
+        .column_as(agent_catalog::Column::Icon, "agent_icon")
 }
 
 /// Joined licenses, newest grant first.
@@ -448,6 +370,37 @@ pub(crate) async fn all_for_user(
     Ok(rows.into_iter().map(|row| row.into_view(now)).collect())
 }
 
+/// The user's quota per agent: the license in force (or the newest one), by agent name.
+pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Vec<LicenseView>> {
+    if !is_valid_id(user_id) {
+        return Ok(Vec::new());
+    }
+    let mut current: Vec<LicenseView> = Vec::new();
+    // Newest first: the first license seen per agent wins unless a live one comes later.
+    for license in all_for_user(db, user_id).await? {
+        let live = |l: &LicenseView| l.status != EffectiveStatus::Revoked;
+        match current.iter_mut().find(|c| c.agent_id == license.agent_id) {
+            Some(seen) if !live(seen) && live(&license) => *seen = license,
+            Some(_) => {}
+            None => current.push(license),
+        }
+    }
+    current.sort_by(|a, b| a.agent_name.cmp(&b.agent_name));
+    Ok(current)
+}
+
+/// The licenses a holder sees on My Agents and the run page: one per agent (as
+/// [`my_usage`] picks it), revoked ones left out. Expired ones stay, so the
+/// holder is told why the agent stopped and how to ask again.
+pub async fn list_for_holder(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> CoreResult<Vec<LicenseView>> {
+    let mut licenses = my_usage(db, user_id).await?;
+    licenses.retain(|license| license.status != EffectiveStatus::Revoked);
+    Ok(licenses)
+}
+
 /// Licenses in force with at least 80% of a finite limit used, newest first.
 pub(crate) async fn near_their_limit(
     db: &impl ConnectionTrait,
@@ -459,7 +412,7 @@ pub(crate) async fn near_their_limit(
     let rows = newest_first()
         .filter(effective_status_condition(EffectiveStatus::Active, now))
         .filter(licenses::Column::ApiCallLimit.ne(UNLIMITED))
-        .filter(used().mul(5).gte(limit().mul(4)))
+        .filter(used().mul(100).gte(limit().mul(NEAR_LIMIT_PERCENT)))
         .limit(at_most)
         .into_model::<LicenseRow>()
         .all(db)
@@ -535,9 +488,7 @@ pub async fn update(
         .await?
         .ok_or(CoreError::NotFound { entity: "license" })?;
     if before.status == LicenseStatus::Revoked {
-        return Err(CoreError::Conflict(
-            "a revoked license cannot be changed".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::LicenseRevoked));
     }
     let mut update = licenses::Entity::update_many()
         .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
@@ -553,9 +504,7 @@ pub async fn update(
         update = update.col_expr(licenses::Column::Status, Expr::value(status));
     }
     if update.exec(&txn).await?.rows_affected != 1 {
-        return Err(CoreError::Conflict(
-            "a revoked license cannot be changed".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::LicenseRevoked));
     }
     let after = licenses::Entity::find_by_id(license_id)
         .one(&txn)

@@ -4,31 +4,15 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde::Serialize;
 
 use crate::catalog::{list_published, CatalogFilter};
 use crate::entities::enums::{AccessRequestStatus, LicenseStatus};
-use crate::entities::{agent_access_requests, agent_catalog, user_agent_licenses};
+use crate::entities::{agent_access_requests, user_agent_licenses};
 use crate::error::CoreResult;
 use crate::licenses::EffectiveStatus;
 
-/// What the card's button says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentAccess {
-    /// A usable license (active or suspended, not expired).
-    Licensed,
-    /// A request waits for review.
-    Pending,
-    /// Neither: the caller may ask for access.
-    None,
-}
-
-#[derive(Clone, Debug)]
-pub struct MarketplaceAgent {
-    pub agent: agent_catalog::Model,
-    pub access: AgentAccess,
-}
+pub use abetworks_types::enums::AgentAccess;
+pub use abetworks_types::views::MarketplaceAgent;
 
 /// The agents with a license the caller holds now (expired ones excluded).
 pub async fn licensed_agent_ids(
@@ -82,9 +66,12 @@ pub async fn list_for_user(
             } else if pending.contains(&agent.id) {
                 AgentAccess::Pending
             } else {
-                AgentAccess::None
+                AgentAccess::Available
             };
-            MarketplaceAgent { agent, access }
+            MarketplaceAgent {
+                agent: agent.into(),
+                access,
+            }
         })
         .collect())
 }

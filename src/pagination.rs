@@ -1,7 +1,5 @@
 //! Pages of lists: `page` from 1, `pageSize` from 1 to 100.
 
-use serde::Serialize;
-
 use crate::error::{CoreError, CoreResult};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -48,26 +46,7 @@ impl PageRequest {
     }
 }
 
-/// One page of a list, in the contract's shape.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-}
-
-impl<T> Page<T> {
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            total: self.total,
-            page: self.page,
-            page_size: self.page_size,
-        }
-    }
-}
+pub use abetworks_types::Page;
 
 #[cfg(test)]
 mod tests {

@@ -16,38 +16,15 @@ use crate::error::CoreResult;
 use crate::ids::is_valid_id;
 use crate::licenses::{find_live, EffectiveStatus, UNLIMITED};
 
-/// Why a caller may not run an agent at all (403 for the caller, with `code()`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-pub enum LicenseDenial {
-    #[error("you need a license for this agent")]
-    Required,
-    #[error("your license for this agent has expired")]
-    Expired,
-    #[error("your license for this agent is suspended")]
-    Suspended,
-    #[error("your license for this agent has been revoked")]
-    Revoked,
-}
+pub use abetworks_types::enums::LicenseDenial;
 
-impl LicenseDenial {
-    /// The error code of the REST contract.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Required => "LICENSE_REQUIRED",
-            Self::Expired => "LICENSE_EXPIRED",
-            Self::Suspended => "LICENSE_SUSPENDED",
-            Self::Revoked => "LICENSE_REVOKED",
-        }
-    }
-
-    fn of(license: &licenses::Model) -> Option<Self> {
-        match EffectiveStatus::of(license.status, license.expires_at, Utc::now()) {
-            EffectiveStatus::Active => None,
-            EffectiveStatus::Suspended => Some(Self::Suspended),
-            EffectiveStatus::Expired => Some(Self::Expired),
-            EffectiveStatus::Revoked => Some(Self::Revoked),
-        }
-    }
+/// Why `license` may not be used now, `None` when it may.
+fn denial_of(license: &licenses::Model) -> Option<LicenseDenial> {
+    LicenseDenial::of(EffectiveStatus::of(
+        license.status,
+        license.expires_at,
+        Utc::now(),
+    ))
 }
 
 /// The outcome of asking for one call.
@@ -78,7 +55,7 @@ pub async fn check_license(
         return Ok(Err(LicenseDenial::Required));
     }
     if let Some(live) = find_live(db, user_id, agent_id).await? {
-        return Ok(match LicenseDenial::of(&live) {
+        return Ok(match denial_of(&live) {
             None => Ok(live),
             Some(denial) => Err(denial),
         });
@@ -136,7 +113,7 @@ pub async fn admit(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Ad
     if admitted {
         return Ok(Admission::Admitted { limit, used });
     }
-    Ok(match LicenseDenial::of(&license) {
+    Ok(match denial_of(&license) {
         Some(denial) => Admission::Denied(denial),
         None => Admission::QuotaExceeded { limit, used },
     })

@@ -12,10 +12,18 @@ pub enum Backend {
     Postgres,
 }
 
-/// The maintenance database used to create and drop test databases.
-pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+/// The one switch for the PostgreSQL half of the tests: the maintenance database's URL, or
+/// `skip` to run the SQLite half only. Unset means the local server, which is then required.
+pub const POSTGRES_SWITCH: &str = "ABETWORKS_TEST_POSTGRES";
+const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The maintenance database used to create and drop test databases; `None` when skipped.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var(POSTGRES_SWITCH) {
+        Ok(value) if value.trim() == "skip" => None,
+        Ok(value) if !value.trim().is_empty() => Some(value),
+        _ => Some(DEFAULT_POSTGRES_ADMIN_URL.into()),
+    }
 }
 
 fn postgres_reachable(admin_url: &str) -> bool {
@@ -43,7 +51,9 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A fresh, empty database; `None` when PostgreSQL is asked for but not reachable.
+    /// A fresh, empty database; `None` only when PostgreSQL was skipped on purpose
+    /// (`ABETWORKS_TEST_POSTGRES=skip`, said on stderr). An unreachable PostgreSQL fails the
+    /// test: a storage test must never pass because its database was absent.
     pub async fn create(backend: Backend) -> Option<Self> {
         let suffix = uuid::Uuid::now_v7().simple().to_string();
         match backend {
@@ -56,17 +66,23 @@ impl TestDatabase {
                 })
             }
             Backend::Postgres => {
-                let admin_url = postgres_admin_url();
-                if !postgres_reachable(&admin_url) {
-                    eprintln!("PostgreSQL is not reachable at {admin_url}: skipped");
+                let Some(admin_url) = postgres_admin_url() else {
+                    eprintln!("SKIPPED: the PostgreSQL half of this test ({POSTGRES_SWITCH}=skip)");
                     return None;
-                }
+                };
+                assert!(
+                    postgres_reachable(&admin_url),
+                    "PostgreSQL is not reachable at {admin_url}: start it (make test starts the \
+                     local cluster) or set {POSTGRES_SWITCH}=skip to run the SQLite half only"
+                );
                 let name = format!("abetworks_test_{suffix}");
-                let admin = Database::connect(admin_url.as_str()).await.ok()?;
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
-                    .ok()?;
+                    .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
                 let _ = admin.close().await;
                 let mut url = url::Url::parse(&admin_url).ok()?;
                 url.set_path(&name);
@@ -117,8 +133,8 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs `$body(TestDatabase)` once on SQLite and once on PostgreSQL (skipped, with a line
-/// saying so, when PostgreSQL does not answer). Creates `mod $name { on_sqlite, on_postgres }`.
+/// Runs `$body(TestDatabase)` once on SQLite and once on PostgreSQL (failing when PostgreSQL
+/// does not answer, unless skipped on purpose with `ABETWORKS_TEST_POSTGRES=skip`). Creates `mod $name { on_sqlite, on_postgres }`.
 #[macro_export]
 macro_rules! on_every_database {
     ($name:ident, $body:path) => {

@@ -14,7 +14,7 @@ use crate::entities::{
 use crate::error::CoreResult;
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{storable_text, TimeRange};
-use crate::licenses::{self, EffectiveStatus, LicenseView};
+pub use crate::licenses::my_usage;
 
 mod export;
 mod overview;
@@ -158,25 +158,6 @@ pub(crate) async fn add_to_daily_roll_up(
     .exec_without_returning(db)
     .await?;
     Ok(())
-}
-
-/// The user's quota per agent: the license in force (or the newest one), by agent name.
-pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Vec<LicenseView>> {
-    if !is_valid_id(user_id) {
-        return Ok(Vec::new());
-    }
-    let mut current: Vec<LicenseView> = Vec::new();
-    // Newest first: the first license seen per agent wins unless a live one comes later.
-    for license in licenses::all_for_user(db, user_id).await? {
-        let live = |l: &LicenseView| l.status != EffectiveStatus::Revoked;
-        match current.iter_mut().find(|c| c.agent_id == license.agent_id) {
-            Some(seen) if !live(seen) && live(&license) => *seen = license,
-            Some(_) => {}
-            None => current.push(license),
-        }
-    }
-    current.sort_by(|a, b| a.agent_name.cmp(&b.agent_name));
-    Ok(current)
 }
 
 /// A time bucket of `table.column` as text, `YYYY-MM-DDTHH` or `YYYY-MM-DD` (UTC), the same

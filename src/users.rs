@@ -8,9 +8,58 @@ use sea_orm::{
 
 use crate::entities::enums::Role;
 use crate::entities::{organizations, users};
-use crate::error::{CoreError, CoreResult};
+use crate::error::{ConflictReason, CoreError, CoreResult, FieldIssue};
 use crate::ids::new_id;
 use crate::password;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_BYTES: usize = 128;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Every problem with a registration, one per field.
+pub fn registration_issues(email: &str, password: &str, name: &str) -> Vec<FieldIssue> {
+    let email = normalize_email(email);
+    let mut issues = Vec::new();
+    if email.chars().count() > MAX_EMAIL_CHARS || !plausible_email(&email) {
+        issues.push(FieldIssue::new("email", "Enter a valid email address."));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        issues.push(FieldIssue::new(
+            "password",
+            format!("Use at least {MIN_PASSWORD_CHARS} characters."),
+        ));
+    } else if password.len() > MAX_PASSWORD_BYTES {
+        issues.push(FieldIssue::new(
+            "password",
+            format!("Use at most {MAX_PASSWORD_BYTES} bytes."),
+        ));
+    } else if password.trim().to_lowercase() == email {
+        issues.push(FieldIssue::new(
+            "password",
+            "The password must not be your email.",
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.contains('\0') {
+        issues.push(FieldIssue::new(
+            "name",
+            format!("Enter a name of 1 to {MAX_NAME_CHARS} characters."),
+        ));
+    }
+    issues
+}
 
 /// Emails are compared trimmed and lower-cased everywhere.
 pub fn normalize_email(email: &str) -> String {
@@ -28,9 +77,7 @@ pub struct NewUser<'a> {
 pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResult<users::Model> {
     let email = normalize_email(new.email);
     if find_by_email(db, &email).await?.is_some() {
-        return Err(CoreError::Conflict(
-            "an account with this email already exists".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::EmailTaken));
     }
     let password_hash = password::hash_password_off_thread(new.password.to_owned()).await?;
     let now = Utc::now();
@@ -60,7 +107,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResul
     .await
     .map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            CoreError::Conflict("an account with this email already exists".into())
+            CoreError::Conflict(ConflictReason::EmailTaken)
         }
         _ => CoreError::Database(e),
     })?;
@@ -85,7 +132,7 @@ pub async fn create_super_admin(
     email: &str,
     password: &str,
 ) -> CoreResult<users::Model> {
-    let issues = crate::auth::registration_issues(email, password, "Super Admin");
+    let issues = registration_issues(email, password, "Super Admin");
     if !issues.is_empty() {
         return Err(CoreError::Validation(issues));
     }
@@ -145,20 +192,22 @@ pub async fn ensure_first_super_admin(
     Ok(AdminBootstrap::Created)
 }
 
-/// Filters for the admin's user list. `organization_id` confines an organisation admin.
+/// Filters for the admin's user list.
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
     pub query: Option<String>,
     pub role: Option<Role>,
-    pub organization_id: Option<String>,
 }
 
-/// Users matching `filter`, newest first, one page at a time.
+/// Users matching `filter`, newest first, one page at a time: every user for the super admin,
+/// the own organisation's for an organisation admin; members are refused.
 pub async fn list_users(
     db: &DatabaseConnection,
+    actor: &crate::Actor,
     filter: &UserFilter,
     page: crate::pagination::PageRequest,
-) -> CoreResult<crate::pagination::Page<users::Model>> {
+) -> CoreResult<crate::pagination::Page<crate::views::UserView>> {
+    actor.require_admin()?;
     use sea_orm::sea_query::ExprTrait;
     use sea_orm::{Condition, QueryOrder};
     let mut condition = Condition::all();
@@ -173,13 +222,14 @@ pub async fn list_users(
     if let Some(role) = filter.role {
         condition = condition.add(users::Column::Role.eq(role));
     }
-    if let Some(org) = &filter.organization_id {
-        condition = condition.add(users::Column::OrganizationId.eq(org.clone()));
+    if let Some(org) = actor.organization_scope() {
+        condition = condition.add(users::Column::OrganizationId.eq(org));
     }
     let newest_first = users::Entity::find()
         .filter(condition)
         .order_by_desc(users::Column::CreatedAt);
-    crate::input::page_of(db, newest_first.into_model(), page).await
+    let page = crate::input::page_of(db, newest_first.into_model::<users::Model>(), page).await?;
+    Ok(page.map(crate::views::UserView::from))
 }
 
 /// What a super admin may change about a user.
@@ -209,9 +259,7 @@ pub async fn change_user(
     if actor_id == user_id
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::SuperAdmin))
     {
-        return Err(CoreError::Conflict(
-            "you cannot demote or disable your own account".into(),
-        ));
+        return Err(CoreError::Conflict(ConflictReason::OwnAccount));
     }
     let before = serde_json::json!({ "role": user.role, "disabled": user.disabled });
     let mut active = user.into_active_model();

@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{me, UserInfo};
+use abetworks_types::views::UserView;
+
+use crate::api::auth::me;
 use crate::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub user: Resource<Result<Option<UserInfo>, AppError>>,
+    pub user: Resource<Result<Option<UserView>, AppError>>,
 }
 
 /// Creates the context; called once by `App`. Sign-in and sign-out reload the page.

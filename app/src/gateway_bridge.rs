@@ -1,45 +1,21 @@
 //! The one place the app calls the core's execute pipeline (license check → atomic admission →
-//! agent call → record → refund on failure), [`abetworks::gateway::execute`], and maps its
-//! outcome to what the run page shows. The REST route calls the same function.
+//! agent call → record → refund on failure), [`abetworks::gateway::execute`]. The REST route
+//! calls the same function; a refused or failed call reads as [`abetworks::gateway::ExecuteFailure::public`] says.
 
 use abetworks::entities::users;
-use abetworks::gateway::{execute as gateway_execute, ExecuteFailure, ExecuteRequest};
+use abetworks::gateway::{execute as gateway_execute, ExecuteRequest};
+use abetworks_types::views::ExecuteSuccess;
 use serde_json::Value;
 
-use crate::api::runs::{RunResult, UsageInfo};
-use crate::error::{AppError, FieldMessage};
+use crate::error::AppError;
 use crate::server::{core_error, request_meta, state};
-
-/// How a refused or failed call reads on the run page.
-pub fn failure_error(failure: &ExecuteFailure) -> AppError {
-    let mut error = match failure {
-        ExecuteFailure::UnknownAgent => AppError::new("NOT_FOUND", failure.message()),
-        ExecuteFailure::KeyScopeMismatch => AppError::new("FORBIDDEN", failure.message()),
-        ExecuteFailure::InvalidInput { fields, .. } => {
-            let mut error = AppError::validation(
-                fields
-                    .iter()
-                    .map(|f| FieldMessage {
-                        field: f.field.clone(),
-                        message: f.message.clone(),
-                    })
-                    .collect(),
-            );
-            error.message = failure.message();
-            error
-        }
-        other => AppError::new(other.code(), other.message()),
-    };
-    error.reference = failure.reference_id().map(str::to_owned);
-    error
-}
 
 /// Runs `agent_id` (id or slug) on `input` for `user`, signed in with a session.
 pub async fn execute(
     user: &users::Model,
     agent_id: &str,
     input: Value,
-) -> Result<RunResult, AppError> {
+) -> Result<ExecuteSuccess, AppError> {
     let state = state()?;
     let (request_id, mut endpoint) = request_meta();
     if endpoint.is_empty() {
@@ -61,17 +37,5 @@ pub async fn execute(
     )
     .await
     .map_err(core_error)?;
-    match outcome {
-        Ok(success) => Ok(RunResult {
-            execution_id: success.execution_id,
-            output: success.output,
-            duration_ms: success.duration_ms,
-            usage: UsageInfo {
-                limit: success.usage.limit,
-                used: success.usage.used,
-                remaining: success.usage.remaining,
-            },
-        }),
-        Err(failure) => Err(failure_error(&failure)),
-    }
+    outcome.map_err(|failure| failure.public())
 }

@@ -1,14 +1,13 @@
 //! Server-only helpers shared by every server function: who is calling, and how core errors
 //! become messages fit for the user. Thin: the rules live in the `abetworks` core.
 
-use abetworks::agent_client::AgentError;
 use abetworks::entities::users;
-use abetworks::CoreError;
+use abetworks::{Actor, CoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::ServerFnError;
 use tower_sessions::Session;
 
-use crate::error::{AppError, FieldMessage};
+use crate::error::{AppError, ErrorCode};
 pub use crate::state::{app_state, AppState};
 
 /// The request's session (put there by the server's session layer).
@@ -43,43 +42,33 @@ pub async fn current_user() -> Result<Option<users::Model>, ServerFnError> {
 pub async fn require_user() -> Result<users::Model, AppError> {
     match current_user().await {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(AppError::unauthenticated()),
+        Ok(None) => Err(AppError::of(ErrorCode::Unauthenticated)),
         Err(e) => Err(internal_failure(format!(
             "resolving the current user failed: {e}"
         ))),
     }
 }
 
-/// "Not allowed": signed in, but without the role this needs.
-pub fn not_allowed() -> AppError {
-    AppError::new(
-        "FORBIDDEN",
-        "You are not allowed to do this: it is for the super admin only.",
-    )
+/// The signed-in caller as the core's [`Actor`], with the request's address and id.
+pub async fn actor() -> Result<(users::Model, Actor), AppError> {
+    let user = require_user().await?;
+    let (request_id, _) = request_meta();
+    let actor = Actor::new(&user, Some(client_ip().await), request_id);
+    Ok((user, actor))
 }
 
 /// The signed-in super admin; anyone else is refused (`FORBIDDEN`, or `UNAUTHENTICATED`).
-pub async fn require_super_admin() -> Result<users::Model, AppError> {
-    let user = require_user().await?;
-    if user.role == abetworks::entities::enums::Role::SuperAdmin {
-        Ok(user)
-    } else {
-        Err(not_allowed())
-    }
+pub async fn require_super_admin() -> Result<Actor, AppError> {
+    let (_, actor) = actor().await?;
+    actor.require_super_admin().map_err(core_error)?;
+    Ok(actor)
 }
 
 /// The signed-in super admin or organisation admin (read-only views); members are refused.
-pub async fn require_admin() -> Result<users::Model, AppError> {
-    use abetworks::entities::enums::Role;
-    let user = require_user().await?;
-    if matches!(user.role, Role::SuperAdmin | Role::Admin) {
-        Ok(user)
-    } else {
-        Err(AppError::new(
-            "FORBIDDEN",
-            "You are not allowed to see this: it is for administrators only.",
-        ))
-    }
+pub async fn require_admin() -> Result<Actor, AppError> {
+    let (_, actor) = actor().await?;
+    actor.require_admin().map_err(core_error)?;
+    Ok(actor)
 }
 
 /// The state, or an internal error (logged).
@@ -139,62 +128,6 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut out: String = first.to_uppercase().collect();
-            out.push_str(chars.as_str());
-            if !out.ends_with('.') {
-                out.push('.');
-            }
-            out
-        }
-        None => String::new(),
-    }
-}
-
-/// How a failed agent call reads to the user. Failed calls are refunded by the gateway.
-pub fn agent_error(e: &AgentError) -> AppError {
-    match e {
-        AgentError::Unavailable(_) => AppError::new(
-            "AGENT_UNAVAILABLE",
-            "The agent service is unavailable right now, so the agent could not run. \
-             Failed calls are not counted. Please try again shortly.",
-        ),
-        AgentError::Timeout => AppError::new(
-            "AGENT_TIMEOUT",
-            "The agent took too long to answer. Failed calls are not counted. \
-             Try again, perhaps with a smaller input.",
-        ),
-        AgentError::Rejected { message, fields } => {
-            let mut error = AppError::validation(
-                fields
-                    .iter()
-                    .map(|f| FieldMessage {
-                        field: f.field.clone(),
-                        message: f.message.clone(),
-                    })
-                    .collect(),
-            );
-            if fields.is_empty() {
-                error.message = sentence(message);
-            } else {
-                error.message =
-                    "The agent rejected the input: please correct the highlighted fields.".into();
-            }
-            error
-        }
-        AgentError::Failed { .. }
-        | AgentError::Malformed(_)
-        | AgentError::Unauthorized
-        | AgentError::UnknownAgent => AppError::new(
-            "AGENT_FAILED",
-            "The agent failed while processing this input. Failed calls are not counted.",
-        ),
-    }
-}
-
 /// The request's id (set by the server's request-id layer) and path.
 pub fn request_meta() -> (Option<String>, String) {
     match leptos::prelude::use_context::<http::request::Parts>() {
@@ -220,7 +153,7 @@ pub fn internal_failure(detail: String) -> AppError {
     if let Ok(state) = app_state() {
         let entry = NewErrorLog {
             kind: ErrorKind::Internal,
-            code: "INTERNAL_ERROR".into(),
+            code: ErrorCode::InternalError.as_str().into(),
             message: detail,
             stack_trace: Some(std::backtrace::Backtrace::force_capture().to_string()),
             user_id: None,
@@ -234,35 +167,15 @@ pub fn internal_failure(detail: String) -> AppError {
             }
         });
     }
-    AppError {
-        reference: request_id,
-        ..AppError::internal()
-    }
+    AppError::of(ErrorCode::InternalError).with_reference(request_id)
 }
 
-/// A core error as the user sees it; internals go to the log only.
+/// A core error as the user sees it ([`CoreError::public`]); internal faults are logged and
+/// answered with a reference instead.
 pub fn core_error(e: CoreError) -> AppError {
-    match e {
-        CoreError::NotFound { entity } => AppError::new(
-            "NOT_FOUND",
-            sentence(&format!("this {entity} was not found")),
-        ),
-        CoreError::Conflict(message) => AppError::new("CONFLICT", sentence(&message)),
-        CoreError::Invalid { field, message } => AppError::field(&field, sentence(&message)),
-        CoreError::Validation(issues) => AppError::validation(
-            issues
-                .into_iter()
-                .map(|i| FieldMessage {
-                    field: i.field,
-                    message: i.message,
-                })
-                .collect(),
-        ),
-        CoreError::Forbidden(message) => AppError::new("FORBIDDEN", sentence(&message)),
-        CoreError::Agent(agent) => {
-            tracing::warn!("agent call failed: {agent}");
-            agent_error(&agent)
-        }
-        other => internal_failure(other.to_string()),
+    if e.is_internal() {
+        internal_failure(e.to_string())
+    } else {
+        e.public()
     }
 }

@@ -270,7 +270,7 @@ test("issue 7: request access, approval, My Agents, run from the form until the 
   // The generated form: an empty input is refused by the agent and not counted.
   await page.getByTestId("run-button").click();
   await expect(page.getByTestId("run-error")).toBeVisible();
-  await expect(page.getByTestId("run-error")).toHaveAttribute("data-code", "VALIDATION");
+  await expect(page.getByTestId("run-error")).toHaveAttribute("data-code", "INVALID_INPUT");
   await expect(page.getByTestId("remaining")).toHaveText("2 calls remaining");
 
   // A real run: the output is rendered, the raw JSON one click away, the count drops.

@@ -8,7 +8,9 @@
 
 #![recursion_limit = "256"]
 
-#[path = "../tests/common/mod.rs"]
+// The tests' helpers; the benchmark needs only a few of them.
+#[path = "../tests/api/common/mod.rs"]
+#[allow(dead_code)]
 mod common;
 
 use std::collections::HashMap;

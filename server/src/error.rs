@@ -1,108 +1,120 @@
-//! The REST layer's one error type. Internals go to the log; users get a code, a clear
-//! message and, for server faults, a reference id to quote.
+//! The REST layer's error: the shared [`ErrorBody`] every surface sends, answered with the
+//! status of its code (the one table, `ErrorCode::status`). Faults of our own go to the error
+//! log with their backtrace; the caller reads a reference to quote instead.
 
-use abetworks::error::FieldIssue;
-use abetworks::error_logs::ErrorKind;
+use abetworks::error::{ErrorBody, ErrorCode, FieldIssue};
+use abetworks::error_logs::{kind_of_core_error, ErrorKind};
 use abetworks::CoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("sign in to continue")]
-    Unauthenticated,
-    #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
-    #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("the input is invalid")]
-    Validation(Vec<FieldIssue>),
-    #[error("{message}")]
-    TooManyRequests {
-        code: &'static str,
-        message: String,
-        retry_after_secs: Option<u64>,
-        details: Map<String, Value>,
-    },
-    #[error("{message}")]
-    Upstream {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-        details: Map<String, Value>,
-    },
-    #[error("internal error: {detail}")]
-    Internal { detail: String, kind: ErrorKind },
+/// Boxed, since it travels in every handler's `Result`.
+#[derive(Debug)]
+pub struct ApiError(Box<Failure>);
+
+#[derive(Debug)]
+struct Failure {
+    body: ErrorBody,
+    /// Members of the `error` object besides the body's (`limit` and `used` on QUOTA_EXCEEDED).
+    details: Map<String, Value>,
+    retry_after_secs: Option<u64>,
+    /// What went wrong inside, for the error log only.
+    internal: Option<(String, ErrorKind)>,
 }
 
 impl ApiError {
-    /// A fault of our own; logged to `error_logs` by the middleware, shown with a reference.
-    pub fn internal(detail: impl Into<String>) -> Self {
-        Self::Internal {
-            detail: detail.into(),
-            kind: ErrorKind::Internal,
-        }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody::new(code, message).into()
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden {
-            code,
-            message: message.into(),
+    /// `code` with its default message.
+    pub fn of(code: ErrorCode) -> Self {
+        ErrorBody::of(code).into()
+    }
+
+    pub fn validation(fields: Vec<FieldIssue>) -> Self {
+        ErrorBody::validation(fields).into()
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ErrorBody::field(field, message).into()
+    }
+
+    /// A fault of our own; logged to `error_logs` by the middleware, shown with a reference.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::internal_of_kind(detail.into(), ErrorKind::Internal)
+    }
+
+    fn internal_of_kind(detail: String, kind: ErrorKind) -> Self {
+        let mut error = Self::of(ErrorCode::InternalError);
+        error.0.internal = Some((detail, kind));
+        error
+    }
+
+    /// Adds a member to the `error` object.
+    pub fn with_detail(mut self, key: &str, value: impl Serialize) -> Self {
+        if let Ok(value) = serde_json::to_value(value) {
+            self.0.details.insert(key.to_owned(), value);
         }
+        self
+    }
+
+    /// Answers with a `Retry-After` header.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.0.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.0.body.code
     }
 
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Unauthenticated | Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Upstream { status, .. } => *status,
-            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.0.body.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Unauthorized { code, .. }
-            | Self::Forbidden { code, .. }
-            | Self::TooManyRequests { code, .. }
-            | Self::Upstream { code, .. } => code,
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
-            Self::BadRequest(_) => "BAD_REQUEST",
-            Self::Validation(_) => "VALIDATION_FAILED",
-            Self::Internal { .. } => "INTERNAL_ERROR",
+    pub fn body(&self) -> &ErrorBody {
+        &self.0.body
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.internal {
+            Some((detail, _)) => write!(f, "internal error: {detail}"),
+            None => write!(f, "{}: {}", self.0.body.code, self.0.body.message),
         }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<ErrorBody> for ApiError {
+    fn from(body: ErrorBody) -> Self {
+        Self(Box::new(Failure {
+            body,
+            details: Map::new(),
+            retry_after_secs: None,
+            internal: None,
+        }))
+    }
+}
+
+impl From<FieldIssue> for ApiError {
+    fn from(issue: FieldIssue) -> Self {
+        Self::validation(vec![issue])
     }
 }
 
 impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
-        match error {
-            CoreError::NotFound { entity } => Self::NotFound(entity.to_owned()),
-            CoreError::Conflict(message) => Self::Conflict(message),
-            CoreError::Invalid { field, message } => {
-                Self::Validation(vec![FieldIssue { field, message }])
-            }
-            CoreError::Validation(issues) => Self::Validation(issues),
-            CoreError::Forbidden(message) => Self::forbidden("FORBIDDEN", message),
-            other => Self::Internal {
-                kind: ErrorKind::of_core_error(&other),
-                detail: other.to_string(),
-            },
+        if error.is_internal() {
+            Self::internal_of_kind(error.to_string(), kind_of_core_error(&error))
+        } else {
+            error.public().into()
         }
     }
 }
@@ -110,47 +122,20 @@ impl From<CoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut error = Map::new();
-        error.insert("code".into(), json!(self.code()));
-        let mut retry_after = None;
-        match &self {
-            Self::Internal { .. } => {
-                // The error-log middleware writes the row and adds its id as `referenceId`.
-                error.insert("message".into(), json!(INTERNAL_MESSAGE));
-            }
-            Self::Validation(issues) => {
-                let summary = issues
-                    .iter()
-                    .map(|i| format!("{}: {}", i.field, i.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                error.insert("message".into(), json!(summary));
-                error.insert("fields".into(), json!(issues));
-            }
-            Self::TooManyRequests {
-                retry_after_secs,
-                details,
-                ..
-            } => {
-                error.insert("message".into(), json!(self.to_string()));
-                error.extend(details.clone());
-                retry_after = *retry_after_secs;
-            }
-            Self::Upstream { details, .. } => {
-                error.insert("message".into(), json!(self.to_string()));
-                error.extend(details.clone());
-            }
-            _ => {
-                error.insert("message".into(), json!(self.to_string()));
-            }
-        }
+        let failure = *self.0;
+        let mut error = match serde_json::to_value(&failure.body) {
+            Ok(Value::Object(members)) => members,
+            _ => Map::new(),
+        };
+        error.extend(failure.details);
         let mut response = (status, Json(json!({ "error": error }))).into_response();
-        if let Some(secs) = retry_after {
+        if let Some(secs) = failure.retry_after_secs {
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
         }
-        if let Self::Internal { detail, kind } = self {
+        if let Some((detail, kind)) = failure.internal {
+            // The error-log middleware writes the row and answers with its id as `referenceId`.
             response.extensions_mut().insert(InternalFailure {
                 detail,
                 kind,
@@ -161,14 +146,53 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// What users read for any fault of ours; the details stay in the log.
-pub const INTERNAL_MESSAGE: &str =
-    "Something went wrong on our side. Quote the reference if it persists.";
-
 /// A 5xx of our own, carried to the error-log middleware on the response.
 #[derive(Clone, Debug)]
 pub struct InternalFailure {
     pub detail: String,
     pub kind: ErrorKind,
     pub backtrace: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abetworks::error::ConflictReason;
+
+    async fn error_object(error: ApiError) -> (StatusCode, Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        (status, body["error"].clone())
+    }
+
+    #[tokio::test]
+    async fn a_conflict_answers_409_with_its_reason() {
+        let error = ApiError::from(CoreError::Conflict(ConflictReason::EmailTaken));
+        let (status, error) = error_object(error).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(error["code"], "CONFLICT");
+        assert_eq!(error["reason"], "email_taken");
+    }
+
+    #[tokio::test]
+    async fn details_sit_beside_the_body_and_internals_stay_hidden() {
+        let quota = ApiError::of(ErrorCode::QuotaExceeded)
+            .with_detail("limit", 3)
+            .with_detail("used", 3);
+        let (status, error) = error_object(quota).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            (error["limit"].as_i64(), error["used"].as_i64()),
+            (Some(3), Some(3))
+        );
+
+        let (status, error) = error_object(ApiError::internal("SELECT went wrong")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error["code"], "INTERNAL_ERROR");
+        assert!(!error.to_string().contains("SELECT"));
+    }
 }

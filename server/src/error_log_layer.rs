@@ -6,17 +6,16 @@ use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Once;
 
+use abetworks::error::{ErrorBody, ErrorCode};
 use abetworks::error_logs::{self, ErrorKind, NewErrorLog};
-use app::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use futures_util::FutureExt;
 use serde_json::json;
 
-use crate::error::{InternalFailure, INTERNAL_MESSAGE};
+use crate::error::{ApiError, InternalFailure};
+use crate::state::AppState;
 
 thread_local! {
     /// The backtrace of the last panic on this thread, taken by the hook where it happened.
@@ -45,14 +44,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 fn answer(reference: Option<String>) -> Response {
-    let mut error = json!({ "code": "INTERNAL_ERROR", "message": INTERNAL_MESSAGE });
-    if let Some(reference) = reference {
-        error["referenceId"] = json!(reference);
-    }
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({ "error": error })),
-    )
+    ApiError::from(ErrorBody::of(ErrorCode::InternalError).with_reference(reference))
         .into_response()
 }
 
@@ -74,7 +66,7 @@ pub async fn log_server_errors(
 ) -> Response {
     let request_id = request
         .headers()
-        .get("x-request-id")
+        .get(crate::extract::REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let path = request.uri().path().to_owned();
@@ -88,7 +80,7 @@ pub async fn log_server_errors(
                 &state,
                 NewErrorLog {
                     kind: failure.kind,
-                    code: "INTERNAL_ERROR".into(),
+                    code: ErrorCode::InternalError.as_str().into(),
                     message: failure.detail,
                     stack_trace: Some(failure.backtrace),
                     user_id: None,
@@ -108,7 +100,8 @@ pub async fn log_server_errors(
                 &state,
                 NewErrorLog {
                     kind: ErrorKind::Panic,
-                    code: "PANIC".into(),
+                    // What the caller received; the kind says it was a panic.
+                    code: ErrorCode::InternalError.as_str().into(),
                     message,
                     stack_trace: backtrace,
                     user_id: None,

@@ -3,15 +3,16 @@
 //! extractors below; handlers never check roles by hand.
 
 use abetworks::api_keys::{authenticate_key, KeyRejection};
-use abetworks::entities::enums::Role;
 use abetworks::entities::users;
-use app::state::AppState;
+use abetworks::error::ErrorCode;
+use abetworks::Actor;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub use abetworks::auth::SESSION_USER_ID;
 
@@ -43,6 +44,12 @@ impl CurrentUser {
         }
     }
 
+    /// The caller as the core's [`Actor`]: every handler builds it here, with the client's
+    /// address ([`ClientIp`]) and the request's id ([`RequestId`]).
+    pub fn actor(&self, client_ip: String, request_id: Option<String>) -> Actor {
+        Actor::new(&self.user, Some(client_ip), request_id)
+    }
+
     /// The one agent a scoped key may use.
     pub fn agent_scope(&self) -> Option<&str> {
         match &self.credential {
@@ -60,13 +67,12 @@ pub fn bearer_token(parts: &Parts) -> Option<Result<&str, ApiError>> {
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    Some(
-        text.filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized {
-                code: "INVALID_API_KEY",
-                message: "The Authorization header must be `Bearer <API key>`.".into(),
-            }),
-    )
+    Some(text.filter(|t| !t.is_empty()).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidApiKey,
+            "The Authorization header must be `Bearer <API key>`.",
+        )
+    }))
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -92,20 +98,12 @@ where
                     },
                 },
                 Err(rejection) => {
-                    let (code, message) = match rejection {
-                        KeyRejection::Unknown => ("INVALID_API_KEY", "This API key is not valid."),
-                        KeyRejection::Revoked => {
-                            ("API_KEY_REVOKED", "This API key has been revoked.")
-                        }
-                        KeyRejection::Expired => ("API_KEY_EXPIRED", "This API key has expired."),
-                        KeyRejection::UserDisabled => {
-                            ("ACCOUNT_DISABLED", "This account is disabled.")
-                        }
-                    };
-                    return Err(ApiError::Unauthorized {
-                        code,
-                        message: message.into(),
-                    });
+                    return Err(ApiError::of(match rejection {
+                        KeyRejection::Unknown => ErrorCode::InvalidApiKey,
+                        KeyRejection::Revoked => ErrorCode::ApiKeyRevoked,
+                        KeyRejection::Expired => ErrorCode::ApiKeyExpired,
+                        KeyRejection::UserDisabled => ErrorCode::AccountDisabled,
+                    }));
                 }
             }
         } else {
@@ -117,7 +115,7 @@ where
                 .await
                 .map_err(|e| ApiError::internal(format!("session read: {e}")))?;
             let Some(user_id) = user_id else {
-                return Err(ApiError::Unauthenticated);
+                return Err(ApiError::of(ErrorCode::Unauthenticated));
             };
             match abetworks::auth::active_user(&app.db, &user_id).await? {
                 Some(user) => CurrentUser {
@@ -127,7 +125,7 @@ where
                 None => {
                     // Disabled or deleted: the session ends here.
                     let _ = session.flush().await;
-                    return Err(ApiError::Unauthenticated);
+                    return Err(ApiError::of(ErrorCode::Unauthenticated));
                 }
             }
         };
@@ -145,7 +143,7 @@ pub struct AdminUser(pub CurrentUser);
 pub struct SuperAdmin(pub CurrentUser);
 
 fn role_forbidden() -> ApiError {
-    ApiError::forbidden("FORBIDDEN", "Your role does not allow this.")
+    ApiError::new(ErrorCode::Forbidden, "Your role does not allow this.")
 }
 
 impl<S> FromRequestParts<S> for AdminUser
@@ -157,9 +155,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
-        match current.user.role {
-            Role::Admin | Role::SuperAdmin => Ok(Self(current)),
-            Role::Member => Err(role_forbidden()),
+        if current.user.role.is_admin() {
+            Ok(Self(current))
+        } else {
+            Err(role_forbidden())
         }
     }
 }
@@ -173,9 +172,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
-        match current.user.role {
-            Role::SuperAdmin => Ok(Self(current)),
-            _ => Err(role_forbidden()),
+        if current.user.role.is_super_admin() {
+            Ok(Self(current))
+        } else {
+            Err(role_forbidden())
         }
     }
 }
@@ -189,5 +189,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(app::server::client_ip_of(&parts.extensions)))
+    }
+}
+
+/// The request's id, set by the request-id layer: ties logs, audit rows and error reports.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub Option<String>);
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
     }
 }

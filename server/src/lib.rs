@@ -12,4 +12,5 @@ pub mod openapi;
 pub mod routes;
 pub mod session_store;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -1,10 +1,14 @@
-//! Cross-cutting layers: same-origin check for cookie-authenticated writes, security headers.
+//! Cross-cutting layers: same-origin check for cookie-authenticated writes, security headers,
+//! and the statuses of server functions' errors.
 
+use abetworks::error::{ErrorBody, ErrorCode};
+use axum::body::{Body, HttpBody};
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
 use crate::error::ApiError;
 
@@ -45,13 +49,48 @@ pub async fn require_same_origin_for_cookie_writes(request: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
     if writes && has_cookie && !has_bearer && !is_same_origin(headers) {
-        return ApiError::forbidden(
-            "CROSS_ORIGIN_REQUEST",
+        return ApiError::new(
+            ErrorCode::CrossOriginRequest,
             "This request did not come from this site.",
         )
         .into_response();
     }
     next.run(request).await
+}
+
+/// An error body larger than this is not a server function's [`ErrorBody`]: left unread.
+const MAX_SERVER_FN_ERROR_BYTES: u64 = 64 * 1024;
+
+/// Server functions answer every error with 500 and the `serverfnerror` header; the body is
+/// the shared [`ErrorBody`]. This gives the answer its code's status (the one table), so
+/// browsers, logs and metrics see 401, 403 or 422 as for the REST API. Anything else,
+/// including a plain form post's redirect, passes untouched.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_failed_server_fn = response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        && (response.status().is_client_error() || response.status().is_server_error());
+    let small = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|len| len <= MAX_SERVER_FN_ERROR_BYTES);
+    if !is_failed_server_fn || !small {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_SERVER_FN_ERROR_BYTES as usize).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!("could not read a server function's error: {e}");
+            return Response::from_parts(parts, Body::empty());
+        }
+    };
+    if let Ok(error) = serde_json::from_slice::<ErrorBody>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Scripts and WASM only from this site (inline hydration scripts carry the request's nonce);
@@ -116,6 +155,48 @@ mod tests {
         assert!(!is_same_origin(&h));
         let h = headers(&[(header::HOST, "127.0.0.1:3000")]);
         assert!(!is_same_origin(&h));
+    }
+
+    fn server_fn_error(status: StatusCode, body: &'static str) -> Response {
+        Response::builder()
+            .status(status)
+            .header(SERVER_FN_ERROR_HEADER, "/api/x")
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    /// What the layer makes of a handler's answer of `status` and `body`.
+    async fn through_status_layer(status: StatusCode, body: &'static str) -> Response {
+        use tower::ServiceExt;
+        let router = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::post(move || async move { server_fn_error(status, body) }),
+            )
+            .layer(axum::middleware::from_fn(server_fn_error_status));
+        let request = Request::post("/").body(Body::empty()).unwrap();
+        router.oneshot(request).await.unwrap()
+    }
+
+    const FORBIDDEN_BODY: &str = r#"{"code":"FORBIDDEN","message":"No."}"#;
+
+    #[tokio::test]
+    async fn a_server_function_error_gets_the_status_of_its_code() {
+        let response =
+            through_status_layer(StatusCode::INTERNAL_SERVER_ERROR, FORBIDDEN_BODY).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(&bytes[..], FORBIDDEN_BODY.as_bytes(), "the body is kept");
+    }
+
+    #[tokio::test]
+    async fn redirects_and_unreadable_bodies_are_left_alone() {
+        let redirect = through_status_layer(StatusCode::FOUND, FORBIDDEN_BODY).await;
+        assert_eq!(redirect.status(), StatusCode::FOUND);
+        let garbage = through_status_layer(StatusCode::INTERNAL_SERVER_ERROR, "oops").await;
+        assert_eq!(garbage.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::time::Duration;
 use abetworks::agent_client::AgentClient;
 use abetworks::config::{Config, Environment};
 use abetworks::users::AdminBootstrap;
-use app::state::AppState;
 use axum::extract::FromRef;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
@@ -26,6 +25,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::middleware;
 use crate::routes::{self, health};
 use crate::session_store::SeaOrmSessionStore;
+use crate::state::AppState;
 
 /// Bodies above this are refused with 413 before any handler reads them.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -224,7 +224,7 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static(crate::extract::REQUEST_ID_HEADER);
 
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(app::App);
@@ -259,6 +259,9 @@ fn router(state: ServerState) -> Router {
             crate::error_log_layer::log_server_errors,
         ))
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
         .layer(axum::middleware::from_fn(
             middleware::require_same_origin_for_cookie_writes,
         ))

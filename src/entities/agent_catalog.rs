@@ -51,34 +51,6 @@ pub enum Relation {
     Modules,
 }
 
-impl Related<super::user_agent_licenses::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Licenses.def()
-    }
-}
-
-impl Related<super::module_executions::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Executions.def()
-    }
-}
-
-impl Related<super::agent_access_requests::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::AccessRequests.def()
-    }
-}
-
-impl Related<super::agent_subscriptions::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Subscriptions.def()
-    }
-}
-
-impl Related<super::modules::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Modules.def()
-    }
-}
+super::related!(user_agent_licenses => Licenses, module_executions => Executions, agent_access_requests => AccessRequests, agent_subscriptions => Subscriptions, modules => Modules);
 
 impl ActiveModelBehavior for ActiveModel {}

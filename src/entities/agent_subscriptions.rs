@@ -44,16 +44,6 @@ pub enum Relation {
     ActivatedBy,
 }
 
-impl Related<super::organizations::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Organization.def()
-    }
-}
-
-impl Related<super::agent_catalog::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agent.def()
-    }
-}
+super::related!(organizations => Organization, agent_catalog => Agent);
 
 impl ActiveModelBehavior for ActiveModel {}

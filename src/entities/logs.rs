@@ -31,10 +31,6 @@ pub enum Relation {
     Actor,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Actor.def()
-    }
-}
+super::related!(users => Actor);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,21 @@
 //! schema in `migration/`. Shared enumerations live in [`enums`]; [`prelude`] re-exports
 //! every `Entity` under a readable name.
 
+/// `impl Related<super::module::Entity> for Entity` through the named `Relation` variant, one
+/// per pair: the same three lines for every relation of every table otherwise.
+macro_rules! related {
+    ($($module:ident => $relation:ident),+ $(,)?) => {
+        $(
+            impl Related<super::$module::Entity> for Entity {
+                fn to() -> RelationDef {
+                    Relation::$relation.def()
+                }
+            }
+        )+
+    };
+}
+pub(crate) use related;
+
 pub mod enums;
 pub mod prelude;
 

@@ -63,28 +63,6 @@ pub enum Relation {
     ApiKey,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::agent_catalog::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agent.def()
-    }
-}
-
-impl Related<super::user_agent_licenses::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::License.def()
-    }
-}
-
-impl Related<super::api_keys::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ApiKey.def()
-    }
-}
+super::related!(users => User, agent_catalog => Agent, user_agent_licenses => License, api_keys => ApiKey);
 
 impl ActiveModelBehavior for ActiveModel {}

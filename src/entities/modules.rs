@@ -31,10 +31,6 @@ pub enum Relation {
     Agent,
 }
 
-impl Related<super::agent_catalog::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agent.def()
-    }
-}
+super::related!(agent_catalog => Agent);
 
 impl ActiveModelBehavior for ActiveModel {}

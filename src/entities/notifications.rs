@@ -31,10 +31,6 @@ pub enum Relation {
     User,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
+super::related!(users => User);
 
 impl ActiveModelBehavior for ActiveModel {}

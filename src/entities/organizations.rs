@@ -23,16 +23,6 @@ pub enum Relation {
     AgentSubscriptions,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Users.def()
-    }
-}
-
-impl Related<super::agent_subscriptions::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::AgentSubscriptions.def()
-    }
-}
+super::related!(users => Users, agent_subscriptions => AgentSubscriptions);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -43,16 +43,6 @@ pub enum Relation {
     Agent,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::agent_catalog::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agent.def()
-    }
-}
+super::related!(users => User, agent_catalog => Agent);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -54,22 +54,6 @@ pub enum Relation {
     Executions,
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::agent_catalog::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Agent.def()
-    }
-}
-
-impl Related<super::module_executions::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Executions.def()
-    }
-}
+super::related!(users => User, agent_catalog => Agent, module_executions => Executions);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -50,46 +50,6 @@ pub enum Relation {
     Notifications,
 }
 
-impl Related<super::organizations::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Organization.def()
-    }
-}
-
-impl Related<super::user_agent_licenses::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Licenses.def()
-    }
-}
-
-impl Related<super::api_keys::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ApiKeys.def()
-    }
-}
-
-impl Related<super::module_executions::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Executions.def()
-    }
-}
-
-impl Related<super::agent_access_requests::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::AccessRequests.def()
-    }
-}
-
-impl Related<super::tasks::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Tasks.def()
-    }
-}
-
-impl Related<super::notifications::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Notifications.def()
-    }
-}
+super::related!(organizations => Organization, user_agent_licenses => Licenses, api_keys => ApiKeys, module_executions => Executions, agent_access_requests => AccessRequests, tasks => Tasks, notifications => Notifications);
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,8 +4,10 @@ use serde_json::json;
 
 use super::*;
 use crate::entities::logs;
+use crate::error::ConflictReason;
 use crate::test_fixtures as fx;
 use crate::testing::TestDatabase;
+use abetworks_types::Vocabulary;
 
 #[test]
 fn an_unreachable_database_is_critical() {
@@ -59,36 +61,33 @@ fn input_the_agent_rejected_is_low() {
 
 #[test]
 fn every_kind_reads_back_from_its_text_and_unknown_types_are_invalid() {
-    for kind in ErrorKind::ALL {
-        assert_eq!(ErrorKind::parse(kind.as_str()).unwrap(), kind);
+    for &kind in ErrorKind::all() {
+        assert_eq!(ErrorKind::parse_field("type", kind.as_str()).unwrap(), kind);
         assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
     }
     assert!(
-        matches!(ErrorKind::parse("panic'; --"), Err(CoreError::Invalid { field, .. }) if field == "type")
+        matches!(ErrorKind::parse_field("type", "panic'; --"), Err(issue) if issue.field == "type")
     );
 }
 
 #[test]
 fn agent_errors_and_core_errors_map_to_their_kind() {
     assert_eq!(
-        ErrorKind::from(&AgentError::Timeout),
+        kind_of_agent_error(&AgentError::Timeout),
         ErrorKind::AgentTimeout
     );
     assert_eq!(
-        ErrorKind::from(&AgentError::Unavailable("down".into())),
+        kind_of_agent_error(&AgentError::Unavailable("down".into())),
         ErrorKind::AgentUnavailable
     );
     assert_eq!(
-        ErrorKind::from(&AgentError::Malformed("x".into())),
+        kind_of_agent_error(&AgentError::Malformed("x".into())),
         ErrorKind::AgentMalformedResponse
     );
     let down = CoreError::Database(DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())));
+    assert_eq!(kind_of_core_error(&down), ErrorKind::DatabaseUnavailable);
     assert_eq!(
-        ErrorKind::of_core_error(&down),
-        ErrorKind::DatabaseUnavailable
-    );
-    assert_eq!(
-        ErrorKind::of_core_error(&CoreError::Conflict("x".into())),
+        kind_of_core_error(&CoreError::Conflict(ConflictReason::AlreadyResolved)),
         ErrorKind::Internal
     );
 }

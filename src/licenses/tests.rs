@@ -6,6 +6,7 @@ use super::*;
 use crate::entities::{logs, user_agent_licenses};
 use crate::test_fixtures as fx;
 use crate::testing::TestDatabase;
+use abetworks_types::Vocabulary;
 
 fn grant_of(user: &users::Model, agent: &agent_catalog::Model, limit: i64) -> GrantLicense {
     GrantLicense {
@@ -58,10 +59,10 @@ fn limits_outside_minus_one_to_ten_million_are_invalid() {
 #[test]
 fn unknown_status_filters_are_invalid() {
     assert_eq!(
-        EffectiveStatus::parse("expired").unwrap(),
+        EffectiveStatus::parse_field("status", "expired").unwrap(),
         EffectiveStatus::Expired
     );
-    assert!(EffectiveStatus::parse("ACTIVE'--").is_err());
+    assert!(EffectiveStatus::parse_field("status", "ACTIVE'--").is_err());
 }
 
 async fn granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited(db: TestDatabase) {

@@ -2,6 +2,7 @@ use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::*;
+use crate::error::ErrorCode;
 use crate::ids::new_id;
 use crate::licenses::{self, LicenseChange};
 use crate::test_fixtures as fx;
@@ -9,10 +10,10 @@ use crate::testing::TestDatabase;
 
 #[test]
 fn each_denial_has_the_code_of_the_contract() {
-    assert_eq!(LicenseDenial::Required.code(), "LICENSE_REQUIRED");
-    assert_eq!(LicenseDenial::Expired.code(), "LICENSE_EXPIRED");
-    assert_eq!(LicenseDenial::Suspended.code(), "LICENSE_SUSPENDED");
-    assert_eq!(LicenseDenial::Revoked.code(), "LICENSE_REVOKED");
+    assert_eq!(LicenseDenial::Required.code(), ErrorCode::LicenseRequired);
+    assert_eq!(LicenseDenial::Expired.code(), ErrorCode::LicenseExpired);
+    assert_eq!(LicenseDenial::Suspended.code(), ErrorCode::LicenseSuspended);
+    assert_eq!(LicenseDenial::Revoked.code(), ErrorCode::LicenseRevoked);
 }
 
 #[test]

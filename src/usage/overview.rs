@@ -3,75 +3,23 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Func, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
 };
-use serde::Serialize;
 
 use super::{count_calls, count_per_bucket, in_range, period_starts};
 use crate::entities::{agent_catalog, api_usage_tracking as tracking, users};
 use crate::error::CoreResult;
 use crate::input::TimeRange;
-use crate::licenses::{near_their_limit, LicenseView};
+use crate::licenses::near_their_limit;
+pub use abetworks_types::views::{AgentCalls, TrendPoint, UsageOverview, UserCalls};
 
 /// Longest range shown per hour; longer ones are shown per day.
 const HOURLY_UP_TO: Duration = Duration::days(2);
 /// How many agents, users and heavy users the overview lists.
 const TOP: u64 = 50;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Granularity {
-    Hour,
-    Day,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TrendPoint {
-    pub start: DateTime<Utc>,
-    pub calls: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentCalls {
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub calls: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromQueryResult)]
-#[serde(rename_all = "camelCase")]
-pub struct UserCalls {
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub calls: i64,
-}
-
-/// Totals of `[from, to]`, with calls today / this week / this month (UTC) and heavy users
-/// as of now, whatever the range.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageOverview {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub total_calls: u64,
-    /// Answers below 400.
-    pub successful_calls: u64,
-    pub failed_calls: u64,
-    pub by_agent: Vec<AgentCalls>,
-    pub by_user: Vec<UserCalls>,
-    pub granularity: Granularity,
-    pub trend: Vec<TrendPoint>,
-    /// Licenses in force at 80% or more of a finite limit.
-    pub heavy_users: Vec<LicenseView>,
-    pub calls_today: u64,
-    pub calls_this_week: u64,
-    pub calls_this_month: u64,
-}
+pub use abetworks_types::enums::Granularity;
 
 fn calls_count() -> Expr {
     Expr::expr(Func::count(Expr::col(tracking::Column::Id.as_column_ref())))

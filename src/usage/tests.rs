@@ -6,6 +6,7 @@ use crate::entities::api_usage_tracking as tracking;
 use crate::entities::enums::LicenseStatus;
 use crate::error::CoreError;
 use crate::licenses::LicenseChange;
+use crate::licenses::{self, EffectiveStatus};
 use crate::test_fixtures as fx;
 use crate::testing::TestDatabase;
 

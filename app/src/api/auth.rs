@@ -1,69 +1,16 @@
 //! Sign-in, registration, sign-out and "who am I", over the same core functions as the REST
 //! routes in `server/src/routes/auth.rs`, so both behave alike.
 
+use abetworks_types::views::UserView;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// The signed-in user as the UI needs them: never the password hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    /// `member`, `admin` or `super_admin`.
-    pub role: String,
-}
-
-impl UserInfo {
-    /// May see the admin area (admins read-only, super admins everything).
-    pub fn is_admin(&self) -> bool {
-        matches!(self.role.as_str(), "admin" | "super_admin")
-    }
-
-    pub fn role_label(&self) -> &'static str {
-        match self.role.as_str() {
-            "super_admin" => "Super admin",
-            "admin" => "Admin",
-            _ => "Member",
-        }
-    }
-
-    /// Up to two initials for the account button.
-    pub fn initials(&self) -> String {
-        let initials: String = self
-            .name
-            .split_whitespace()
-            .filter_map(|w| w.chars().next())
-            .take(2)
-            .flat_map(char::to_uppercase)
-            .collect();
-        if initials.is_empty() {
-            "?".to_owned()
-        } else {
-            initials
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<abetworks::entities::users::Model> for UserInfo {
-    fn from(u: abetworks::entities::users::Model) -> Self {
-        Self {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-            role: u.role.as_str().to_owned(),
-        }
-    }
-}
-
 /// The signed-in user, or `None`.
 #[server(endpoint = "ui/auth/me")]
-pub async fn me() -> Result<Option<UserInfo>, AppError> {
+pub async fn me() -> Result<Option<UserView>, AppError> {
     match crate::server::current_user().await {
-        Ok(user) => Ok(user.map(UserInfo::from)),
+        Ok(user) => Ok(user.map(UserView::from)),
         Err(e) => Err(crate::server::internal_failure(format!(
             "reading the session failed: {e}"
         ))),
@@ -84,23 +31,17 @@ pub async fn login(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<UserInfo, AppError> {
-    use crate::error::FieldMessage;
+) -> Result<UserView, AppError> {
+    use crate::error::{ErrorCode, FieldIssue};
     use crate::server::{client_ip, core_error, start_session, state};
     use abetworks::auth::LoginOutcome;
 
     let mut missing = Vec::new();
     if email.trim().is_empty() {
-        missing.push(FieldMessage {
-            field: "email".into(),
-            message: "Enter your email address.".into(),
-        });
+        missing.push(FieldIssue::new("email", "Enter your email address."));
     }
     if password.is_empty() {
-        missing.push(FieldMessage {
-            field: "password".into(),
-            message: "Enter your password.".into(),
-        });
+        missing.push(FieldIssue::new("password", "Enter your password."));
     }
     if !missing.is_empty() {
         return Err(AppError::validation(missing));
@@ -117,15 +58,15 @@ pub async fn login(
             Ok(user.into())
         }
         LoginOutcome::InvalidCredentials => Err(AppError::new(
-            "INVALID_CREDENTIALS",
+            ErrorCode::InvalidCredentials,
             "The email or password is incorrect.",
         )),
         LoginOutcome::Disabled => Err(AppError::new(
-            "ACCOUNT_DISABLED",
+            ErrorCode::AccountDisabled,
             "This account is disabled. Contact your administrator.",
         )),
         LoginOutcome::Throttled { retry_after_secs } => Err(AppError::new(
-            "LOGIN_THROTTLED",
+            ErrorCode::LoginThrottled,
             format!(
                 "Too many failed sign-ins. Try again in {} minute(s).",
                 retry_after_secs.div_ceil(60)
@@ -141,7 +82,7 @@ pub async fn register(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<UserInfo, AppError> {
+) -> Result<UserView, AppError> {
     use crate::server::{client_ip, core_error, start_session, state};
 
     let state = state()?;
@@ -150,10 +91,12 @@ pub async fn register(
         .await
         .map_err(|e| match e {
             // A taken email belongs next to the email field.
-            abetworks::CoreError::Conflict(_) => AppError::field(
-                "email",
-                "An account with this email already exists. Sign in instead?",
-            ),
+            abetworks::CoreError::Conflict(crate::error::ConflictReason::EmailTaken) => {
+                AppError::field(
+                    "email",
+                    "An account with this email already exists. Sign in instead?",
+                )
+            }
             other => core_error(other),
         })?;
     start_session(&user.id).await?;

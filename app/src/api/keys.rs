@@ -1,45 +1,11 @@
 //! The signed-in user's API keys: list, create (the text is returned once) and revoke.
 
+use abetworks_types::views::{ApiKeyView, CreatedKey, PickOption};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiKeyInfo {
-    pub id: String,
-    pub name: String,
-    /// The first characters of the key, to recognise it.
-    pub prefix: String,
-    pub agent_id: Option<String>,
-    pub agent_name: Option<String>,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub expired: bool,
-}
-
-impl ApiKeyInfo {
-    pub fn is_usable(&self) -> bool {
-        self.revoked_at.is_none() && !self.expired
-    }
-}
-
-/// A key just created, with its text: shown once, never again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedKey {
-    pub key: ApiKeyInfo,
-    pub text: String,
-}
-
-/// An agent a key can be scoped to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentOption {
-    pub id: String,
-    pub name: String,
-}
-
+/// Names of the published agents by id, for the keys' scope.
 #[cfg(feature = "ssr")]
 async fn agent_names(
     db: &sea_orm::DatabaseConnection,
@@ -50,35 +16,25 @@ async fn agent_names(
     Ok(agents.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
+/// A key as its owner sees it, with the name of the agent it is scoped to.
 #[cfg(feature = "ssr")]
-fn key_info(
+fn key_view(
     key: abetworks::entities::api_keys::Model,
     names: &std::collections::HashMap<String, String>,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiKeyInfo {
-    use crate::server::rfc3339;
-    ApiKeyInfo {
-        agent_name: key.agent_id.as_ref().map(|id| {
-            names
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| "An unlisted agent".to_owned())
-        }),
-        expired: key.expires_at.is_some_and(|at| at <= now),
-        id: key.id,
-        name: key.name,
-        prefix: key.prefix,
-        agent_id: key.agent_id,
-        created_at: rfc3339(key.created_at),
-        last_used_at: key.last_used_at.map(rfc3339),
-        expires_at: key.expires_at.map(rfc3339),
-        revoked_at: key.revoked_at.map(rfc3339),
-    }
+) -> ApiKeyView {
+    let agent_name = key.agent_id.as_ref().map(|id| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "An unlisted agent".to_owned())
+    });
+    abetworks::views::api_key_view(key, agent_name, now)
 }
 
 /// The caller's keys, newest first, revoked ones included.
 #[server(endpoint = "ui/keys/list")]
-pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
+pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     use crate::server::{core_error, require_user, state};
     let user = require_user().await?;
     let state = state()?;
@@ -87,12 +43,12 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
         .map_err(core_error)?;
     let names = agent_names(&state.db).await?;
     let now = chrono::Utc::now();
-    Ok(keys.into_iter().map(|k| key_info(k, &names, now)).collect())
+    Ok(keys.into_iter().map(|k| key_view(k, &names, now)).collect())
 }
 
 /// The agents a key may be scoped to: the published catalog.
 #[server(endpoint = "ui/keys/agents")]
-pub async fn key_scope_options() -> Result<Vec<AgentOption>, AppError> {
+pub async fn key_scope_options() -> Result<Vec<PickOption>, AppError> {
     use crate::server::{core_error, require_user, state};
     require_user().await?;
     let state = state()?;
@@ -101,9 +57,10 @@ pub async fn key_scope_options() -> Result<Vec<AgentOption>, AppError> {
         .map_err(core_error)?;
     Ok(agents
         .into_iter()
-        .map(|a| AgentOption {
-            id: a.id,
-            name: a.name,
+        .map(|agent| PickOption {
+            id: agent.id,
+            label: agent.name,
+            detail: agent.slug,
         })
         .collect())
 }
@@ -118,27 +75,15 @@ pub async fn create_api_key(
 ) -> Result<CreatedKey, AppError> {
     use crate::server::{client_ip, core_error, require_user, state};
     use abetworks::api_keys::{create_key, NewKey};
+    use abetworks::input::{parse_time, DayBound};
 
     let user = require_user().await?;
     let state = state()?;
     let agent_id = agent_id
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty());
-    let expires_at = match expires_on
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        None => None,
-        Some(text) => {
-            let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| AppError::field("expiresAt", "Enter a date like 2027-01-31."))?;
-            let end_of_day = date
-                .and_hms_opt(23, 59, 59)
-                .ok_or_else(|| AppError::field("expiresAt", "Enter a valid date."))?;
-            Some(end_of_day.and_utc())
-        }
-    };
+    let expires_at =
+        parse_time("expiresAt", expires_on.as_deref(), DayBound::End).map_err(core_error)?;
     let ip = client_ip().await;
     let (key, text) = create_key(
         &state.db,
@@ -159,7 +104,7 @@ pub async fn create_api_key(
     })?;
     let names = agent_names(&state.db).await?;
     Ok(CreatedKey {
-        key: key_info(key, &names, chrono::Utc::now()),
+        key: key_view(key, &names, chrono::Utc::now()),
         text,
     })
 }

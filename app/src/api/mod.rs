@@ -7,17 +7,31 @@ pub mod keys;
 pub mod marketplace;
 pub mod runs;
 
-/// A time as RFC 3339 (UTC) shown as "2026-11-25 09:44 UTC".
-pub fn format_time(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_owned(),
-    }
+use abetworks_types::enums::Role;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A time shown as "2026-11-25 09:44 UTC".
+pub fn format_time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// Only the date of an RFC 3339 time.
-pub fn format_date(rfc3339: &str) -> String {
-    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+/// Only the date of a time, as `YYYY-MM-DD` (what a date input takes).
+pub fn format_date(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// A time for a `<time datetime>` attribute: RFC 3339 in UTC, whole seconds.
+pub fn iso_time(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// How a role reads in the UI.
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::SuperAdmin => "Super admin",
+        Role::Admin => "Admin",
+        Role::Member => "Member",
+    }
 }
 
 /// A path inside this site to return to after signing in; anything else means the marketplace.
@@ -51,7 +65,9 @@ mod tests {
 
     #[test]
     fn times_read_as_date_and_minutes() {
-        assert_eq!(format_time("2026-11-25T09:44:12Z"), "2026-11-25 09:44 UTC");
-        assert_eq!(format_date("2026-11-25T09:44:12Z"), "2026-11-25");
+        let at: DateTime<Utc> = "2026-11-25T09:44:12Z".parse().unwrap();
+        assert_eq!(format_time(&at), "2026-11-25 09:44 UTC");
+        assert_eq!(format_date(&at), "2026-11-25");
+        assert_eq!(iso_time(&at), "2026-11-25T09:44:12Z");
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 #[component]
 pub fn Loading(#[prop(into)] label: String) -> impl IntoView {
@@ -19,7 +19,7 @@ pub fn Loading(#[prop(into)] label: String) -> impl IntoView {
 /// here afterwards.
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    if error.is("UNAUTHENTICATED") {
+    if error.is(ErrorCode::Unauthenticated) {
         let location = use_location();
         let next = move || {
             let path = location.pathname.get();

@@ -1,9 +1,11 @@
+use abetworks_types::views::UserView;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use super::theme_toggle::ThemeToggle;
-use crate::api::auth::{Logout, UserInfo};
+use crate::api::auth::Logout;
+use crate::api::role_label;
 use crate::auth::use_auth;
 
 #[component]
@@ -22,7 +24,7 @@ pub fn SiteHeader() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let user = auth.user.await.ok().flatten();
                         user.map(|user| {
-                            let admin = user.is_admin();
+                            let admin = user.role.is_admin();
                             view! {
                                 <A href="/my-agents">"My agents"</A>
                                 <A href="/my-requests">"My requests"</A>
@@ -78,7 +80,7 @@ fn SignInLinks() -> impl IntoView {
 /// The account button and its panel: who is signed in, the account page, sign out.
 /// A disclosure (not an ARIA menu): Tab moves through it; Escape or leaving it closes it.
 #[component]
-fn AccountMenu(user: UserInfo) -> impl IntoView {
+fn AccountMenu(user: UserView) -> impl IntoView {
     let (open, set_open) = signal(false);
     let button = NodeRef::<leptos::html::Button>::new();
     let container = NodeRef::<leptos::html::Div>::new();
@@ -135,7 +137,7 @@ fn AccountMenu(user: UserInfo) -> impl IntoView {
                 <p class="account-who">
                     <strong>{user.name.clone()}</strong>
                     <span class="muted">{user.email.clone()}</span>
-                    <span class="badge">{user.role_label()}</span>
+                    <span class="badge">{role_label(user.role)}</span>
                 </p>
                 <ul class="account-links" on:click=move |_| set_open.set(false)>
                     <li><A href="/account">"Account & API keys"</A></li>

@@ -1,18 +1,17 @@
 //! License status badges and the usage bar.
 
+use abetworks_types::enums::EffectiveStatus;
+use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
-
-use crate::api::marketplace::LicenseInfo;
 
 /// The badges of a license: its status, and "near limit" (80 %) or "limit reached".
 #[component]
-pub fn LicenseBadges(license: LicenseInfo) -> impl IntoView {
-    let (class, label) = match license.status.as_str() {
-        "active" => ("badge badge-ok", "Active"),
-        "expired" => ("badge badge-danger", "Expired"),
-        "suspended" => ("badge badge-warn", "Suspended"),
-        "revoked" => ("badge badge-danger", "Revoked"),
-        _ => ("badge", "Unknown"),
+pub fn LicenseBadges(license: LicenseView) -> impl IntoView {
+    let (class, label) = match license.status {
+        EffectiveStatus::Active => ("badge badge-ok", "Active"),
+        EffectiveStatus::Expired => ("badge badge-danger", "Expired"),
+        EffectiveStatus::Suspended => ("badge badge-warn", "Suspended"),
+        EffectiveStatus::Revoked => ("badge badge-danger", "Revoked"),
     };
     let quota = if license.exhausted {
         Some(
@@ -95,9 +94,9 @@ pub fn UsageBar(
 }
 
 /// The license summary used on My Agents and the run page.
-pub fn expiry_text(license: &LicenseInfo) -> String {
+pub fn expiry_text(license: &LicenseView) -> String {
     match &license.expires_at {
-        Some(at) if license.status == "expired" => {
+        Some(at) if license.status == EffectiveStatus::Expired => {
             format!("Expired on {}", crate::api::format_date(at))
         }
         Some(at) => format!("Expires on {}", crate::api::format_date(at)),

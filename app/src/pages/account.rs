@@ -1,17 +1,17 @@
 //! `/account`: who you are, and your API keys (create with name, optional agent scope and
 //! optional expiry; the key text is shown once; list; revoke with confirmation).
 
+use abetworks_types::views::{ApiKeyView, CreatedKey};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::format_time;
-use crate::api::keys::{
-    key_scope_options, list_api_keys, ApiKeyInfo, CreateApiKey, CreatedKey, RevokeApiKey,
-};
+use crate::api::keys::{key_scope_options, list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::api::{format_time, role_label};
 use crate::auth::use_auth;
 use crate::components::copy_button::CopyButton;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FieldError, Loading};
+use crate::error::{AppError, ErrorCode};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -30,11 +30,11 @@ pub fn AccountPage() -> impl IntoView {
                             <dl class="kv-list">
                                 <div class="kv"><dt>"Name"</dt><dd data-testid="account-name">{user.name.clone()}</dd></div>
                                 <div class="kv"><dt>"Email"</dt><dd data-testid="account-email">{user.email.clone()}</dd></div>
-                                <div class="kv"><dt>"Role"</dt><dd>{user.role_label()}</dd></div>
+                                <div class="kv"><dt>"Role"</dt><dd>{role_label(user.role)}</dd></div>
                             </dl>
                         </section>
                     }.into_any(),
-                    Ok(None) => view! { <ErrorPanel error=crate::error::AppError::unauthenticated()/> }.into_any(),
+                    Ok(None) => view! { <ErrorPanel error=AppError::of(ErrorCode::Unauthenticated)/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -62,7 +62,7 @@ fn ApiKeys() -> impl IntoView {
             create_open.set(false);
         }
     });
-    let to_revoke = RwSignal::new(None::<ApiKeyInfo>);
+    let to_revoke = RwSignal::new(None::<ApiKeyView>);
     let revoke_open = RwSignal::new(false);
     Effect::new(move |_| {
         if !revoke_open.get() {
@@ -80,7 +80,7 @@ fn ApiKeys() -> impl IntoView {
             {move || Suspend::new(async move {
                 let result = keys.await;
                 // Signed out: the profile above already says how to sign in.
-                if matches!(&result, Err(e) if e.is("UNAUTHENTICATED")) {
+                if matches!(&result, Err(e) if e.is(ErrorCode::Unauthenticated)) {
                     return ().into_any();
                 }
                     let listing = match result {
@@ -179,8 +179,8 @@ fn ApiKeys() -> impl IntoView {
 
 #[component]
 fn KeyRow(
-    key: ApiKeyInfo,
-    on_revoke: impl Fn(ApiKeyInfo) + Send + Sync + 'static,
+    key: ApiKeyView,
+    on_revoke: impl Fn(ApiKeyView) + Send + Sync + 'static,
 ) -> impl IntoView {
     let (status_class, status) = if key.revoked_at.is_some() {
         ("badge badge-danger", "Revoked")
@@ -198,8 +198,8 @@ fn KeyRow(
             <td data-label="Key"><code>{format!("{}…", key.prefix)}</code></td>
             <td data-label="Scope">{key.agent_name.clone().unwrap_or_else(|| "All your agents".to_owned())}</td>
             <td data-label="Created">{format_time(&key.created_at)}</td>
-            <td data-label="Last used">{key.last_used_at.as_deref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
-            <td data-label="Expires">{key.expires_at.as_deref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Last used">{key.last_used_at.as_ref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Expires">{key.expires_at.as_ref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
             <td data-label="Status"><span class=status_class data-testid="key-status">{status}</span></td>
             <td class="actions-cell">
                 {usable.then(|| view! {
@@ -296,7 +296,7 @@ fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
                                 aria-describedby="key-agent-hint key-agent-error"
                                 aria-invalid=move || agent_error.get().is_some().to_string()>
                                 <option value="">"All agents you are licensed for"</option>
-                                {list.into_iter().map(|a| view! { <option value=a.id>{a.name}</option> }).collect_view()}
+                                {list.into_iter().map(|a| view! { <option value=a.id>{a.label}</option> }).collect_view()}
                             </select>
                         }
                     })}

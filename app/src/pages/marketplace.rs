@@ -1,6 +1,8 @@
 //! `/marketplace`: search and filters kept in the URL (`?q=&category=&minPrice=&maxPrice=`),
 //! a grid of agent cards, a details dialog and a request dialog.
 
+use abetworks_types::enums::AgentAccess;
+use abetworks_types::views::{AgentView, MarketplaceAgent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -8,10 +10,11 @@ use leptos_router::location::Url;
 use leptos_router::NavigateOptions;
 
 use crate::api::marketplace::{
-    marketplace_agents, marketplace_categories, parse_price, Access, AgentCard, RequestAccess,
+    marketplace_agents, marketplace_categories, parse_price, RequestAccess,
 };
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FieldError, Loading};
+use crate::error::{ConflictReason, ErrorCode};
 
 const FILTER_KEYS: [&str; 4] = ["q", "category", "minPrice", "maxPrice"];
 
@@ -240,7 +243,7 @@ pub fn MarketplacePage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading agents…"/> }>
             {move || Suspend::new(async move {
                 match agents.await {
-                    Err(e) if e.is("VALIDATION") => view! {
+                    Err(e) if e.is(ErrorCode::ValidationFailed) => view! {
                         <p class="notice" data-testid="filter-invalid">"Fix the filters above to see agents."</p>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
@@ -271,33 +274,33 @@ pub fn MarketplacePage() -> impl IntoView {
 
 #[component]
 fn AccessButton(
-    agent: AgentCard,
-    access: RwSignal<Access>,
+    agent: AgentView,
+    access: RwSignal<AgentAccess>,
     on_request: Callback<()>,
 ) -> impl IntoView {
     let name = agent.name.clone();
     let id = agent.id.clone();
     move || {
         match access.get() {
-        Access::SignedOut => view! {
+        AgentAccess::SignedOut => view! {
             <a class="button" href="/login?next=%2Fmarketplace" data-testid="access-button">
                 "Sign in to request"<span class="visually-hidden">{format!(" {name}")}</span>
             </a>
         }
         .into_any(),
-        Access::Available => view! {
+        AgentAccess::Available => view! {
             <button type="button" class="button" data-testid="access-button" on:click=move |_| on_request.run(())>
                 "Request access"<span class="visually-hidden">{format!(" to {name}")}</span>
             </button>
         }
         .into_any(),
-        Access::Pending => view! {
+        AgentAccess::Pending => view! {
             <span class="button button-static" data-testid="access-button" data-state="pending">
                 <span aria-hidden="true">"⏳ "</span>"Pending"<span class="visually-hidden">" review"</span>
             </span>
         }
         .into_any(),
-        Access::Licensed => view! {
+        AgentAccess::Licensed => view! {
             <span class="access-licensed">
                 <span class="badge badge-ok" data-testid="access-button" data-state="licensed">"✓ Licensed"</span>
                 <a class="button button-secondary" href=format!("/agents/{id}/run") data-testid="run-link">
@@ -311,8 +314,9 @@ fn AccessButton(
 }
 
 #[component]
-fn AgentCardView(agent: AgentCard) -> impl IntoView {
-    let access = RwSignal::new(agent.access);
+fn AgentCardView(agent: MarketplaceAgent) -> impl IntoView {
+    let MarketplaceAgent { agent, access } = agent;
+    let access = RwSignal::new(access);
     let details_open = RwSignal::new(false);
     let request_open = RwSignal::new(false);
     let price = agent.price_label();
@@ -376,22 +380,26 @@ fn AgentCardView(agent: AgentCard) -> impl IntoView {
 }
 
 #[component]
-fn RequestForm(agent: AgentCard, access: RwSignal<Access>, open: RwSignal<bool>) -> impl IntoView {
+fn RequestForm(
+    agent: AgentView,
+    access: RwSignal<AgentAccess>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let action = ServerAction::<RequestAccess>::new();
     let value = action.value();
     let (reason, set_reason) = signal(String::new());
     Effect::new(move |_| {
         if let Some(Ok(_)) = value.get() {
-            access.set(Access::Pending);
+            access.set(AgentAccess::Pending);
         }
     });
     Effect::new(move |_| {
         // A conflict means the state changed elsewhere: show it as it is.
         if let Some(Err(e)) = value.get() {
-            if e.is("CONFLICT") && e.message.contains("pending") {
-                access.set(Access::Pending);
-            } else if e.is("CONFLICT") && e.message.contains("license") {
-                access.set(Access::Licensed);
+            if e.is_conflict(ConflictReason::AlreadyPending) {
+                access.set(AgentAccess::Pending);
+            } else if e.is_conflict(ConflictReason::AlreadyLicensed) {
+                access.set(AgentAccess::Licensed);
             }
         }
     });

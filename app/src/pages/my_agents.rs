@@ -1,9 +1,11 @@
 //! `/my-agents`: the licensed agents with their usage, status and a way to run them.
 
+use abetworks_types::enums::EffectiveStatus;
+use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::marketplace::{my_agents, LicenseInfo};
+use crate::api::marketplace::my_agents;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
 
@@ -38,17 +40,22 @@ pub fn MyAgentsPage() -> impl IntoView {
 }
 
 #[component]
-fn LicenseCard(license: LicenseInfo) -> impl IntoView {
+fn LicenseCard(license: LicenseView) -> impl IntoView {
     let run_href = format!("/agents/{}/run", license.agent_id);
     let history_href = format!("/agents/{}/run#history", license.agent_id);
     let can_run = license.can_run();
-    let why_not = match (license.status.as_str(), license.exhausted) {
-        ("expired", _) => {
+    let why_not = match (license.status, license.exhausted) {
+        (EffectiveStatus::Expired, _) => {
             Some("This license has expired. Ask for access again in the marketplace.")
         }
-        ("suspended", _) => Some("This license is suspended. Contact your administrator."),
-        (_, true) => Some("All calls of this license are used. Ask your administrator for more."),
-        _ => None,
+        (EffectiveStatus::Suspended, _) => {
+            Some("This license is suspended. Contact your administrator.")
+        }
+        (EffectiveStatus::Revoked, _) => Some("This license has been revoked."),
+        (EffectiveStatus::Active, true) => {
+            Some("All calls of this license are used. Ask your administrator for more.")
+        }
+        (EffectiveStatus::Active, false) => None,
     };
     let name = license.agent_name.clone();
     view! {
@@ -58,7 +65,7 @@ fn LicenseCard(license: LicenseInfo) -> impl IntoView {
                 <h2>{license.agent_name.clone()}</h2>
             </div>
             <LicenseBadges license=license.clone()/>
-            <UsageBar limit=license.limit used=license.used label=format!("Usage of {}", license.agent_name)/>
+            <UsageBar limit=license.api_call_limit used=license.api_calls_used label=format!("Usage of {}", license.agent_name)/>
             <p class="muted small">{expiry_text(&license)}</p>
             {why_not.map(|text| view! { <p class="notice notice-warn small">{text}</p> })}
             <div class="card-actions">

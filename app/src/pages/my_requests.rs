@@ -1,18 +1,18 @@
 //! `/my-requests`: the caller's access requests with their status and the reviewer's note.
 
+use abetworks_types::enums::AccessRequestStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::format_time;
 use crate::api::marketplace::my_requests;
+use crate::api::{format_time, iso_time};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
-fn status_badge(status: &str) -> (&'static str, &'static str) {
+fn status_badge(status: AccessRequestStatus) -> (&'static str, &'static str) {
     match status {
-        "pending" => ("badge badge-warn", "Pending"),
-        "approved" => ("badge badge-ok", "Approved"),
-        "rejected" => ("badge badge-danger", "Rejected"),
-        _ => ("badge", "Unknown"),
+        AccessRequestStatus::Pending => ("badge badge-warn", "Pending"),
+        AccessRequestStatus::Approved => ("badge badge-ok", "Approved"),
+        AccessRequestStatus::Rejected => ("badge badge-danger", "Rejected"),
     }
 }
 
@@ -50,10 +50,10 @@ pub fn MyRequestsPage() -> impl IntoView {
                                 </thead>
                                 <tbody>
                                     {list.into_iter().map(|r| {
-                                        let (class, label) = status_badge(&r.status);
-                                        let licensed = r.status == "approved";
+                                        let (class, label) = status_badge(r.status);
+                                        let licensed = r.status == AccessRequestStatus::Approved;
                                         view! {
-                                            <tr data-testid="request-row" data-agent=r.agent_name.clone() data-status=r.status.clone()>
+                                            <tr data-testid="request-row" data-agent=r.agent_name.clone() data-status=r.status.as_str()>
                                                 <th scope="row" data-label="Agent">
                                                     {if licensed {
                                                         view! { <a href=format!("/agents/{}/run", r.agent_id)>{r.agent_name.clone()}</a> }.into_any()
@@ -62,10 +62,10 @@ pub fn MyRequestsPage() -> impl IntoView {
                                                     }}
                                                 </th>
                                                 <td data-label="Requested">
-                                                    <time datetime=r.requested_at.clone()>{format_time(&r.requested_at)}</time>
+                                                    <time datetime=iso_time(&r.requested_at)>{format_time(&r.requested_at)}</time>
                                                 </td>
                                                 <td data-label="Status"><span class=class data-testid="request-status">{label}</span></td>
-                                                <td data-label="Reason" class="wrap">{r.reason.clone()}</td>
+                                                <td data-label="Reason" class="wrap">{r.request_reason.clone()}</td>
                                                 <td data-label="Review note" class="wrap">
                                                     {r.review_note.clone().unwrap_or_else(|| "—".to_owned())}
                                                 </td>

@@ -2,20 +2,19 @@
 //! in-progress state, the result rendered readably, calls remaining, clear messages when the
 //! license, the quota or the agent says no, and the recent executions.
 
+use abetworks_types::enums::ExecutionStatus;
+use abetworks_types::views::{ExecutionView, LicenseView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::format_time;
-use crate::api::marketplace::LicenseInfo;
-use crate::api::runs::{
-    recent_executions, run_page, ExecutionInfo, RunAgent, RunPageData, RunResult,
-};
+use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData};
+use crate::api::{format_time, iso_time};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::json_view::JsonView;
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
-use crate::error::{AppError, FieldMessage};
+use crate::error::{AppError, ErrorCode, FieldIssue};
 
 #[component]
 pub fn RunAgentPage() -> impl IntoView {
@@ -48,23 +47,24 @@ pub fn RunAgentPage() -> impl IntoView {
 
 /// What a failed run means for the user, and what they can do.
 fn run_error_view(error: AppError) -> impl IntoView {
-    let (title, action) = match error.code.as_str() {
-        "QUOTA_EXCEEDED" => ("Call limit reached", Some(("/my-agents", "See your usage"))),
-        "LICENSE_REQUIRED" | "LICENSE_EXPIRED" | "LICENSE_SUSPENDED" | "LICENSE_REVOKED"
-        | "FORBIDDEN" => (
+    use ErrorCode::*;
+    let (title, action) = match error.code {
+        QuotaExceeded => ("Call limit reached", Some(("/my-agents", "See your usage"))),
+        LicenseRequired | LicenseExpired | LicenseSuspended | LicenseRevoked | Forbidden
+        | KeyScopeMismatch => (
             "You cannot run this agent",
             Some(("/marketplace", "Request access in the marketplace")),
         ),
-        "AGENT_UNAVAILABLE" => ("The agent service is unavailable", None),
-        "AGENT_TIMEOUT" => ("The agent took too long", None),
-        "AGENT_FAILED" => ("The agent failed", None),
-        "VALIDATION" => ("Check the input", None),
-        "UNAUTHENTICATED" => ("Your session has ended", Some(("/login", "Sign in again"))),
-        "RATE_LIMITED" => ("Too many calls", None),
+        AgentUnavailable => ("The agent service is unavailable", None),
+        AgentTimeout => ("The agent took too long", None),
+        AgentFailed => ("The agent failed", None),
+        ValidationFailed | InvalidInput => ("Check the input", None),
+        Unauthenticated => ("Your session has ended", Some(("/login", "Sign in again"))),
+        RateLimited => ("Too many calls", None),
         _ => ("The run did not complete", None),
     };
     view! {
-        <div class="error run-error" role="alert" data-testid="run-error" data-code=error.code.clone()>
+        <div class="error run-error" role="alert" data-testid="run-error" data-code=error.code.as_str()>
             <h3>{title}</h3>
             <p>{error.display_message()}</p>
             {action.map(|(href, text)| view! { <p><a href=href>{text}</a></p> })}
@@ -75,51 +75,36 @@ fn run_error_view(error: AppError) -> impl IntoView {
 #[component]
 fn RunView(
     data: RunPageData,
-    history: Resource<Result<Vec<ExecutionInfo>, AppError>>,
+    history: Resource<Result<Vec<ExecutionView>, AppError>>,
     history_version: RwSignal<u32>,
 ) -> impl IntoView {
-    let agent_id = data.agent_id.clone();
+    let agent_id = data.agent.id.clone();
     let spec = parse_schema(&data.input_schema);
     let root = Node::new(&spec, true);
-    let errors = FormErrors(RwSignal::new(Vec::<FieldMessage>::new()));
+    let errors = FormErrors(RwSignal::new(Vec::<FieldIssue>::new()));
     let known_paths = RwSignal::new(Vec::<String>::new());
     let json_mode = RwSignal::new(false);
     let json_text = RwSignal::new(String::new());
     let license = RwSignal::new(data.license.clone());
     let run = ServerAction::<RunAgent>::new();
 
-    // After every run: the counter from the answer, the history reloaded, field messages shown.
+    // After every run: the history and the license reloaded (its counters and flags as the
+    // core computes them), field messages shown.
+    let license_agent = agent_id.clone();
     Effect::new(move |_| {
         let Some(outcome) = run.value().get() else {
             return;
         };
         history_version.update(|v| *v += 1);
-        match outcome {
-            Ok(RunResult { usage, .. }) => {
-                errors.0.set(Vec::new());
-                license.update(|l| {
-                    if let Some(l) = l {
-                        l.used = usage.used;
-                        l.limit = usage.limit;
-                        l.remaining = usage.remaining;
-                        l.exhausted = usage.remaining == Some(0);
-                        l.near_limit = usage.limit > 0 && usage.used * 5 >= usage.limit * 4;
-                    }
-                });
+        let agent = license_agent.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = run_page(agent).await {
+                license.set(fresh.license);
             }
-            Err(e) => {
-                errors.0.set(e.fields.clone());
-                if e.is("QUOTA_EXCEEDED") {
-                    license.update(|l| {
-                        if let Some(l) = l {
-                            l.exhausted = true;
-                            l.remaining = Some(0);
-                            l.used = l.used.max(l.limit);
-                        }
-                    });
-                }
-            }
-        }
+        });
+        errors
+            .0
+            .set(outcome.err().map(|e| e.fields).unwrap_or_default());
     });
 
     let spec_for_submit = spec.clone();
@@ -134,17 +119,17 @@ fn RunView(
             match serde_json::from_str::<serde_json::Value>(&json_text.get_untracked()) {
                 Ok(v) if v.is_object() => v,
                 Ok(_) => {
-                    errors.0.set(vec![FieldMessage {
-                        field: "input".into(),
-                        message: "The input must be a JSON object { … }.".into(),
-                    }]);
+                    errors.0.set(vec![FieldIssue::new(
+                        "input",
+                        "The input must be a JSON object { … }.",
+                    )]);
                     return;
                 }
                 Err(e) => {
-                    errors.0.set(vec![FieldMessage {
-                        field: "input".into(),
-                        message: format!("This is not valid JSON ({e})."),
-                    }]);
+                    errors.0.set(vec![FieldIssue::new(
+                        "input",
+                        format!("This is not valid JSON ({e})."),
+                    )]);
                     return;
                 }
             }
@@ -198,16 +183,16 @@ fn RunView(
     };
     let has_field_errors = move || errors.0.with(|l| !l.is_empty());
 
-    let name = data.name.clone();
+    let name = data.agent.name.clone();
     let pending = run.pending();
     view! {
-        <Title text=format!("Run {} — Abetworks", data.name)/>
+        <Title text=format!("Run {} — Abetworks", data.agent.name)/>
         <section class="page-intro run-intro">
             <div class="agent-card-head">
-                <span class="agent-icon" aria-hidden="true">{data.icon.clone()}</span>
-                <h1>{format!("Run {}", data.name)}</h1>
+                <span class="agent-icon" aria-hidden="true">{data.agent.icon.clone()}</span>
+                <h1>{format!("Run {}", data.agent.name)}</h1>
             </div>
-            <p class="muted">{data.short_description.clone()}</p>
+            <p class="muted">{data.agent.short_description.clone()}</p>
             <LicenseSummary license/>
         </section>
 
@@ -306,7 +291,7 @@ fn RunView(
     }
 }
 
-fn remaining_text(l: &LicenseInfo) -> String {
+fn remaining_text(l: &LicenseView) -> String {
     match l.remaining {
         None => "Unlimited calls".to_owned(),
         Some(1) => "1 call remaining".to_owned(),
@@ -334,13 +319,15 @@ fn focus_first_invalid() {
 }
 
 #[component]
-fn LicenseSummary(license: RwSignal<Option<LicenseInfo>>) -> impl IntoView {
+fn LicenseSummary(license: RwSignal<Option<LicenseView>>) -> impl IntoView {
     move || {
         license.get().map(|l| {
-            let used =
-                Signal::derive(move || license.with(|l| l.as_ref().map(|l| l.used).unwrap_or(0)));
-            let limit =
-                Signal::derive(move || license.with(|l| l.as_ref().map(|l| l.limit).unwrap_or(0)));
+            let used = Signal::derive(move || {
+                license.with(|l| l.as_ref().map_or(0, |l| l.api_calls_used))
+            });
+            let limit = Signal::derive(move || {
+                license.with(|l| l.as_ref().map_or(0, |l| l.api_call_limit))
+            });
             view! {
                 <div class="license-summary" data-testid="license-summary">
                     <LicenseBadges license=l.clone()/>
@@ -353,7 +340,7 @@ fn LicenseSummary(license: RwSignal<Option<LicenseInfo>>) -> impl IntoView {
 }
 
 #[component]
-fn HistoryTable(list: Vec<ExecutionInfo>) -> impl IntoView {
+fn HistoryTable(list: Vec<ExecutionView>) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="data-table stack-on-mobile" data-testid="history-table">
@@ -368,11 +355,12 @@ fn HistoryTable(list: Vec<ExecutionInfo>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {list.into_iter().map(|e| {
-                        let (class, label) = match e.status.as_str() {
-                            "succeeded" => ("badge badge-ok", "Succeeded"),
-                            "failed" => ("badge badge-danger", "Failed"),
-                            "running" | "pending" => ("badge badge-warn", "Running"),
-                            _ => ("badge", "Unknown"),
+                        let (class, label) = match e.status {
+                            ExecutionStatus::Succeeded => ("badge badge-ok", "Succeeded"),
+                            ExecutionStatus::Failed => ("badge badge-danger", "Failed"),
+                            ExecutionStatus::Running | ExecutionStatus::Pending => {
+                                ("badge badge-warn", "Running")
+                            }
                         };
                         let detail = match (&e.output, &e.error_code) {
                             (Some(output), _) => {
@@ -388,8 +376,8 @@ fn HistoryTable(list: Vec<ExecutionInfo>) -> impl IntoView {
                             (None, None) => "—".into_any(),
                         };
                         view! {
-                            <tr data-testid="history-row" data-status=e.status.clone()>
-                                <td data-label="Started"><time datetime=e.created_at.clone()>{format_time(&e.created_at)}</time></td>
+                            <tr data-testid="history-row" data-status=e.status.as_str()>
+                                <td data-label="Started"><time datetime=iso_time(&e.created_at)>{format_time(&e.created_at)}</time></td>
                                 <td data-label="Status"><span class=class>{label}</span></td>
                                 <td data-label="Duration">{e.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".to_owned())}</td>
                                 <td data-label="Output">{detail}</td>

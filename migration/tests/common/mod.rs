@@ -12,8 +12,8 @@ use migration::sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr, Statement,
 };
 
-/// The maintenance database the PostgreSQL tests connect to first; override with
-/// `ABETWORKS_TEST_POSTGRES_URL`.
+/// The maintenance database the PostgreSQL tests connect to first; `ABETWORKS_TEST_POSTGRES`
+/// names another, or `skip` runs the SQLite half only (said on stdout).
 const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A name no other test, run or process is using.
@@ -61,8 +61,14 @@ where
     F: FnOnce(DatabaseConnection) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let admin_url = std::env::var("ABETWORKS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned());
+    let admin_url = match std::env::var("ABETWORKS_TEST_POSTGRES") {
+        Ok(value) if value.trim() == "skip" => {
+            println!("{test}: SKIPPED on PostgreSQL (ABETWORKS_TEST_POSTGRES=skip)");
+            return;
+        }
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => DEFAULT_POSTGRES_ADMIN_URL.to_owned(),
+    };
     let mut options = ConnectOptions::new(admin_url.clone());
     options
         .max_connections(1)
@@ -71,10 +77,10 @@ where
         .sqlx_logging(false);
     let admin = match Database::connect(options).await {
         Ok(admin) => admin,
-        Err(e) => {
-            println!("{test}: skipped, PostgreSQL is not reachable at {admin_url} ({e})");
-            return;
-        }
+        Err(e) => panic!(
+            "{test}: PostgreSQL is not reachable at {admin_url} ({e}): start it (make test \
+             starts the local cluster) or set ABETWORKS_TEST_POSTGRES=skip"
+        ),
     };
     let name = unique_name("abetworks_migration_test");
     admin

@@ -2,9 +2,8 @@
 
 use abetworks::agent_client::AgentDescriptor;
 use abetworks::catalog::{self, AgentChange, SyncReport};
-use abetworks::entities::agent_catalog::Model as Agent;
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
+use abetworks::views::AgentView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::extract::SuperAdmin;
 use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -26,22 +26,19 @@ pub async fn list(
     State(state): State<AppState>,
     _: SuperAdmin,
     ApiQuery(query): ApiQuery<AgentQuery>,
-) -> Result<Json<Page<Agent>>, ApiError> {
+) -> Result<Json<Page<AgentView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    Ok(Json(
-        catalog::list_all(&state.db, query.q.as_deref(), page).await?,
-    ))
+    let agents = catalog::list_all(&state.db, query.q.as_deref(), page).await?;
+    Ok(Json(agents.map(AgentView::from)))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     SuperAdmin(current): SuperAdmin,
     ApiJson(descriptor): ApiJson<AgentDescriptor>,
-) -> Result<(StatusCode, Json<Agent>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(catalog::create_agent(&state.db, current.id(), descriptor).await?),
-    ))
+) -> Result<(StatusCode, Json<AgentView>), ApiError> {
+    let agent = catalog::create_agent(&state.db, current.id(), descriptor).await?;
+    Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
 #[derive(Deserialize)]
@@ -61,7 +58,7 @@ pub async fn update(
     SuperAdmin(current): SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<AgentPatch>,
-) -> Result<Json<Agent>, ApiError> {
+) -> Result<Json<AgentView>, ApiError> {
     let change = AgentChange {
         name: patch.name,
         short_description: patch.short_description,
@@ -71,24 +68,16 @@ pub async fn update(
         currency: patch.currency,
         published: patch.published,
     };
-    Ok(Json(
-        catalog::update_agent(&state.db, current.id(), &id, change).await?,
-    ))
+    let agent = catalog::update_agent(&state.db, current.id(), &id, change).await?;
+    Ok(Json(agent.into()))
 }
 
-/// New agents from a manual sync are drafts: the catalog owner publishes them.
+/// New agents from a manual sync are drafts: the catalog owner publishes them. An agent
+/// service that fails reads as its code (AGENT_UNAVAILABLE when it cannot be reached).
 pub async fn sync(
     State(state): State<AppState>,
     _: SuperAdmin,
 ) -> Result<Json<SyncReport>, ApiError> {
-    match catalog::sync_from_service(&state.db, &state.agents, false).await {
-        Ok(report) => Ok(Json(report)),
-        Err(abetworks::CoreError::Agent(e)) => Err(ApiError::Upstream {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "AGENT_UNAVAILABLE",
-            message: format!("The agent service could not be reached: {e}"),
-            details: Default::default(),
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let report = catalog::sync_from_service(&state.db, &state.agents, false).await?;
+    Ok(Json(report))
 }

@@ -1,23 +1,24 @@
 //! `/api/admin/errors*`: the error log, its resolution and its statistics.
 
 use abetworks::entities::enums::Severity;
-use abetworks::entities::error_logs::Model as ErrorLog;
 use abetworks::error_logs::{self, ErrorFilter, ErrorKind, ErrorStats};
-use abetworks::input::TimeRange;
+use abetworks::input::{parse_time, DayBound, TimeRange};
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
+use abetworks::types::Vocabulary;
+use abetworks::views::ErrorLogView;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::{ClientIp, SuperAdmin};
-use crate::input::{parse_time, ApiJson, ApiPath, ApiQuery};
+use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ErrorQuery {
-    severity: Option<Severity>,
+    severity: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
     from: Option<String>,
@@ -31,16 +32,17 @@ pub async fn list(
     State(state): State<AppState>,
     _: SuperAdmin,
     ApiQuery(query): ApiQuery<ErrorQuery>,
-) -> Result<Json<Page<ErrorLog>>, ApiError> {
+) -> Result<Json<Page<ErrorLogView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
     let filter = ErrorFilter {
-        severity: query.severity,
-        kind: query.kind.as_deref().map(ErrorKind::parse).transpose()?,
-        from: parse_time("from", query.from.as_deref(), false)?,
-        to: parse_time("to", query.to.as_deref(), true)?,
+        severity: Severity::parse_optional("severity", query.severity.as_deref())?,
+        kind: ErrorKind::parse_optional("type", query.kind.as_deref())?,
+        from: parse_time("from", query.from.as_deref(), DayBound::Start)?,
+        to: parse_time("to", query.to.as_deref(), DayBound::End)?,
         resolved: query.resolved,
     };
-    Ok(Json(error_logs::list(&state.db, &filter, page).await?))
+    let errors = error_logs::list(&state.db, &filter, page).await?;
+    Ok(Json(errors.map(ErrorLogView::from)))
 }
 
 #[derive(Deserialize)]
@@ -55,7 +57,7 @@ pub async fn resolve(
     ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ResolveBody>,
-) -> Result<Json<ErrorLog>, ApiError> {
+) -> Result<Json<ErrorLogView>, ApiError> {
     let resolved = error_logs::resolve(
         &state.db,
         current.id(),
@@ -64,7 +66,7 @@ pub async fn resolve(
         body.resolution_note.as_deref(),
     )
     .await?;
-    Ok(Json(resolved))
+    Ok(Json(resolved.into()))
 }
 
 #[derive(Deserialize)]
@@ -80,9 +82,8 @@ pub async fn stats(
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> Result<Json<ErrorStats>, ApiError> {
     let default = TimeRange::last_days(30);
-    let from = parse_time("from", query.from.as_deref(), false)?.unwrap_or(default.from);
-    let to = parse_time("to", query.to.as_deref(), true)?.unwrap_or(default.to);
-    Ok(Json(
-        error_logs::stats(&state.db, TimeRange::new(from, to)?).await?,
-    ))
+    let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
+    let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
+    let range = TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))?;
+    Ok(Json(error_logs::stats(&state.db, range).await?))
 }

@@ -2,22 +2,24 @@
 
 use abetworks::entities::enums::ExecutionStatus;
 use abetworks::executions::{self, ExecutionFilter, ExecutionView};
+use abetworks::input::{id_filter, parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
+use abetworks::types::Vocabulary;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::SuperAdmin;
-use crate::input::{parse_time, ApiQuery};
+use crate::input::ApiQuery;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExecutionQuery {
     user_id: Option<String>,
     agent_id: Option<String>,
-    status: Option<ExecutionStatus>,
+    status: Option<String>,
     from: Option<String>,
     to: Option<String>,
     page: Option<i64>,
@@ -31,11 +33,11 @@ pub async fn list_all(
 ) -> Result<Json<Page<ExecutionView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
     let filter = ExecutionFilter {
-        user_id: abetworks::input::id_filter("userId", query.user_id.as_deref())?,
-        agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
-        status: query.status,
-        from: parse_time("from", query.from.as_deref(), false)?,
-        to: parse_time("to", query.to.as_deref(), true)?,
+        user_id: id_filter("userId", query.user_id.as_deref())?,
+        agent_id: id_filter("agentId", query.agent_id.as_deref())?,
+        status: ExecutionStatus::parse_optional("status", query.status.as_deref())?,
+        from: parse_time("from", query.from.as_deref(), DayBound::Start)?,
+        to: parse_time("to", query.to.as_deref(), DayBound::End)?,
     };
     Ok(Json(executions::list_all(&state.db, &filter, page).await?))
 }

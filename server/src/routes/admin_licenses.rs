@@ -1,11 +1,12 @@
 //! `/api/admin/licenses*`: the super admin grants, lists, changes and revokes licenses.
 
 use abetworks::entities::enums::LicenseStatus;
+use abetworks::input::{id_filter, search_text};
 use abetworks::licenses::{
     self, EffectiveStatus, GrantLicense, LicenseChange, LicenseFilter, LicenseSort, LicenseView,
 };
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
+use abetworks::types::Vocabulary;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Deserializer};
 use crate::error::ApiError;
 use crate::extract::{ClientIp, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -36,14 +38,10 @@ pub async fn list(
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
     let filter = LicenseFilter {
-        user_id: abetworks::input::id_filter("userId", query.user_id.as_deref())?,
-        agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
-        status: query
-            .status
-            .as_deref()
-            .map(EffectiveStatus::parse)
-            .transpose()?,
-        query: abetworks::input::search_text("q", query.q.as_deref())?,
+        user_id: id_filter("userId", query.user_id.as_deref())?,
+        agent_id: id_filter("agentId", query.agent_id.as_deref())?,
+        status: EffectiveStatus::parse_optional("status", query.status.as_deref())?,
+        query: search_text("q", query.q.as_deref())?,
         sort: query
             .sort
             .as_deref()

@@ -4,8 +4,9 @@ use abetworks::access_requests::{
     self, AccessRequestFilter, AccessRequestView, Approval, ApprovedRequest,
 };
 use abetworks::entities::enums::AccessRequestStatus;
+use abetworks::input::{id_filter, parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
+use abetworks::types::Vocabulary;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -13,12 +14,13 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::{ClientIp, SuperAdmin};
-use crate::input::{parse_time, ApiJson, ApiPath, ApiQuery};
+use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestQuery {
-    status: Option<AccessRequestStatus>,
+    status: Option<String>,
     agent_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -33,10 +35,10 @@ pub async fn list(
 ) -> Result<Json<Page<AccessRequestView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
     let filter = AccessRequestFilter {
-        status: query.status,
-        agent_id: abetworks::input::id_filter("agentId", query.agent_id.as_deref())?,
-        from: parse_time("from", query.from.as_deref(), false)?,
-        to: parse_time("to", query.to.as_deref(), true)?,
+        status: AccessRequestStatus::parse_optional("status", query.status.as_deref())?,
+        agent_id: id_filter("agentId", query.agent_id.as_deref())?,
+        from: parse_time("from", query.from.as_deref(), DayBound::Start)?,
+        to: parse_time("to", query.to.as_deref(), DayBound::End)?,
     };
     Ok(Json(access_requests::list(&state.db, &filter, page).await?))
 }

@@ -1,9 +1,8 @@
 //! `/api/admin/usage/*`: usage analytics and the CSV export, for the super admin.
 
-use abetworks::input::TimeRange;
+use abetworks::input::{parse_time, DayBound, TimeRange};
 use abetworks::usage::{export_rows, ExportCursor, CSV_HEADER};
 use abetworks::usage::{overview as usage_overview, UsageOverview};
-use app::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
@@ -14,7 +13,8 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::SuperAdmin;
-use crate::input::{parse_time, ApiQuery};
+use crate::input::ApiQuery;
+use crate::state::AppState;
 
 /// Rows read per database round trip while streaming the export.
 const EXPORT_BATCH: u64 = 1_000;
@@ -28,8 +28,8 @@ pub struct RangeQuery {
 
 /// The asked range, or the last 30 days.
 fn range(query: &RangeQuery) -> Result<TimeRange, ApiError> {
-    let from = parse_time("from", query.from.as_deref(), false)?;
-    let to = parse_time("to", query.to.as_deref(), true)?;
+    let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
+    let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
     let default = TimeRange::last_days(30);
     Ok(TimeRange::new(
         from.unwrap_or(default.from),

@@ -1,24 +1,25 @@
 //! `/api/admin/users`: super admins list and change users; organisation admins list their own
-//! organisation's members, read-only.
+//! organisation's members, read-only (the core scopes the list by the caller).
 
 use abetworks::entities::enums::Role;
 use abetworks::pagination::{Page, PageRequest};
+use abetworks::types::Vocabulary;
 use abetworks::users::{self, UserChange, UserFilter};
-use app::state::AppState;
+use abetworks::views::UserView;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-use super::auth::UserView;
 use crate::error::ApiError;
-use crate::extract::{AdminUser, ClientIp, SuperAdmin};
+use crate::extract::{AdminUser, ClientIp, RequestId, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserListQuery {
     q: Option<String>,
-    role: Option<Role>,
+    role: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
 }
@@ -26,20 +27,18 @@ pub struct UserListQuery {
 pub async fn list(
     State(state): State<AppState>,
     AdminUser(current): AdminUser,
+    ClientIp(ip): ClientIp,
+    RequestId(request_id): RequestId,
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
-    let organization_id =
-        (current.user.role != Role::SuperAdmin).then(|| current.user.organization_id.clone());
     let filter = UserFilter {
         query: query.q,
-        role: query.role,
-        organization_id,
+        role: Role::parse_optional("role", query.role.as_deref())?,
     };
+    let actor = current.actor(ip, request_id);
     Ok(Json(
-        users::list_users(&state.db, &filter, page)
-            .await?
-            .map(UserView::from),
+        users::list_users(&state.db, &actor, &filter, page).await?,
     ))
 }
 
@@ -58,9 +57,7 @@ pub async fn update(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     if patch.role.is_none() && patch.disabled.is_none() {
-        return Err(ApiError::Validation(vec![
-            abetworks::error::FieldIssue::new("body", "give role or disabled"),
-        ]));
+        return Err(ApiError::field("body", "give role or disabled"));
     }
     let change = UserChange {
         role: patch.role,

@@ -5,16 +5,16 @@ use abetworks::executions::{self, ExecutionView};
 use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, ExecuteSuccess};
 use abetworks::pagination::{Page, PageRequest};
 use abetworks::usage::{self, TrackCall};
-use app::state::AppState;
+use abetworks::CoreError;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::CurrentUser;
+use crate::extract::{CurrentUser, RequestId};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 pub const EXECUTE_ENDPOINT: &str = "/api/agents/{agentId}/execute";
 
@@ -24,43 +24,14 @@ pub struct ExecuteBody {
     input: Value,
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// The gateway's failure in the API's error shape.
+/// The gateway's failure as the caller sees it; a quota says how far it went.
 pub fn failure_response(failure: &ExecuteFailure) -> ApiError {
-    let mut details = Map::new();
+    let error = ApiError::from(failure.public());
     match failure {
         ExecuteFailure::QuotaExceeded { limit, used } => {
-            details.insert("limit".into(), json!(limit));
-            details.insert("used".into(), json!(used));
+            error.with_detail("limit", limit).with_detail("used", used)
         }
-        ExecuteFailure::InvalidInput { fields, .. } => {
-            details.insert("fields".into(), json!(fields));
-        }
-        _ => {}
-    }
-    if let Some(reference) = failure.reference_id() {
-        details.insert("referenceId".into(), json!(reference));
-    }
-    let status = StatusCode::from_u16(failure.status_code()).unwrap_or(StatusCode::BAD_GATEWAY);
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        return ApiError::TooManyRequests {
-            code: failure.code(),
-            message: failure.message(),
-            retry_after_secs: None,
-            details,
-        };
-    }
-    ApiError::Upstream {
-        status,
-        code: failure.code(),
-        message: failure.message(),
-        details,
+        _ => error,
     }
 }
 
@@ -68,7 +39,7 @@ pub fn failure_response(failure: &ExecuteFailure) -> ApiError {
 /// tracked here, so every call writes one usage row.
 pub async fn execute(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    RequestId(request_id): RequestId,
     current: Result<CurrentUser, ApiError>,
     ApiPath(agent): ApiPath<String>,
     body: Result<ApiJson<ExecuteBody>, ApiError>,
@@ -87,7 +58,6 @@ pub async fn execute(
             return Err(error);
         }
     };
-    let request_id = request_id(&headers);
     let outcome = gateway::execute(
         &state.db,
         &state.agents,
@@ -120,7 +90,7 @@ async fn track_refused(state: &AppState, current: Option<&CurrentUser>, error: &
             method: "POST".to_owned(),
             status_code: error.status().as_u16(),
             duration_ms: 0,
-            error: Some(error.code().to_owned()),
+            error: Some(error.code().as_str().to_owned()),
         },
     )
     .await;
@@ -145,7 +115,7 @@ pub async fn my_executions(
     let page = PageRequest::new(query.page, query.page_size)?;
     let agent = abetworks::catalog::find_agent(&state.db, &agent)
         .await?
-        .ok_or_else(|| ApiError::NotFound("agent".into()))?;
+        .ok_or(CoreError::NotFound { entity: "agent" })?;
     Ok(Json(
         executions::list_mine(&state.db, current.id(), Some(&agent.id), page).await?,
     ))

@@ -1,46 +1,18 @@
 //! `/api/auth/*`: register, login, logout, me.
 
 use abetworks::auth::{self, LoginOutcome};
-use abetworks::entities::users;
-use app::state::AppState;
+use abetworks::error::ErrorCode;
+use abetworks::views::UserView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::error::ApiError;
 use crate::extract::{ClientIp, CurrentUser, SESSION_USER_ID};
 use crate::input::ApiJson;
-
-/// A user as the API shows them: never the password hash.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserView {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: abetworks::entities::enums::Role,
-    pub organization_id: String,
-    pub disabled: bool,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<users::Model> for UserView {
-    fn from(u: users::Model) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            role: u.role,
-            organization_id: u.organization_id,
-            disabled: u.disabled,
-            created_at: u.created_at,
-            last_login_at: u.last_login_at,
-        }
-    }
-}
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,23 +70,16 @@ pub async fn login(
             start_session(&session, &user.id).await?;
             Ok(Json(user.into()))
         }
-        LoginOutcome::InvalidCredentials => Err(ApiError::Unauthorized {
-            code: "INVALID_CREDENTIALS",
-            message: "The email or password is incorrect.".into(),
-        }),
-        LoginOutcome::Disabled => Err(ApiError::forbidden(
-            "ACCOUNT_DISABLED",
-            "This account is disabled.",
-        )),
-        LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::TooManyRequests {
-            code: "LOGIN_THROTTLED",
-            message: format!(
+        LoginOutcome::InvalidCredentials => Err(ApiError::of(ErrorCode::InvalidCredentials)),
+        LoginOutcome::Disabled => Err(ApiError::of(ErrorCode::AccountDisabled)),
+        LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::new(
+            ErrorCode::LoginThrottled,
+            format!(
                 "Too many failed sign-ins. Try again in {} minute(s).",
                 retry_after_secs.div_ceil(60)
             ),
-            retry_after_secs: Some(retry_after_secs),
-            details: Default::default(),
-        }),
+        )
+        .with_retry_after(retry_after_secs)),
     }
 }
 

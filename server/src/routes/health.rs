@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use app::state::AppState;
+use crate::state::AppState;
 
 /// The process is up.
 pub async fn healthz() -> Json<Value> {

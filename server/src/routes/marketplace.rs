@@ -3,18 +3,18 @@
 use abetworks::access_requests::{self, AccessRequestView, NewAccessRequest};
 use abetworks::catalog::CatalogFilter;
 use abetworks::licenses::LicenseView;
-use abetworks::marketplace::{self, AgentAccess};
+use abetworks::marketplace::{self, MarketplaceAgent};
 use abetworks::pagination::{Page, PageRequest};
-use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
 
+use super::whole_list;
 use crate::error::ApiError;
 use crate::extract::{ClientIp, CurrentUser};
 use crate::input::{ApiJson, ApiQuery};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -26,50 +26,20 @@ pub struct AgentQuery {
     max_price: Option<i64>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MarketplaceAgentView {
-    #[serde(flatten)]
-    agent: Value,
-    access: AgentAccess,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentList {
-    items: Vec<MarketplaceAgentView>,
-    total: usize,
-    page: u64,
-    page_size: usize,
-}
-
+/// Every match on one page: the marketplace is small enough to list whole.
 pub async fn agents(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiQuery(query): ApiQuery<AgentQuery>,
-) -> Result<Json<AgentList>, ApiError> {
+) -> Result<Json<Page<MarketplaceAgent>>, ApiError> {
     let filter = CatalogFilter {
         query: query.q,
         category: query.category,
         min_price_cents: query.min_price,
         max_price_cents: query.max_price,
     };
-    let items: Vec<MarketplaceAgentView> =
-        marketplace::list_for_user(&state.db, current.id(), &filter)
-            .await?
-            .into_iter()
-            .map(|m| MarketplaceAgentView {
-                agent: serde_json::to_value(&m.agent).unwrap_or(Value::Null),
-                access: m.access,
-            })
-            .collect();
-    let total = items.len();
-    Ok(Json(AgentList {
-        items,
-        total,
-        page: 1,
-        page_size: total.max(1),
-    }))
+    let items = marketplace::list_for_user(&state.db, current.id(), &filter).await?;
+    Ok(Json(whole_list(items)))
 }
 
 pub async fn my_agents(
@@ -77,7 +47,7 @@ pub async fn my_agents(
     current: CurrentUser,
 ) -> Result<Json<Vec<LicenseView>>, ApiError> {
     Ok(Json(
-        abetworks::usage::my_usage(&state.db, current.id()).await?,
+        abetworks::licenses::list_for_holder(&state.db, current.id()).await?,
     ))
 }
 

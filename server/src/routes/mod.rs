@@ -14,11 +14,23 @@ pub mod health;
 pub mod keys;
 pub mod marketplace;
 
+use abetworks::pagination::Page;
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 
 use crate::startup::ServerState;
+
+/// A list that is never paginated, in the shape of a page.
+pub fn whole_list<T>(items: Vec<T>) -> Page<T> {
+    let total = items.len() as u64;
+    Page {
+        items,
+        total,
+        page: 1,
+        page_size: total.max(1),
+    }
+}
 
 /// Who may call a route. Enforced by the handler's extractor; declared here for the
 /// OpenAPI document and checked against the role test's own table.

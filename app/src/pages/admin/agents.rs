@@ -1,17 +1,17 @@
 //! Agents: the whole catalog; publish / unpublish, edit the listing, sync from the service.
 
+use abetworks_types::views::AgentView;
 use leptos::prelude::*;
 
-use super::common::*;
-use super::list::{admin_resource, ListText, PagedList, SearchFilters};
-use crate::api::admin::{
-    admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent, AgentRow,
+use super::common::{
+    admin_resource, Badge, ClientOnly, ConfirmDialog, DialogProblem, Outcome, OutcomeNotice,
+    StatusBadge, Tone,
+};
+use super::list::{ListText, PagedList, SearchFilters};
+use crate::api::admin::agents::{
+    admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent,
 };
 use crate::components::dialog::Dialog;
-
-fn price_text(cents: i64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", cents / 100, cents % 100)
-}
 
 #[component]
 pub fn AgentsTab() -> impl IntoView {
@@ -31,24 +31,21 @@ pub fn AgentsTab() -> impl IntoView {
         },
         |(q, page, _)| admin_agents(Some(q), Some(page)),
     );
-
-    let unpublishing = RwSignal::new(None::<AgentRow>);
-    let unpublish_open = RwSignal::new(false);
-    let editing = RwSignal::new(None::<AgentRow>);
-    let edit_open = RwSignal::new(false);
-    let price = RwSignal::new(String::new());
-    let category = RwSignal::new(String::new());
-    let short = RwSignal::new(String::new());
-    let long = RwSignal::new(String::new());
-    let edit_problem = RwSignal::new(None::<String>);
+    let actions = RowActions {
+        unpublishing: RwSignal::new(None),
+        unpublish_open: RwSignal::new(false),
+        editing: RwSignal::new(None),
+        edit_open: RwSignal::new(false),
+        publish,
+    };
 
     Effect::new(move |_| match publish.value().get() {
-        Some(Ok(row)) => {
-            unpublish_open.set(false);
+        Some(Ok(agent)) => {
+            actions.unpublish_open.set(false);
             outcome.set(Some(Outcome::Done(format!(
                 "{} is now {}.",
-                row.name,
-                if row.published {
+                agent.name,
+                if agent.published {
                     "published: customers can find it"
                 } else {
                     "unpublished: hidden from the marketplace"
@@ -56,29 +53,18 @@ pub fn AgentsTab() -> impl IntoView {
             ))));
         }
         Some(Err(e)) => {
-            unpublish_open.set(false);
+            actions.unpublish_open.set(false);
             outcome.set(Some(Outcome::Failed(e.display_message())));
         }
         None => {}
     });
-    Effect::new(move |_| match update.value().get() {
-        Some(Ok(row)) => {
-            edit_open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "Saved the listing of {}.",
-                row.name
-            ))));
-        }
-        Some(Err(e)) => edit_problem.set(Some(e.display_message())),
-        None => {}
-    });
     Effect::new(move |_| match sync.value().get() {
         Some(Ok(report)) => {
-            let list = |names: &[String]| {
-                if names.is_empty() {
+            let list = |slugs: &[String]| {
+                if slugs.is_empty() {
                     "none".to_owned()
                 } else {
-                    names.join(", ")
+                    slugs.join(", ")
                 }
             };
             outcome.set(Some(Outcome::Done(format!(
@@ -91,32 +77,6 @@ pub fn AgentsTab() -> impl IntoView {
         Some(Err(e)) => outcome.set(Some(Outcome::Failed(e.display_message()))),
         None => {}
     });
-
-    let on_edit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(row) = editing.get_untracked() else {
-            return;
-        };
-        let cents = price
-            .get_untracked()
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|p| *p >= 0.0)
-            .map(|p| (p * 100.0).round() as i64);
-        let Some(price_cents) = cents else {
-            edit_problem.set(Some("Enter a price such as 9.99 (0 for free).".to_owned()));
-            return;
-        };
-        edit_problem.set(None);
-        update.dispatch(AdminUpdateAgent {
-            id: row.id,
-            price_cents,
-            category: category.get_untracked(),
-            short_description: short.get_untracked(),
-            long_description: long.get_untracked(),
-        });
-    };
 
     view! {
         <section class="panel" aria-labelledby="agents-heading" data-testid="agents-tab">
@@ -135,7 +95,7 @@ pub fn AgentsTab() -> impl IntoView {
                 empty_hint: "Sync from the agent service to fill the catalog.",
                 empty_test_id: "agents-empty",
                 label: "Agents",
-            }} table={move |items: Vec<AgentRow>| view! {
+            }} table={move |items: Vec<AgentView>| view! {
                 <table class="data-table stack-on-mobile" data-testid="agents-table">
                     <caption class="visually-hidden">"The catalog"</caption>
                     <thead><tr>
@@ -147,67 +107,155 @@ pub fn AgentsTab() -> impl IntoView {
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
                     <tbody>
-                        {items.into_iter().map(|row| {
-                            let (r1, r2) = (row.clone(), row.clone());
-                            let published = row.published;
-                            view! {
-                                <tr data-testid="agent-row" data-slug=row.slug.clone() data-published=published.to_string()>
-                                    <th scope="row" data-label="Agent">{row.name.clone()}<br/><span class="muted small">{format!("{} · v{}", row.slug, row.version)}</span></th>
-                                    <td data-label="Category">{row.category.clone()}</td>
-                                    <td data-label="Price">{price_text(row.price_cents, &row.currency)}</td>
-                                    <td data-label="Service"><Badge word=row.status.clone()/></td>
-                                    <td data-label="Listing"><Badge word=if published { "published" } else { "draft" }/></td>
-                                    <td data-label="Actions" class="row-actions">
-                                        <button type="button" class="button button-secondary button-small" data-testid="agent-edit"
-                                            aria-label=format!("Edit {}", r1.name)
-                                            on:click={
-                                                let r = r1.clone();
-                                                move |_| {
-                                                    price.set(format!("{}.{:02}", r.price_cents / 100, r.price_cents % 100));
-                                                    category.set(r.category.clone());
-                                                    short.set(r.short_description.clone());
-                                                    long.set(r.long_description.clone());
-                                                    edit_problem.set(None);
-                                                    update.clear();
-                                                    editing.set(Some(r.clone()));
-                                                    edit_open.set(true);
-                                                }
-                                            }>"Edit"</button>
-                                        {if published {
-                                            let r = r2.clone();
-                                            view! {
-                                                <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
-                                                    aria-label=format!("Unpublish {}", r.name)
-                                                    on:click=move |_| { unpublishing.set(Some(r.clone())); unpublish_open.set(true); }>"Unpublish"</button>
-                                            }.into_any()
-                                        } else {
-                                            let id = r2.id.clone();
-                                            view! {
-                                                <button type="button" class="button button-small" data-testid="agent-publish"
-                                                    aria-label=format!("Publish {}", r2.name)
-                                                    on:click=move |_| { publish.dispatch(AdminPublishAgent { id: id.clone(), published: true }); }>"Publish"</button>
-                                            }.into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
+                        {items.into_iter().map(|agent| view! { <AgentTableRow agent actions/> }).collect_view()}
                     </tbody>
                 </table>
             }}/>
         </section>
 
-        <ConfirmDialog open=unpublish_open subject=unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
-            describe=|r: &AgentRow| format!("{} will disappear from the marketplace. Existing licenses are kept.", r.name)
+        <ConfirmDialog open=actions.unpublish_open subject=actions.unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
+            describe=|a: &AgentView| format!("{} will disappear from the marketplace. Existing licenses are kept.", a.name)
             keep="Keep it published" confirm="Unpublish" pending=publish.pending()
-            on_confirm=move |r: AgentRow| { publish.dispatch(AdminPublishAgent { id: r.id, published: false }); }/>
+            on_confirm=move |a: AgentView| { publish.dispatch(AdminPublishAgent { id: a.id, published: false }); }/>
 
+        <EditAgentDialog open=actions.edit_open agent=actions.editing action=update outcome/>
+    }
+}
+
+/// What a row's buttons open or do.
+#[derive(Clone, Copy)]
+struct RowActions {
+    unpublishing: RwSignal<Option<AgentView>>,
+    unpublish_open: RwSignal<bool>,
+    editing: RwSignal<Option<AgentView>>,
+    edit_open: RwSignal<bool>,
+    publish: ServerAction<AdminPublishAgent>,
+}
+
+/// One agent of the catalog: edit its listing, publish or unpublish it.
+#[component]
+fn AgentTableRow(agent: AgentView, actions: RowActions) -> impl IntoView {
+    let published = agent.published;
+    let to_edit = agent.clone();
+    let edit = move |_| {
+        actions.editing.set(Some(to_edit.clone()));
+        actions.edit_open.set(true);
+    };
+    let listing = if published {
+        let target = agent.clone();
+        view! {
+            <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
+                aria-label=format!("Unpublish {}", agent.name)
+                on:click=move |_| { actions.unpublishing.set(Some(target.clone())); actions.unpublish_open.set(true); }>"Unpublish"</button>
+        }
+        .into_any()
+    } else {
+        let id = agent.id.clone();
+        view! {
+            <button type="button" class="button button-small" data-testid="agent-publish"
+                aria-label=format!("Publish {}", agent.name)
+                on:click=move |_| { actions.publish.dispatch(AdminPublishAgent { id: id.clone(), published: true }); }>"Publish"</button>
+        }
+        .into_any()
+    };
+    let (listing_label, listing_tone) = if published {
+        ("published", Tone::Ok)
+    } else {
+        ("draft", Tone::Warn)
+    };
+    view! {
+        <tr data-testid="agent-row" data-slug=agent.slug.clone() data-published=published.to_string()>
+            <th scope="row" data-label="Agent">{agent.name.clone()}<br/><span class="muted small">{format!("{} · v{}", agent.slug, agent.version)}</span></th>
+            <td data-label="Category">{agent.category.clone()}</td>
+            <td data-label="Price">{agent.price_label()}</td>
+            <td data-label="Service"><StatusBadge status=agent.status/></td>
+            <td data-label="Listing"><Badge label=listing_label tone=listing_tone/></td>
+            <td data-label="Actions" class="row-actions">
+                <button type="button" class="button button-secondary button-small" data-testid="agent-edit"
+                    aria-label=format!("Edit {}", agent.name) on:click=edit>"Edit"</button>
+                {listing}
+            </td>
+        </tr>
+    }
+}
+
+/// A price in cents as the price field shows it: "9.99".
+fn price_field(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A price typed as "9.99" (0 for free), in cents.
+fn parse_price(text: &str) -> Option<i64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite() && *p >= 0.0)
+        .map(|p| (p * 100.0).round() as i64)
+}
+
+/// Edits `agent`'s listing: price, category and descriptions. Filled from the agent each time
+/// it opens; closes and reports on success.
+#[component]
+fn EditAgentDialog(
+    open: RwSignal<bool>,
+    agent: RwSignal<Option<AgentView>>,
+    action: ServerAction<AdminUpdateAgent>,
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
+    let price = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let short = RwSignal::new(String::new());
+    let long = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if !open.get() {
+            return;
+        }
+        if let Some(a) = agent.get_untracked() {
+            price.set(price_field(a.price_cents));
+            category.set(a.category);
+            short.set(a.short_description);
+            long.set(a.long_description);
+        }
+        action.clear();
+        problem.set(None);
+    });
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(saved)) => {
+            open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "Saved the listing of {}.",
+                saved.name
+            ))));
+        }
+        Some(Err(e)) => problem.set(Some(e.display_message())),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(a) = agent.get_untracked() else {
+            return;
+        };
+        let Some(price_cents) = parse_price(&price.get_untracked()) else {
+            problem.set(Some("Enter a price such as 9.99 (0 for free).".to_owned()));
+            return;
+        };
+        problem.set(None);
+        action.dispatch(AdminUpdateAgent {
+            id: a.id,
+            price_cents,
+            category: category.get_untracked(),
+            short_description: short.get_untracked(),
+            long_description: long.get_untracked(),
+        });
+    };
+    view! {
         <ClientOnly>
-        <Dialog open=edit_open title="Edit the listing" id="edit-agent-dialog" test_id="edit-agent-dialog">
-            <form class="form" on:submit=on_edit>
-                <p>{move || editing.get().map(|r| r.name)}</p>
+        <Dialog open title="Edit the listing" id="edit-agent-dialog" test_id="edit-agent-dialog">
+            <form class="form" on:submit=on_submit>
+                <p>{move || agent.get().map(|a| a.name)}</p>
                 <div class="field">
-                    <label for="agent-price">{move || format!("Price ({})", editing.get().map(|r| r.currency).unwrap_or_default())}</label>
+                    <label for="agent-price">{move || format!("Price ({})", agent.get().map(|a| a.currency).unwrap_or_default())}</label>
                     <input id="agent-price" type="number" min="0" step="0.01" data-testid="agent-price" bind:value=price/>
                 </div>
                 <div class="field">
@@ -222,13 +270,27 @@ pub fn AgentsTab() -> impl IntoView {
                     <label for="agent-long">"Long description"</label>
                     <textarea id="agent-long" maxlength="10000" bind:value=long></textarea>
                 </div>
-                {move || edit_problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
+                <DialogProblem problem/>
                 <div class="dialog-actions">
-                    <button type="button" class="button button-secondary" on:click=move |_| edit_open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button" data-testid="agent-save" disabled=move || update.pending().get()>"Save"</button>
+                    <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button" data-testid="agent-save" disabled=move || action.pending().get()>"Save"</button>
                 </div>
             </form>
         </Dialog>
         </ClientOnly>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_price_field_reads_back_as_the_same_cents() {
+        assert_eq!(price_field(4900), "49.00");
+        assert_eq!(parse_price(&price_field(999)), Some(999));
+        assert_eq!(parse_price("0"), Some(0));
+        assert_eq!(parse_price("-1"), None);
+        assert_eq!(parse_price("NaN"), None);
     }
 }

@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Script;
 
-use super::common::*;
-use super::list::admin_resource;
-use crate::api::admin::{admin_usage, UsageData};
+use abetworks_types::views::UsageOverview;
+use chrono::SecondsFormat;
+
+use super::common::{admin_resource, limit_text};
+use crate::api::admin::usage::admin_usage;
 use crate::api::{format_date, format_time};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
@@ -53,11 +55,13 @@ pub fn AnalyticsTab() -> impl IntoView {
 }
 
 #[component]
-fn UsageView(data: UsageData) -> impl IntoView {
+fn UsageView(data: UsageOverview) -> impl IntoView {
+    // Full precision, so the export covers exactly the calls counted here. UTC with `Z`: no
+    // `+` to escape in the query.
     let export = format!(
         "/api/admin/usage/export.csv?from={}&to={}",
-        data.from.replace('+', "%2B"),
-        data.to.replace('+', "%2B")
+        data.from.to_rfc3339_opts(SecondsFormat::Nanos, true),
+        data.to.to_rfc3339_opts(SecondsFormat::Nanos, true)
     );
     let heavy = data.heavy_users.clone();
     let summary = format!(
@@ -77,7 +81,7 @@ fn UsageView(data: UsageData) -> impl IntoView {
         data.by_agent
             .iter()
             .take(10)
-            .map(|a| format!("{} {}", a.name, a.calls))
+            .map(|a| format!("{} {}", a.agent_name, a.calls))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -86,7 +90,7 @@ fn UsageView(data: UsageData) -> impl IntoView {
         data.by_user
             .iter()
             .take(10)
-            .map(|u| format!("{} {}", u.name, u.calls))
+            .map(|u| format!("{} {}", u.user_email, u.calls))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -142,10 +146,10 @@ fn UsageView(data: UsageData) -> impl IntoView {
                                         <th scope="row" data-label="User">{row.user_email.clone()}</th>
                                         <td data-label="Agent">{row.agent_name.clone()}</td>
                                         <td data-label="Used / limit">
-                                            {format!("{} / {} ({share}%)", row.api_calls_used, limit_text(row.api_call_limit))}" "
-                                            <span class="badge badge-warn">{if share >= 100 { "at limit" } else { "80%+" }}</span>
+                                            {format!("{} / {} ({share}%)", row.api_calls_used, limit_text(&row))}" "
+                                            <span class="badge badge-warn">{if row.exhausted { "at limit" } else { "80%+" }}</span>
                                         </td>
-                                        <td data-label="Expires">{row.expires_at.as_deref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                        <td data-label="Expires">{row.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -159,10 +163,10 @@ fn UsageView(data: UsageData) -> impl IntoView {
 
 /// Draws the three charts once the DOM and ECharts are there (browser only).
 #[cfg(not(feature = "hydrate"))]
-fn draw_charts(_data: UsageData) {}
+fn draw_charts(_data: UsageOverview) {}
 
 #[cfg(feature = "hydrate")]
-fn draw_charts(data: UsageData) {
+fn draw_charts(data: UsageOverview) {
     Effect::new(move |_| {
         let data = data.clone();
         when_echarts_ready(move || render_all(&data), 100);
@@ -209,12 +213,14 @@ fn when_echarts_ready(f: impl FnOnce() + 'static, tries: u32) {
 }
 
 #[cfg(feature = "hydrate")]
-fn render_all(data: &UsageData) {
+fn render_all(data: &UsageOverview) {
     use charming::component::{Axis, Grid};
     use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
     use charming::series::{Bar, Line};
     use charming::theme::Theme;
     use charming::{Chart, WasmRenderer};
+
+    use abetworks_types::enums::Granularity;
 
     let dark = document()
         .document_element()
@@ -228,19 +234,20 @@ fn render_all(data: &UsageData) {
             r
         }
     };
-    let hourly = data.granularity == "hour";
+    let label_format = match data.granularity {
+        Granularity::Hour => "%m-%d %H:%M",
+        Granularity::Day => "%Y-%m-%d",
+    };
     let labels: Vec<String> = data
         .trend
         .iter()
-        .map(|(start, _)| {
-            if hourly {
-                start.get(5..16).unwrap_or(start).replace('T', " ")
-            } else {
-                start.get(..10).unwrap_or(start).to_owned()
-            }
-        })
+        .map(|point| point.start.format(label_format).to_string())
         .collect();
-    let values: Vec<i64> = data.trend.iter().map(|(_, c)| *c as i64).collect();
+    let values: Vec<i64> = data
+        .trend
+        .iter()
+        .map(|point| i64::try_from(point.calls).unwrap_or(i64::MAX))
+        .collect();
     let grid = || {
         Grid::new()
             .left("3%")
@@ -263,7 +270,7 @@ fn render_all(data: &UsageData) {
             Axis::new()
                 .type_(AxisType::Category)
                 .axis_label(AxisLabel::new().rotate(20))
-                .data(data.by_agent.iter().map(|a| a.name.clone()).collect()),
+                .data(data.by_agent.iter().map(|a| a.agent_name.clone()).collect()),
         )
         .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
         .series(
@@ -281,7 +288,7 @@ fn render_all(data: &UsageData) {
             Axis::new()
                 .type_(AxisType::Category)
                 .inverse(true)
-                .data(top.iter().map(|u| u.name.clone()).collect()),
+                .data(top.iter().map(|u| u.user_email.clone()).collect()),
         )
         .series(
             Bar::new()

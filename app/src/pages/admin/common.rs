@@ -1,108 +1,152 @@
-//! Pieces shared by the admin tabs: pager, sortable headers, badges, pickers, outcome notices.
+//! Pieces shared by the admin tabs: browser-only data and rendering, badges, outcome notices,
+//! and the parts of dialogs (pickers, limit fields, confirmations). The list frame and the
+//! filters are in `list.rs`, which builds on this file (never the other way round).
 
+use std::future::Future;
+
+use abetworks_types::enums::{
+    AccessRequestStatus, AgentStatus, EffectiveStatus, ExecutionStatus, Severity,
+};
+use abetworks_types::views::LicenseView;
+use abetworks_types::Vocabulary;
+use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::*;
 
-use super::list::admin_resource;
-use crate::api::admin::{admin_pick_agents, admin_pick_users};
+use crate::api::admin::licenses::{admin_pick_agents, admin_pick_users};
 use crate::components::dialog::Dialog;
-use crate::error::AppError;
 
-/// Previous / next page, with "page x of y".
-#[component]
-pub fn Pager(
-    page: RwSignal<u64>,
-    total: u64,
-    pages: u64,
-    #[prop(into)] label: String,
-) -> impl IntoView {
-    let current = page.get_untracked();
-    view! {
-        <nav class="pager" aria-label=format!("{label} pages") data-testid="pager">
-            <button
-                type="button"
-                class="button button-secondary button-small"
-                disabled=current <= 1
-                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
-            >
-                "Previous"
-            </button>
-            <span class="muted">{format!("Page {current} of {pages} · {total} in all")}</span>
-            <button
-                type="button"
-                class="button button-secondary button-small"
-                disabled=current >= pages
-                on:click=move |_| page.update(|p| *p += 1)
-            >
-                "Next"
-            </button>
-        </nav>
-    }
+/// Data for the admin tabs, fetched in the browser only: `fetch(source())`, again whenever a
+/// signal `source` reads changes. Not from the server's render: the tabs sit behind the
+/// asynchronous role check, which the server may run more than once; resources made there get
+/// different ids than the browser's, and hydration then read another resource's value.
+pub fn admin_resource<S, T, Fut>(
+    source: impl Fn() -> S + 'static,
+    fetch: impl Fn(S) -> Fut + 'static,
+) -> LocalResource<T>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    LocalResource::new(move || fetch(source()))
 }
 
-/// A column header that sorts the list by `key`: the first click sorts ascending, the next
-/// descending. `sort` holds the list's sort parameter (`key` or `-key`); sorting goes back to
-/// page 1.
+/// Renders its children in the browser only, after hydration. The dialogs go through this:
+/// nothing of them is needed in the server's HTML, and their browser-only state must never be
+/// created (and dropped on another thread) during server rendering.
 #[component]
-pub fn SortHeader(
-    #[prop(into)] label: String,
-    key: &'static str,
-    sort: RwSignal<String>,
-    page: RwSignal<u64>,
-) -> impl IntoView {
-    let direction = move || {
-        sort.with(|s| match s.strip_prefix('-') {
-            Some(rest) if rest == key => Some(false),
-            None if s == key => Some(true),
-            _ => None,
-        })
-    };
-    let aria_sort = move || match direction() {
-        Some(true) => "ascending",
-        Some(false) => "descending",
-        None => "none",
-    };
-    let arrow = move || match direction() {
-        Some(true) => "▲",
-        Some(false) => "▼",
-        None => "↕",
-    };
-    let next = move |_| {
-        let next = if direction() == Some(true) {
-            format!("-{key}")
+pub fn ClientOnly(children: ChildrenFn, #[prop(optional, into)] fallback: ViewFn) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || {
+        if mounted.get() {
+            children().into_any()
         } else {
-            key.to_owned()
-        };
-        sort.set(next);
-        page.set(1);
-    };
-    view! {
-        <th scope="col" aria-sort=aria_sort>
-            <button type="button" class="sort-button" data-testid=format!("sort-{key}") on:click=next>
-                {label}
-                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
-            </button>
-        </th>
+            fallback.run().into_any()
+        }
     }
 }
 
-/// The badge class for a status or severity word.
-pub fn badge_class(word: &str) -> &'static str {
-    match word {
-        "active" | "approved" | "succeeded" | "available" | "published" | "resolved" | "low" => {
-            "badge badge-ok"
+/// A vocabulary value as words: `agent_rejected_input` → "Agent rejected input".
+pub fn words<E: Vocabulary>(value: E) -> String {
+    let text = value.as_str().replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// A time for a `<time datetime>` attribute.
+pub fn datetime_attr(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A JSON payload indented for reading.
+pub fn pretty_json(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// How a badge reads at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Warn,
+    Danger,
+}
+
+impl Tone {
+    fn class(self) -> &'static str {
+        match self {
+            Self::Ok => "badge badge-ok",
+            Self::Warn => "badge badge-warn",
+            Self::Danger => "badge badge-danger",
         }
-        "pending" | "suspended" | "running" | "medium" | "draft" => "badge badge-warn",
-        "revoked" | "rejected" | "failed" | "expired" | "high" | "critical" | "unavailable"
-        | "disabled" => "badge badge-danger",
-        _ => "badge",
+    }
+}
+
+/// A status or severity shown as a badge, with its tone.
+pub trait Toned: Vocabulary + Send + Sync {
+    fn tone(self) -> Tone;
+}
+
+impl Toned for EffectiveStatus {
+    fn tone(self) -> Tone {
+        match self {
+            Self::Active => Tone::Ok,
+            Self::Suspended => Tone::Warn,
+            Self::Revoked | Self::Expired => Tone::Danger,
+        }
+    }
+}
+
+impl Toned for AccessRequestStatus {
+    fn tone(self) -> Tone {
+        match self {
+            Self::Approved => Tone::Ok,
+            Self::Pending => Tone::Warn,
+            Self::Rejected => Tone::Danger,
+        }
+    }
+}
+
+impl Toned for ExecutionStatus {
+    fn tone(self) -> Tone {
+        match self {
+            Self::Succeeded => Tone::Ok,
+            Self::Pending | Self::Running => Tone::Warn,
+            Self::Failed => Tone::Danger,
+        }
+    }
+}
+
+impl Toned for AgentStatus {
+    fn tone(self) -> Tone {
+        match self {
+            Self::Available => Tone::Ok,
+            Self::Unavailable => Tone::Danger,
+        }
+    }
+}
+
+impl Toned for Severity {
+    fn tone(self) -> Tone {
+        match self {
+            Self::Low => Tone::Ok,
+            Self::Medium => Tone::Warn,
+            Self::High | Self::Critical => Tone::Danger,
+        }
     }
 }
 
 #[component]
-pub fn Badge(#[prop(into)] word: String) -> impl IntoView {
-    let class = badge_class(&word);
-    let label = word.replace('_', " ");
-    view! { <span class=class data-testid="badge">{label}</span> }
+pub fn Badge(#[prop(into)] label: String, tone: Tone) -> impl IntoView {
+    view! { <span class=tone.class() data-testid="badge">{label}</span> }
+}
+
+/// A status or severity as its badge ("suspended", "agent failed", …).
+#[component]
+pub fn StatusBadge<T: Toned + 'static>(status: T) -> impl IntoView {
+    view! { <Badge label=status.as_str().replace('_', " ") tone=status.tone()/> }
 }
 
 /// What the last action did (or why it failed), announced politely.
@@ -128,16 +172,27 @@ pub fn OutcomeNotice(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
     }
 }
 
-/// Shows the error of a dialog's last attempt, if any.
-pub fn error_text(error: Option<AppError>) -> impl IntoView {
-    error.map(|e| view! { <p class="error" role="alert" data-testid="dialog-error">{e.display_message()}</p> })
+/// Why a dialog's last attempt failed, if it did.
+#[component]
+pub fn DialogProblem(problem: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        problem
+            .get()
+            .map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })
+    }
+}
+
+/// What a [`Picker`] chooses from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickerKind {
+    Users,
+    Agents,
 }
 
 /// A searchable picker: a search box and a list of the matches to choose from.
 #[component]
 pub fn Picker(
-    /// `users` or `agents`.
-    kind: &'static str,
+    kind: PickerKind,
     #[prop(into)] id: String,
     #[prop(into)] label: String,
     selected: RwSignal<String>,
@@ -146,10 +201,9 @@ pub fn Picker(
     let options = admin_resource(
         move || search.get(),
         move |q| async move {
-            if kind == "users" {
-                admin_pick_users(q).await
-            } else {
-                admin_pick_agents(q).await
+            match kind {
+                PickerKind::Users => admin_pick_users(q).await,
+                PickerKind::Agents => admin_pick_agents(q).await,
             }
         },
     );
@@ -255,34 +309,12 @@ pub fn parse_limit(limit: &str, unlimited: bool) -> Result<i64, String> {
         .ok_or_else(|| "Enter a call limit of 0 or more, or switch on Unlimited.".to_owned())
 }
 
-/// A limit as text: "Unlimited" for -1.
-pub fn limit_text(limit: i64) -> String {
-    if limit < 0 {
+/// A license's limit as text: "Unlimited", or the number.
+pub fn limit_text(license: &LicenseView) -> String {
+    if license.is_unlimited() {
         "Unlimited".to_owned()
     } else {
-        limit.to_string()
-    }
-}
-
-/// `Some(text)` unless blank.
-pub fn non_blank(text: String) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
-/// Renders its children in the browser only, after hydration. The dialogs go through this:
-/// nothing of them is needed in the server's HTML, and their browser-only state must never be
-/// created (and dropped on another thread) during server rendering.
-#[component]
-pub fn ClientOnly(children: ChildrenFn, #[prop(optional, into)] fallback: ViewFn) -> impl IntoView {
-    let mounted = RwSignal::new(false);
-    Effect::new(move |_| mounted.set(true));
-    move || {
-        if mounted.get() {
-            children().into_any()
-        } else {
-            fallback.run().into_any()
-        }
+        license.api_call_limit.to_string()
     }
 }
 
@@ -329,5 +361,31 @@ where
             </div>
         </Dialog>
         </ClientOnly>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abetworks_types::enums::{ErrorKind, Role};
+
+    #[test]
+    fn a_vocabulary_value_reads_as_words() {
+        assert_eq!(words(ErrorKind::AgentRejectedInput), "Agent rejected input");
+        assert_eq!(words(Role::SuperAdmin), "Super admin");
+    }
+
+    #[test]
+    fn a_limit_is_a_count_of_zero_or_more_or_unlimited() {
+        assert_eq!(parse_limit(" 42 ", false), Ok(42));
+        assert_eq!(parse_limit("anything", true), Ok(-1));
+        assert!(parse_limit("-3", false).is_err());
+        assert!(parse_limit("", false).is_err());
+    }
+
+    #[test]
+    fn json_payloads_are_indented() {
+        let value = serde_json::json!({ "label": "positive" });
+        assert_eq!(pretty_json(&value), "{\n  \"label\": \"positive\"\n}");
     }
 }

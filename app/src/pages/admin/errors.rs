@@ -1,61 +1,46 @@
 //! Error logs: stat cards, filters, expandable rows, resolve with a note; polled every 10 s.
 
+use std::collections::HashSet;
+
+use abetworks_types::enums::{ErrorKind, Severity};
+use abetworks_types::views::{ErrorLogView, ErrorStats};
 use leptos::prelude::*;
 
-use super::common::*;
-use super::list::{
-    admin_resource, ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList,
+use super::common::{
+    admin_resource, datetime_attr, pretty_json, words, Badge, ClientOnly, DialogProblem, Outcome,
+    OutcomeNotice, StatusBadge, Tone,
 };
-use crate::api::admin::{admin_error_stats, admin_errors, AdminResolveError, ErrorRow};
+use super::list::{
+    filter_text, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
+};
+use crate::api::admin::errors::{admin_error_stats, admin_errors, AdminResolveError};
 use crate::api::format_time;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{ErrorPanel, Loading};
 
-const SEVERITIES: [(&str, &str); 5] = [
-    ("", "Any severity"),
-    ("critical", "Critical"),
-    ("high", "High"),
-    ("medium", "Medium"),
-    ("low", "Low"),
-];
-
-const KINDS: [(&str, &str); 11] = [
-    ("", "Any type"),
-    ("database_unavailable", "database unavailable"),
-    ("panic", "panic"),
-    ("internal", "internal"),
-    ("agent_unauthorized", "agent unauthorized"),
-    ("agent_failed", "agent failed"),
-    ("agent_unavailable", "agent unavailable"),
-    ("agent_malformed_response", "agent malformed response"),
-    ("agent_unknown", "agent unknown"),
-    ("agent_timeout", "agent timeout"),
-    ("agent_rejected_input", "agent rejected input"),
-];
-
-const RESOLVED: [(&str, &str); 3] = [("", "Either"), ("no", "Unresolved"), ("yes", "Resolved")];
+/// How often the list and the statistics refresh.
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[component]
 pub fn ErrorsTab() -> impl IntoView {
-    let severity = RwSignal::new(String::new());
-    let kind = RwSignal::new(String::new());
+    let severity = RwSignal::new(None::<Severity>);
+    let kind = RwSignal::new(None::<ErrorKind>);
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let resolved = RwSignal::new(String::new());
+    let resolved = RwSignal::new(None::<bool>);
     let page = RwSignal::new(1u64);
     let tick = RwSignal::new(0u32);
     let outcome = RwSignal::new(None::<Outcome>);
     let resolve = ServerAction::<AdminResolveError>::new();
     // Which rows are expanded lives here, not in the rows: the 10 s refresh rebuilds the rows
     // and must not fold up the one the admin is reading.
-    let expanded = RwSignal::new(std::collections::HashSet::<String>::new());
+    let expanded = RwSignal::new(HashSet::<String>::new());
 
     // New errors appear without a reload: the list and the stats refresh every 10 seconds.
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || tick.update(|t| *t = t.wrapping_add(1)),
-            std::time::Duration::from_secs(10),
-        ) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|t| *t = t.wrapping_add(1)), REFRESH)
+        {
             on_cleanup(move || handle.clear());
         }
     });
@@ -74,11 +59,11 @@ pub fn ErrorsTab() -> impl IntoView {
         },
         |(severity, kind, from, to, resolved, page, _)| {
             admin_errors(
-                Some(severity),
-                Some(kind),
+                filter_text(severity),
+                filter_text(kind),
                 Some(from),
                 Some(to),
-                Some(resolved),
+                resolved.map(|r| if r { "yes" } else { "no" }.to_owned()),
                 Some(page),
             )
         },
@@ -88,31 +73,8 @@ pub fn ErrorsTab() -> impl IntoView {
         |_| admin_error_stats(),
     );
 
-    let current = RwSignal::new(None::<ErrorRow>);
+    let current = RwSignal::new(None::<ErrorLogView>);
     let resolve_open = RwSignal::new(false);
-    let note = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| match resolve.value().get() {
-        Some(Ok(row)) => {
-            resolve_open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "Marked the error {} ({}) resolved.",
-                row.code, row.id
-            ))));
-        }
-        Some(Err(e)) => problem.set(Some(e.display_message())),
-        None => {}
-    });
-    let on_resolve = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(row) = current.get_untracked() else {
-            return;
-        };
-        resolve.dispatch(AdminResolveError {
-            id: row.id,
-            note: non_blank(note.get_untracked()),
-        });
-    };
 
     view! {
         <section class="panel" aria-labelledby="errors-heading" data-testid="errors-tab">
@@ -121,25 +83,14 @@ pub fn ErrorsTab() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match stats.await {
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(s) => {
-                            let count = |name: &str| s.by_severity.iter().find(|(k, _)| k == name).map(|(_, c)| *c).unwrap_or(0);
-                            view! {
-                                <ul class="stat-cards" data-testid="error-stats" aria-label="Errors in the last 30 days">
-                                    <li class="stat-card"><span class="stat-label">"Total (30 days)"</span><span class="stat-value" data-testid="errors-total">{s.total}</span></li>
-                                    <li class="stat-card"><span class="stat-label">"Unresolved"</span><span class="stat-value">{s.unresolved}</span></li>
-                                    <li class="stat-card"><span class="stat-label">"Resolution rate"</span><span class="stat-value">{format!("{:.0}%", s.resolution_rate * 100.0)}</span></li>
-                                    <li class="stat-card"><span class="stat-label">"Critical / high"</span><span class="stat-value">{format!("{} / {}", count("critical"), count("high"))}</span></li>
-                                    <li class="stat-card"><span class="stat-label">"Medium / low"</span><span class="stat-value">{format!("{} / {}", count("medium"), count("low"))}</span></li>
-                                </ul>
-                            }.into_any()
-                        }
+                        Ok(stats) => view! { <StatCards stats/> }.into_any(),
                     }
                 })}
             </Transition>
             <div class="filters admin-filters">
-                <ChoiceFilter id="errors-severity" label="Severity" choices=&SEVERITIES selected=severity page/>
-                <ChoiceFilter id="errors-type" label="Type" choices=&KINDS selected=kind page/>
-                <ChoiceFilter id="errors-resolved" label="Resolved" choices=&RESOLVED selected=resolved page/>
+                <VocabularyFilter id="errors-severity" label="Severity" any="Any severity" selected=severity page/>
+                <VocabularyFilter id="errors-type" label="Type" any="Any type" selected=kind page/>
+                <ResolvedFilter selected=resolved page/>
                 <DateRangeFilter id="errors" from to page/>
             </div>
             <OutcomeNotice outcome/>
@@ -149,7 +100,7 @@ pub fn ErrorsTab() -> impl IntoView {
                 empty_hint: "Nothing has gone wrong here — or the filters hide it.",
                 empty_test_id: "errors-empty",
                 label: "Errors",
-            }} table={move |items: Vec<ErrorRow>| view! {
+            }} table={move |items: Vec<ErrorLogView>| view! {
                 <table class="data-table" data-testid="errors-table">
                     <caption class="visually-hidden">"Error logs, newest first"</caption>
                     <thead><tr>
@@ -160,12 +111,9 @@ pub fn ErrorsTab() -> impl IntoView {
                         <th scope="col">"Message"</th>
                         <th scope="col">"State"</th>
                     </tr></thead>
-                    {items.into_iter().map(|row| view! {
-                        <ErrorRowView row expanded on_resolve=move |r: ErrorRow| {
-                            resolve.clear();
-                            problem.set(None);
-                            note.set(String::new());
-                            current.set(Some(r));
+                    {items.into_iter().map(|error| view! {
+                        <ErrorTableRow error expanded on_resolve=move |e: ErrorLogView| {
+                            current.set(Some(e));
                             resolve_open.set(true);
                         }/>
                     }).collect_view()}
@@ -173,35 +121,67 @@ pub fn ErrorsTab() -> impl IntoView {
             }}/>
         </section>
 
-        <ClientOnly>
-        <Dialog open=resolve_open title="Resolve this error" id="resolve-dialog" test_id="resolve-dialog">
-            <form class="form" on:submit=on_resolve>
-                <p>{move || current.get().map(|r| format!("{} — {}", r.code, r.message))}</p>
-                <div class="field">
-                    <label for="resolve-note">"Resolution note (optional)"</label>
-                    <textarea id="resolve-note" data-testid="resolve-note" maxlength="1000" bind:value=note></textarea>
-                </div>
-                {move || problem.get().map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })}
-                <div class="dialog-actions">
-                    <button type="button" class="button button-secondary" on:click=move |_| resolve_open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button" data-testid="resolve-submit" disabled=move || resolve.pending().get()>"Mark resolved"</button>
-                </div>
-            </form>
-        </Dialog>
-        </ClientOnly>
+        <ResolveErrorDialog open=resolve_open error=current action=resolve outcome/>
+    }
+}
+
+/// The totals of the last 30 days, by severity too.
+#[component]
+fn StatCards(stats: ErrorStats) -> impl IntoView {
+    let count = |severity: Severity| {
+        stats
+            .by_severity
+            .iter()
+            .find(|k| k.key.parse::<Severity>().ok() == Some(severity))
+            .map_or(0, |k| k.count)
+    };
+    let (critical, high) = (count(Severity::Critical), count(Severity::High));
+    let (medium, low) = (count(Severity::Medium), count(Severity::Low));
+    view! {
+        <ul class="stat-cards" data-testid="error-stats" aria-label="Errors in the last 30 days">
+            <li class="stat-card"><span class="stat-label">"Total (30 days)"</span><span class="stat-value" data-testid="errors-total">{stats.total}</span></li>
+            <li class="stat-card"><span class="stat-label">"Unresolved"</span><span class="stat-value">{stats.unresolved}</span></li>
+            <li class="stat-card"><span class="stat-label">"Resolution rate"</span><span class="stat-value">{format!("{:.0}%", stats.resolution_rate * 100.0)}</span></li>
+            <li class="stat-card"><span class="stat-label">"Critical / high"</span><span class="stat-value">{format!("{critical} / {high}")}</span></li>
+            <li class="stat-card"><span class="stat-label">"Medium / low"</span><span class="stat-value">{format!("{medium} / {low}")}</span></li>
+        </ul>
+    }
+}
+
+/// "Resolved": either, unresolved (`no`) or resolved (`yes`).
+#[component]
+fn ResolvedFilter(selected: RwSignal<Option<bool>>, page: RwSignal<u64>) -> impl IntoView {
+    let choose = move |ev| {
+        let value = match event_target_value(&ev).as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        selected.set(value);
+        page.set(1);
+    };
+    view! {
+        <div class="field">
+            <label for="errors-resolved">"Resolved"</label>
+            <select id="errors-resolved" data-testid="errors-resolved" on:change=choose>
+                <option value="">"Either"</option>
+                <option value="no">"Unresolved"</option>
+                <option value="yes">"Resolved"</option>
+            </select>
+        </div>
     }
 }
 
 /// One error: a summary row, and a details row shown on demand.
 #[component]
-fn ErrorRowView(
-    row: ErrorRow,
-    expanded: RwSignal<std::collections::HashSet<String>>,
-    on_resolve: impl Fn(ErrorRow) + Clone + Send + Sync + 'static,
+fn ErrorTableRow(
+    error: ErrorLogView,
+    expanded: RwSignal<HashSet<String>>,
+    on_resolve: impl Fn(ErrorLogView) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let id = row.id.clone();
+    let id = error.id.clone();
     let open = Memo::new(move |_| expanded.with(|e| e.contains(&id)));
-    let toggle_id = row.id.clone();
+    let toggle_id = error.id.clone();
     let toggle = move || {
         expanded.update(|e| {
             if !e.remove(&toggle_id) {
@@ -209,47 +189,104 @@ fn ErrorRowView(
             }
         })
     };
-    let details_id = format!("error-details-{}", row.id);
-    let r = row.clone();
+    let details_id = format!("error-details-{}", error.id);
+    let state = if error.resolved {
+        view! { <Badge label="resolved" tone=Tone::Ok/> }.into_any()
+    } else {
+        let to_resolve = error.clone();
+        view! {
+            <button type="button" class="button button-small" data-testid="error-resolve"
+                on:click=move |_| on_resolve(to_resolve.clone())>"Resolve"</button>
+        }
+        .into_any()
+    };
+    let or_dash = |text: &Option<String>| text.clone().unwrap_or_else(|| "—".into());
     view! {
-        <tbody data-testid="error-row" data-severity=row.severity.clone() data-resolved=row.resolved.to_string() data-id=row.id.clone()>
+        <tbody data-testid="error-row" data-severity=error.severity.as_str() data-resolved=error.resolved.to_string() data-id=error.id.clone()>
             <tr>
                 <td>
                     <ExpandButton expanded=open on_toggle=toggle
-                        controls=details_id.clone() label=format!("Details of error {}", row.code) test_id="error-expand"/>
+                        controls=details_id.clone() label=format!("Details of error {}", error.code) test_id="error-expand"/>
                 </td>
-                <td><time datetime=row.created_at.clone()>{format_time(&row.created_at)}</time></td>
-                <td><Badge word=row.severity.clone()/></td>
-                <td>{row.error_type.replace('_', " ")}</td>
-                <td class="wrap">{row.message.clone()}</td>
-                <td>
-                    {if row.resolved {
-                        view! { <Badge word="resolved"/> }.into_any()
-                    } else {
-                        let on_resolve = on_resolve.clone();
-                        let r = r.clone();
-                        view! {
-                            <button type="button" class="button button-small" data-testid="error-resolve"
-                                on:click=move |_| on_resolve(r.clone())>"Resolve"</button>
-                        }.into_any()
-                    }}
-                </td>
+                <td><time datetime=datetime_attr(&error.created_at)>{format_time(&error.created_at)}</time></td>
+                <td><StatusBadge status=error.severity/></td>
+                <td>{words(error.kind)}</td>
+                <td class="wrap">{error.message.clone()}</td>
+                <td>{state}</td>
             </tr>
             <tr id=details_id hidden=move || !open.get() class="details-row">
                 <td colspan="6">
                     <dl class="kv admin-details">
-                        <dt>"Id"</dt><dd><code>{row.id.clone()}</code></dd>
-                        <dt>"Code"</dt><dd><code>{row.code.clone()}</code></dd>
-                        <dt>"Message"</dt><dd class="wrap">{row.message.clone()}</dd>
-                        <dt>"User"</dt><dd>{row.user_id.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Agent"</dt><dd>{row.agent_id.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Request"</dt><dd>{row.request_id.clone().unwrap_or_else(|| "—".into())}</dd>
-                        {row.resolution_note.clone().map(|n| view! { <dt>"Resolution note"</dt><dd>{n}</dd> })}
+                        <dt>"Id"</dt><dd><code>{error.id.clone()}</code></dd>
+                        <dt>"Code"</dt><dd><code>{error.code.clone()}</code></dd>
+                        <dt>"Message"</dt><dd class="wrap">{error.message.clone()}</dd>
+                        <dt>"User"</dt><dd>{or_dash(&error.user_id)}</dd>
+                        <dt>"Agent"</dt><dd>{or_dash(&error.agent_id)}</dd>
+                        <dt>"Request"</dt><dd>{or_dash(&error.request_id)}</dd>
+                        {error.resolution_note.clone().map(|n| view! { <dt>"Resolution note"</dt><dd>{n}</dd> })}
                     </dl>
-                    {row.context.clone().map(|c| view! { <h3 class="small">"Context"</h3><pre class="code-block" tabindex="0">{c}</pre> })}
-                    {row.stack_trace.clone().map(|t| view! { <h3 class="small">"Stack trace"</h3><pre class="code-block" tabindex="0" data-testid="error-stack">{t}</pre> })}
+                    {error.context.as_ref().map(|c| view! { <h3 class="small">"Context"</h3><pre class="code-block" tabindex="0">{pretty_json(c)}</pre> })}
+                    {error.stack_trace.clone().map(|t| view! { <h3 class="small">"Stack trace"</h3><pre class="code-block" tabindex="0" data-testid="error-stack">{t}</pre> })}
                 </td>
             </tr>
         </tbody>
+    }
+}
+
+/// Marks `error` resolved, with an optional note.
+#[component]
+fn ResolveErrorDialog(
+    open: RwSignal<bool>,
+    error: RwSignal<Option<ErrorLogView>>,
+    action: ServerAction<AdminResolveError>,
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if open.get() {
+            action.clear();
+            problem.set(None);
+            note.set(String::new());
+        }
+    });
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(resolved)) => {
+            open.set(false);
+            outcome.set(Some(Outcome::Done(format!(
+                "Marked the error {} ({}) resolved.",
+                resolved.code, resolved.id
+            ))));
+        }
+        Some(Err(e)) => problem.set(Some(e.display_message())),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(e) = error.get_untracked() else {
+            return;
+        };
+        action.dispatch(AdminResolveError {
+            id: e.id,
+            note: Some(note.get_untracked()),
+        });
+    };
+    view! {
+        <ClientOnly>
+        <Dialog open title="Resolve this error" id="resolve-dialog" test_id="resolve-dialog">
+            <form class="form" on:submit=on_submit>
+                <p>{move || error.get().map(|e| format!("{} — {}", e.code, e.message))}</p>
+                <div class="field">
+                    <label for="resolve-note">"Resolution note (optional)"</label>
+                    <textarea id="resolve-note" data-testid="resolve-note" maxlength="1000" bind:value=note></textarea>
+                </div>
+                <DialogProblem problem/>
+                <div class="dialog-actions">
+                    <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="button" data-testid="resolve-submit" disabled=move || action.pending().get()>"Mark resolved"</button>
+                </div>
+            </form>
+        </Dialog>
+        </ClientOnly>
     }
 }

@@ -1,22 +1,16 @@
 //! Executions: every run system-wide, filterable, with input, output and error on expand.
 
+use abetworks_types::enums::ExecutionStatus;
+use abetworks_types::views::ExecutionView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::common::*;
+use super::common::{admin_resource, datetime_attr, pretty_json, Picker, PickerKind, StatusBadge};
 use super::list::{
-    admin_resource, AgentFilter, ChoiceFilter, DateRangeFilter, ExpandButton, ListText, PagedList,
+    filter_text, AgentFilter, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
 };
-use crate::api::admin::{admin_executions, ExecutionRow};
+use crate::api::admin::executions::admin_executions;
 use crate::api::format_time;
-
-const STATUSES: [(&str, &str); 5] = [
-    ("", "Any status"),
-    ("succeeded", "Succeeded"),
-    ("failed", "Failed"),
-    ("running", "Running"),
-    ("pending", "Pending"),
-];
 
 #[component]
 pub fn ExecutionsTab() -> impl IntoView {
@@ -24,7 +18,7 @@ pub fn ExecutionsTab() -> impl IntoView {
     // `?user=<id>&agent=<id>` comes from the licenses tab's "Usage" link.
     let user = RwSignal::new(query.read_untracked().get("user").unwrap_or_default());
     let agent = RwSignal::new(query.read_untracked().get("agent").unwrap_or_default());
-    let status = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<ExecutionStatus>);
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
@@ -43,7 +37,7 @@ pub fn ExecutionsTab() -> impl IntoView {
             admin_executions(
                 Some(user),
                 Some(agent),
-                Some(status),
+                filter_text(status),
                 Some(from),
                 Some(to),
                 Some(page),
@@ -55,9 +49,9 @@ pub fn ExecutionsTab() -> impl IntoView {
         <section class="panel" aria-labelledby="executions-heading" data-testid="executions-tab">
             <div class="panel-head"><h2 id="executions-heading">"Executions"</h2></div>
             <div class="filters admin-filters">
-                <Picker kind="users" id="exec-user" label="User" selected=user/>
+                <Picker kind=PickerKind::Users id="exec-user" label="User" selected=user/>
                 <AgentFilter id="executions-agent" selected=agent page/>
-                <ChoiceFilter id="executions-status" label="Status" choices=&STATUSES selected=status page/>
+                <VocabularyFilter id="executions-status" label="Status" any="Any status" selected=status page/>
                 <DateRangeFilter id="executions" from to page/>
             </div>
             <PagedList list=executions page text={ListText {
@@ -66,7 +60,7 @@ pub fn ExecutionsTab() -> impl IntoView {
                 empty_hint: "Runs of any agent by any user appear here.",
                 empty_test_id: "executions-empty",
                 label: "Executions",
-            }} table={move |items: Vec<ExecutionRow>| view! {
+            }} table={move |items: Vec<ExecutionView>| view! {
                 <table class="data-table" data-testid="executions-table">
                     <caption class="visually-hidden">"Executions, newest first"</caption>
                     <thead><tr>
@@ -77,39 +71,44 @@ pub fn ExecutionsTab() -> impl IntoView {
                         <th scope="col">"Status"</th>
                         <th scope="col">"Duration"</th>
                     </tr></thead>
-                    {items.into_iter().map(|row| view! { <ExecutionRowView row/> }).collect_view()}
+                    {items.into_iter().map(|execution| view! { <ExecutionTableRow execution/> }).collect_view()}
                 </table>
             }}/>
         </section>
     }
 }
 
+/// One execution: a summary row, and its input, output and error on demand.
 #[component]
-fn ExecutionRowView(row: ExecutionRow) -> impl IntoView {
+fn ExecutionTableRow(execution: ExecutionView) -> impl IntoView {
     let open = RwSignal::new(false);
-    let details_id = format!("execution-details-{}", row.id);
+    let details_id = format!("execution-details-{}", execution.id);
+    let error = execution.error_message.clone().map(|message| {
+        let code = execution.error_code.clone().unwrap_or_default();
+        view! {
+            <h3 class="small">"Error"</h3>
+            <p class="error"><code>{code}</code>" "{message}</p>
+        }
+    });
     view! {
-        <tbody data-testid="execution-row" data-status=row.status.clone()>
+        <tbody data-testid="execution-row" data-status=execution.status.as_str()>
             <tr>
                 <td>
                     <ExpandButton expanded=open on_toggle=move || open.update(|o| *o = !*o)
-                        controls=details_id.clone() label=format!("Details of execution {}", row.id) test_id="execution-expand"/>
+                        controls=details_id.clone() label=format!("Details of execution {}", execution.id) test_id="execution-expand"/>
                 </td>
-                <td><time datetime=row.created_at.clone()>{format_time(&row.created_at)}</time></td>
-                <td>{row.user_email.clone()}</td>
-                <td>{row.agent_name.clone()}</td>
-                <td><Badge word=row.status.clone()/></td>
-                <td>{row.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".into())}</td>
+                <td><time datetime=datetime_attr(&execution.created_at)>{format_time(&execution.created_at)}</time></td>
+                <td>{execution.user_email.clone()}</td>
+                <td>{execution.agent_name.clone()}</td>
+                <td><StatusBadge status=execution.status/></td>
+                <td>{execution.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".into())}</td>
             </tr>
             <tr id=details_id hidden=move || !open.get() class="details-row">
                 <td colspan="6">
                     <h3 class="small">"Input"</h3>
-                    <pre class="code-block" tabindex="0">{row.input.clone()}</pre>
-                    {row.output.clone().map(|o| view! { <h3 class="small">"Output"</h3><pre class="code-block" tabindex="0">{o}</pre> })}
-                    {row.error_message.clone().map(|m| view! {
-                        <h3 class="small">"Error"</h3>
-                        <p class="error"><code>{row.error_code.clone().unwrap_or_default()}</code>" "{m}</p>
-                    })}
+                    <pre class="code-block" tabindex="0">{pretty_json(&execution.input)}</pre>
+                    {execution.output.as_ref().map(|o| view! { <h3 class="small">"Output"</h3><pre class="code-block" tabindex="0">{pretty_json(o)}</pre> })}
+                    {error}
                 </td>
             </tr>
         </tbody>

@@ -1,29 +1,14 @@
 //! The frame every admin list shares: loading, error and empty states around a table, then the
-//! pager; and the filters several tabs repeat (agent, date range, search).
+//! pager and sortable headers; and the filters several tabs repeat (agent, date range, a choice
+//! of a vocabulary, search). Builds on `common.rs`.
 
-use std::future::Future;
-
+use abetworks_types::{Page, Vocabulary};
 use leptos::prelude::*;
 
-use super::common::Pager;
-use crate::api::admin::{admin_pick_agents, PageOf};
+use super::common::{admin_resource, words};
+use crate::api::admin::licenses::admin_pick_agents;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::error::AppError;
-
-/// Data for the admin tabs, fetched in the browser only: `fetch(source())`, again whenever a
-/// signal `source` reads changes. Not from the server's render: the tabs sit behind the
-/// asynchronous role check, which the server may run more than once; resources made there get
-/// different ids than the browser's, and hydration then read another resource's value.
-pub fn admin_resource<S, T, Fut>(
-    source: impl Fn() -> S + 'static,
-    fetch: impl Fn(S) -> Fut + 'static,
-) -> LocalResource<T>
-where
-    T: 'static,
-    Fut: Future<Output = T> + 'static,
-{
-    LocalResource::new(move || fetch(source()))
-}
 
 /// What a list shows while loading and when nothing matches.
 pub struct ListText {
@@ -43,7 +28,7 @@ pub struct ListText {
 /// loads.
 #[component]
 pub fn PagedList<T, F, V>(
-    list: LocalResource<Result<PageOf<T>, AppError>>,
+    list: LocalResource<Result<Page<T>, AppError>>,
     page: RwSignal<u64>,
     text: ListText,
     table: F,
@@ -86,8 +71,86 @@ where
     }
 }
 
+/// Previous / next page, with "page x of y".
+#[component]
+pub fn Pager(
+    page: RwSignal<u64>,
+    total: u64,
+    pages: u64,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let current = page.get_untracked();
+    view! {
+        <nav class="pager" aria-label=format!("{label} pages") data-testid="pager">
+            <button
+                type="button"
+                class="button button-secondary button-small"
+                disabled=current <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
+            >
+                "Previous"
+            </button>
+            <span class="muted">{format!("Page {current} of {pages} · {total} in all")}</span>
+            <button
+                type="button"
+                class="button button-secondary button-small"
+                disabled=current >= pages
+                on:click=move |_| page.update(|p| *p += 1)
+            >
+                "Next"
+            </button>
+        </nav>
+    }
+}
+
+/// A column header that sorts the list by `key`: the first click sorts ascending, the next
+/// descending. `sort` holds the list's sort parameter (`key` or `-key`); sorting goes back to
+/// page 1.
+#[component]
+pub fn SortHeader(
+    #[prop(into)] label: String,
+    key: &'static str,
+    sort: RwSignal<String>,
+    page: RwSignal<u64>,
+) -> impl IntoView {
+    let direction = move || {
+        sort.with(|s| match s.strip_prefix('-') {
+            Some(rest) if rest == key => Some(false),
+            None if s == key => Some(true),
+            _ => None,
+        })
+    };
+    let aria_sort = move || match direction() {
+        Some(true) => "ascending",
+        Some(false) => "descending",
+        None => "none",
+    };
+    let arrow = move || match direction() {
+        Some(true) => "▲",
+        Some(false) => "▼",
+        None => "↕",
+    };
+    let next = move |_| {
+        let next = if direction() == Some(true) {
+            format!("-{key}")
+        } else {
+            key.to_owned()
+        };
+        sort.set(next);
+        page.set(1);
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <button type="button" class="sort-button" data-testid=format!("sort-{key}") on:click=next>
+                {label}
+                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
+    }
+}
+
 /// Sets a filter and goes back to page 1.
-fn set_filter(filter: RwSignal<String>, page: RwSignal<u64>, value: String) {
+fn set_filter<T: Send + Sync + 'static>(filter: RwSignal<T>, page: RwSignal<u64>, value: T) {
     filter.set(value);
     page.set(1);
 }
@@ -148,23 +211,40 @@ pub fn DateRangeFilter(
     }
 }
 
-/// A select of fixed choices; the first is "any".
+/// A select of every value of `E`, or any (`None`).
 #[component]
-pub fn ChoiceFilter(
+pub fn VocabularyFilter<E>(
     id: &'static str,
     label: &'static str,
-    choices: &'static [(&'static str, &'static str)],
-    selected: RwSignal<String>,
+    /// The first option's text, meaning "no filter".
+    any: &'static str,
+    selected: RwSignal<Option<E>>,
     page: RwSignal<u64>,
-) -> impl IntoView {
+) -> impl IntoView
+where
+    E: Vocabulary + Send + Sync + 'static,
+{
+    let choose = move |ev| {
+        let text = event_target_value(&ev);
+        let value = E::parse_optional(id, Some(&text)).ok().flatten();
+        set_filter(selected, page, value);
+    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <select id=id data-testid=id on:change=move |ev| set_filter(selected, page, event_target_value(&ev))>
-                {choices.iter().map(|(value, text)| view! { <option value=*value>{*text}</option> }).collect_view()}
+            <select id=id data-testid=id on:change=choose>
+                <option value="">{any}</option>
+                {E::all().iter().map(|value| view! {
+                    <option value=value.as_str()>{words(*value)}</option>
+                }).collect_view()}
             </select>
         </div>
     }
+}
+
+/// A filter's value as the server function takes it: its wire text, or nothing.
+pub fn filter_text<E: Vocabulary>(value: Option<E>) -> Option<String> {
+    value.map(|v| v.as_str().to_owned())
 }
 
 /// A search box that applies on Enter or "Search", with any other fields the form holds.

@@ -3,9 +3,10 @@
 
 mod agents;
 mod analytics;
-pub mod common;
+mod common;
 mod errors;
 mod executions;
+mod license_dialogs;
 mod licenses;
 mod list;
 mod requests;
@@ -17,7 +18,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::auth::use_auth;
 use crate::components::feedback::{ErrorPanel, Loading};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 const TABS: [(&str, &str); 7] = [
     ("licenses", "Licenses"),
@@ -38,9 +39,10 @@ pub fn AdminPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    Ok(None) => view! { <ErrorPanel error=AppError::unauthenticated()/> }.into_any(),
-                    Ok(Some(user)) if user.role == "super_admin" => view! { <AdminTabs super_admin=true/> }.into_any(),
-                    Ok(Some(user)) if user.role == "admin" => view! { <AdminTabs super_admin=false/> }.into_any(),
+                    Ok(None) => view! { <ErrorPanel error=AppError::of(ErrorCode::Unauthenticated)/> }.into_any(),
+                    Ok(Some(user)) if user.role.is_admin() => {
+                        view! { <AdminTabs super_admin=user.role.is_super_admin()/> }.into_any()
+                    }
                     Ok(Some(_)) => view! { <NotAllowed/> }.into_any(),
                 }
             })}

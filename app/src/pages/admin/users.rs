@@ -1,11 +1,14 @@
 //! Users: search; the super admin changes roles and disables / re-enables accounts.
 //! Organisation admins see their own organisation, read-only.
 
+use abetworks_types::enums::Role;
+use abetworks_types::views::UserView;
+use abetworks_types::Vocabulary;
 use leptos::prelude::*;
 
-use super::common::*;
-use super::list::{admin_resource, SearchFilters};
-use crate::api::admin::{admin_users, AdminChangeUser, UserRow};
+use super::common::{admin_resource, Badge, ConfirmDialog, Outcome, OutcomeNotice, Tone};
+use super::list::{Pager, SearchFilters};
+use crate::api::admin::users::{admin_users, AdminChangeUser};
 use crate::api::format_time;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 
@@ -27,30 +30,32 @@ pub fn UsersTab() -> impl IntoView {
         },
         |(q, page, _)| admin_users(Some(q), Some(page)),
     );
-    let disabling = RwSignal::new(None::<UserRow>);
-    let disable_open = RwSignal::new(false);
-    // A role change waits for confirmation: a select changes on a stray arrow key.
-    let role_change = RwSignal::new(None::<(UserRow, String)>);
-    let role_open = RwSignal::new(false);
+    let actions = RowActions {
+        disabling: RwSignal::new(None),
+        disable_open: RwSignal::new(false),
+        role_change: RwSignal::new(None),
+        role_open: RwSignal::new(false),
+        change,
+    };
     // Closed by Escape, the close button, "Keep the role" or a failure: the change is dropped
     // and the select shows the stored role again. (Only reads `role_open`: writing it here
     // would wake this effect again, for ever.)
     Effect::new(move |_| {
-        if !role_open.get() && role_change.get_untracked().is_some() {
-            role_change.set(None);
+        if !actions.role_open.get() && actions.role_change.get_untracked().is_some() {
+            actions.role_change.set(None);
             reload.update(|n| *n += 1);
         }
     });
     Effect::new(move |_| match change.value().get() {
-        Some(Ok(row)) => {
-            disable_open.set(false);
-            role_open.set(false);
-            role_change.set(None);
+        Some(Ok(user)) => {
+            actions.disable_open.set(false);
+            actions.role_open.set(false);
+            actions.role_change.set(None);
             outcome.set(Some(Outcome::Done(format!(
                 "{} is now {}{}.",
-                row.email,
-                row.role.replace('_', " "),
-                if row.disabled {
+                user.email,
+                role_label(user.role).to_lowercase(),
+                if user.disabled {
                     ", disabled: they cannot sign in"
                 } else {
                     ", enabled"
@@ -58,8 +63,8 @@ pub fn UsersTab() -> impl IntoView {
             ))));
         }
         Some(Err(e)) => {
-            disable_open.set(false);
-            role_open.set(false);
+            actions.disable_open.set(false);
+            actions.role_open.set(false);
             outcome.set(Some(Outcome::Failed(e.display_message())));
         }
         None => {}
@@ -97,53 +102,10 @@ pub fn UsersTab() -> impl IntoView {
                                             {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                                         </tr></thead>
                                         <tbody>
-                                            {data.page.items.into_iter().map(|row| {
-                                                let is_me = row.id == me;
-                                                let r = row.clone();
-                                                view! {
-                                                    <tr data-testid="user-row" data-email=row.email.clone() data-role=row.role.clone() data-disabled=row.disabled.to_string()>
-                                                        <th scope="row" data-label="User">{row.email.clone()}<br/><span class="muted small">{row.name.clone()}</span></th>
-                                                        <td data-label="Role">
-                                                            {if can_edit && !is_me {
-                                                                let target = row.clone();
-                                                                let role = row.role.clone();
-                                                                view! {
-                                                                    <label class="visually-hidden" for=format!("role-{}", row.id)>{format!("Role of {}", row.email)}</label>
-                                                                    <select id=format!("role-{}", row.id) data-testid="user-role"
-                                                                        on:change=move |ev| { role_change.set(Some((target.clone(), event_target_value(&ev)))); role_open.set(true); }>
-                                                                        {[("member", "Member"), ("admin", "Admin"), ("super_admin", "Super admin")].into_iter().map(|(v, l)| view! {
-                                                                            <option value=v selected=role == v>{l}</option>
-                                                                        }).collect_view()}
-                                                                    </select>
-                                                                }.into_any()
-                                                            } else {
-                                                                row.role.replace('_', " ").into_any()
-                                                            }}
-                                                        </td>
-                                                        <td data-label="Status"><Badge word=if row.disabled { "disabled" } else { "active" }/></td>
-                                                        <td data-label="Joined">{format_time(&row.created_at)}</td>
-                                                        <td data-label="Last sign-in">{row.last_login_at.as_deref().map(format_time).unwrap_or_else(|| "Never".into())}</td>
-                                                        {(can_edit).then(|| view! {
-                                                            <td data-label="Actions" class="row-actions">
-                                                                {(!is_me).then(|| if r.disabled {
-                                                                    let id = r.id.clone();
-                                                                    view! {
-                                                                        <button type="button" class="button button-small" data-testid="user-enable"
-                                                                            aria-label=format!("Enable {}", r.email)
-                                                                            on:click=move |_| { change.dispatch(AdminChangeUser { id: id.clone(), role: None, disabled: Some(false) }); }>"Enable"</button>
-                                                                    }.into_any()
-                                                                } else {
-                                                                    let r = r.clone();
-                                                                    view! {
-                                                                        <button type="button" class="button button-danger button-small" data-testid="user-disable"
-                                                                            aria-label=format!("Disable {}", r.email)
-                                                                            on:click=move |_| { disabling.set(Some(r.clone())); disable_open.set(true); }>"Disable"</button>
-                                                                    }.into_any()
-                                                                })}
-                                                            </td>
-                                                        })}
-                                                    </tr>
-                                                }
+                                            {data.page.items.into_iter().map(|user| {
+                                                // Nobody changes their own row: no locking oneself out.
+                                                let editable = can_edit && user.id != me;
+                                                view! { <UserTableRow user can_edit editable actions/> }
                                             }).collect_view()}
                                         </tbody>
                                     </table>
@@ -156,38 +118,122 @@ pub fn UsersTab() -> impl IntoView {
             </Transition>
         </section>
 
-        <ConfirmDialog open=disable_open subject=disabling title="Disable this account?" id="disable-dialog" stem="disable"
-            describe=|r: &UserRow| format!(
-                "{} will be signed out and unable to sign in or use their API keys until re-enabled.", r.email
+        <ConfirmDialog open=actions.disable_open subject=actions.disabling title="Disable this account?" id="disable-dialog" stem="disable"
+            describe=|u: &UserView| format!(
+                "{} will be signed out and unable to sign in or use their API keys until re-enabled.", u.email
             )
             keep="Cancel" confirm="Disable account" pending=change.pending()
-            on_confirm=move |r: UserRow| { change.dispatch(AdminChangeUser { id: r.id, role: None, disabled: Some(true) }); }/>
+            on_confirm=move |u: UserView| { change.dispatch(AdminChangeUser { id: u.id, role: None, disabled: Some(true) }); }/>
 
-        <ConfirmDialog open=role_open subject=role_change title="Change this role?" id="role-dialog" stem="role"
-            describe=|(r, role): &(UserRow, String)| format!(
+        <ConfirmDialog open=actions.role_open subject=actions.role_change title="Change this role?" id="role-dialog" stem="role"
+            describe=|(u, role): &(UserView, Role)| format!(
                 "{} will go from {} to {}. {}",
-                r.email,
-                role_label(&r.role),
-                role_label(role),
-                role_meaning(role)
+                u.email,
+                role_label(u.role),
+                role_label(*role),
+                role_meaning(*role)
             )
             keep="Keep the role" confirm="Change role" pending=change.pending() not_destructive=true
-            on_confirm=move |(r, role): (UserRow, String)| { change.dispatch(AdminChangeUser { id: r.id, role: Some(role), disabled: None }); }/>
+            on_confirm=move |(u, role): (UserView, Role)| {
+                change.dispatch(AdminChangeUser { id: u.id, role: Some(role.as_str().to_owned()), disabled: None });
+            }/>
     }
 }
 
-fn role_label(role: &str) -> &'static str {
-    match role {
-        "super_admin" => "Super admin",
-        "admin" => "Admin",
-        _ => "Member",
+/// The confirmations a row's controls open, and the change they lead to.
+#[derive(Clone, Copy)]
+struct RowActions {
+    disabling: RwSignal<Option<UserView>>,
+    disable_open: RwSignal<bool>,
+    /// A role change waits for confirmation: a select changes on a stray arrow key.
+    role_change: RwSignal<Option<(UserView, Role)>>,
+    role_open: RwSignal<bool>,
+    change: ServerAction<AdminChangeUser>,
+}
+
+/// One user; `editable` rows get a role select and a disable / enable button, and the actions
+/// column is there whenever the caller `can_edit`.
+#[component]
+fn UserTableRow(
+    user: UserView,
+    can_edit: bool,
+    editable: bool,
+    actions: RowActions,
+) -> impl IntoView {
+    let role = if editable {
+        let select_id = format!("role-{}", user.id);
+        let target = user.clone();
+        let current = user.role;
+        view! {
+            <label class="visually-hidden" for=select_id.clone()>{format!("Role of {}", user.email)}</label>
+            <select id=select_id data-testid="user-role"
+                on:change=move |ev| {
+                    if let Ok(role) = Role::parse_field("role", &event_target_value(&ev)) {
+                        actions.role_change.set(Some((target.clone(), role)));
+                        actions.role_open.set(true);
+                    }
+                }>
+                {Role::all().iter().map(|role| view! {
+                    <option value=role.as_str() selected=*role == current>{role_label(*role)}</option>
+                }).collect_view()}
+            </select>
+        }
+        .into_any()
+    } else {
+        role_label(user.role).into_any()
+    };
+    let toggle = editable.then(|| {
+        let target = user.clone();
+        if user.disabled {
+            view! {
+                <button type="button" class="button button-small" data-testid="user-enable"
+                    aria-label=format!("Enable {}", user.email)
+                    on:click=move |_| {
+                        actions.change.dispatch(AdminChangeUser { id: target.id.clone(), role: None, disabled: Some(false) });
+                    }>"Enable"</button>
+            }
+            .into_any()
+        } else {
+            view! {
+                <button type="button" class="button button-danger button-small" data-testid="user-disable"
+                    aria-label=format!("Disable {}", user.email)
+                    on:click=move |_| {
+                        actions.disabling.set(Some(target.clone()));
+                        actions.disable_open.set(true);
+                    }>"Disable"</button>
+            }
+            .into_any()
+        }
+    });
+    let (status, tone) = if user.disabled {
+        ("disabled", Tone::Danger)
+    } else {
+        ("active", Tone::Ok)
+    };
+    view! {
+        <tr data-testid="user-row" data-email=user.email.clone() data-role=user.role.as_str() data-disabled=user.disabled.to_string()>
+            <th scope="row" data-label="User">{user.email.clone()}<br/><span class="muted small">{user.name.clone()}</span></th>
+            <td data-label="Role">{role}</td>
+            <td data-label="Status"><Badge label=status tone/></td>
+            <td data-label="Joined">{format_time(&user.created_at)}</td>
+            <td data-label="Last sign-in">{user.last_login_at.as_ref().map(format_time).unwrap_or_else(|| "Never".into())}</td>
+            {can_edit.then(|| view! { <td data-label="Actions" class="row-actions">{toggle}</td> })}
+        </tr>
     }
 }
 
-fn role_meaning(role: &str) -> &'static str {
+fn role_label(role: Role) -> &'static str {
     match role {
-        "super_admin" => "A super admin grants licenses, reads every error and usage figure and manages every user.",
-        "admin" => "An admin sees the users of their organisation, read-only.",
-        _ => "A member uses the agents they are licensed for.",
+        Role::SuperAdmin => "Super admin",
+        Role::Admin => "Admin",
+        Role::Member => "Member",
+    }
+}
+
+fn role_meaning(role: Role) -> &'static str {
+    match role {
+        Role::SuperAdmin => "A super admin grants licenses, reads every error and usage figure and manages every user.",
+        Role::Admin => "An admin sees the users of their organisation, read-only.",
+        Role::Member => "A member uses the agents they are licensed for.",
     }
 }

@@ -1,15 +1,11 @@
 //! The metered gateway over HTTP: licenses, exact quota, faults, isolation, hostile input.
 
-#![recursion_limit = "256"]
-
-mod common;
-
+use crate::common::stand_in;
+use crate::common::{error_code, spawn_app_on_url, spawn_app_with, TestApp};
 use abetworks::entities::enums::{Role, Severity};
 use abetworks::entities::{api_usage_tracking, error_logs, user_agent_licenses};
 use abetworks::on_every_database;
 use abetworks::testing::{Backend, TestDatabase};
-use common::stand_in;
-use common::{error_code, spawn_app_on_url, spawn_app_with, TestApp};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -341,7 +337,7 @@ async fn rejection_and_isolation(database: TestDatabase) {
         .iter()
         .find(|a| a["slug"] == "echo")
         .unwrap();
-    assert_eq!(echo_card["access"], "none");
+    assert_eq!(echo_card["access"], "available");
     let ann_market: Value = app
         .get(&ann, "/api/marketplace/agents?q=echo")
         .await
@@ -415,7 +411,7 @@ async fn agent_service_down(database: TestDatabase) {
     // A second instance on the same database whose agent service is down.
     let down = spawn_app_on_url(
         &app.database.as_ref().unwrap().url,
-        common::NO_AGENT_SERVICE,
+        crate::common::NO_AGENT_SERVICE,
     )
     .await;
     let (member, member_id) = down.signed_in("quin@example.com", Role::Member).await;
@@ -580,7 +576,7 @@ on_every_database!(
 #[tokio::test]
 async fn a_panic_is_answered_500_with_a_reference_and_logged_as_critical() {
     let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
-    let app = spawn_app_with(database, common::NO_AGENT_SERVICE).await;
+    let app = spawn_app_with(database, crate::common::NO_AGENT_SERVICE).await;
     server::error_log_layer::install_panic_hook();
     let router = axum::Router::new()
         .route(

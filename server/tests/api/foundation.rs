@@ -1,13 +1,9 @@
 //! The foundation: the real app on port 0, health, readiness and the server-rendered page.
 
-#![recursion_limit = "256"]
-
-mod common;
-
+use crate::common::spawn_app;
 use abetworks::agent_client::AgentDescriptor;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
-use common::spawn_app;
 
 fn descriptor(slug: &str, name: &str) -> AgentDescriptor {
     AgentDescriptor {

@@ -1,14 +1,10 @@
 //! Accounts, sessions, throttling, API keys and the security headers, over HTTP.
 
-#![recursion_limit = "256"]
-
-mod common;
-
+use crate::common::{error_code, spawn_app, spawn_app_on_url, NO_AGENT_SERVICE, PASSWORD};
 use abetworks::entities::enums::Role;
 use abetworks::entities::{login_attempts, logs};
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
-use common::{error_code, spawn_app, spawn_app_on_url, NO_AGENT_SERVICE, PASSWORD};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -502,7 +498,8 @@ async fn disabled_user_is_locked_out(database: TestDatabase) {
         .send()
         .await
         .unwrap();
-    assert_eq!(by_key.status(), 401, "the key stops at once");
+    assert_eq!(by_key.status(), 403, "the key stops at once");
+    assert_eq!(error_code(by_key).await, "ACCOUNT_DISABLED");
     let login = app
         .post(
             &app.new_client(),

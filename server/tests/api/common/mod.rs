@@ -1,6 +1,5 @@
 //! `spawn_app`: the real application on port 0 against a database of its own, and a client
 //! that keeps cookies and sends this site's `Origin` like a browser would.
-#![allow(dead_code)]
 
 pub mod stand_in;
 
@@ -17,7 +16,7 @@ pub const PASSWORD: &str = "correct-horse-battery";
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub state: app::state::AppState,
+    pub state: server::state::AppState,
     /// Kept so the database lives as long as the app.
     pub database: Option<TestDatabase>,
 }

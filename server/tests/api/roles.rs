@@ -1,15 +1,11 @@
 //! Every route the router serves, called by anonymous, member, admin and super-admin callers,
 //! against a table written here. A route missing from the table fails the test.
 
-#![recursion_limit = "256"]
-
-mod common;
-
+use crate::common::spawn_app;
 use abetworks::entities::enums::Role;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
 use axum::http::Method;
-use common::spawn_app;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,0 +1,67 @@
+//! Access requests: the list, approve (granting the license) and reject.
+
+use abetworks_types::views::{AccessRequestView, ApprovedRequest};
+use abetworks_types::Page;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Access requests, pending first.
+#[server(endpoint = "admin-ui/requests")]
+pub async fn admin_requests(
+    status: Option<String>,
+    agent_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<u64>,
+) -> Result<Page<AccessRequestView>, AppError> {
+    use super::form::{choice, page_request, time};
+    use crate::server::{core_error, require_super_admin, state};
+    use abetworks::input::DayBound;
+    require_super_admin().await?;
+    let state = state()?;
+    let filter = abetworks::access_requests::AccessRequestFilter {
+        status: choice("status", status.as_deref())?,
+        agent_id,
+        from: time("from", from.as_deref(), DayBound::Start)?,
+        to: time("to", to.as_deref(), DayBound::End)?,
+    };
+    abetworks::access_requests::list(&state.db, &filter, page_request(page)?)
+        .await
+        .map_err(core_error)
+}
+
+/// Approves a pending request, granting its license.
+#[server(endpoint = "admin-ui/requests/approve")]
+pub async fn admin_approve_request(
+    id: String,
+    api_call_limit: i64,
+    expires_on: Option<String>,
+) -> Result<ApprovedRequest, AppError> {
+    use super::form::time;
+    use crate::server::{core_error, require_super_admin, state};
+    use abetworks::input::DayBound;
+    let actor = require_super_admin().await?;
+    let state = state()?;
+    let approval = abetworks::access_requests::Approval {
+        api_call_limit,
+        expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
+    };
+    abetworks::access_requests::approve(&state.db, &actor.user_id, actor.ip(), &id, approval)
+        .await
+        .map_err(core_error)
+}
+
+/// Rejects a pending request with a note the user sees.
+#[server(endpoint = "admin-ui/requests/reject")]
+pub async fn admin_reject_request(
+    id: String,
+    review_note: String,
+) -> Result<AccessRequestView, AppError> {
+    use crate::server::{core_error, require_super_admin, state};
+    let actor = require_super_admin().await?;
+    let state = state()?;
+    abetworks::access_requests::reject(&state.db, &actor.user_id, actor.ip(), &id, &review_note)
+        .await
+        .map_err(core_error)
+}

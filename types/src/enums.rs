@@ -1,0 +1,267 @@
+//! Every status, role, severity and kind the product speaks of, each with one string form:
+//! the same snake_case text in the database, in JSON, in URLs and in the UI's selects.
+//! The forms are derived (serde, strum and, with `db`, SeaORM), never written by hand.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use strum::VariantArray;
+
+use crate::error::FieldIssue;
+
+/// What every vocabulary enum can do, from its derived string forms.
+pub trait Vocabulary: Copy + Into<&'static str> + FromStr + VariantArray + 'static {
+    /// The stored and wire text.
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every variant, in declaration order (for selects and filters).
+    fn all() -> &'static [Self] {
+        Self::VARIANTS
+    }
+
+    /// Parses a caller's text for `field`; the problem lists the choices.
+    fn parse_field(field: &str, text: &str) -> Result<Self, FieldIssue> {
+        Self::from_str(text.trim()).map_err(|_| {
+            let choices: Vec<&str> = Self::VARIANTS.iter().map(|v| v.as_str()).collect();
+            FieldIssue::new(field, format!("must be one of {}", choices.join(", ")))
+        })
+    }
+
+    /// Like [`Vocabulary::parse_field`], with blank or absent meaning "no filter".
+    fn parse_optional(field: &str, text: Option<&str>) -> Result<Option<Self>, FieldIssue> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(text) => Self::parse_field(field, text).map(Some),
+        }
+    }
+}
+
+impl<T> Vocabulary for T where T: Copy + Into<&'static str> + FromStr + VariantArray + 'static {}
+
+/// Declares a vocabulary enum with its derives. `stored` ones also map to a `varchar(32)`
+/// column through SeaORM when the `db` feature is on.
+macro_rules! vocabulary {
+    (stored $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum
+            [#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+             #[cfg_attr(feature = "db", sea_orm(
+                 rs_type = "String",
+                 db_type = "String(sea_orm::sea_query::StringLen::N(32))",
+                 rename_all = "snake_case"
+             ))]]
+            $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    };
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    };
+    (@enum [$($extra:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
+            strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        $($extra)*
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// The stored and wire text.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
+vocabulary!(stored
+    /// A user's role: `admin` administers its own organisation, `super_admin` everything.
+    Role { Member, Admin, SuperAdmin }
+);
+
+impl Role {
+    /// Everything, everywhere: licenses, catalog, users, errors.
+    pub fn is_super_admin(self) -> bool {
+        self == Self::SuperAdmin
+    }
+
+    /// May open the admin dashboard (an organisation admin sees their own organisation).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Self::Admin | Self::SuperAdmin)
+    }
+}
+
+vocabulary!(stored
+    /// A license's stored status. "Expired" is not stored: it is `expires_at` in the past.
+    LicenseStatus { Active, Suspended, Revoked }
+);
+
+vocabulary!(
+    /// The status a license reads as: the stored one, or `expired` once `expires_at` has passed.
+    EffectiveStatus { Active, Suspended, Revoked, Expired }
+);
+
+impl EffectiveStatus {
+    /// Revoked stays revoked; a live license past its expiry reads as expired.
+    pub fn of(
+        status: LicenseStatus,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        match status {
+            LicenseStatus::Revoked => Self::Revoked,
+            _ if expires_at.is_some_and(|at| at <= now) => Self::Expired,
+            LicenseStatus::Active => Self::Active,
+            LicenseStatus::Suspended => Self::Suspended,
+        }
+    }
+
+    /// Still in force: the holder sees it on My Agents (a suspended one may come back).
+    pub fn is_in_force(self) -> bool {
+        matches!(self, Self::Active | Self::Suspended)
+    }
+}
+
+vocabulary!(stored
+    /// An access request's status. At most one `pending` per user and agent.
+    AccessRequestStatus { Pending, Approved, Rejected }
+);
+
+vocabulary!(stored
+    /// How bad a logged error is.
+    Severity { Low, Medium, High, Critical }
+);
+
+vocabulary!(stored
+    /// The state of one execution of an agent.
+    ExecutionStatus { Pending, Running, Succeeded, Failed }
+);
+
+vocabulary!(stored
+    /// The state of an asynchronous task.
+    TaskStatus { Queued, Running, Succeeded, Failed }
+);
+
+vocabulary!(stored
+    /// Whether a catalog agent can currently be run.
+    AgentStatus { Available, Unavailable }
+);
+
+vocabulary!(
+    /// The width of one point of a usage trend.
+    Granularity { Hour, Day }
+);
+
+vocabulary!(
+    /// What went wrong, stored as an error log's `error_type`.
+    ErrorKind {
+        DatabaseUnavailable,
+        Panic,
+        Internal,
+        /// The gateway's signature was refused: every call will fail until it is fixed.
+        AgentUnauthorized,
+        AgentFailed,
+        AgentUnavailable,
+        AgentMalformedResponse,
+        AgentUnknown,
+        AgentTimeout,
+        AgentRejectedInput,
+    }
+);
+
+vocabulary!(
+    /// Where a caller stands with an agent; decides the marketplace card's button.
+    AgentAccess {
+        /// Not signed in: the button leads to the sign-in page.
+        SignedOut,
+        /// May ask for access.
+        Available,
+        /// A request is waiting for review.
+        Pending,
+        /// Holds a license in force (active or suspended, not expired).
+        Licensed,
+    }
+);
+
+vocabulary!(
+    /// Why a caller may not run an agent at all (403).
+    LicenseDenial { Required, Expired, Suspended, Revoked }
+);
+
+impl LicenseDenial {
+    /// The error code the caller receives.
+    pub const fn code(self) -> crate::ErrorCode {
+        use crate::ErrorCode;
+        match self {
+            Self::Required => ErrorCode::LicenseRequired,
+            Self::Expired => ErrorCode::LicenseExpired,
+            Self::Suspended => ErrorCode::LicenseSuspended,
+            Self::Revoked => ErrorCode::LicenseRevoked,
+        }
+    }
+
+    /// The license's effective status as a reason not to run, `None` when it may run.
+    pub fn of(status: EffectiveStatus) -> Option<Self> {
+        match status {
+            EffectiveStatus::Active => None,
+            EffectiveStatus::Suspended => Some(Self::Suspended),
+            EffectiveStatus::Expired => Some(Self::Expired),
+            EffectiveStatus::Revoked => Some(Self::Revoked),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_a_variant_is_the_same_snake_case_text() {
+        assert_eq!(Role::SuperAdmin.as_str(), "super_admin");
+        assert_eq!(Role::SuperAdmin.to_string(), "super_admin");
+        assert_eq!(
+            serde_json::to_string(&Role::SuperAdmin).unwrap(),
+            "\"super_admin\""
+        );
+        assert_eq!("super_admin".parse::<Role>().unwrap(), Role::SuperAdmin);
+        assert_eq!(
+            ErrorKind::AgentRejectedInput.as_str(),
+            "agent_rejected_input"
+        );
+    }
+
+    #[test]
+    fn parsing_a_field_names_the_choices_and_blank_means_no_filter() {
+        let issue = Severity::parse_field("severity", "fatal").unwrap_err();
+        assert_eq!(issue.field, "severity");
+        assert_eq!(issue.message, "must be one of low, medium, high, critical");
+        assert_eq!(Severity::parse_optional("severity", Some("  ")), Ok(None));
+        assert_eq!(
+            Severity::parse_optional("severity", Some(" high ")),
+            Ok(Some(Severity::High))
+        );
+    }
+
+    #[test]
+    fn a_live_license_past_its_expiry_reads_as_expired_and_revoked_stays_revoked() {
+        let now = chrono::Utc::now();
+        let past = Some(now - chrono::Duration::seconds(1));
+        assert_eq!(
+            EffectiveStatus::of(LicenseStatus::Active, past, now),
+            EffectiveStatus::Expired
+        );
+        assert_eq!(
+            EffectiveStatus::of(LicenseStatus::Revoked, past, now),
+            EffectiveStatus::Revoked
+        );
+        assert_eq!(
+            EffectiveStatus::of(LicenseStatus::Suspended, None, now),
+            EffectiveStatus::Suspended
+        );
+    }
+}

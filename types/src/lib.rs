@@ -1,0 +1,12 @@
+//! The wire vocabulary of Abetworks: one set of types spoken by the core, the REST handlers,
+//! the server functions and the browser. It compiles to WASM (serde, chrono and strum only);
+//! the `db` feature adds the SeaORM derives the core needs to store the enums.
+
+pub mod enums;
+pub mod error;
+pub mod page;
+pub mod views;
+
+pub use enums::Vocabulary;
+pub use error::{ConflictReason, ErrorBody, ErrorCode, FieldIssue};
+pub use page::Page;

@@ -1,0 +1,381 @@
+//! The views every surface shows: what the core returns, the REST API serialises and the
+//! browser renders. camelCase in JSON; times are UTC (RFC 3339 on the wire).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::enums::{
+    AccessRequestStatus, AgentAccess, AgentStatus, EffectiveStatus, ErrorKind, ExecutionStatus,
+    Granularity, Role, Severity,
+};
+
+/// A license as the admin and the user see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub agent_icon: String,
+    /// `-1` when unlimited.
+    pub api_call_limit: i64,
+    pub api_calls_used: i64,
+    /// `None` when unlimited.
+    pub remaining: Option<i64>,
+    pub status: EffectiveStatus,
+    /// At least 80% of a finite limit used.
+    pub near_limit: bool,
+    pub exhausted: bool,
+    pub granted_by: Option<String>,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A request as the user and the admin see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRequestView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub request_reason: String,
+    pub status: AccessRequestStatus,
+    pub requested_at: DateTime<Utc>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+}
+
+/// An approved request and the license it created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovedRequest {
+    pub request: AccessRequestView,
+    pub license: LicenseView,
+}
+
+/// An execution as its owner and the super admin see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionView {
+    pub id: String,
+    pub user_id: String,
+    pub user_email: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub license_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub status: ExecutionStatus,
+    pub duration_ms: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCount {
+    pub key: String,
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub count: u64,
+}
+
+/// The errors of a range, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorStats {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub total: u64,
+    pub resolved: u64,
+    pub unresolved: u64,
+    /// Resolved / total, 0 when there is none.
+    pub resolution_rate: f64,
+    pub by_type: Vec<KeyCount>,
+    pub by_severity: Vec<KeyCount>,
+    /// Every day of the range, oldest first.
+    pub per_day: Vec<DayCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TrendPoint {
+    pub start: DateTime<Utc>,
+    pub calls: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCalls {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_slug: String,
+    pub calls: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+#[serde(rename_all = "camelCase")]
+pub struct UserCalls {
+    pub user_id: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub calls: i64,
+}
+
+/// Totals of `[from, to]`, with calls today / this week / this month (UTC) and heavy users
+/// as of now, whatever the range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UsageOverview {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub total_calls: u64,
+    /// Answers below 400.
+    pub successful_calls: u64,
+    pub failed_calls: u64,
+    pub by_agent: Vec<AgentCalls>,
+    pub by_user: Vec<UserCalls>,
+    pub granularity: Granularity,
+    pub trend: Vec<TrendPoint>,
+    /// Licenses in force at 80% or more of a finite limit.
+    pub heavy_users: Vec<LicenseView>,
+    pub calls_today: u64,
+    pub calls_this_week: u64,
+    pub calls_this_month: u64,
+}
+
+/// The license's standing after the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UsageSnapshot {
+    pub limit: i64,
+    pub used: i64,
+    /// `None` when the license is unlimited.
+    pub remaining: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteSuccess {
+    pub execution_id: String,
+    pub output: Value,
+    pub duration_ms: i64,
+    pub usage: UsageSnapshot,
+}
+
+/// What a sync changed, by slug.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unavailable: Vec<String>,
+}
+
+/// A user as admins see them (never the password hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub organization_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl UserView {
+    /// Up to two initials for the account button.
+    pub fn initials(&self) -> String {
+        let from_name: String = self
+            .name
+            .split_whitespace()
+            .filter_map(|word| word.chars().next())
+            .take(2)
+            .collect();
+        let initials = if from_name.is_empty() {
+            self.email.chars().take(1).collect()
+        } else {
+            from_name
+        };
+        initials.to_uppercase()
+    }
+}
+
+/// A catalog agent as lists show it (its schemas travel only with the run page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentView {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub short_description: String,
+    pub long_description: String,
+    pub category: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub icon: String,
+    pub features: Vec<String>,
+    pub version: String,
+    pub published: bool,
+    pub status: AgentStatus,
+}
+
+impl AgentView {
+    /// "Free" or the price with its currency, e.g. "USD 49.00".
+    pub fn price_label(&self) -> String {
+        if self.price_cents == 0 {
+            "Free".to_owned()
+        } else {
+            format!(
+                "{} {}.{:02}",
+                self.currency,
+                self.price_cents / 100,
+                self.price_cents % 100
+            )
+        }
+    }
+}
+
+/// An agent in the marketplace, with where the caller stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MarketplaceAgent {
+    #[serde(flatten)]
+    pub agent: AgentView,
+    pub access: AgentAccess,
+}
+
+/// An API key as its owner sees it: never the key text or its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub expired: bool,
+}
+
+impl ApiKeyView {
+    pub fn is_usable(&self) -> bool {
+        self.revoked_at.is_none() && !self.expired
+    }
+}
+
+/// A key just created, with its text: shown once, never again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedKey {
+    pub key: ApiKeyView,
+    pub text: String,
+}
+
+/// A logged error as the super admin reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorLogView {
+    pub id: String,
+    #[serde(rename = "errorType")]
+    pub kind: ErrorKind,
+    pub code: String,
+    pub message: String,
+    pub stack_trace: Option<String>,
+    pub severity: Severity,
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub request_id: Option<String>,
+    pub context: Option<Value>,
+    pub resolved: bool,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user or agent in a picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PickOption {
+    pub id: String,
+    pub label: String,
+    pub detail: String,
+}
+
+impl UsageSnapshot {
+    /// `limit` -1 is unlimited: nothing remains to count down.
+    pub fn new(limit: i64, used: i64) -> Self {
+        Self {
+            limit,
+            used,
+            remaining: (limit >= 0).then(|| (limit - used).max(0)),
+        }
+    }
+
+    pub fn is_unlimited(&self) -> bool {
+        self.limit < 0
+    }
+}
+
+impl LicenseView {
+    pub fn is_unlimited(&self) -> bool {
+        self.api_call_limit < 0
+    }
+
+    /// Whether a call may be attempted now (the gateway decides for real).
+    pub fn can_run(&self) -> bool {
+        self.status == EffectiveStatus::Active && !self.exhausted
+    }
+}
