@@ -16,6 +16,7 @@ pub mod ids;
 pub mod pagination;
 pub mod password;
 pub mod search;
+pub mod state;
 pub mod users;
 
 pub use abetworks_types as types;
@@ -30,6 +31,7 @@ pub mod input;
 pub mod licenses;
 pub mod marketplace;
 pub mod quota;
+pub mod request;
 #[cfg(test)]
 mod test_fixtures;
 #[cfg(any(test, feature = "testing"))]

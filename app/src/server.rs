@@ -2,6 +2,7 @@
 //! become messages fit for the user. Thin: the rules live in the `abetworks` core.
 
 use abetworks::entities::users;
+use abetworks::request::RequestContext;
 use abetworks::{Actor, CoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::ServerFnError;
@@ -76,23 +77,17 @@ pub fn state() -> Result<AppState, AppError> {
     app_state().map_err(|e| internal_failure(format!("{e}")))
 }
 
-/// The client's address, for login throttling and the audit trail (as the REST `ClientIp`).
-pub async fn client_ip() -> String {
+/// What the server's middleware worked out about this request: the client's address and the
+/// request id ([`RequestContext`]); the REST extractors read the same value.
+fn request_context() -> RequestContext {
     leptos::prelude::use_context::<http::request::Parts>()
-        .map(|parts| client_ip_of(&parts.extensions))
-        .unwrap_or_else(|| UNKNOWN_IP.to_owned())
+        .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+        .unwrap_or_else(|| RequestContext::new(None, None))
 }
 
-const UNKNOWN_IP: &str = "unknown";
-
-/// The peer address of a request, the one rule for REST handlers and server functions alike.
-/// No proxy headers are read: behind a proxy they would be the proxy's to set, and trusting
-/// them unconditionally would let any client pick the address its throttling counts against.
-pub fn client_ip_of(extensions: &http::Extensions) -> String {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| UNKNOWN_IP.to_owned())
+/// The client's address, for login throttling and the audit trail.
+pub async fn client_ip() -> String {
+    request_context().client_ip
 }
 
 /// Starts a signed-in session: a fresh id first (against fixation), then the user id.
@@ -128,19 +123,12 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The request's id (set by the server's request-id layer) and path.
+/// The request's id and path.
 pub fn request_meta() -> (Option<String>, String) {
-    match leptos::prelude::use_context::<http::request::Parts>() {
-        Some(parts) => (
-            parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            parts.uri.path().to_owned(),
-        ),
-        None => (None, String::new()),
-    }
+    let path = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    (request_context().request_id, path)
 }
 
 /// A fault of ours: written to `error_logs` (with a backtrace and the request id) in the

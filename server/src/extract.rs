@@ -5,6 +5,7 @@
 use abetworks::api_keys::{authenticate_key, KeyRejection};
 use abetworks::entities::users;
 use abetworks::error::ErrorCode;
+use abetworks::request::RequestContext;
 use abetworks::Actor;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
@@ -180,6 +181,15 @@ where
     }
 }
 
+/// What the request-context middleware worked out for this request.
+fn context_of(parts: &Parts) -> RequestContext {
+    parts
+        .extensions
+        .get::<RequestContext>()
+        .cloned()
+        .unwrap_or_else(|| RequestContext::new(None, None))
+}
+
 /// The client's address, for throttling and the audit trail.
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
@@ -188,7 +198,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(app::server::client_ip_of(&parts.extensions)))
+        Ok(Self(context_of(parts).client_ip))
     }
 }
 
@@ -202,12 +212,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .headers
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
+        Ok(Self(context_of(parts).request_id))
     }
 }

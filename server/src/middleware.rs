@@ -125,6 +125,24 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// Works out the request's client address and id once ([`RequestContext`]) for the REST
+/// extractors and the server functions. Runs inside the request-id layer.
+pub async fn request_context(mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let request_id = request
+        .headers()
+        .get(crate::extract::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    request
+        .extensions_mut()
+        .insert(abetworks::request::RequestContext::new(peer, request_id));
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,4 @@
-//! The state every handler reads: database, agent-service client, configuration.
-//!
-//! It is the UI crate's today, because the server functions need the same value in their
-//! context. Once it lives in the core, this `use` is the one line to change.
+//! The state every handler reads: database, agent-service client, configuration. It is the
+//! core's, so the REST layer never reaches into the UI crate for it.
 
-pub use app::state::AppState;
+pub use abetworks::state::AppState;
