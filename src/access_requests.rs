@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
 use crate::db::{begin_write, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
@@ -21,6 +22,7 @@ use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, id_filter, page_of, required_text};
 use crate::licenses::{self, EffectiveStatus, GrantLicense};
 use crate::pagination::{Page, PageRequest};
+use crate::views::joined_with_user_and_agent;
 pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 
 pub const MAX_REASON_CHARS: usize = 1000;
@@ -50,14 +52,14 @@ pub struct AccessRequestFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Asks for access. 404 for an unknown or unpublished agent; 409 when the user holds a
-/// license still in force or already has a pending request.
+/// The actor asks for access for themselves. 404 for an unknown or unpublished agent; 409
+/// when they hold a license still in force or already have a pending request.
 pub async fn create(
     db: &DatabaseConnection,
-    user_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     request: NewAccessRequest,
 ) -> CoreResult<AccessRequestView> {
+    let user_id = actor.user_id.as_str();
     let reason = required_text("requestReason", &request.reason, MAX_REASON_CHARS)?;
     let agent_id = request.agent_id.trim();
     let published = match is_valid_id(agent_id) {
@@ -103,7 +105,7 @@ pub async fn create(
             target_type: "access_request",
             target_id: Some(&created.id),
             after: serde_json::to_value(&created).ok(),
-            ip,
+            ip: actor.ip(),
             ..Default::default()
         },
     )
@@ -114,13 +116,8 @@ pub async fn create(
 
 /// Requests joined with their user and agent.
 fn joined() -> Select<requests::Entity> {
-    requests::Entity::find()
-        .join(JoinType::InnerJoin, requests::Relation::User.def())
-        .join(JoinType::InnerJoin, requests::Relation::Agent.def())
-        .column_as(users::Column::Email, "user_email")
+    joined_with_user_and_agent(requests::Relation::User, requests::Relation::Agent)
         .column_as(users::Column::Name, "user_name")
-        .column_as(agent_catalog::Column::Name, "agent_name")
-        .column_as(agent_catalog::Column::Slug, "agent_slug")
 }
 
 /// One request. 404 for an unknown id.
@@ -140,14 +137,14 @@ pub async fn get(db: &impl ConnectionTrait, request_id: &str) -> CoreResult<Acce
         })
 }
 
-/// The user's own requests, newest first, with the review note when there is one.
+/// The actor's own requests, newest first, with the review note when there is one.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
-    user_id: &str,
+    actor: &Actor,
     page: PageRequest,
 ) -> CoreResult<Page<AccessRequestView>> {
     let query = joined()
-        .filter(requests::Column::UserId.eq(user_id))
+        .filter(requests::Column::UserId.eq(&actor.user_id))
         .order_by_desc(requests::Column::RequestedAt)
         .order_by_desc(requests::Column::Id);
     page_of(db, query.into_model(), page).await
@@ -190,13 +187,13 @@ pub async fn list(
 async fn mark_reviewed(
     conn: &impl ConnectionTrait,
     request_id: &str,
-    actor_id: &str,
+    reviewer: &Actor,
     status: AccessRequestStatus,
     note: Option<String>,
 ) -> CoreResult<()> {
     let reviewed = requests::Entity::update_many()
         .col_expr(requests::Column::Status, Expr::value(status))
-        .col_expr(requests::Column::ReviewedBy, Expr::value(actor_id))
+        .col_expr(requests::Column::ReviewedBy, Expr::value(&reviewer.user_id))
         .col_expr(requests::Column::ReviewedAt, Expr::value(Utc::now()))
         .col_expr(requests::Column::ReviewNote, Expr::value(note))
         .filter(requests::Column::Id.eq(request_id))
@@ -228,8 +225,7 @@ async fn find_pending(
 
 async fn audit_review(
     conn: &impl ConnectionTrait,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     action: &str,
     before: &requests::Model,
 ) -> CoreResult<()> {
@@ -237,47 +233,40 @@ async fn audit_review(
     audit::record(
         conn,
         AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action,
             target_type: "access_request",
             target_id: Some(&before.id),
             before: serde_json::to_value(before).ok(),
             after: after.and_then(|a| serde_json::to_value(a).ok()),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await
 }
 
-/// Approves a pending request and grants its license in one transaction. 409 when the
-/// request is no longer pending or the user already holds a license in force.
+/// Approves a pending request and grants its license in one transaction (super admin). 409
+/// when the request is no longer pending or the user already holds a license in force.
 pub async fn approve(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     request_id: &str,
     approval: Approval,
 ) -> CoreResult<ApprovedRequest> {
+    actor.require_super_admin()?;
     licenses::validate_limit(approval.api_call_limit)?;
     licenses::validate_expiry(approval.expires_at, Utc::now())?;
     let txn = begin_write(db).await?;
     let request = find_pending(&txn, request_id).await?;
-    mark_reviewed(
-        &txn,
-        request_id,
-        actor_id,
-        AccessRequestStatus::Approved,
-        None,
-    )
-    .await?;
+    mark_reviewed(&txn, request_id, actor, AccessRequestStatus::Approved, None).await?;
     let grant = GrantLicense {
         user_id: request.user_id.clone(),
         agent_id: request.agent_id.clone(),
         api_call_limit: approval.api_call_limit,
         expires_at: approval.expires_at,
     };
-    let license = licenses::insert_license(&txn, actor_id, ip, &grant).await?;
-    audit_review(&txn, actor_id, ip, "access_request.approve", &request).await?;
+    let license = licenses::insert_license(&txn, actor, &grant).await?;
+    audit_review(&txn, actor, "access_request.approve", &request).await?;
     txn.commit().await?;
     Ok(ApprovedRequest {
         request: get(db, request_id).await?,
@@ -285,26 +274,26 @@ pub async fn approve(
     })
 }
 
-/// Rejects a pending request with a note the user sees (1..=1000 characters).
+/// Rejects a pending request with a note the user sees (1..=1000 characters; super admin).
 pub async fn reject(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     request_id: &str,
     review_note: &str,
 ) -> CoreResult<AccessRequestView> {
+    actor.require_super_admin()?;
     let note = required_text("reviewNote", review_note, MAX_REVIEW_NOTE_CHARS)?;
     let txn = begin_write(db).await?;
     let request = find_pending(&txn, request_id).await?;
     mark_reviewed(
         &txn,
         request_id,
-        actor_id,
+        actor,
         AccessRequestStatus::Rejected,
         Some(note),
     )
     .await?;
-    audit_review(&txn, actor_id, ip, "access_request.reject", &request).await?;
+    audit_review(&txn, actor, "access_request.reject", &request).await?;
     txn.commit().await?;
     get(db, request_id).await
 }

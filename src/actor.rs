@@ -64,31 +64,4 @@ impl Actor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn actor(role: Role) -> Actor {
-        Actor {
-            user_id: "u".into(),
-            role,
-            organization_id: "org".into(),
-            client_ip: None,
-            request_id: None,
-        }
-    }
-
-    #[test]
-    fn only_the_super_admin_sees_every_organisation() {
-        assert_eq!(actor(Role::SuperAdmin).organization_scope(), None);
-        assert_eq!(actor(Role::Admin).organization_scope(), Some("org"));
-        assert_eq!(actor(Role::Member).organization_scope(), Some("org"));
-    }
-
-    #[test]
-    fn members_are_refused_admin_views_and_admins_super_admin_actions() {
-        assert!(actor(Role::Member).require_admin().is_err());
-        assert!(actor(Role::Admin).require_admin().is_ok());
-        assert!(actor(Role::Admin).require_super_admin().is_err());
-        assert!(actor(Role::SuperAdmin).require_super_admin().is_ok());
-    }
-}
+mod tests;

@@ -181,22 +181,48 @@ impl AgentClient {
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Result<Self, AgentError> {
-        let http = reqwest::Client::builder()
+        Self::with_roots(base, secret, connect_timeout, request_timeout, &[])
+    }
+
+    /// Like `new`, trusting `extra_roots` (a private CA) besides the public web roots.
+    pub fn with_roots(
+        base: url::Url,
+        secret: Secret,
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Result<Self, AgentError> {
+        let builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(64);
+        let http = extra_roots
+            .iter()
+            .fold(builder, |builder, root| {
+                builder.add_root_certificate(root.clone())
+            })
             .build()
-            .map_err(|e| AgentError::Unavailable(e.to_string()))?;
+            .map_err(|e| AgentError::Unavailable(with_causes(&e)))?;
         Ok(Self { http, base, secret })
     }
 
+    /// The client for `AGENT_SERVICE_URL`, trusting `AGENT_SERVICE_CA_FILE` when it is set.
     pub fn from_config(config: &Config) -> Result<Self, AgentError> {
-        Self::new(
+        let ca = config.agent_service_ca.as_ref();
+        Self::with_roots(
             config.agent_service_url.clone(),
             config.agent_service_secret.clone(),
             config.agent_connect_timeout,
             config.agent_request_timeout,
+            ca.map(|ca| ca.certificates.as_slice()).unwrap_or_default(),
         )
+        .map_err(|e| match (e, ca) {
+            (AgentError::Unavailable(why), Some(ca)) => AgentError::Unavailable(format!(
+                "AGENT_SERVICE_CA_FILE {}: {why}",
+                ca.path.display()
+            )),
+            (e, _) => e,
+        })
     }
 
     fn url(&self, path: &str) -> Result<url::Url, AgentError> {
@@ -233,8 +259,28 @@ impl AgentClient {
             .map_err(|e| AgentError::Malformed(e.to_string()))
     }
 
-    /// Runs agent `slug` on `input`, signed for `execution_id` and `user_id`.
+    /// Runs agent `slug` on `input`, signed for `execution_id` and `user_id`; the call's
+    /// duration is recorded by agent and outcome.
     pub async fn execute(
+        &self,
+        execution_id: &str,
+        user_id: &str,
+        slug: &str,
+        input: &Value,
+    ) -> Result<AgentOutput, AgentError> {
+        let started = std::time::Instant::now();
+        let result = self.call_agent(execution_id, user_id, slug, input).await;
+        let outcome = match &result {
+            Ok(_) => crate::metric_names::CALL_OK,
+            Err(error) => error.code().as_str(),
+        };
+        let labels = [("agent", slug.to_owned()), ("outcome", outcome.to_owned())];
+        metrics::histogram!(crate::metric_names::AGENT_CALL_SECONDS, &labels)
+            .record(started.elapsed());
+        result
+    }
+
+    async fn call_agent(
         &self,
         execution_id: &str,
         user_id: &str,
@@ -283,8 +329,21 @@ fn transport_error(error: reqwest::Error) -> AgentError {
     } else if error.is_decode() || error.is_body() {
         AgentError::Malformed(error.to_string())
     } else {
-        AgentError::Unavailable(error.without_url().to_string())
+        AgentError::Unavailable(with_causes(&error.without_url()))
     }
+}
+
+/// An error with its causes: reqwest's own text ("error sending request") hides why, such as
+/// an untrusted certificate or a refused connection.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 fn error_from_status(status: u16, body: &[u8]) -> AgentError {

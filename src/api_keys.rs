@@ -1,6 +1,8 @@
 //! API keys: random text shown once, stored only as a SHA-256 hash with a short prefix.
 //! A plain hash suffices: keys carry 256 bits of randomness, unlike passwords.
 
+use std::collections::HashMap;
+
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -10,10 +12,12 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
 use crate::entities::{agent_catalog, api_keys, users};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
+use crate::views::{api_key_view, ApiKeyView, CreatedKey};
 
 pub const KEY_PREFIX: &str = "abk_";
 /// 43 base62 characters carry 256 bits.
@@ -47,13 +51,12 @@ pub struct NewKey<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Creates a key for `user_id` and returns it with its text, which is never stored.
+/// Creates a key for the actor and returns it with its text, which is never stored.
 pub async fn create_key(
     db: &DatabaseConnection,
-    user_id: &str,
+    actor: &Actor,
     new: NewKey<'_>,
-    ip: Option<&str>,
-) -> CoreResult<(api_keys::Model, String)> {
+) -> CoreResult<CreatedKey> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > MAX_KEY_NAME_CHARS || name.contains('\0') {
         return Err(CoreError::invalid(
@@ -66,20 +69,21 @@ pub async fn create_key(
             return Err(CoreError::invalid("expiresAt", "must be in the future"));
         }
     }
-    if let Some(agent_id) = new.agent_id {
-        let known = is_valid_id(agent_id)
-            && agent_catalog::Entity::find_by_id(agent_id.to_owned())
-                .one(db)
-                .await?
-                .is_some();
-        if !known {
-            return Err(CoreError::NotFound { entity: "agent" });
+    // The scoped agent must exist; its name goes into the view.
+    let agent_name = match new.agent_id {
+        None => None,
+        Some(agent_id) => {
+            let agent = match is_valid_id(agent_id) {
+                true => agent_catalog::Entity::find_by_id(agent_id).one(db).await?,
+                false => None,
+            };
+            Some(agent.ok_or(CoreError::NotFound { entity: "agent" })?.name)
         }
-    }
+    };
     let text = generate_key_text();
     let key = api_keys::ActiveModel {
         id: Set(new_id()),
-        user_id: Set(user_id.to_owned()),
+        user_id: Set(actor.user_id.clone()),
         name: Set(name.to_owned()),
         prefix: Set(text[..SHOWN_PREFIX_CHARS].to_owned()),
         key_hash: Set(hash_key(&text)),
@@ -94,35 +98,59 @@ pub async fn create_key(
     audit::record(
         db,
         AuditEntry {
-            actor_id: Some(user_id),
+            actor_id: Some(&actor.user_id),
             action: "api_key.create",
             target_type: "api_key",
             target_id: Some(&key.id),
             after: Some(json!({ "name": key.name, "prefix": key.prefix, "agentId": key.agent_id })),
-            ip,
+            ip: actor.ip(),
             ..Default::default()
         },
     )
     .await?;
-    Ok((key, text))
+    Ok(CreatedKey {
+        key: api_key_view(key, agent_name, Utc::now()),
+        secret: text,
+    })
 }
 
-/// The caller's keys, newest first (revoked ones included, marked by `revoked_at`).
-pub async fn list_keys(db: &DatabaseConnection, user_id: &str) -> CoreResult<Vec<api_keys::Model>> {
+/// The actor's keys, newest first (revoked ones included, marked by `revoked_at`).
+pub async fn list_keys(db: &DatabaseConnection, actor: &Actor) -> CoreResult<Vec<api_keys::Model>> {
     Ok(api_keys::Entity::find()
-        .filter(api_keys::Column::UserId.eq(user_id.to_owned()))
+        .filter(api_keys::Column::UserId.eq(&actor.user_id))
         .order_by_desc(api_keys::Column::CreatedAt)
         .all(db)
         .await?)
 }
 
-/// Revokes one of the caller's keys; another user's key reads as not found.
-pub async fn revoke_key(
-    db: &DatabaseConnection,
-    user_id: &str,
-    key_id: &str,
-    ip: Option<&str>,
-) -> CoreResult<()> {
+/// The actor's keys as they see them, newest first, each with the name of the agent it is
+/// scoped to (none when that agent is gone).
+pub async fn key_views(db: &DatabaseConnection, actor: &Actor) -> CoreResult<Vec<ApiKeyView>> {
+    let keys = list_keys(db, actor).await?;
+    let scoped: Vec<&str> = keys.iter().filter_map(|k| k.agent_id.as_deref()).collect();
+    let names: HashMap<String, String> = if scoped.is_empty() {
+        HashMap::new()
+    } else {
+        agent_catalog::Entity::find()
+            .filter(agent_catalog::Column::Id.is_in(scoped))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|agent| (agent.id, agent.name))
+            .collect()
+    };
+    let now = Utc::now();
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let agent_name = key.agent_id.as_ref().and_then(|id| names.get(id).cloned());
+            api_key_view(key, agent_name, now)
+        })
+        .collect())
+}
+
+/// Revokes one of the actor's keys; another user's key reads as not found.
+pub async fn revoke_key(db: &DatabaseConnection, actor: &Actor, key_id: &str) -> CoreResult<()> {
     let key = match is_valid_id(key_id) {
         true => {
             api_keys::Entity::find_by_id(key_id.to_owned())
@@ -131,7 +159,7 @@ pub async fn revoke_key(
         }
         false => None,
     }
-    .filter(|k| k.user_id == user_id)
+    .filter(|k| k.user_id == actor.user_id)
     .ok_or(CoreError::NotFound { entity: "API key" })?;
     if key.revoked_at.is_some() {
         return Ok(());
@@ -142,11 +170,11 @@ pub async fn revoke_key(
     audit::record(
         db,
         AuditEntry {
-            actor_id: Some(user_id),
+            actor_id: Some(&actor.user_id),
             action: "api_key.revoke",
             target_type: "api_key",
             target_id: Some(&key.id),
-            ip,
+            ip: actor.ip(),
             ..Default::default()
         },
     )

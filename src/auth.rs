@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::audit::{self, AuditEntry};
 use crate::entities::enums::Role;
-use crate::entities::{login_attempts, users};
+use crate::entities::{login_attempts, registration_attempts, users};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::new_id;
 use crate::users::{create_user, normalize_email, NewUser};
@@ -24,23 +24,36 @@ pub const MAX_FAILURES_PER_EMAIL: u64 = 5;
 /// Failed logins from one address within the window before it is throttled.
 pub const MAX_FAILURES_PER_IP: u64 = 50;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Registrations from one client address within the window before it is throttled. Each one
+/// costs a 19 MiB argon2 hash and a new organisation; people sharing an address (an office, a
+/// school) rarely need more in an hour.
+pub const MAX_REGISTRATIONS_PER_IP: u64 = 10;
+pub const REGISTRATION_WINDOW_MINUTES: i64 = 60;
 
 /// A PHC hash of a random password: unknown emails are verified against it, so they cost
 /// the same as a wrong password.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Yb0S2JXkRmYS9vZ9Bzrj9dCx4c2l3oKVzN0hjb6rXsw";
 
-/// Registers a member in a personal organisation. 422 per field, 409 for a taken email.
+/// Registers a member in a personal organisation. 422 per field, 409 for a taken email,
+/// [`CoreError::Throttled`] (before any hashing) when `ip` has registered too often. Both
+/// surfaces pass the client's address; `None` (no client, e.g. a command) is not throttled.
+/// `max_per_address` is the configured limit per window (`ABETWORKS_REGISTRATIONS_PER_HOUR`,
+/// default [`MAX_REGISTRATIONS_PER_IP`]).
 pub async fn register(
     db: &DatabaseConnection,
     email: &str,
     password: &str,
     name: &str,
     ip: Option<&str>,
+    max_per_address: u64,
 ) -> CoreResult<users::Model> {
     let issues = registration_issues(email, password, name);
     if !issues.is_empty() {
         return Err(CoreError::Validation(issues));
+    }
+    if let Some(ip) = ip {
+        admit_registration(db, ip, max_per_address.max(1)).await?;
     }
     let user = create_user(
         db,
@@ -66,6 +79,44 @@ pub async fn register(
     )
     .await?;
     Ok(user)
+}
+
+/// Counts a registration against `ip`, or refuses it with [`CoreError::Throttled`] when the
+/// address made [`MAX_REGISTRATIONS_PER_IP`] within the window already. The row is written
+/// before counting, so concurrent registrations from one address (on any instance) cannot all
+/// slip under the limit; a refused one takes its row back, so retrying does not prolong it.
+async fn admit_registration(db: &DatabaseConnection, ip: &str, limit: u64) -> CoreResult<()> {
+    let now = Utc::now();
+    let id = new_id();
+    registration_attempts::ActiveModel {
+        id: Set(id.clone()),
+        ip: Set(ip.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let window = Duration::minutes(REGISTRATION_WINDOW_MINUTES);
+    let in_window = || {
+        registration_attempts::Entity::find()
+            .filter(registration_attempts::Column::Ip.eq(ip.to_owned()))
+            .filter(registration_attempts::Column::CreatedAt.gt(now - window))
+    };
+    if in_window().count(db).await? <= limit {
+        return Ok(());
+    }
+    registration_attempts::Entity::delete_by_id(id)
+        .exec(db)
+        .await?;
+    // The window slides: a place frees up when the oldest of the last N leaves it.
+    let oldest_counted = in_window()
+        .order_by_desc(registration_attempts::Column::CreatedAt)
+        .offset(limit - 1)
+        .one(db)
+        .await?;
+    let until = oldest_counted.map_or(now, |a| a.created_at) + window;
+    Err(CoreError::Throttled {
+        retry_after_secs: (until - now).num_seconds().max(1) as u64,
+    })
 }
 
 #[derive(Debug)]
@@ -145,6 +196,7 @@ pub async fn login(
 ) -> CoreResult<LoginOutcome> {
     let email = normalize_email(email);
     if let Some(retry_after_secs) = throttle(db, &email, ip).await? {
+        metrics::counter!(crate::metric_names::LOGIN_THROTTLES).increment(1);
         return Ok(LoginOutcome::Throttled { retry_after_secs });
     }
     let user = users::Entity::find()
@@ -210,15 +262,26 @@ pub async fn active_user(
         .filter(|u| !u.disabled))
 }
 
-/// Drops attempts older than the window; called now and then so the table stays small.
+/// Drops login and registration attempts well past their windows; called now and then so
+/// the tables stay small. Returns how many rows went.
 pub async fn prune_login_attempts(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<u64> {
     let cutoff = now - Duration::minutes(THROTTLE_WINDOW_MINUTES * 2);
-    Ok(login_attempts::Entity::delete_many()
+    let logins = login_attempts::Entity::delete_many()
         .filter(login_attempts::Column::CreatedAt.lt(cutoff))
         .exec(db)
         .await?
-        .rows_affected)
+        .rows_affected;
+    let cutoff = now - Duration::minutes(REGISTRATION_WINDOW_MINUTES * 2);
+    let registrations = registration_attempts::Entity::delete_many()
+        .filter(registration_attempts::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(logins + registrations)
 }
+
+#[cfg(test)]
+mod registration_tests;
 
 #[cfg(test)]
 mod tests {

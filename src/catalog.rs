@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::actor::Actor;
 use crate::agent_client::{AgentClient, AgentDescriptor};
 use crate::db::unique_violation_as;
 use crate::entities::enums::AgentStatus;
@@ -338,13 +339,14 @@ fn validate_price(price_cents: Option<i64>, currency: Option<&str>) -> CoreResul
     Ok(())
 }
 
-/// Changes an agent's listing, with an audit entry.
+/// Changes an agent's listing, with an audit entry (super admin).
 pub async fn update_agent(
     db: &DatabaseConnection,
-    actor_id: &str,
+    actor: &Actor,
     id_or_slug: &str,
     change: AgentChange,
 ) -> CoreResult<agent_catalog::Model> {
+    actor.require_super_admin()?;
     validate_price(change.price_cents, change.currency.as_deref())?;
     let name = checked_text("name", change.name, 100)?;
     let short = checked_text("shortDescription", change.short_description, 300)?;
@@ -382,13 +384,13 @@ pub async fn update_agent(
     crate::audit::record(
         &txn,
         crate::audit::AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action: "agent.update",
             target_type: "agent",
             target_id: Some(&agent.id),
             before: Some(before),
             after: Some(serde_json::to_value(&agent).unwrap_or_default()),
-            ip: None,
+            ip: actor.ip(),
         },
     )
     .await?;
@@ -396,12 +398,14 @@ pub async fn update_agent(
     Ok(agent)
 }
 
-/// Registers an agent by hand (a draft until published); sync fills in its schemas later.
+/// Registers an agent by hand (a draft until published; super admin); sync fills in its
+/// schemas later.
 pub async fn create_agent(
     db: &DatabaseConnection,
-    actor_id: &str,
+    actor: &Actor,
     descriptor: AgentDescriptor,
 ) -> CoreResult<agent_catalog::Model> {
+    actor.require_super_admin()?;
     let slug = descriptor.slug.trim().to_owned();
     if slug.is_empty()
         || slug.len() > 60
@@ -445,11 +449,12 @@ pub async fn create_agent(
     crate::audit::record(
         db,
         crate::audit::AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action: "agent.create",
             target_type: "agent",
             target_id: Some(&agent.id),
             after: Some(serde_json::to_value(&agent).unwrap_or_default()),
+            ip: actor.ip(),
             ..Default::default()
         },
     )

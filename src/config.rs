@@ -7,6 +7,17 @@ use std::time::Duration;
 
 /// The default shared secret between gateway and agent service, for local development only.
 pub const DEV_AGENT_SECRET: &str = "abetworks-dev-secret";
+/// The shortest agent secret a production start accepts.
+pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
+
+/// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`, a /32 or /128).
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
 
 /// A value that must never be printed: `Debug` and `Display` show a placeholder.
 #[derive(Clone, PartialEq, Eq)]
@@ -46,6 +57,17 @@ pub enum Environment {
     Production,
 }
 
+/// Extra roots the agent client trusts (`AGENT_SERVICE_CA_FILE`), read and checked at start-up.
+#[derive(Clone, Debug)]
+pub struct CaFile {
+    pub path: std::path::PathBuf,
+    pub certificates: Vec<reqwest::Certificate>,
+}
+
+/// The `sslmode` values of a PostgreSQL `DATABASE_URL` (sqlx reads them; `allow` is not offered
+/// because sqlx treats it as `disable`).
+pub const SSL_MODES: [&str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -54,6 +76,8 @@ pub struct Config {
     pub agent_service_secret: Secret,
     pub agent_connect_timeout: Duration,
     pub agent_request_timeout: Duration,
+    /// Private CA roots for an `https://` agent service, on top of the public ones.
+    pub agent_service_ca: Option<CaFile>,
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
     pub log_format: LogFormat,
@@ -62,6 +86,12 @@ pub struct Config {
     pub demo_data: bool,
     /// Sync the catalog from the agent service in the background at start-up.
     pub sync_on_start: bool,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Registrations one client address may make per hour.
+    pub registrations_per_hour: u64,
+    /// Where panics and 5xx are also reported (Sentry); error tracking is off without it.
+    pub sentry_dsn: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -99,6 +129,7 @@ impl Config {
                 "must start with sqlite: or postgres://",
             ));
         }
+        check_database_tls(&database_url)?;
 
         let site_addr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -119,18 +150,33 @@ impl Config {
             Some(_) => return Err(bad("ABETWORKS_ENV", "must be development or production")),
         };
 
+        let production = environment == Environment::Production;
         let agent_service_secret = match get("AGENT_SERVICE_SECRET") {
-            Some(secret) if secret.len() < 16 => {
+            None if production => {
+                return Err(bad("AGENT_SERVICE_SECRET", "is required in production"))
+            }
+            None => Secret::new(DEV_AGENT_SECRET),
+            Some(secret) if production && secret == DEV_AGENT_SECRET => {
+                return Err(bad(
+                    "AGENT_SERVICE_SECRET",
+                    "is the published development secret: choose your own in production",
+                ))
+            }
+            Some(secret) if production && secret.chars().count() < MIN_PRODUCTION_SECRET_CHARS => {
+                return Err(bad(
+                    "AGENT_SERVICE_SECRET",
+                    format!(
+                        "must be at least {MIN_PRODUCTION_SECRET_CHARS} characters in production"
+                    ),
+                ))
+            }
+            Some(secret) if secret.chars().count() < 16 => {
                 return Err(bad(
                     "AGENT_SERVICE_SECRET",
                     "must be at least 16 characters",
                 ))
             }
             Some(secret) => Secret::new(secret),
-            None if environment == Environment::Production => {
-                return Err(bad("AGENT_SERVICE_SECRET", "is required in production"))
-            }
-            None => Secret::new(DEV_AGENT_SECRET),
         };
 
         let millis = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
@@ -146,6 +192,9 @@ impl Config {
         };
         let agent_connect_timeout = millis("AGENT_CONNECT_TIMEOUT_MS", 2_000)?;
         let agent_request_timeout = millis("AGENT_TIMEOUT_MS", 30_000)?;
+        let agent_service_ca = get("AGENT_SERVICE_CA_FILE")
+            .map(|path| read_ca_file(path.trim()))
+            .transpose()?;
 
         let admin_email = get("ABETWORKS_ADMIN_EMAIL").map(|e| e.trim().to_lowercase());
         if let Some(email) = &admin_email {
@@ -171,10 +220,33 @@ impl Config {
             Some(_) => return Err(bad("ABETWORKS_LOG_FORMAT", "must be pretty or json")),
         };
 
+        // Off unless asked for, and never in production: the demo member's password is public.
         let demo_data = match get("ABETWORKS_DEMO_DATA").as_deref() {
-            None | Some("true") | Some("1") => true,
-            Some("false") | Some("0") => false,
+            Some("true") | Some("1") if production => {
+                return Err(bad(
+                    "ABETWORKS_DEMO_DATA",
+                    "must not be true in production (the demo member's password is published)",
+                ))
+            }
+            Some("true") | Some("1") => true,
+            None | Some("false") | Some("0") => false,
             Some(_) => return Err(bad("ABETWORKS_DEMO_DATA", "must be true or false")),
+        };
+
+        let trusted_proxies = match get("ABETWORKS_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|cidr| !cidr.is_empty())
+                .map(parse_network)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    bad(
+                        "ABETWORKS_TRUSTED_PROXIES",
+                        "must be a comma-separated list of addresses or CIDRs, e.g. 10.0.0.0/8,127.0.0.1",
+                    )
+                })?,
         };
 
         let sync_on_start = match get("ABETWORKS_SYNC_ON_START").as_deref() {
@@ -183,14 +255,50 @@ impl Config {
             Some(_) => return Err(bad("ABETWORKS_SYNC_ON_START", "must be true or false")),
         };
 
+        // Checked here so a typo stops start-up; the value is never echoed (it holds a key).
+        let sentry_dsn = get("SENTRY_DSN").map(|dsn| dsn.trim().to_owned());
+        if let Some(dsn) = &sentry_dsn {
+            let usable = url::Url::parse(dsn).is_ok_and(|url| {
+                matches!(url.scheme(), "http" | "https")
+                    && !url.username().is_empty()
+                    && url.path().len() > 1
+            });
+            if !usable {
+                return Err(bad(
+                    "SENTRY_DSN",
+                    "is not a Sentry DSN (https://PUBLIC_KEY@HOST/PROJECT_ID)",
+                ));
+            }
+        }
+        let sentry_dsn = sentry_dsn.map(Secret::new);
+
+        let registrations_per_hour = match get("ABETWORKS_REGISTRATIONS_PER_HOUR") {
+            None => crate::auth::MAX_REGISTRATIONS_PER_IP,
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "ABETWORKS_REGISTRATIONS_PER_HOUR",
+                        "must be a whole number from 1 to 1000000",
+                    )
+                })?,
+        };
+
         Ok(Self {
+            registrations_per_hour,
+            sentry_dsn,
             sync_on_start,
+            trusted_proxies,
             database_url,
             site_addr,
             agent_service_url,
             agent_service_secret,
             agent_connect_timeout,
             agent_request_timeout,
+            agent_service_ca,
             admin_email,
             admin_password,
             log_format,
@@ -198,6 +306,60 @@ impl Config {
             demo_data,
         })
     }
+}
+
+/// Checks the TLS parameters of a PostgreSQL URL before any connection is tried. The URL is
+/// never echoed: it may hold a password.
+fn check_database_tls(database_url: &str) -> Result<(), ConfigError> {
+    let Ok(url) = url::Url::parse(database_url) else {
+        return Ok(()); // sqlx names the problem when it parses the same URL
+    };
+    if url.scheme() == "sqlite" {
+        return Ok(());
+    }
+    for (key, value) in url.query_pairs() {
+        match &*key {
+            "sslmode" | "ssl-mode" if !SSL_MODES.contains(&value.to_ascii_lowercase().as_str()) => {
+                return Err(bad(
+                    "DATABASE_URL",
+                    format!(
+                        "sslmode must be one of {} (not {value:?})",
+                        SSL_MODES.join(", ")
+                    ),
+                ))
+            }
+            "sslrootcert" | "ssl-root-cert" | "ssl-ca" => {
+                std::fs::File::open(&*value).map_err(|e| {
+                    bad(
+                        "DATABASE_URL",
+                        format!("sslrootcert {value} cannot be read ({e})"),
+                    )
+                })?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads a PEM file of CA certificates; no certificate at all is an error, not an empty trust.
+fn read_ca_file(path: &str) -> Result<CaFile, ConfigError> {
+    const VARIABLE: &str = "AGENT_SERVICE_CA_FILE";
+    let pem =
+        std::fs::read(path).map_err(|e| bad(VARIABLE, format!("{path} cannot be read ({e})")))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        bad(
+            VARIABLE,
+            format!("{path} is not a PEM file of certificates ({e})"),
+        )
+    })?;
+    if certificates.is_empty() {
+        return Err(bad(VARIABLE, format!("{path} holds no PEM certificate")));
+    }
+    Ok(CaFile {
+        path: path.into(),
+        certificates,
+    })
 }
 
 #[cfg(test)]
@@ -242,6 +404,63 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_a_default_or_short_secret_and_demo_data_naming_the_variable() {
+        let strong = "a-production-secret-of-32-chars!";
+        for (pairs, variable) in [
+            (
+                vec![("AGENT_SERVICE_SECRET", DEV_AGENT_SECRET)],
+                "AGENT_SERVICE_SECRET",
+            ),
+            (
+                vec![("AGENT_SERVICE_SECRET", "only-twenty-chars-xx")],
+                "AGENT_SERVICE_SECRET",
+            ),
+            (
+                vec![
+                    ("AGENT_SERVICE_SECRET", strong),
+                    ("ABETWORKS_DEMO_DATA", "true"),
+                ],
+                "ABETWORKS_DEMO_DATA",
+            ),
+        ] {
+            let mut pairs = pairs;
+            pairs.push(("ABETWORKS_ENV", "production"));
+            let err = config_from(&pairs).unwrap_err();
+            assert_eq!(err.variable, variable, "{pairs:?}");
+            assert!(err.to_string().contains(variable));
+        }
+        let config = config_from(&[
+            ("ABETWORKS_ENV", "production"),
+            ("AGENT_SERVICE_SECRET", strong),
+        ])
+        .expect("a strong secret starts");
+        assert!(!config.demo_data, "demo data is off unless asked for");
+    }
+
+    #[test]
+    fn demo_data_is_off_unless_asked_for_outside_production() {
+        assert!(!config_from(&[]).unwrap().demo_data);
+        assert!(
+            config_from(&[("ABETWORKS_DEMO_DATA", "true")])
+                .unwrap()
+                .demo_data
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses_and_nothing_else() {
+        let config =
+            config_from(&[("ABETWORKS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert!(
+            config.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(config_from(&[]).unwrap().trusted_proxies.is_empty());
+        let err = config_from(&[("ABETWORKS_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert_eq!(err.variable, "ABETWORKS_TRUSTED_PROXIES");
+    }
+
+    #[test]
     fn the_admin_email_needs_its_password() {
         let err = config_from(&[("ABETWORKS_ADMIN_EMAIL", "root@example.com")]).unwrap_err();
         assert_eq!(err.variable, "ABETWORKS_ADMIN_PASSWORD");
@@ -259,5 +478,83 @@ mod tests {
         assert!(!printed.contains("super-secret-value-123"));
         assert!(!printed.contains("hunter2"));
         assert_eq!(config.admin_email.as_deref(), Some("root@example.com"));
+    }
+
+    /// A file in the temporary folder, named for this process so parallel runs do not meet.
+    fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("abetworks-config-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).expect("the temporary file is written");
+        path
+    }
+
+    #[test]
+    fn the_agent_ca_file_must_be_a_readable_pem_of_certificates() {
+        assert!(config_from(&[]).unwrap().agent_service_ca.is_none());
+        let key = rcgen::KeyPair::generate().unwrap();
+        let ca = rcgen::CertificateParams::new(Vec::<String>::new())
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let good = temp_file("ca.pem", ca.pem().as_bytes());
+        let not_pem = temp_file("not-a-ca.pem", b"no certificate here\n");
+        let missing = std::env::temp_dir().join("abetworks-config-no-such-ca.pem");
+
+        let config = config_from(&[("AGENT_SERVICE_CA_FILE", good.to_str().unwrap())]);
+        let ca_file = config
+            .unwrap()
+            .agent_service_ca
+            .expect("the CA file is kept");
+        assert_eq!(
+            (ca_file.path, ca_file.certificates.len()),
+            (good.clone(), 1)
+        );
+        for path in [&not_pem, &missing] {
+            let err =
+                config_from(&[("AGENT_SERVICE_CA_FILE", path.to_str().unwrap())]).unwrap_err();
+            assert_eq!(err.variable, "AGENT_SERVICE_CA_FILE", "{path:?}");
+            assert!(err.problem.contains(path.to_str().unwrap()), "{err}");
+        }
+        let _ = std::fs::remove_file(good);
+        let _ = std::fs::remove_file(not_pem);
+    }
+
+    #[test]
+    fn database_tls_parameters_are_checked_without_echoing_the_url() {
+        for mode in SSL_MODES {
+            let url = format!("postgres://u:pw@db/x?sslmode={mode}");
+            assert!(config_from(&[("DATABASE_URL", &url)]).is_ok(), "{mode}");
+        }
+        let err =
+            config_from(&[("DATABASE_URL", "postgres://u:pw@db/x?sslmode=requir")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(err.problem.contains("sslmode"), "{err}");
+        assert!(!err.to_string().contains("pw@"), "{err}");
+        let url = "postgres://db/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem";
+        let err = config_from(&[("DATABASE_URL", url)]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(
+            err.problem.contains("sslrootcert /nonexistent/ca.pem"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_sentry_dsn_is_optional_checked_and_never_shown() {
+        assert!(config_from(&[]).unwrap().sentry_dsn.is_none());
+        let dsn = "https://abc123@o1.ingest.example.com/42";
+        let config = config_from(&[("SENTRY_DSN", dsn)]).unwrap();
+        assert_eq!(config.sentry_dsn.as_ref().map(Secret::expose), Some(dsn));
+        assert!(!format!("{config:?}").contains("abc123"));
+        for unusable in [
+            "not a url",
+            "https://host/42",
+            "ftp://k@host/1",
+            "https://k@host/",
+        ] {
+            let err = config_from(&[("SENTRY_DSN", unusable)]).unwrap_err();
+            assert_eq!(err.variable, "SENTRY_DSN", "{unusable}");
+            assert!(!err.to_string().contains("k@host"), "{err}");
+        }
     }
 }

@@ -1,9 +1,14 @@
 //! Connecting to the database and migrating it. SQLite by default, PostgreSQL in production.
+//! TLS to PostgreSQL (rustls) follows `sslmode` and `sslrootcert` in the URL, which sqlx reads.
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::{
+    self,
+    postgres::{PgConnectOptions, PgSslMode},
+};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -15,7 +20,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         // The lock lives on a dedicated connection so that the unlock reaches the same session.
         let mut options = ConnectOptions::new(url.to_owned());
         options.max_connections(1).sqlx_logging(false);
-        let lock = Database::connect(options).await?;
+        let lock = Database::connect(options)
+            .await
+            .map_err(|e| explain_connect_failure(url, e))?;
         lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
             .await?;
         let migrated = Migrator::up(&db, None).await;
@@ -50,12 +57,55 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let db = Database::connect(options).await?;
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| explain_connect_failure(url, e))?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers and the single writer proceed together under load.
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
     }
     Ok(db)
+}
+
+/// A TLS failure says which setting asked for TLS, so whoever set DATABASE_URL knows what to
+/// change. The URL itself is never echoed: it may hold a password.
+fn explain_connect_failure(url: &str, err: DbErr) -> DbErr {
+    let DbErr::Conn(RuntimeErr::SqlxError(cause)) = &err else {
+        return err;
+    };
+    let Ok(mode) = url.parse::<PgConnectOptions>().map(|o| o.get_ssl_mode()) else {
+        return err;
+    };
+    // sqlx reports a refused upgrade as `Tls`; rustls' handshake failures (an untrusted
+    // certificate, a wrong host name) reach it as an I/O error of kind `InvalidData`.
+    let tls_failed = match &**cause {
+        sqlx::Error::Tls(_) => true,
+        sqlx::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::InvalidData
+                && !matches!(mode, PgSslMode::Disable | PgSslMode::Allow)
+        }
+        _ => false,
+    };
+    if !tls_failed {
+        return err;
+    }
+    let mode = ssl_mode_name(mode);
+    DbErr::Conn(RuntimeErr::Internal(format!(
+        "DATABASE_URL asks for TLS (sslmode={mode}) but no secure connection to PostgreSQL \
+         could be made ({cause}); turn ssl on in the server, point sslrootcert at the CA that \
+         signed its certificate, or change sslmode"
+    )))
+}
+
+fn ssl_mode_name(mode: PgSslMode) -> &'static str {
+    match mode {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+    }
 }
 
 /// Opens a transaction that will write. On SQLite it takes the write lock at once

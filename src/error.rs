@@ -29,6 +29,12 @@ pub enum CoreError {
     Hashing(String),
     #[error(transparent)]
     Agent(#[from] AgentError),
+    /// Too many attempts from one client within a window (e.g. registrations per address).
+    #[error("throttled; retry in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    /// Saturated on purpose rather than queueing without bound (the password hashing queue).
+    #[error("busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
 }
 
 impl From<FieldIssue> for CoreError {
@@ -53,6 +59,16 @@ impl CoreError {
         matches!(self, Self::Database(_) | Self::Hashing(_))
     }
 
+    /// How long the caller should wait before trying again (the `Retry-After` header).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     /// What the caller sees. Internal faults read as [`ErrorCode::InternalError`] with no
     /// detail; the caller adds the reference once the fault is logged.
     pub fn public(&self) -> ErrorBody {
@@ -66,6 +82,14 @@ impl CoreError {
             Self::Validation(issues) => ErrorBody::validation(issues.clone()),
             Self::Forbidden(message) => ErrorBody::new(ErrorCode::Forbidden, sentence(message)),
             Self::Agent(agent) => agent.public(),
+            Self::Throttled { retry_after_secs } => ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "Too many attempts from your address. Try again in {} minute(s).",
+                    retry_after_secs.div_ceil(60)
+                ),
+            ),
+            Self::Busy { .. } => ErrorBody::of(ErrorCode::Busy),
             Self::Database(_) | Self::Hashing(_) => ErrorBody::of(ErrorCode::InternalError),
         }
     }

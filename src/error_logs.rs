@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
+use crate::actor::Actor;
 use crate::agent_client::AgentError;
 use crate::audit::{self, AuditEntry};
 use crate::db::begin_write;
@@ -183,21 +184,21 @@ pub async fn list(
     page_of(db, query.into_model(), page).await
 }
 
-/// Marks an error resolved, with an optional note (at most 1000 characters), audited.
-/// 404 for an unknown id, 409 when already resolved.
+/// Marks an error resolved, with an optional note (at most 1000 characters), audited
+/// (super admin). 404 for an unknown id, 409 when already resolved.
 pub async fn resolve(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     error_id: &str,
     note: Option<&str>,
 ) -> CoreResult<error_logs::Model> {
+    actor.require_super_admin()?;
     let note = optional_text("resolutionNote", note, MAX_RESOLUTION_NOTE_CHARS)?;
     let txn = begin_write(db).await?;
     let before = get(&txn, error_id).await?;
     let resolved = error_logs::Entity::update_many()
         .col_expr(error_logs::Column::Resolved, Expr::value(true))
-        .col_expr(error_logs::Column::ResolvedBy, Expr::value(actor_id))
+        .col_expr(error_logs::Column::ResolvedBy, Expr::value(&actor.user_id))
         .col_expr(error_logs::Column::ResolvedAt, Expr::value(Utc::now()))
         .col_expr(error_logs::Column::ResolutionNote, Expr::value(note))
         .filter(error_logs::Column::Id.eq(error_id))
@@ -211,13 +212,13 @@ pub async fn resolve(
     audit::record(
         &txn,
         AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action: "error.resolve",
             target_type: "error_log",
             target_id: Some(error_id),
             before: serde_json::to_value(&before).ok(),
             after: serde_json::to_value(&after).ok(),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await?;

@@ -5,18 +5,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
+    QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::Value as Json;
 
+use crate::actor::Actor;
 use crate::db::begin_write;
 use crate::entities::enums::ExecutionStatus;
-use crate::entities::{agent_catalog, module_executions as executions, users};
+use crate::entities::{agent_catalog, module_executions as executions};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, id_filter, page_of, storable_text};
 use crate::pagination::{Page, PageRequest};
 use crate::usage;
+use crate::views::joined_with_user_and_agent;
 pub use abetworks_types::views::ExecutionView;
 
 /// Longest error message kept with an execution.
@@ -145,24 +147,19 @@ pub async fn finish(
 }
 
 fn joined() -> Select<executions::Entity> {
-    executions::Entity::find()
-        .join(JoinType::InnerJoin, executions::Relation::User.def())
-        .join(JoinType::InnerJoin, executions::Relation::Agent.def())
-        .column_as(users::Column::Email, "user_email")
-        .column_as(agent_catalog::Column::Name, "agent_name")
-        .column_as(agent_catalog::Column::Slug, "agent_slug")
+    joined_with_user_and_agent(executions::Relation::User, executions::Relation::Agent)
         .order_by_desc(executions::Column::CreatedAt)
         .order_by_desc(executions::Column::Id)
 }
 
-/// The user's own executions, newest first, optionally of one agent (404 if unknown).
+/// The actor's own executions, newest first, optionally of one agent (404 if unknown).
 pub async fn list_mine(
     db: &impl ConnectionTrait,
-    user_id: &str,
+    actor: &Actor,
     agent_id: Option<&str>,
     page: PageRequest,
 ) -> CoreResult<Page<ExecutionView>> {
-    let mut query = joined().filter(executions::Column::UserId.eq(user_id));
+    let mut query = joined().filter(executions::Column::UserId.eq(&actor.user_id));
     if let Some(agent_id) = agent_id {
         if !is_valid_id(agent_id)
             || agent_catalog::Entity::find_by_id(agent_id)

@@ -13,7 +13,9 @@ use crate::entities::enums::{AgentStatus, ExecutionStatus};
 use crate::error::{CoreResult, ErrorBody, ErrorCode};
 use crate::error_logs::{self, NewErrorLog};
 use crate::executions::{self, ExecutionOutcome, NewExecution};
+use crate::metric_names;
 use crate::quota::{self, Admission, LicenseDenial};
+use crate::secrets::mask_secrets;
 use crate::usage::{self, TrackCall};
 pub use abetworks_types::views::{ExecuteSuccess, UsageSnapshot};
 
@@ -166,6 +168,7 @@ pub async fn execute(
         ),
         Err(e) => (500, Some(e.to_string())),
     };
+    record_outcome(agent.as_ref(), &outcome);
     usage::track(
         db,
         TrackCall {
@@ -181,6 +184,32 @@ pub async fn execute(
     )
     .await?;
     outcome
+}
+
+/// Counts the run by agent and outcome; quota and license refusals also on their own.
+fn record_outcome(
+    agent: Option<&agent_catalog::Model>,
+    outcome: &CoreResult<Result<ExecuteSuccess, ExecuteFailure>>,
+) {
+    let agent = agent.map_or(metric_names::UNKNOWN_AGENT, |a| a.slug.as_str());
+    let code = match outcome {
+        Ok(Ok(_)) => metric_names::SUCCEEDED,
+        Ok(Err(failure)) => failure.code().as_str(),
+        Err(_) => ErrorCode::InternalError.as_str(),
+    };
+    metrics::counter!(metric_names::EXECUTIONS, "agent" => agent.to_owned(), "outcome" => code)
+        .increment(1);
+    match outcome {
+        Ok(Err(ExecuteFailure::QuotaExceeded { .. })) => {
+            metrics::counter!(metric_names::QUOTA_REJECTIONS, "agent" => agent.to_owned())
+                .increment(1);
+        }
+        Ok(Err(ExecuteFailure::License(_))) => {
+            let labels = [("agent", agent.to_owned()), ("code", code.to_owned())];
+            metrics::counter!(metric_names::LICENSE_DENIALS, &labels).increment(1);
+        }
+        _ => {}
+    }
 }
 
 async fn run(
@@ -241,7 +270,9 @@ async fn run_admitted(
             agent_id: agent.id.clone(),
             license_id: Some(license_id.to_owned()),
             api_key_id: request.api_key_id.map(str::to_owned),
-            input: request.input.clone(),
+            // Stored (and so shown and exported) with its secret fields masked; the agent
+            // below still gets the real input.
+            input: mask_secrets(&agent.input_schema, &request.input),
         },
     )
     .await?;

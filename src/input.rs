@@ -16,19 +16,7 @@ pub const MAX_RANGE_DAYS: i64 = 400;
 
 /// Search text, trimmed; `None` when blank. NUL bytes or over-long text are `Invalid`.
 pub fn search_text(field: &str, text: Option<&str>) -> CoreResult<Option<String>> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.contains('\0') {
-        return Err(CoreError::invalid(field, "must not contain NUL bytes"));
-    }
-    if text.chars().count() > MAX_SEARCH_CHARS {
-        return Err(CoreError::invalid(
-            field,
-            format!("must be at most {MAX_SEARCH_CHARS} characters"),
-        ));
-    }
-    Ok(Some(text.to_owned()))
+    optional_text(field, text, MAX_SEARCH_CHARS)
 }
 
 /// An id given as a list filter: a non-id names the field (a filter is not a resource, so

@@ -6,6 +6,7 @@ pub mod agent_client;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod config;
 pub mod db;
@@ -30,8 +31,10 @@ pub mod gateway;
 pub mod input;
 pub mod licenses;
 pub mod marketplace;
+pub mod metric_names;
 pub mod quota;
 pub mod request;
+pub mod secrets;
 #[cfg(test)]
 mod test_fixtures;
 #[cfg(any(test, feature = "testing"))]

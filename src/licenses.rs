@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
+    ExprTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect, Select,
 };
 
+use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
 use crate::db::{begin_write, unique_violation_as};
 use crate::entities::enums::LicenseStatus;
@@ -20,6 +21,7 @@ use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
 use crate::search::{like_contains, lower};
+use crate::views::joined_with_user_and_agent;
 
 mod sort;
 pub use sort::{LicenseSort, SortKey};
@@ -127,26 +129,26 @@ pub fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) ->
     }
 }
 
-/// Grants a license. 404 for an unknown user or agent, 409 when a live license exists.
+/// Grants a license (super admin). 404 for an unknown user or agent, 409 when a live license
+/// exists.
 pub async fn grant(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     grant: GrantLicense,
 ) -> CoreResult<LicenseView> {
+    actor.require_super_admin()?;
     let txn = begin_write(db).await?;
-    let license = insert_license(&txn, actor_id, ip, &grant).await?;
+    let license = insert_license(&txn, actor, &grant).await?;
     txn.commit().await?;
     get(db, &license.id).await
 }
 
 /// Inserts a license on `conn` (a transaction when part of a larger change) and audits it.
 /// A live license that has already expired is revoked first, so the user can be licensed
-/// again; one still in force is a conflict.
+/// again; one still in force is a conflict. The caller has checked the actor's role.
 pub(crate) async fn insert_license(
     conn: &impl ConnectionTrait,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     grant: &GrantLicense,
 ) -> CoreResult<licenses::Model> {
     let now = Utc::now();
@@ -174,8 +176,7 @@ pub(crate) async fn insert_license(
         }
         set_status(
             conn,
-            actor_id,
-            ip,
+            actor,
             &live,
             LicenseStatus::Revoked,
             "license.replace_expired",
@@ -189,7 +190,7 @@ pub(crate) async fn insert_license(
         api_call_limit: grant.api_call_limit,
         api_calls_used: 0,
         status: LicenseStatus::Active,
-        granted_by: Some(actor_id.to_owned()),
+        granted_by: Some(actor.user_id.clone()),
         granted_at: now,
         expires_at: grant.expires_at,
         updated_at: now,
@@ -201,13 +202,13 @@ pub(crate) async fn insert_license(
     audit::record(
         conn,
         AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action: "license.grant",
             target_type: "license",
             target_id: Some(&license.id),
             before: None,
             after: serde_json::to_value(&license).ok(),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await?;
@@ -231,8 +232,7 @@ pub(crate) async fn find_live(
 /// Moves a live license to `status` if it is still live, auditing before and after.
 async fn set_status(
     conn: &impl ConnectionTrait,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     before: &licenses::Model,
     status: LicenseStatus,
     action: &str,
@@ -256,13 +256,13 @@ async fn set_status(
     audit::record(
         conn,
         AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action,
             target_type: "license",
             target_id: Some(&before.id),
             before: serde_json::to_value(before).ok(),
             after: serde_json::to_value(&after).ok(),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await?;
@@ -271,13 +271,8 @@ async fn set_status(
 
 /// Licenses joined with their user and agent, unordered.
 fn joined() -> Select<licenses::Entity> {
-    licenses::Entity::find()
-        .join(JoinType::InnerJoin, licenses::Relation::User.def())
-        .join(JoinType::InnerJoin, licenses::Relation::Agent.def())
-        .column_as(users::Column::Email, "user_email")
+    joined_with_user_and_agent(licenses::Relation::User, licenses::Relation::Agent)
         .column_as(users::Column::Name, "user_name")
-        .column_as(agent_catalog::Column::Name, "agent_name")
-        .column_as(agent_catalog::Column::Slug, "agent_slug")
         .column_as(agent_catalog::Column::Icon, "agent_icon")
 }
 
@@ -389,16 +384,34 @@ pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Ve
     Ok(current)
 }
 
-/// The licenses a holder sees on My Agents and the run page: one per agent (as
+/// The licenses the actor holds, as My Agents and the run page show them: one per agent (as
 /// [`my_usage`] picks it), revoked ones left out. Expired ones stay, so the
 /// holder is told why the agent stopped and how to ask again.
 pub async fn list_for_holder(
     db: &impl ConnectionTrait,
-    user_id: &str,
+    actor: &Actor,
 ) -> CoreResult<Vec<LicenseView>> {
-    let mut licenses = my_usage(db, user_id).await?;
+    let mut licenses = my_usage(db, &actor.user_id).await?;
     licenses.retain(|license| license.status != EffectiveStatus::Revoked);
     Ok(licenses)
+}
+
+/// In force, with a finite limit of which at least `percent` is used.
+fn in_force_with_share_used(percent: i64, now: DateTime<Utc>) -> Condition {
+    let used = || Expr::col(licenses::Column::ApiCallsUsed.as_column_ref());
+    let limit = || Expr::col(licenses::Column::ApiCallLimit.as_column_ref());
+    effective_status_condition(EffectiveStatus::Active, now)
+        .add(licenses::Column::ApiCallLimit.ne(UNLIMITED))
+        .add(used().mul(100).gte(limit().mul(percent)))
+}
+
+/// How many licenses in force have used at least `percent` of a finite limit (the metrics
+/// gauge behind the "users near their limit" alert).
+pub async fn count_with_share_used(db: &impl ConnectionTrait, percent: i64) -> CoreResult<u64> {
+    Ok(licenses::Entity::find()
+        .filter(in_force_with_share_used(percent, Utc::now()))
+        .count(db)
+        .await?)
 }
 
 /// Licenses in force with at least 80% of a finite limit used, newest first.
@@ -407,12 +420,8 @@ pub(crate) async fn near_their_limit(
     at_most: u64,
 ) -> CoreResult<Vec<LicenseView>> {
     let now = Utc::now();
-    let used = || Expr::col(licenses::Column::ApiCallsUsed.as_column_ref());
-    let limit = || Expr::col(licenses::Column::ApiCallLimit.as_column_ref());
     let rows = newest_first()
-        .filter(effective_status_condition(EffectiveStatus::Active, now))
-        .filter(licenses::Column::ApiCallLimit.ne(UNLIMITED))
-        .filter(used().mul(100).gte(limit().mul(NEAR_LIMIT_PERCENT)))
+        .filter(in_force_with_share_used(NEAR_LIMIT_PERCENT, now))
         .limit(at_most)
         .into_model::<LicenseRow>()
         .all(db)
@@ -458,14 +467,15 @@ pub async fn list_by_agent(
 }
 
 /// Changes the limit, expiry or status (active <-> suspended) of a license that is not
-/// revoked. The counter is never written here, so concurrent admissions are not lost.
+/// revoked (super admin). The counter is never written here, so concurrent admissions are
+/// not lost.
 pub async fn update(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     license_id: &str,
     change: LicenseChange,
 ) -> CoreResult<LicenseView> {
+    actor.require_super_admin()?;
     let now = Utc::now();
     if let Some(limit) = change.api_call_limit {
         validate_limit(limit)?;
@@ -513,13 +523,13 @@ pub async fn update(
     audit::record(
         &txn,
         AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action: "license.update",
             target_type: "license",
             target_id: Some(license_id),
             before: serde_json::to_value(&before).ok(),
             after: serde_json::to_value(&after).ok(),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await?;
@@ -527,13 +537,13 @@ pub async fn update(
     get(db, license_id).await
 }
 
-/// Revokes a license for good. 404 for an unknown id, 409 when already revoked.
+/// Revokes a license for good (super admin). 404 for an unknown id, 409 when already revoked.
 pub async fn revoke(
     db: &DatabaseConnection,
-    actor_id: &str,
-    ip: Option<&str>,
+    actor: &Actor,
     license_id: &str,
 ) -> CoreResult<LicenseView> {
+    actor.require_super_admin()?;
     if !is_valid_id(license_id) {
         return Err(CoreError::NotFound { entity: "license" });
     }
@@ -544,8 +554,7 @@ pub async fn revoke(
         .ok_or(CoreError::NotFound { entity: "license" })?;
     set_status(
         &txn,
-        actor_id,
-        ip,
+        actor,
         &before,
         LicenseStatus::Revoked,
         "license.revoke",

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
+use crate::actor::Actor;
 use crate::entities::enums::{AgentStatus, Role};
 use crate::entities::{agent_catalog, organizations, users};
 use crate::ids::new_id;
@@ -46,6 +47,16 @@ pub async fn super_admin(db: &DatabaseConnection, email: &str) -> users::Model {
     user(db, email, Role::SuperAdmin).await
 }
 
+/// `user` as the caller of a core function, with no address or request id.
+pub fn actor(user: &users::Model) -> Actor {
+    Actor::new(user, None, None)
+}
+
+/// `user` as the caller of a core function, from the address `ip`.
+pub fn actor_from(user: &users::Model, ip: &str) -> Actor {
+    Actor::new(user, Some(ip.to_owned()), None)
+}
+
 /// A catalog agent; `published` decides whether the marketplace lists it.
 pub async fn agent(db: &DatabaseConnection, slug: &str, published: bool) -> agent_catalog::Model {
     let now = Utc::now();
@@ -80,6 +91,39 @@ pub async fn connect(db: &crate::testing::TestDatabase) -> DatabaseConnection {
         .expect("the test database connects and migrates")
 }
 
+/// The cast of most service tests, in a migrated database: the super admin
+/// `admin@example.com`, the member `ana@example.com` and the published agent `summarizer`.
+pub async fn cast(
+    db: &crate::testing::TestDatabase,
+) -> (
+    DatabaseConnection,
+    users::Model,
+    users::Model,
+    agent_catalog::Model,
+) {
+    let db = connect(db).await;
+    let admin = super_admin(&db, "admin@example.com").await;
+    let user = member(&db, "ana@example.com").await;
+    let agent = agent(&db, "summarizer", true).await;
+    (db, admin, user, agent)
+}
+
+/// Awaits tasks racing for one thing: how many succeeded, every other having lost with a
+/// conflict (anything else fails the test).
+pub async fn successes_among_conflicts<T: std::fmt::Debug>(
+    tasks: Vec<tokio::task::JoinHandle<crate::error::CoreResult<T>>>,
+) -> usize {
+    let mut successes = 0;
+    for task in tasks {
+        match task.await.expect("the task ran") {
+            Ok(_) => successes += 1,
+            Err(crate::error::CoreError::Conflict(_)) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    successes
+}
+
 /// Grants `user` a license for `agent` from `admin`, with `limit` calls and no expiry.
 pub async fn license(
     db: &DatabaseConnection,
@@ -90,8 +134,7 @@ pub async fn license(
 ) -> crate::licenses::LicenseView {
     crate::licenses::grant(
         db,
-        &admin.id,
-        None,
+        &actor(admin),
         crate::licenses::GrantLicense {
             user_id: user.id.clone(),
             agent_id: agent.id.clone(),

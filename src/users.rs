@@ -179,7 +179,7 @@ pub async fn ensure_first_super_admin(
     if super_admins > 0 {
         return Ok(AdminBootstrap::SkippedNotFresh);
     }
-    create_user(
+    let created = create_user(
         db,
         NewUser {
             email,
@@ -188,8 +188,23 @@ pub async fn ensure_first_super_admin(
             role: Role::SuperAdmin,
         },
     )
-    .await?;
-    Ok(AdminBootstrap::Created)
+    .await;
+    match created {
+        Ok(_) => Ok(AdminBootstrap::Created),
+        // Instances started together on a fresh database race to here; the loser finds the
+        // winner's account instead of failing its start-up.
+        Err(CoreError::Conflict(ConflictReason::EmailTaken)) => {
+            let existing = find_by_email(db, email).await?;
+            Ok(
+                if existing.is_some_and(|user| user.role == Role::SuperAdmin) {
+                    AdminBootstrap::AlreadyPresent
+                } else {
+                    AdminBootstrap::EmailTakenByNonAdmin
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Filters for the admin's user list.
@@ -239,16 +254,16 @@ pub struct UserChange {
     pub disabled: Option<bool>,
 }
 
-/// Changes a user's role or disabled flag, with an audit entry. A super admin cannot lock
-/// themselves out (demote or disable their own account).
+/// Changes a user's role or disabled flag, with an audit entry (super admin). A super admin
+/// cannot lock themselves out (demote or disable their own account).
 pub async fn change_user(
     db: &DatabaseConnection,
-    actor_id: &str,
+    actor: &crate::Actor,
     user_id: &str,
     change: UserChange,
-    ip: Option<&str>,
 ) -> CoreResult<users::Model> {
     use sea_orm::IntoActiveModel;
+    actor.require_super_admin()?;
     if !crate::ids::is_valid_id(user_id) {
         return Err(CoreError::NotFound { entity: "user" });
     }
@@ -256,7 +271,7 @@ pub async fn change_user(
         .one(db)
         .await?
         .ok_or(CoreError::NotFound { entity: "user" })?;
-    if actor_id == user_id
+    if actor.user_id == user_id
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::SuperAdmin))
     {
         return Err(CoreError::Conflict(ConflictReason::OwnAccount));
@@ -281,16 +296,19 @@ pub async fn change_user(
     crate::audit::record(
         &txn,
         crate::audit::AuditEntry {
-            actor_id: Some(actor_id),
+            actor_id: Some(&actor.user_id),
             action,
             target_type: "user",
             target_id: Some(&user.id),
             before: Some(before),
             after: Some(after),
-            ip,
+            ip: actor.ip(),
         },
     )
     .await?;
     txn.commit().await?;
     Ok(user)
 }
+
+#[cfg(test)]
+mod bootstrap_tests;

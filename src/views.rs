@@ -4,11 +4,26 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use sea_orm::{EntityTrait, JoinType, QuerySelect, RelationTrait, Select};
 
 pub use abetworks_types::views::*;
 
 use crate::entities::{agent_catalog, api_keys, error_logs, users};
 use crate::error_logs::ErrorKind;
+
+/// Rows of `E` joined with their user and agent through the given relations, with the
+/// columns every view of such a row shows: `user_email`, `agent_name` and `agent_slug`.
+pub(crate) fn joined_with_user_and_agent<E: EntityTrait>(
+    user: impl RelationTrait,
+    agent: impl RelationTrait,
+) -> Select<E> {
+    E::find()
+        .join(JoinType::InnerJoin, user.def())
+        .join(JoinType::InnerJoin, agent.def())
+        .column_as(users::Column::Email, "user_email")
+        .column_as(agent_catalog::Column::Name, "agent_name")
+        .column_as(agent_catalog::Column::Slug, "agent_slug")
+}
 
 impl From<users::Model> for UserView {
     fn from(user: users::Model) -> Self {

@@ -40,6 +40,10 @@ use abetworks::testing::TestDatabase;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
+/// Secret input fields masked in what is stored, with the real email agent.
+#[path = "agent_service/secrets.rs"]
+mod secrets;
+
 const SECRET: &str = "agent-service-integration-test-secret";
 const SIX_AGENTS: [&str; 6] = [
     "churn",

@@ -232,6 +232,14 @@ pub enum LoginAttempts {
 }
 
 #[derive(DeriveIden)]
+pub enum RegistrationAttempts {
+    Table,
+    Id,
+    Ip,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 pub enum Notifications {
     Table,
     Id,

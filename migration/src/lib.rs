@@ -31,6 +31,7 @@ mod m20261125_000014_create_error_logs;
 mod m20261125_000015_create_tower_sessions;
 mod m20261125_000016_create_login_attempts;
 mod m20261125_000017_create_notifications;
+mod m20261125_000018_create_registration_attempts;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -51,6 +52,7 @@ pub const TABLES: &[&str] = &[
     "tower_sessions",
     "login_attempts",
     "notifications",
+    "registration_attempts",
 ];
 
 /// The indexes written in raw SQL, which the core may rely on by name.
@@ -86,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_create_tower_sessions::Migration),
             Box::new(m20261125_000016_create_login_attempts::Migration),
             Box::new(m20261125_000017_create_notifications::Migration),
+            Box::new(m20261125_000018_create_registration_attempts::Migration),
         ]
     }
 }

@@ -295,6 +295,15 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
     );
     round_trip!(
         db,
+        registration_attempts,
+        registration_attempts::Model {
+            id: "registration-1".into(),
+            ip: "203.0.113.7".into(),
+            created_at: at(28),
+        }
+    );
+    round_trip!(
+        db,
         notifications,
         notifications::Model {
             id: "note-1".into(),

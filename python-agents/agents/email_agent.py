@@ -137,7 +137,13 @@ class SmtpSettings(BaseModel):
     sender: str = Field(description="From address")
     sender_name: str | None = Field(default=None, max_length=200)
     username: str | None = None
-    password: SecretStr | None = None
+    # Secret in the schema (writeOnly, format "password"): the platform masks it in every
+    # stored or shown copy of the input; the agent still receives the real value.
+    password: SecretStr | None = Field(
+        default=None,
+        description="Password for the SMTP login",
+        json_schema_extra={"writeOnly": True},
+    )
     starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
     use_ssl: bool = Field(default=False, description="Connect with implicit TLS (port 465)")
     timeout_seconds: float = Field(default=15.0, gt=0, le=60)

@@ -134,6 +134,7 @@ def test_the_six_real_agents_are_discovered(real_agents: AgentClient) -> None:
     # The SMTP password is marked as a secret in the schema.
     smtp = by_slug["email"]["inputSchema"]["$defs"]["SmtpSettings"]["properties"]
     assert smtp["password"]["anyOf"][0]["format"] == "password"
+    assert smtp["password"]["writeOnly"] is True
 
 
 def test_broken_modules_are_skipped_with_a_logged_error(

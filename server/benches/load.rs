@@ -22,6 +22,7 @@ use abetworks::entities::user_agent_licenses;
 use abetworks::licenses::{grant, GrantLicense};
 use abetworks::testing::{Backend, TestDatabase};
 use abetworks::users::{create_user, NewUser};
+use abetworks::Actor;
 use futures_util::{stream, StreamExt};
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -134,7 +135,7 @@ async fn main() {
     let setup = Instant::now();
     let members: Vec<Member> = stream::iter(0..users)
         .map(|i| {
-            let (db, admin_id, echo) = (db.clone(), admin.id.clone(), echo.clone());
+            let (db, admin, echo) = (db.clone(), Actor::new(&admin, None, None), echo.clone());
             async move {
                 let email = format!("bench-{i}@example.com");
                 let user = create_user(
@@ -148,22 +149,21 @@ async fn main() {
                 )
                 .await
                 .expect("a user is created");
-                let (_, key) = create_key(
+                let key = create_key(
                     &db,
-                    &user.id,
+                    &Actor::new(&user, None, None),
                     NewKey {
                         name: "bench",
                         agent_id: None,
                         expires_at: None,
                     },
-                    None,
                 )
                 .await
-                .expect("a key is created");
+                .expect("a key is created")
+                .secret;
                 let license = grant(
                     &db,
-                    &admin_id,
-                    None,
+                    &admin,
                     GrantLicense {
                         user_id: user.id.clone(),
                         agent_id: echo,

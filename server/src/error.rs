@@ -114,7 +114,11 @@ impl From<CoreError> for ApiError {
         if error.is_internal() {
             Self::internal_of_kind(error.to_string(), kind_of_core_error(&error))
         } else {
-            error.public().into()
+            let answer = Self::from(error.public());
+            match error.retry_after_secs() {
+                Some(secs) => answer.with_retry_after(secs),
+                None => answer,
+            }
         }
     }
 }
@@ -176,6 +180,35 @@ mod tests {
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(error["code"], "CONFLICT");
         assert_eq!(error["reason"], "email_taken");
+    }
+
+    #[tokio::test]
+    async fn throttled_and_busy_answer_429_and_503_with_retry_after() {
+        for (error, status, code) in [
+            (
+                CoreError::Throttled {
+                    retry_after_secs: 90,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+            ),
+            (
+                CoreError::Busy {
+                    retry_after_secs: 90,
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+                "BUSY",
+            ),
+        ] {
+            let response = ApiError::from(error).into_response();
+            assert_eq!(response.status(), status);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "90");
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body["error"]["code"], code);
+        }
     }
 
     #[tokio::test]

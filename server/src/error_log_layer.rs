@@ -59,6 +59,22 @@ async fn write_log(state: &AppState, entry: NewErrorLog) -> Option<String> {
     }
 }
 
+/// A 5xx of our own to Sentry (a no-op without `SENTRY_DSN`); panics reach it through its
+/// own panic hook.
+fn report_to_sentry(detail: &str, request_id: Option<&str>, reference: Option<&str>, path: &str) {
+    sentry::with_scope(
+        |scope| {
+            scope.set_tag("path", path);
+            for (tag, value) in [("request_id", request_id), ("reference", reference)] {
+                if let Some(value) = value {
+                    scope.set_tag(tag, value);
+                }
+            }
+        },
+        || sentry::capture_message(detail, sentry::Level::Error),
+    );
+}
+
 pub async fn log_server_errors(
     State(state): State<AppState>,
     request: Request,
@@ -76,6 +92,7 @@ pub async fn log_server_errors(
                 return response;
             };
             tracing::error!(request_id = ?request_id, %path, "internal error: {}", failure.detail);
+            let detail = failure.detail.clone();
             let reference = write_log(
                 &state,
                 NewErrorLog {
@@ -85,11 +102,12 @@ pub async fn log_server_errors(
                     stack_trace: Some(failure.backtrace),
                     user_id: None,
                     agent_id: None,
-                    request_id,
+                    request_id: request_id.clone(),
                     context: Some(json!({ "path": path })),
                 },
             )
             .await;
+            report_to_sentry(&detail, request_id.as_deref(), reference.as_deref(), &path);
             answer(reference)
         }
         Err(payload) => {

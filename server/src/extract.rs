@@ -135,51 +135,46 @@ where
     }
 }
 
-/// An organisation admin or a super admin (read-only views of their organisation).
-#[derive(Clone, Debug)]
-pub struct AdminUser(pub CurrentUser);
-
-/// A super admin: everything.
-#[derive(Clone, Debug)]
-pub struct SuperAdmin(pub CurrentUser);
-
 fn role_forbidden() -> ApiError {
     ApiError::new(ErrorCode::Forbidden, "Your role does not allow this.")
 }
 
-impl<S> FromRequestParts<S> for AdminUser
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+/// An extractor for the signed-in user whose role passes `Role::$allowed`, refusing others.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $allowed:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub CurrentUser);
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let current = CurrentUser::from_request_parts(parts, state).await?;
-        if current.user.role.is_admin() {
-            Ok(Self(current))
-        } else {
-            Err(role_forbidden())
+        impl<S> FromRequestParts<S> for $name
+        where
+            AppState: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                let current = CurrentUser::from_request_parts(parts, state).await?;
+                if current.user.role.$allowed() {
+                    Ok(Self(current))
+                } else {
+                    Err(role_forbidden())
+                }
+            }
         }
-    }
+    };
 }
 
-impl<S> FromRequestParts<S> for SuperAdmin
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let current = CurrentUser::from_request_parts(parts, state).await?;
-        if current.user.role.is_super_admin() {
-            Ok(Self(current))
-        } else {
-            Err(role_forbidden())
-        }
-    }
-}
+role_extractor!(
+    /// An organisation admin or a super admin (read-only views of their organisation).
+    AdminUser,
+    is_admin
+);
+role_extractor!(
+    /// A super admin: everything.
+    SuperAdmin,
+    is_super_admin
+);
 
 /// What the request-context middleware worked out for this request.
 fn context_of(parts: &Parts) -> RequestContext {
@@ -213,5 +208,26 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(context_of(parts).request_id))
+    }
+}
+
+/// The signed-in caller as the core's [`Actor`] (with the request's address and id): what a
+/// handler hands to every core function that authorises, scopes or audits. The core checks
+/// the role; a route may still put [`SuperAdmin`] or [`AdminUser`] first, so the wrong role
+/// is refused before the body is read.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Actor);
+
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        let context = context_of(parts);
+        Ok(Self(current.actor(context.client_ip, context.request_id)))
     }
 }

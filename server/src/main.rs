@@ -48,6 +48,62 @@ async fn create_admin(config: &Config, args: &[String]) -> std::process::ExitCod
     }
 }
 
+/// `server backup --output FILE [--force]` and `server restore --input FILE [--force]`;
+/// the work is `abetworks::backup`'s.
+async fn backup_or_restore(
+    config: &Config,
+    command: &str,
+    args: &[String],
+) -> std::process::ExitCode {
+    let file_flag = if command == "backup" {
+        "--output"
+    } else {
+        "--input"
+    };
+    let Some((file, force)) = file_and_force(file_flag, args) else {
+        eprintln!("usage: server {command} {file_flag} FILE [--force]");
+        return std::process::ExitCode::from(2);
+    };
+    let done = if command == "backup" {
+        abetworks::backup::backup(&config.database_url, &file, force)
+            .await
+            .map(|bytes| format!("backup written to {} ({bytes} bytes)", file.display()))
+    } else {
+        abetworks::backup::restore(&config.database_url, &file, force)
+            .await
+            .map(|()| {
+                format!(
+                    "restored {}; the database is migrated and ready",
+                    file.display()
+                )
+            })
+    };
+    match done {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("abetworks: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `FLAG FILE` and an optional `--force`, in either order; `None` for anything else.
+fn file_and_force(file_flag: &str, args: &[String]) -> Option<(std::path::PathBuf, bool)> {
+    let (mut file, mut force) = (None, false);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--force" if !force => force = true,
+            flag if flag == file_flag && file.is_none() => file = Some(rest.next()?.into()),
+            _ => return None,
+        }
+    }
+    Some((file?, force))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,13 +116,17 @@ async fn main() -> std::process::ExitCode {
     };
     match args.first().map(String::as_str) {
         Some("create-admin") => return create_admin(&config, &args[1..]).await,
+        Some(command @ ("backup" | "restore")) => {
+            return backup_or_restore(&config, command, &args[1..]).await
+        }
         Some("serve") | None => {}
         Some(other) => {
-            eprintln!("abetworks: unknown command {other}; use `serve` (default) or `create-admin --email EMAIL`");
+            eprintln!("abetworks: unknown command {other}; use `serve` (default), `create-admin --email EMAIL`, `backup --output FILE` or `restore --input FILE`");
             return std::process::ExitCode::from(2);
         }
     }
     telemetry::init(config.log_format);
+    let _error_tracking = telemetry::init_sentry(&config);
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let app = match Application::build(config, &site_root).await {
         Ok(app) => app,

@@ -125,22 +125,79 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Works out the request's client address and id once ([`RequestContext`]) for the REST
-/// extractors and the server functions. Runs inside the request-id layer.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
+/// Works out the request's client address, scheme and id once ([`RequestContext`]) for the
+/// REST extractors and the server functions, believing forwarding headers only from the
+/// trusted proxies. Runs inside the request-id layer.
+pub async fn request_context(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    use abetworks::request::{ForwardingHeaders, RequestContext};
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip());
-    let request_id = request
+    // A block, so no borrow of the (not `Sync`) request lives across the await below.
+    let context = {
+        let headers = request.headers();
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        RequestContext::resolve(
+            peer,
+            ForwardingHeaders {
+                forwarded: text("forwarded"),
+                x_forwarded_for: text("x-forwarded-for"),
+                x_forwarded_proto: text("x-forwarded-proto"),
+            },
+            &state.config.trusted_proxies,
+            text(crate::extract::REQUEST_ID_HEADER).map(str::to_owned),
+        )
+    };
+    let forwarded_https = context.forwarded_https;
+    request.extensions_mut().insert(context);
+    let mut response = next.run(request).await;
+    if forwarded_https {
+        mark_cookies_secure(response.headers_mut());
+    }
+    response
+}
+
+/// Adds `Secure` to every cookie the answer sets: the client came over HTTPS through a
+/// trusted proxy, so its cookies must never travel in clear text.
+fn mark_cookies_secure(headers: &mut HeaderMap) {
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    if cookies.is_empty() {
+        return;
+    }
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let secured = match cookie.to_str() {
+            Ok(text) if !text.to_ascii_lowercase().contains("; secure") => {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
+            }
+            _ => cookie,
+        };
+        headers.append(header::SET_COOKIE, secured);
+    }
+}
+
+/// The body-limit layer answers an oversized `Content-Length` with plain text before any
+/// handler runs; this gives that answer the API's JSON error shape like every other refusal.
+pub async fn json_payload_too_large(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
         .headers()
-        .get(crate::extract::REQUEST_ID_HEADER)
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    request
-        .extensions_mut()
-        .insert(abetworks::request::RequestContext::new(peer, request_id));
-    next.run(request).await
+        .is_some_and(|v| v.starts_with("application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return ApiError::of(ErrorCode::PayloadTooLarge).into_response();
+    }
+    response
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "abetworks_session";
+
 #[derive(Clone, Debug)]
 pub struct SeaOrmSessionStore {
     db: DatabaseConnection,

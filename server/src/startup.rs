@@ -8,7 +8,6 @@ use std::time::Duration;
 use abetworks::agent_client::AgentClient;
 use abetworks::config::{Config, Environment};
 use abetworks::users::AdminBootstrap;
-use axum::extract::FromRef;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use axum::Router;
@@ -24,14 +23,13 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::middleware;
 use crate::routes::{self, health};
-use crate::session_store::SeaOrmSessionStore;
-use crate::state::AppState;
+use crate::session_store::{SeaOrmSessionStore, SESSION_COOKIE};
+use crate::state::{AppState, ServerState};
 
 /// Bodies above this are refused with 413 before any handler reads them.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// A session ends after this long without a request.
 pub const SESSION_IDLE_HOURS: i64 = 12;
-pub const SESSION_COOKIE: &str = "abetworks_session";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -48,25 +46,6 @@ pub enum StartupError {
     Core(#[from] abetworks::CoreError),
 }
 
-/// The router's state: the app's state plus Leptos' options.
-#[derive(Clone)]
-pub struct ServerState {
-    pub app: AppState,
-    pub leptos: LeptosOptions,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-impl FromRef<ServerState> for AppState {
-    fn from_ref(state: &ServerState) -> Self {
-        state.app.clone()
-    }
-}
-
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -77,6 +56,7 @@ impl Application {
     /// Connects and migrates the database, prepares start-up data and binds the listener.
     pub async fn build(config: Config, site_root: &str) -> Result<Self, StartupError> {
         crate::error_log_layer::install_panic_hook();
+        crate::metrics::install_recorder();
         let db = abetworks::db::connect_and_migrate(&config.database_url).await?;
         let agents = AgentClient::from_config(&config)?;
         let config = Arc::new(config);
@@ -229,6 +209,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static(crate::extract::REQUEST_I
 fn router(state: ServerState) -> Router {
     let routes = generate_route_list(app::App);
     let app_state = state.app.clone();
+    let request_state = state.app.clone();
     let leptos = state.leptos.clone();
     let sessions = SessionManagerLayer::new(SeaOrmSessionStore::new(state.app.db.clone()))
         .with_name(SESSION_COOKIE)
@@ -267,9 +248,15 @@ fn router(state: ServerState) -> Router {
         ))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(
+            middleware::json_payload_too_large,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(axum::middleware::from_fn(crate::metrics::count_requests))
-        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn(crate::metrics::record_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            request_state,
+            middleware::request_context,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let request_id = request

@@ -1,6 +1,6 @@
 //! Tracing set-up: pretty or JSON lines, filtered by `RUST_LOG`.
 
-use abetworks::config::LogFormat;
+use abetworks::config::{Config, Environment, LogFormat};
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 pub fn init(format: LogFormat) {
@@ -15,6 +15,29 @@ pub fn init(format: LogFormat) {
     };
     // A second initialisation (tests build several apps) keeps the first subscriber.
     let _ = result;
+}
+
+/// Error tracking, only with `SENTRY_DSN`: panics (Sentry's panic hook) and the 5xx that
+/// `error_log_layer` writes to `error_logs` go to Sentry as well. Keep the guard for the
+/// process's life: dropping it sends what is pending.
+pub fn init_sentry(config: &Config) -> Option<sentry::ClientInitGuard> {
+    let configured = config.sentry_dsn.as_ref()?;
+    let dsn = match configured.expose().parse::<sentry::types::Dsn>() {
+        Ok(dsn) => dsn,
+        Err(e) => {
+            tracing::error!("SENTRY_DSN is not usable, error tracking is off: {e}");
+            return None;
+        }
+    };
+    let environment = match config.environment {
+        Environment::Production => "production",
+        Environment::Development => "development",
+    };
+    let mut options = sentry::ClientOptions::new();
+    options.dsn = Some(dsn);
+    options.release = sentry::release_name!();
+    options.environment = Some(environment.into());
+    Some(sentry::init(options))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -38,8 +38,7 @@ async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_au
     let agent = fx::agent(&db, "summarizer", true).await;
     let request = create(
         &db,
-        &user.id,
-        Some("10.0.0.7"),
+        &fx::actor_from(&user, "10.0.0.7"),
         ask(&agent, "  I summarise reports  "),
     )
     .await
@@ -55,7 +54,7 @@ async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_au
         (request.agent_slug.as_str(), request.user_email.as_str()),
         ("summarizer", "ana@example.com")
     );
-    let mine = list_mine(&db, &user.id, page()).await.unwrap();
+    let mine = list_mine(&db, &fx::actor(&user), page()).await.unwrap();
     assert_eq!(mine.items, vec![request]);
     let json = serde_json::to_value(&mine.items[0]).unwrap();
     assert_eq!(json["status"], "pending");
@@ -73,7 +72,7 @@ async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing
     let user = fx::member(&db, "ana@example.com").await;
     let agent = fx::agent(&db, "summarizer", true).await;
     for reason in ["", "   ", "a\0b", &"x".repeat(MAX_REASON_CHARS + 1)] {
-        let result = create(&db, &user.id, None, ask(&agent, reason)).await;
+        let result = create(&db, &fx::actor(&user), ask(&agent, reason)).await;
         assert!(
             matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "requestReason"),
             "{result:?}"
@@ -81,8 +80,7 @@ async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing
     }
     assert!(create(
         &db,
-        &user.id,
-        None,
+        &fx::actor(&user),
         ask(&agent, &"x".repeat(MAX_REASON_CHARS))
     )
     .await
@@ -105,8 +103,7 @@ async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase)
     ] {
         let result = create(
             &db,
-            &user.id,
-            None,
+            &fx::actor(&user),
             NewAccessRequest {
                 agent_id,
                 reason: "please".into(),
@@ -135,20 +132,20 @@ async fn asking_twice_or_while_licensed_is_a_conflict(db: TestDatabase) {
     let user = fx::member(&db, "ana@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    create(&db, &user.id, None, ask(&summarizer, "first"))
+    create(&db, &fx::actor(&user), ask(&summarizer, "first"))
         .await
         .unwrap();
-    let twice = create(&db, &user.id, None, ask(&summarizer, "second")).await;
+    let twice = create(&db, &fx::actor(&user), ask(&summarizer, "second")).await;
     assert!(matches!(twice, Err(CoreError::Conflict(_))), "{twice:?}");
     let license = fx::license(&db, &admin, &user, &translator, 5).await;
-    let licensed = create(&db, &user.id, None, ask(&translator, "more")).await;
+    let licensed = create(&db, &fx::actor(&user), ask(&translator, "more")).await;
     assert!(
         matches!(licensed, Err(CoreError::Conflict(_))),
         "{licensed:?}"
     );
     // Once the license has expired, asking again is how it gets renewed.
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::minutes(1))).await;
-    create(&db, &user.id, None, ask(&translator, "renew please"))
+    create(&db, &fx::actor(&user), ask(&translator, "renew please"))
         .await
         .unwrap();
     assert_eq!(fx::count::<requests::Entity>(&db).await, 2);
@@ -164,19 +161,11 @@ async fn concurrent_requests_leave_exactly_one_pending(db: TestDatabase) {
     let agent = fx::agent(&db, "summarizer", true).await;
     let tasks: Vec<_> = (0..8)
         .map(|_| {
-            let (db, user_id, request) = (db.clone(), user.id.clone(), ask(&agent, "please"));
-            tokio::spawn(async move { create(&db, &user_id, None, request).await })
+            let (db, actor, request) = (db.clone(), fx::actor(&user), ask(&agent, "please"));
+            tokio::spawn(async move { create(&db, &actor, request).await })
         })
         .collect();
-    let mut created = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(_) => created += 1,
-            Err(CoreError::Conflict(_)) => {}
-            Err(other) => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(created, 1);
+    assert_eq!(fx::successes_among_conflicts(tasks).await, 1);
     assert_eq!(fx::count::<requests::Entity>(&db).await, 1);
 }
 crate::on_every_database!(
@@ -185,18 +174,14 @@ crate::on_every_database!(
 );
 
 async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please"))
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    let request = create(&db, &fx::actor(&user), ask(&agent, "please"))
         .await
         .unwrap();
     let expires_at = Some(Utc::now() + Duration::days(7));
     let approved = approve(
         &db,
-        &admin.id,
-        Some("10.0.0.9"),
+        &fx::actor_from(&admin, "10.0.0.9"),
         &request.id,
         Approval {
             api_call_limit: 3,
@@ -221,9 +206,9 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
     assert_eq!(approved.license.api_call_limit, 3);
     assert_eq!(audited(&db, "access_request.approve").await, 1);
     assert_eq!(audited(&db, "license.grant").await, 1);
-    let again = approve(&db, &admin.id, None, &request.id, TEN_CALLS).await;
+    let again = approve(&db, &fx::actor(&admin), &request.id, TEN_CALLS).await;
     assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
-    let rejected = reject(&db, &admin.id, None, &request.id, "too late").await;
+    let rejected = reject(&db, &fx::actor(&admin), &request.id, "too late").await;
     assert!(
         matches!(rejected, Err(CoreError::Conflict(_))),
         "{rejected:?}"
@@ -236,15 +221,12 @@ crate::on_every_database!(
 );
 
 async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please"))
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    let request = create(&db, &fx::actor(&user), ask(&agent, "please"))
         .await
         .unwrap();
     fx::license(&db, &admin, &user, &agent, 5).await;
-    let result = approve(&db, &admin.id, None, &request.id, TEN_CALLS).await;
+    let result = approve(&db, &fx::actor(&admin), &request.id, TEN_CALLS).await;
     assert!(matches!(result, Err(CoreError::Conflict(_))), "{result:?}");
     assert_eq!(
         get(&db, &request.id).await.unwrap().status,
@@ -256,8 +238,7 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
     for limit in [-7, i64::MAX] {
         let bad = approve(
             &db,
-            &admin.id,
-            None,
+            &fx::actor(&admin),
             &request.id,
             Approval {
                 api_call_limit: limit,
@@ -273,9 +254,9 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
         api_call_limit: 1,
         expires_at: Some(Utc::now() - Duration::hours(1)),
     };
-    let bad = approve(&db, &admin.id, None, &request.id, past).await;
+    let bad = approve(&db, &fx::actor(&admin), &request.id, past).await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
-    let unknown = approve(&db, &admin.id, None, "42", TEN_CALLS).await;
+    let unknown = approve(&db, &fx::actor(&admin), "42", TEN_CALLS).await;
     assert!(matches!(unknown, Err(CoreError::NotFound { .. })));
     assert_eq!(
         get(&db, &request.id).await.unwrap().status,
@@ -288,11 +269,8 @@ crate::on_every_database!(
 );
 
 async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let request = create(&db, &user.id, None, ask(&agent, "please"))
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    let request = create(&db, &fx::actor(&user), ask(&agent, "please"))
         .await
         .unwrap();
     for note in [
@@ -301,7 +279,7 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
         "bad\0note",
         &"n".repeat(MAX_REVIEW_NOTE_CHARS + 1),
     ] {
-        let result = reject(&db, &admin.id, None, &request.id, note).await;
+        let result = reject(&db, &fx::actor(&admin), &request.id, note).await;
         assert!(
             matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "reviewNote"),
             "{result:?}"
@@ -310,22 +288,21 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
     assert_eq!(audited(&db, "access_request.reject").await, 0);
     let rejected = reject(
         &db,
-        &admin.id,
-        None,
+        &fx::actor(&admin),
         &request.id,
         "Use the translator instead",
     )
     .await
     .unwrap();
     assert_eq!(rejected.status, AccessRequestStatus::Rejected);
-    let mine = list_mine(&db, &user.id, page()).await.unwrap();
+    let mine = list_mine(&db, &fx::actor(&user), page()).await.unwrap();
     assert_eq!(
         mine.items[0].review_note.as_deref(),
         Some("Use the translator instead")
     );
     assert_eq!(audited(&db, "access_request.reject").await, 1);
     // A rejected request does not block asking again.
-    create(&db, &user.id, None, ask(&agent, "please, again"))
+    create(&db, &fx::actor(&user), ask(&agent, "please, again"))
         .await
         .unwrap();
 }
@@ -341,16 +318,18 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
     let bob = fx::member(&db, "bob@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    let first = create(&db, &ana.id, None, ask(&summarizer, "one"))
+    let first = create(&db, &fx::actor(&ana), ask(&summarizer, "one"))
         .await
         .unwrap();
-    let second = create(&db, &bob.id, None, ask(&summarizer, "two"))
+    let second = create(&db, &fx::actor(&bob), ask(&summarizer, "two"))
         .await
         .unwrap();
-    let third = create(&db, &ana.id, None, ask(&translator, "three"))
+    let third = create(&db, &fx::actor(&ana), ask(&translator, "three"))
         .await
         .unwrap();
-    reject(&db, &admin.id, None, &third.id, "no").await.unwrap();
+    reject(&db, &fx::actor(&admin), &third.id, "no")
+        .await
+        .unwrap();
 
     let all = list(&db, &AccessRequestFilter::default(), page())
         .await
@@ -402,12 +381,16 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
     );
 
     // Each user sees only their own.
-    let bobs = list_mine(&db, &bob.id, page()).await.unwrap();
+    let bobs = list_mine(&db, &fx::actor(&bob), page()).await.unwrap();
     assert_eq!(
         bobs.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
         vec![second.id]
     );
-    assert_eq!(list_mine(&db, "junk", page()).await.unwrap().total, 0);
+    let unknown = Actor {
+        user_id: "junk".into(),
+        ..fx::actor(&bob)
+    };
+    assert_eq!(list_mine(&db, &unknown, page()).await.unwrap().total, 0);
 }
 crate::on_every_database!(
     the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates,

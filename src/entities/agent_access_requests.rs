@@ -2,16 +2,11 @@
 //! and agent: a unique violation on insert means "already pending".
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::AccessRequestStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "agent_access_requests")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "agent_access_requests";
     pub user_id: String,
     pub agent_id: String,
     #[sea_orm(column_type = "Text")]
@@ -24,32 +19,10 @@ pub struct Model {
     pub review_note: Option<String>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_agent_access_requests_user_id"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::agent_catalog::Entity",
-        from = "Column::AgentId",
-        to = "super::agent_catalog::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_agent_access_requests_agent_id"
-    )]
-    Agent,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::ReviewedBy",
-        to = "super::users::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_agent_access_requests_reviewed_by"
-    )]
-    ReviewedBy,
+super::relations! {
+    User: belongs_to users via UserId, on delete Cascade, named "fk_agent_access_requests_user_id";
+    Agent: belongs_to agent_catalog via AgentId, on delete Cascade, named "fk_agent_access_requests_agent_id";
+    ReviewedBy: belongs_to users via ReviewedBy, on delete SetNull, named "fk_agent_access_requests_reviewed_by";
 }
 
 super::related!(users => User, agent_catalog => Agent);

@@ -2,16 +2,11 @@
 //! service.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::AgentStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "agent_catalog")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "agent_catalog";
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
@@ -37,18 +32,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::user_agent_licenses::Entity")]
-    Licenses,
-    #[sea_orm(has_many = "super::module_executions::Entity")]
-    Executions,
-    #[sea_orm(has_many = "super::agent_access_requests::Entity")]
-    AccessRequests,
-    #[sea_orm(has_many = "super::agent_subscriptions::Entity")]
-    Subscriptions,
-    #[sea_orm(has_many = "super::modules::Entity")]
-    Modules,
+super::relations! {
+    Licenses: has_many user_agent_licenses;
+    Executions: has_many module_executions;
+    AccessRequests: has_many agent_access_requests;
+    Subscriptions: has_many agent_subscriptions;
+    Modules: has_many modules;
 }
 
 super::related!(user_agent_licenses => Licenses, module_executions => Executions, agent_access_requests => AccessRequests, agent_subscriptions => Subscriptions, modules => Modules);

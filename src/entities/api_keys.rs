@@ -2,14 +2,9 @@
 //! `agent_id` set = the key works for that agent only.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "api_keys")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "api_keys";
     pub user_id: String,
     pub name: String,
     pub prefix: String,
@@ -24,24 +19,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_api_keys_user_id"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::agent_catalog::Entity",
-        from = "Column::AgentId",
-        to = "super::agent_catalog::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_api_keys_agent_id"
-    )]
-    Agent,
+super::relations! {
+    User: belongs_to users via UserId, on delete Cascade, named "fk_api_keys_user_id";
+    Agent: belongs_to agent_catalog via AgentId, on delete Cascade, named "fk_api_keys_agent_id";
 }
 
 super::related!(users => User, agent_catalog => Agent);

@@ -1,16 +1,11 @@
 //! The `error_logs` table. Every 5xx, panic, agent failure and timeout, with a severity.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::Severity;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "error_logs")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "error_logs";
     pub error_type: String,
     pub code: String,
     #[sea_orm(column_type = "Text")]
@@ -30,32 +25,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_error_logs_user_id"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::agent_catalog::Entity",
-        from = "Column::AgentId",
-        to = "super::agent_catalog::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_error_logs_agent_id"
-    )]
-    Agent,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::ResolvedBy",
-        to = "super::users::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_error_logs_resolved_by"
-    )]
-    ResolvedBy,
+super::relations! {
+    User: belongs_to users via UserId, on delete SetNull, named "fk_error_logs_user_id";
+    Agent: belongs_to agent_catalog via AgentId, on delete SetNull, named "fk_error_logs_agent_id";
+    ResolvedBy: belongs_to users via ResolvedBy, on delete SetNull, named "fk_error_logs_resolved_by";
 }
 
 super::related!(users => User, agent_catalog => Agent);

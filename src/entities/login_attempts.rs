@@ -3,14 +3,9 @@
 //! emails.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "login_attempts")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "login_attempts";
     pub email: String,
     pub ip: String,
     pub succeeded: bool,

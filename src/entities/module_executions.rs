@@ -2,16 +2,11 @@
 //! cannot be deleted).
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::ExecutionStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "module_executions")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "module_executions";
     pub user_id: String,
     pub agent_id: String,
     pub license_id: Option<String>,
@@ -27,40 +22,11 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_module_executions_user_id"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::agent_catalog::Entity",
-        from = "Column::AgentId",
-        to = "super::agent_catalog::Column::Id",
-        on_delete = "NoAction",
-        fk_name = "fk_module_executions_agent_id"
-    )]
-    Agent,
-    #[sea_orm(
-        belongs_to = "super::user_agent_licenses::Entity",
-        from = "Column::LicenseId",
-        to = "super::user_agent_licenses::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_module_executions_license_id"
-    )]
-    License,
-    #[sea_orm(
-        belongs_to = "super::api_keys::Entity",
-        from = "Column::ApiKeyId",
-        to = "super::api_keys::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_module_executions_api_key_id"
-    )]
-    ApiKey,
+super::relations! {
+    User: belongs_to users via UserId, on delete Cascade, named "fk_module_executions_user_id";
+    Agent: belongs_to agent_catalog via AgentId, on delete NoAction, named "fk_module_executions_agent_id";
+    License: belongs_to user_agent_licenses via LicenseId, on delete SetNull, named "fk_module_executions_license_id";
+    ApiKey: belongs_to api_keys via ApiKeyId, on delete SetNull, named "fk_module_executions_api_key_id";
 }
 
 super::related!(users => User, agent_catalog => Agent, user_agent_licenses => License, api_keys => ApiKey);

@@ -12,6 +12,7 @@ pub use super::module_executions::Entity as ModuleExecutions;
 pub use super::modules::Entity as Modules;
 pub use super::notifications::Entity as Notifications;
 pub use super::organizations::Entity as Organizations;
+pub use super::registration_attempts::Entity as RegistrationAttempts;
 pub use super::resource_usage::Entity as ResourceUsage;
 pub use super::tasks::Entity as Tasks;
 pub use super::tower_sessions::Entity as TowerSessions;

@@ -3,14 +3,9 @@
 //! deleting expired rows).
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "tower_sessions")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "tower_sessions";
     #[sea_orm(column_type = "Blob")]
     pub data: Vec<u8>,
     pub expiry_date: DateTimeUtc,

@@ -3,16 +3,11 @@
 //! "already licensed".
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::LicenseStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "user_agent_licenses")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "user_agent_licenses";
     pub user_id: String,
     pub agent_id: String,
     pub api_call_limit: i64,
@@ -24,34 +19,11 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_user_agent_licenses_user_id"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::agent_catalog::Entity",
-        from = "Column::AgentId",
-        to = "super::agent_catalog::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_user_agent_licenses_agent_id"
-    )]
-    Agent,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::GrantedBy",
-        to = "super::users::Column::Id",
-        on_delete = "SetNull",
-        fk_name = "fk_user_agent_licenses_granted_by"
-    )]
-    GrantedBy,
-    #[sea_orm(has_many = "super::module_executions::Entity")]
-    Executions,
+super::relations! {
+    User: belongs_to users via UserId, on delete Cascade, named "fk_user_agent_licenses_user_id";
+    Agent: belongs_to agent_catalog via AgentId, on delete Cascade, named "fk_user_agent_licenses_agent_id";
+    GrantedBy: belongs_to users via GrantedBy, on delete SetNull, named "fk_user_agent_licenses_granted_by";
+    Executions: has_many module_executions;
 }
 
 super::related!(users => User, agent_catalog => Agent, module_executions => Executions);

@@ -2,16 +2,11 @@
 //! `lower(email)`).
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::enums::Role;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "users")]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+super::model! {
+    table "users";
     pub organization_id: String,
     #[sea_orm(unique)]
     pub email: String,
@@ -26,28 +21,14 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::organizations::Entity",
-        from = "Column::OrganizationId",
-        to = "super::organizations::Column::Id",
-        on_delete = "Cascade",
-        fk_name = "fk_users_organization_id"
-    )]
-    Organization,
-    #[sea_orm(has_many = "super::user_agent_licenses::Entity")]
-    Licenses,
-    #[sea_orm(has_many = "super::api_keys::Entity")]
-    ApiKeys,
-    #[sea_orm(has_many = "super::module_executions::Entity")]
-    Executions,
-    #[sea_orm(has_many = "super::agent_access_requests::Entity")]
-    AccessRequests,
-    #[sea_orm(has_many = "super::tasks::Entity")]
-    Tasks,
-    #[sea_orm(has_many = "super::notifications::Entity")]
-    Notifications,
+super::relations! {
+    Organization: belongs_to organizations via OrganizationId, on delete Cascade, named "fk_users_organization_id";
+    Licenses: has_many user_agent_licenses;
+    ApiKeys: has_many api_keys;
+    Executions: has_many module_executions;
+    AccessRequests: has_many agent_access_requests;
+    Tasks: has_many tasks;
+    Notifications: has_many notifications;
 }
 
 super::related!(organizations => Organization, user_agent_licenses => Licenses, api_keys => ApiKeys, module_executions => Executions, agent_access_requests => AccessRequests, tasks => Tasks, notifications => Notifications);

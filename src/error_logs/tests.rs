@@ -172,7 +172,7 @@ async fn the_list_filters_by_severity_type_dates_and_resolution_newest_first(db:
     let rejected = log_error(&db, failure(ErrorKind::AgentRejectedInput))
         .await
         .unwrap();
-    resolve(&db, &admin.id, None, &rejected, None)
+    resolve(&db, &fx::actor(&admin), &rejected, None)
         .await
         .unwrap();
 
@@ -227,20 +227,19 @@ async fn resolving_is_audited_once_and_a_second_time_is_a_conflict(db: TestDatab
     let id = log_error(&db, failure(ErrorKind::AgentFailed))
         .await
         .unwrap();
-    let bad_note = resolve(&db, &admin.id, None, &id, Some("x\0y")).await;
+    let bad_note = resolve(&db, &fx::actor(&admin), &id, Some("x\0y")).await;
     assert!(
         matches!(bad_note, Err(CoreError::Invalid { ref field, .. }) if field == "resolutionNote")
     );
     let long_note = "n".repeat(MAX_RESOLUTION_NOTE_CHARS + 1);
-    assert!(resolve(&db, &admin.id, None, &id, Some(&long_note))
+    assert!(resolve(&db, &fx::actor(&admin), &id, Some(&long_note))
         .await
         .is_err());
     assert!(!get(&db, &id).await.unwrap().resolved);
 
     let resolved = resolve(
         &db,
-        &admin.id,
-        Some("10.1.1.1"),
+        &fx::actor_from(&admin, "10.1.1.1"),
         &id,
         Some("restarted the agent service"),
     )
@@ -254,15 +253,15 @@ async fn resolving_is_audited_once_and_a_second_time_is_a_conflict(db: TestDatab
     );
     assert!(resolved.resolved_at.is_some());
     assert!(matches!(
-        resolve(&db, &admin.id, None, &id, None).await,
+        resolve(&db, &fx::actor(&admin), &id, None).await,
         Err(CoreError::Conflict(_))
     ));
     assert!(matches!(
-        resolve(&db, &admin.id, None, "1;--", None).await,
+        resolve(&db, &fx::actor(&admin), "1;--", None).await,
         Err(CoreError::NotFound { .. })
     ));
     assert!(matches!(
-        resolve(&db, &admin.id, None, &new_id(), None).await,
+        resolve(&db, &fx::actor(&admin), &new_id(), None).await,
         Err(CoreError::NotFound { .. })
     ));
     let audit = logs::Entity::find().all(&db).await.unwrap();
@@ -300,7 +299,9 @@ async fn the_stats_count_by_type_severity_and_day_with_the_resolution_rate(db: T
         .unwrap();
         ids.push(id);
     }
-    resolve(&db, &admin.id, None, &ids[0], None).await.unwrap();
+    resolve(&db, &fx::actor(&admin), &ids[0], None)
+        .await
+        .unwrap();
 
     let range = TimeRange::new(day(1, 0), day(4, 0)).unwrap();
     let stats = stats(&db, range).await.unwrap();

@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::entities::resource_usage;
+use crate::entities::{resource_usage, users};
 use crate::test_fixtures as fx;
 use crate::testing::TestDatabase;
 
@@ -159,23 +159,25 @@ async fn a_user_sees_only_their_own_executions_newest_first(db: TestDatabase) {
     let newer = start(&db, new_run(&ana, &translator)).await.unwrap();
     start(&db, new_run(&bob, &summarizer)).await.unwrap();
 
-    let mine = list_mine(&db, &ana.id, None, page()).await.unwrap();
+    let mine = list_mine(&db, &fx::actor(&ana), None, page())
+        .await
+        .unwrap();
     assert_eq!(
         mine.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
         vec![newer.id, older.id.clone()]
     );
     assert!(mine.items.iter().all(|e| e.user_id == ana.id));
-    let of_summarizer = list_mine(&db, &ana.id, Some(&summarizer.id), page())
+    let of_summarizer = list_mine(&db, &fx::actor(&ana), Some(&summarizer.id), page())
         .await
         .unwrap();
     assert_eq!(of_summarizer.items.len(), 1);
     assert_eq!(of_summarizer.items[0].agent_slug, "summarizer");
     assert!(matches!(
-        list_mine(&db, &ana.id, Some("bad"), page()).await,
+        list_mine(&db, &fx::actor(&ana), Some("bad"), page()).await,
         Err(CoreError::NotFound { entity: "agent" })
     ));
     assert!(matches!(
-        list_mine(&db, &ana.id, Some(&new_id()), page()).await,
+        list_mine(&db, &fx::actor(&ana), Some(&new_id()), page()).await,
         Err(CoreError::NotFound { entity: "agent" })
     ));
     let json = serde_json::to_value(&of_summarizer.items[0]).unwrap();

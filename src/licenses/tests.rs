@@ -66,14 +66,10 @@ fn unknown_status_filters_are_invalid() {
 }
 
 async fn granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let view = grant(
         &db,
-        &admin.id,
-        Some("10.0.0.1"),
+        &fx::actor_from(&admin, "10.0.0.1"),
         grant_of(&user, &agent, 10),
     )
     .await
@@ -101,14 +97,11 @@ crate::on_every_database!(
 );
 
 async fn granting_twice_is_a_conflict_and_writes_nothing_more(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    grant(&db, &admin.id, None, grant_of(&user, &agent, 10))
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    grant(&db, &fx::actor(&admin), grant_of(&user, &agent, 10))
         .await
         .unwrap();
-    let again = grant(&db, &admin.id, None, grant_of(&user, &agent, 5)).await;
+    let again = grant(&db, &fx::actor(&admin), grant_of(&user, &agent, 5)).await;
     assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 1);
@@ -119,33 +112,22 @@ crate::on_every_database!(
 );
 
 async fn concurrent_grants_give_exactly_one_license(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let tasks: Vec<_> = (0..8)
         .map(|_| {
-            let (db, admin_id, grant) = (db.clone(), admin.id.clone(), grant_of(&user, &agent, 3));
-            tokio::spawn(async move { grant_license(&db, &admin_id, grant).await })
+            let (db, actor, grant) = (db.clone(), fx::actor(&admin), grant_of(&user, &agent, 3));
+            tokio::spawn(async move { grant_license(&db, &actor, grant).await })
         })
         .collect();
-    let mut granted = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(_) => granted += 1,
-            Err(CoreError::Conflict(_)) => {}
-            Err(other) => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(granted, 1);
+    assert_eq!(fx::successes_among_conflicts(tasks).await, 1);
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
 }
 async fn grant_license(
     db: &DatabaseConnection,
-    admin_id: &str,
+    actor: &Actor,
     g: GrantLicense,
 ) -> CoreResult<LicenseView> {
-    grant(db, admin_id, None, g).await
+    grant(db, actor, g).await
 }
 crate::on_every_database!(
     concurrent_grants_give_exactly_one_license,
@@ -153,16 +135,13 @@ crate::on_every_database!(
 );
 
 async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     for user_id in [new_id(), "1; DROP TABLE users".to_owned(), String::new()] {
         let g = GrantLicense {
             user_id,
             ..grant_of(&user, &agent, 1)
         };
-        let result = grant(&db, &admin.id, None, g).await;
+        let result = grant(&db, &fx::actor(&admin), g).await;
         assert!(
             matches!(result, Err(CoreError::NotFound { entity: "user" })),
             "{result:?}"
@@ -173,7 +152,7 @@ async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase)
             agent_id,
             ..grant_of(&user, &agent, 1)
         };
-        let result = grant(&db, &admin.id, None, g).await;
+        let result = grant(&db, &fx::actor(&admin), g).await;
         assert!(
             matches!(result, Err(CoreError::NotFound { entity: "agent" })),
             "{result:?}"
@@ -199,12 +178,9 @@ crate::on_every_database!(
 );
 
 async fn absurd_limits_and_past_expiry_are_invalid_and_write_nothing(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     for limit in [-2, -1000, MAX_API_CALL_LIMIT + 1, i64::MAX] {
-        let result = grant(&db, &admin.id, None, grant_of(&user, &agent, limit)).await;
+        let result = grant(&db, &fx::actor(&admin), grant_of(&user, &agent, limit)).await;
         assert!(
             matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit")
         );
@@ -213,7 +189,7 @@ async fn absurd_limits_and_past_expiry_are_invalid_and_write_nothing(db: TestDat
         expires_at: Some(Utc::now() - Duration::minutes(1)),
         ..grant_of(&user, &agent, 5)
     };
-    let result = grant(&db, &admin.id, None, past).await;
+    let result = grant(&db, &fx::actor(&admin), past).await;
     assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 0);
@@ -234,7 +210,7 @@ async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase
     let ana_tr = fx::license(&db, &admin, &ana, &translator, 10).await;
     let bob_sum = fx::license(&db, &admin, &bob, &summarizer, -1).await;
     fx::set_license_expiry(&db, &ana_tr.id, Some(Utc::now() - Duration::hours(1))).await;
-    revoke(&db, &admin.id, None, &bob_sum.id).await.unwrap();
+    revoke(&db, &fx::actor(&admin), &bob_sum.id).await.unwrap();
 
     let all = list(&db, &LicenseFilter::default(), page()).await.unwrap();
     assert_eq!(all.total, 3);
@@ -324,10 +300,7 @@ crate::on_every_database!(
 );
 
 async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 10).await;
     let expiry = Utc::now() + Duration::days(30);
     let change = LicenseChange {
@@ -335,7 +308,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         expires_at: Some(Some(expiry)),
         status: Some(LicenseStatus::Suspended),
     };
-    let view = update(&db, &admin.id, None, &license.id, change)
+    let view = update(&db, &fx::actor(&admin), &license.id, change)
         .await
         .unwrap();
     assert_eq!(view.api_call_limit, 50);
@@ -349,7 +322,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         expires_at: Some(None),
         ..Default::default()
     };
-    let view = update(&db, &admin.id, None, &license.id, reactivated)
+    let view = update(&db, &fx::actor(&admin), &license.id, reactivated)
         .await
         .unwrap();
     assert_eq!(
@@ -368,8 +341,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
 
     let bad = update(
         &db,
-        &admin.id,
-        None,
+        &fx::actor(&admin),
         &license.id,
         LicenseChange {
             api_call_limit: Some(-5),
@@ -382,9 +354,9 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         status: Some(LicenseStatus::Revoked),
         ..Default::default()
     };
-    let bad = update(&db, &admin.id, None, &license.id, revoke_by_update).await;
+    let bad = update(&db, &fx::actor(&admin), &license.id, revoke_by_update).await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "status"));
-    let unknown = update(&db, &admin.id, None, "nope", LicenseChange::default()).await;
+    let unknown = update(&db, &fx::actor(&admin), "nope", LicenseChange::default()).await;
     assert!(matches!(unknown, Err(CoreError::NotFound { .. })));
     assert_eq!(get(&db, &license.id).await.unwrap().api_call_limit, 50);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 3);
@@ -395,15 +367,12 @@ crate::on_every_database!(
 );
 
 async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 10).await;
-    let revoked = revoke(&db, &admin.id, None, &license.id).await.unwrap();
+    let revoked = revoke(&db, &fx::actor(&admin), &license.id).await.unwrap();
     assert_eq!(revoked.status, EffectiveStatus::Revoked);
     assert!(matches!(
-        revoke(&db, &admin.id, None, &license.id).await,
+        revoke(&db, &fx::actor(&admin), &license.id).await,
         Err(CoreError::Conflict(_))
     ));
     let change = LicenseChange {
@@ -411,11 +380,11 @@ async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDa
         ..Default::default()
     };
     assert!(matches!(
-        update(&db, &admin.id, None, &license.id, change).await,
+        update(&db, &fx::actor(&admin), &license.id, change).await,
         Err(CoreError::Conflict(_))
     ));
     assert!(matches!(
-        revoke(&db, &admin.id, None, "1=1").await,
+        revoke(&db, &fx::actor(&admin), "1=1").await,
         Err(CoreError::NotFound { .. })
     ));
     let audit = logs::Entity::find()
@@ -434,10 +403,7 @@ crate::on_every_database!(
 );
 
 async fn an_expired_live_license_is_replaced_by_a_new_grant(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let old = fx::license(&db, &admin, &user, &agent, 10).await;
     fx::set_license_expiry(&db, &old.id, Some(Utc::now() - Duration::minutes(1))).await;
     let new = fx::license(&db, &admin, &user, &agent, 20).await;
@@ -459,10 +425,7 @@ crate::on_every_database!(
 );
 
 async fn near_limit_and_exhausted_follow_the_counter(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 5).await;
     for _ in 0..4 {
         crate::quota::admit(&db, &license.id).await.unwrap();

@@ -28,10 +28,7 @@ async fn used(db: &DatabaseConnection, license_id: &str) -> i64 {
 }
 
 async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let check = |db: DatabaseConnection, u: String, a: String| async move {
         check_license(&db, &u, &a).await.unwrap().map(|l| l.id)
     };
@@ -55,7 +52,7 @@ async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
         status: Some(LicenseStatus::Suspended),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &license.id, suspend)
+    licenses::update(&db, &fx::actor(&admin), &license.id, suspend)
         .await
         .unwrap();
     assert_eq!(
@@ -67,7 +64,7 @@ async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
         status: Some(LicenseStatus::Active),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &license.id, activate)
+    licenses::update(&db, &fx::actor(&admin), &license.id, activate)
         .await
         .unwrap();
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::seconds(5))).await;
@@ -76,7 +73,7 @@ async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
         Err(LicenseDenial::Expired)
     );
 
-    licenses::revoke(&db, &admin.id, None, &license.id)
+    licenses::revoke(&db, &fx::actor(&admin), &license.id)
         .await
         .unwrap();
     assert_eq!(
@@ -93,10 +90,7 @@ crate::on_every_database!(
 );
 
 async fn admission_stops_at_the_limit_and_a_refund_makes_room_again(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 3).await;
     for expected in 1..=3 {
         assert_eq!(
@@ -121,7 +115,7 @@ async fn admission_stops_at_the_limit_and_a_refund_makes_room_again(db: TestData
         api_call_limit: Some(4),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &license.id, raise)
+    licenses::update(&db, &fx::actor(&admin), &license.id, raise)
         .await
         .unwrap();
     assert_eq!(
@@ -136,10 +130,7 @@ crate::on_every_database!(
 );
 
 async fn a_refund_never_takes_the_counter_below_zero(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 3).await;
     assert!(!refund(&db, &license.id).await.unwrap());
     assert!(!refund(&db, "not-an-id").await.unwrap());
@@ -152,10 +143,7 @@ crate::on_every_database!(
 );
 
 async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, UNLIMITED).await;
     assert!(matches!(
         admit(&db, &license.id).await.unwrap(),
@@ -169,7 +157,7 @@ async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: Tes
         status: Some(LicenseStatus::Suspended),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &license.id, suspend)
+    licenses::update(&db, &fx::actor(&admin), &license.id, suspend)
         .await
         .unwrap();
     assert_eq!(
@@ -181,7 +169,7 @@ async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: Tes
         status: Some(LicenseStatus::Active),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &license.id, activate)
+    licenses::update(&db, &fx::actor(&admin), &license.id, activate)
         .await
         .unwrap();
     fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::seconds(1))).await;
@@ -191,7 +179,7 @@ async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: Tes
     );
 
     fx::set_license_expiry(&db, &license.id, None).await;
-    licenses::revoke(&db, &admin.id, None, &license.id)
+    licenses::revoke(&db, &fx::actor(&admin), &license.id)
         .await
         .unwrap();
     assert_eq!(
@@ -215,10 +203,7 @@ crate::on_every_database!(
 
 /// The contract's exactness test: 200 simultaneous calls against a limit of 50.
 async fn two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 50).await;
     let tasks: Vec<_> = (0..200)
         .map(|_| {

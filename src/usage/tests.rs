@@ -166,7 +166,7 @@ async fn my_usage_shows_the_license_in_force_for_each_agent(db: TestDatabase) {
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
     let old = fx::license(&db, &admin, &ana, &summarizer, 5).await;
-    licenses::revoke(&db, &admin.id, None, &old.id)
+    licenses::revoke(&db, &fx::actor(&admin), &old.id)
         .await
         .unwrap();
     let current = fx::license(&db, &admin, &ana, &summarizer, 10).await;
@@ -177,7 +177,7 @@ async fn my_usage_shows_the_license_in_force_for_each_agent(db: TestDatabase) {
         status: Some(LicenseStatus::Suspended),
         ..Default::default()
     };
-    licenses::update(&db, &admin.id, None, &only.id, suspend)
+    licenses::update(&db, &fx::actor(&admin), &only.id, suspend)
         .await
         .unwrap();
 

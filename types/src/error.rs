@@ -50,6 +50,8 @@ pub enum ErrorCode {
     AgentFailed,
     AgentUnavailable,
     AgentTimeout,
+    /// The server is saturated (e.g. the password hashing queue is full); retry shortly.
+    Busy,
     /// The browser could not reach the server (never sent by the server).
     Network,
 }
@@ -71,7 +73,7 @@ impl ErrorCode {
             QuotaExceeded | RateLimited | LoginThrottled => 429,
             InternalError => 500,
             AgentFailed => 502,
-            AgentUnavailable | Network => 503,
+            AgentUnavailable | Busy | Network => 503,
             AgentTimeout => 504,
         }
     }
@@ -114,6 +116,7 @@ impl ErrorCode {
                 "The agent service is unavailable right now. Your call was not counted; try again shortly."
             }
             AgentTimeout => "The agent took too long to answer. Your call was not counted.",
+            Busy => "The server is busy right now; try again in a few seconds.",
             Network => "The server could not be reached. Check your connection and try again.",
         }
     }
@@ -346,6 +349,7 @@ mod tests {
         assert_eq!(ErrorCode::LicenseExpired.status(), 403);
         assert_eq!(ErrorCode::ValidationFailed.status(), 422);
         assert_eq!(ErrorCode::AgentUnavailable.status(), 503);
+        assert_eq!(ErrorCode::Busy.status(), 503);
         assert_eq!(ErrorCode::InternalError.status(), 500);
     }
 

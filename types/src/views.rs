@@ -10,219 +10,231 @@ use crate::enums::{
     Granularity, Role, Severity,
 };
 
-/// A license as the admin and the user see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct LicenseView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub agent_icon: String,
-    /// `-1` when unlimited.
-    pub api_call_limit: i64,
-    pub api_calls_used: i64,
-    /// `None` when unlimited.
-    pub remaining: Option<i64>,
-    pub status: EffectiveStatus,
-    /// At least 80% of a finite limit used.
-    pub near_limit: bool,
-    pub exhausted: bool,
-    pub granted_by: Option<String>,
-    pub granted_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
+/// A view: serde in camelCase and, with the `openapi` feature, a schema. The item's own docs,
+/// derives and attributes (e.g. `db`'s `FromQueryResult`) are written inside, as usual.
+macro_rules! view {
+    ($(#[$attr:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        #[derive(Serialize, Deserialize)]
+        $(#[$attr])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name { $($fields)* }
+    };
 }
 
-/// A request as the user and the admin see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
-#[serde(rename_all = "camelCase")]
-pub struct AccessRequestView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub request_reason: String,
-    pub status: AccessRequestStatus,
-    pub requested_at: DateTime<Utc>,
-    pub reviewed_by: Option<String>,
-    pub reviewed_at: Option<DateTime<Utc>>,
-    pub review_note: Option<String>,
+view! {
+    /// A license as the admin and the user see it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct LicenseView {
+        pub id: String,
+        pub user_id: String,
+        pub user_email: String,
+        pub user_name: String,
+        pub agent_id: String,
+        pub agent_name: String,
+        pub agent_slug: String,
+        pub agent_icon: String,
+        /// `-1` when unlimited.
+        pub api_call_limit: i64,
+        pub api_calls_used: i64,
+        /// `None` when unlimited.
+        pub remaining: Option<i64>,
+        pub status: EffectiveStatus,
+        /// At least 80% of a finite limit used.
+        pub near_limit: bool,
+        pub exhausted: bool,
+        pub granted_by: Option<String>,
+        pub granted_at: DateTime<Utc>,
+        pub expires_at: Option<DateTime<Utc>>,
+    }
 }
 
-/// An approved request and the license it created.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ApprovedRequest {
-    pub request: AccessRequestView,
-    pub license: LicenseView,
+view! {
+    /// A request as the user and the admin see it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+    pub struct AccessRequestView {
+        pub id: String,
+        pub user_id: String,
+        pub user_email: String,
+        pub user_name: String,
+        pub agent_id: String,
+        pub agent_name: String,
+        pub agent_slug: String,
+        pub request_reason: String,
+        pub status: AccessRequestStatus,
+        pub requested_at: DateTime<Utc>,
+        pub reviewed_by: Option<String>,
+        pub reviewed_at: Option<DateTime<Utc>>,
+        pub review_note: Option<String>,
+    }
 }
 
-/// An execution as its owner and the super admin see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
-#[serde(rename_all = "camelCase")]
-pub struct ExecutionView {
-    pub id: String,
-    pub user_id: String,
-    pub user_email: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub license_id: Option<String>,
-    pub api_key_id: Option<String>,
-    pub input: Value,
-    pub output: Option<Value>,
-    pub status: ExecutionStatus,
-    pub duration_ms: Option<i64>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
+view! {
+    /// An approved request and the license it created.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct ApprovedRequest {
+        pub request: AccessRequestView,
+        pub license: LicenseView,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
-#[serde(rename_all = "camelCase")]
-pub struct KeyCount {
-    pub key: String,
-    pub count: i64,
+view! {
+    /// An execution as its owner and the super admin see it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+    pub struct ExecutionView {
+        pub id: String,
+        pub user_id: String,
+        pub user_email: String,
+        pub agent_id: String,
+        pub agent_name: String,
+        pub agent_slug: String,
+        pub license_id: Option<String>,
+        pub api_key_id: Option<String>,
+        pub input: Value,
+        pub output: Option<Value>,
+        pub status: ExecutionStatus,
+        pub duration_ms: Option<i64>,
+        pub error_code: Option<String>,
+        pub error_message: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub finished_at: Option<DateTime<Utc>>,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct DayCount {
-    pub day: NaiveDate,
-    pub count: u64,
+view! {
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+    pub struct KeyCount {
+        pub key: String,
+        pub count: i64,
+    }
 }
 
-/// The errors of a range, summarised.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorStats {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub total: u64,
-    pub resolved: u64,
-    pub unresolved: u64,
-    /// Resolved / total, 0 when there is none.
-    pub resolution_rate: f64,
-    pub by_type: Vec<KeyCount>,
-    pub by_severity: Vec<KeyCount>,
-    /// Every day of the range, oldest first.
-    pub per_day: Vec<DayCount>,
+view! {
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct DayCount {
+        pub day: NaiveDate,
+        pub count: u64,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct TrendPoint {
-    pub start: DateTime<Utc>,
-    pub calls: u64,
+view! {
+    /// The errors of a range, summarised.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ErrorStats {
+        pub from: DateTime<Utc>,
+        pub to: DateTime<Utc>,
+        pub total: u64,
+        pub resolved: u64,
+        pub unresolved: u64,
+        /// Resolved / total, 0 when there is none.
+        pub resolution_rate: f64,
+        pub by_type: Vec<KeyCount>,
+        pub by_severity: Vec<KeyCount>,
+        /// Every day of the range, oldest first.
+        pub per_day: Vec<DayCount>,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
-#[serde(rename_all = "camelCase")]
-pub struct AgentCalls {
-    pub agent_id: String,
-    pub agent_name: String,
-    pub agent_slug: String,
-    pub calls: i64,
+view! {
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct TrendPoint {
+        pub start: DateTime<Utc>,
+        pub calls: u64,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
-#[serde(rename_all = "camelCase")]
-pub struct UserCalls {
-    pub user_id: String,
-    pub user_email: String,
-    pub user_name: String,
-    pub calls: i64,
+view! {
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+    pub struct AgentCalls {
+        pub agent_id: String,
+        pub agent_name: String,
+        pub agent_slug: String,
+        pub calls: i64,
+    }
 }
 
-/// Totals of `[from, to]`, with calls today / this week / this month (UTC) and heavy users
-/// as of now, whatever the range.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct UsageOverview {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub total_calls: u64,
-    /// Answers below 400.
-    pub successful_calls: u64,
-    pub failed_calls: u64,
-    pub by_agent: Vec<AgentCalls>,
-    pub by_user: Vec<UserCalls>,
-    pub granularity: Granularity,
-    pub trend: Vec<TrendPoint>,
-    /// Licenses in force at 80% or more of a finite limit.
-    pub heavy_users: Vec<LicenseView>,
-    pub calls_today: u64,
-    pub calls_this_week: u64,
-    pub calls_this_month: u64,
+view! {
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[cfg_attr(feature = "db", derive(sea_orm::FromQueryResult))]
+    pub struct UserCalls {
+        pub user_id: String,
+        pub user_email: String,
+        pub user_name: String,
+        pub calls: i64,
+    }
 }
 
-/// The license's standing after the call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct UsageSnapshot {
-    pub limit: i64,
-    pub used: i64,
-    /// `None` when the license is unlimited.
-    pub remaining: Option<i64>,
+view! {
+    /// Totals of `[from, to]`, with calls today / this week / this month (UTC) and heavy users
+    /// as of now, whatever the range.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct UsageOverview {
+        pub from: DateTime<Utc>,
+        pub to: DateTime<Utc>,
+        pub total_calls: u64,
+        /// Answers below 400.
+        pub successful_calls: u64,
+        pub failed_calls: u64,
+        pub by_agent: Vec<AgentCalls>,
+        pub by_user: Vec<UserCalls>,
+        pub granularity: Granularity,
+        pub trend: Vec<TrendPoint>,
+        /// Licenses in force at 80% or more of a finite limit.
+        pub heavy_users: Vec<LicenseView>,
+        pub calls_today: u64,
+        pub calls_this_week: u64,
+        pub calls_this_month: u64,
+    }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ExecuteSuccess {
-    pub execution_id: String,
-    pub output: Value,
-    pub duration_ms: i64,
-    pub usage: UsageSnapshot,
+view! {
+    /// The license's standing after the call.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct UsageSnapshot {
+        pub limit: i64,
+        pub used: i64,
+        /// `None` when the license is unlimited.
+        pub remaining: Option<i64>,
+    }
 }
 
-/// What a sync changed, by slug.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SyncReport {
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    pub unavailable: Vec<String>,
+view! {
+    #[derive(Clone, Debug)]
+    pub struct ExecuteSuccess {
+        pub execution_id: String,
+        pub output: Value,
+        pub duration_ms: i64,
+        pub usage: UsageSnapshot,
+    }
 }
 
-/// A user as admins see them (never the password hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct UserView {
-    pub id: String,
-    pub organization_id: String,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub disabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub last_login_at: Option<DateTime<Utc>>,
+view! {
+    /// What a sync changed, by slug.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct SyncReport {
+        pub added: Vec<String>,
+        pub updated: Vec<String>,
+        pub unavailable: Vec<String>,
+    }
+}
+
+view! {
+    /// A user as admins see them (never the password hash).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct UserView {
+        pub id: String,
+        pub organization_id: String,
+        pub email: String,
+        pub name: String,
+        pub role: Role,
+        pub disabled: bool,
+        pub created_at: DateTime<Utc>,
+        pub last_login_at: Option<DateTime<Utc>>,
+    }
 }
 
 impl UserView {
@@ -243,24 +255,24 @@ impl UserView {
     }
 }
 
-/// A catalog agent as lists show it (its schemas travel only with the run page).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct AgentView {
-    pub id: String,
-    pub slug: String,
-    pub name: String,
-    pub short_description: String,
-    pub long_description: String,
-    pub category: String,
-    pub price_cents: i64,
-    pub currency: String,
-    pub icon: String,
-    pub features: Vec<String>,
-    pub version: String,
-    pub published: bool,
-    pub status: AgentStatus,
+view! {
+    /// A catalog agent as lists show it (its schemas travel only with the run page).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct AgentView {
+        pub id: String,
+        pub slug: String,
+        pub name: String,
+        pub short_description: String,
+        pub long_description: String,
+        pub category: String,
+        pub price_cents: i64,
+        pub currency: String,
+        pub icon: String,
+        pub features: Vec<String>,
+        pub version: String,
+        pub published: bool,
+        pub status: AgentStatus,
+    }
 }
 
 impl AgentView {
@@ -279,32 +291,32 @@ impl AgentView {
     }
 }
 
-/// An agent in the marketplace, with where the caller stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct MarketplaceAgent {
-    #[serde(flatten)]
-    pub agent: AgentView,
-    pub access: AgentAccess,
+view! {
+    /// An agent in the marketplace, with where the caller stands.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct MarketplaceAgent {
+        #[serde(flatten)]
+        pub agent: AgentView,
+        pub access: AgentAccess,
+    }
 }
 
-/// An API key as its owner sees it: never the key text or its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ApiKeyView {
-    pub id: String,
-    pub name: String,
-    /// The first characters of the key, to recognise it.
-    pub prefix: String,
-    pub agent_id: Option<String>,
-    pub agent_name: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub expired: bool,
+view! {
+    /// An API key as its owner sees it: never the key text or its hash.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct ApiKeyView {
+        pub id: String,
+        pub name: String,
+        /// The first characters of the key, to recognise it.
+        pub prefix: String,
+        pub agent_id: Option<String>,
+        pub agent_name: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub last_used_at: Option<DateTime<Utc>>,
+        pub expires_at: Option<DateTime<Utc>>,
+        pub revoked_at: Option<DateTime<Utc>>,
+        pub expired: bool,
+    }
 }
 
 impl ApiKeyView {
@@ -313,45 +325,46 @@ impl ApiKeyView {
     }
 }
 
-/// A key just created, with its text: shown once, never again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedKey {
-    pub key: ApiKeyView,
-    pub text: String,
+view! {
+    /// A key just created, with its text under `secret`: shown once, never again.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct CreatedKey {
+        pub key: ApiKeyView,
+        pub secret: String,
+    }
 }
 
-/// A logged error as the super admin reads it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorLogView {
-    pub id: String,
-    #[serde(rename = "errorType")]
-    pub kind: ErrorKind,
-    pub code: String,
-    pub message: String,
-    pub stack_trace: Option<String>,
-    pub severity: Severity,
-    pub user_id: Option<String>,
-    pub agent_id: Option<String>,
-    pub request_id: Option<String>,
-    pub context: Option<Value>,
-    pub resolved: bool,
-    pub resolved_by: Option<String>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub resolution_note: Option<String>,
-    pub created_at: DateTime<Utc>,
+view! {
+    /// A logged error as the super admin reads it.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ErrorLogView {
+        pub id: String,
+        #[serde(rename = "errorType")]
+        pub kind: ErrorKind,
+        pub code: String,
+        pub message: String,
+        pub stack_trace: Option<String>,
+        pub severity: Severity,
+        pub user_id: Option<String>,
+        pub agent_id: Option<String>,
+        pub request_id: Option<String>,
+        pub context: Option<Value>,
+        pub resolved: bool,
+        pub resolved_by: Option<String>,
+        pub resolved_at: Option<DateTime<Utc>>,
+        pub resolution_note: Option<String>,
+        pub created_at: DateTime<Utc>,
+    }
 }
 
-/// A user or agent in a picker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PickOption {
-    pub id: String,
-    pub label: String,
-    pub detail: String,
+view! {
+    /// A user or agent in a picker.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct PickOption {
+        pub id: String,
+        pub label: String,
+        pub detail: String,
+    }
 }
 
 impl UsageSnapshot {

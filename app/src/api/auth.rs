@@ -17,6 +17,24 @@ pub async fn me() -> Result<Option<UserView>, AppError> {
     }
 }
 
+/// Tells the client when to try again (`Retry-After`), as the REST API does for the same error.
+#[cfg(feature = "ssr")]
+fn retry_after(secs: u64) {
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(response), Ok(value)) = (response, http::HeaderValue::try_from(secs.to_string())) {
+        response.insert_header(http::header::RETRY_AFTER, value);
+    }
+}
+
+/// A core error as the caller sees it, with `Retry-After` when it says when to try again.
+#[cfg(feature = "ssr")]
+fn refused(error: abetworks::CoreError) -> AppError {
+    if let Some(secs) = error.retry_after_secs() {
+        retry_after(secs);
+    }
+    crate::server::core_error(error)
+}
+
 #[cfg(feature = "ssr")]
 fn after_sign_in(next: Option<&str>) {
     // A plain form post (no WASM yet) is sent on; the WASM client navigates by itself.
@@ -33,7 +51,7 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<UserView, AppError> {
     use crate::error::{ErrorCode, FieldIssue};
-    use crate::server::{client_ip, core_error, start_session, state};
+    use crate::server::{client_ip, start_session, state};
     use abetworks::auth::LoginOutcome;
 
     let mut missing = Vec::new();
@@ -50,7 +68,7 @@ pub async fn login(
     let ip = client_ip().await;
     match abetworks::auth::login(&state.db, &email, &password, &ip)
         .await
-        .map_err(core_error)?
+        .map_err(refused)?
     {
         LoginOutcome::Success(user) => {
             start_session(&user.id).await?;
@@ -65,13 +83,16 @@ pub async fn login(
             ErrorCode::AccountDisabled,
             "This account is disabled. Contact your administrator.",
         )),
-        LoginOutcome::Throttled { retry_after_secs } => Err(AppError::new(
-            ErrorCode::LoginThrottled,
-            format!(
-                "Too many failed sign-ins. Try again in {} minute(s).",
-                retry_after_secs.div_ceil(60)
-            ),
-        )),
+        LoginOutcome::Throttled { retry_after_secs } => {
+            retry_after(retry_after_secs);
+            Err(AppError::new(
+                ErrorCode::LoginThrottled,
+                format!(
+                    "Too many failed sign-ins. Try again in {} minute(s).",
+                    retry_after_secs.div_ceil(60)
+                ),
+            ))
+        }
     }
 }
 
@@ -83,22 +104,30 @@ pub async fn register(
     password: String,
     next: Option<String>,
 ) -> Result<UserView, AppError> {
-    use crate::server::{client_ip, core_error, start_session, state};
+    use crate::server::{client_ip, start_session, state};
 
     let state = state()?;
     let ip = client_ip().await;
-    let user = abetworks::auth::register(&state.db, &email, &password, &name, Some(&ip))
-        .await
-        .map_err(|e| match e {
-            // A taken email belongs next to the email field.
-            abetworks::CoreError::Conflict(crate::error::ConflictReason::EmailTaken) => {
-                AppError::field(
-                    "email",
-                    "An account with this email already exists. Sign in instead?",
-                )
-            }
-            other => core_error(other),
-        })?;
+    let user = abetworks::auth::register(
+        &state.db,
+        &email,
+        &password,
+        &name,
+        Some(&ip),
+        state.config.registrations_per_hour,
+    )
+    .await
+    .map_err(|e| match e {
+        // A taken email belongs next to the email field.
+        abetworks::CoreError::Conflict(crate::error::ConflictReason::EmailTaken) => {
+            AppError::field(
+                "email",
+                "An account with this email already exists. Sign in instead?",
+            )
+        }
+        // Throttled per address (429) or the hashing queue is full (503).
+        other => refused(other),
+    })?;
     start_session(&user.id).await?;
     after_sign_in(next.as_deref());
     Ok(user.into())

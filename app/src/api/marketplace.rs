@@ -91,31 +91,25 @@ pub async fn request_access(
     agent_id: String,
     reason: String,
 ) -> Result<AccessRequestView, AppError> {
-    use crate::server::{client_ip, core_error, require_user, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::access_requests::{create, NewAccessRequest};
-    let user = require_user().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
-    let ip = client_ip().await;
-    create(
-        &state.db,
-        &user.id,
-        Some(&ip),
-        NewAccessRequest { agent_id, reason },
-    )
-    .await
-    .map_err(core_error)
+    create(&state.db, &actor, NewAccessRequest { agent_id, reason })
+        .await
+        .map_err(core_error)
 }
 
 /// The caller's requests, newest first (the most recent 100).
 #[server(endpoint = "ui/marketplace/my-requests")]
 pub async fn my_requests() -> Result<Vec<AccessRequestView>, AppError> {
-    use crate::server::{core_error, require_user, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::pagination::{PageRequest, MAX_PAGE_SIZE};
-    let user = require_user().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
     let page = abetworks::access_requests::list_mine(
         &state.db,
-        &user.id,
+        &actor,
         PageRequest {
             page: 1,
             page_size: MAX_PAGE_SIZE,
@@ -129,10 +123,10 @@ pub async fn my_requests() -> Result<Vec<AccessRequestView>, AppError> {
 /// The caller's licensed agents with their usage, as the core decides the holder sees them.
 #[server(endpoint = "ui/marketplace/my-agents")]
 pub async fn my_agents() -> Result<Vec<LicenseView>, AppError> {
-    use crate::server::{core_error, require_user, state};
-    let user = require_user().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
-    abetworks::licenses::list_for_holder(&state.db, &user.id)
+    abetworks::licenses::list_for_holder(&state.db, &actor)
         .await
         .map_err(core_error)
 }

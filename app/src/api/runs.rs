@@ -29,8 +29,8 @@ pub struct RunPageData {
 #[server(endpoint = "ui/agents/run-page")]
 pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
     use crate::error::ErrorCode;
-    use crate::server::{core_error, require_user, state};
-    let user = require_user().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
     let agent = abetworks::catalog::list_published(&state.db, &Default::default())
         .await
@@ -40,7 +40,7 @@ pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
         .ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "This agent is not in the marketplace.")
         })?;
-    let license = abetworks::licenses::list_for_holder(&state.db, &user.id)
+    let license = abetworks::licenses::list_for_holder(&state.db, &actor)
         .await
         .map_err(core_error)?
         .into_iter()
@@ -68,13 +68,13 @@ pub async fn run_agent(agent_id: String, input_json: String) -> Result<ExecuteSu
 /// The caller's most recent executions of this agent, newest first.
 #[server(endpoint = "ui/agents/executions")]
 pub async fn recent_executions(agent_id: String) -> Result<Vec<ExecutionView>, AppError> {
-    use crate::server::{core_error, require_user, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::pagination::PageRequest;
-    let user = require_user().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
     let page = abetworks::executions::list_mine(
         &state.db,
-        &user.id,
+        &actor,
         Some(&agent_id),
         PageRequest {
             page: 1,

@@ -1,5 +1,10 @@
-//! Loading, error and empty states, the same on every data view.
+//! Loading, error and empty states, the same on every data view; and the messages of a form
+//! whose server function failed.
 
+use std::future::IntoFuture;
+
+use abetworks_types::Page;
+use leptos::attr::Attribute;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -68,6 +73,28 @@ pub fn EmptyState(
     }
 }
 
+/// A select waiting for its options: disabled, with one empty option saying why.
+#[component]
+pub fn WaitingSelect(id: &'static str, name: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <select id=id name=name disabled>
+            <option value="">{text}</option>
+        </select>
+    }
+}
+
+/// The aria wiring of a control to its message (shown by a [`FieldError`]) and hint, to spread
+/// onto it: `<input {..described_by(message, "x-hint x-error")}/>`.
+pub fn described_by(message: Signal<Option<String>>, ids: impl Into<String>) -> impl Attribute {
+    let ids: String = ids.into();
+    view! {
+        <{..}
+            aria-invalid=move || message.get().is_some().to_string()
+            aria-describedby=ids
+        />
+    }
+}
+
 /// The message for one form field, shown under it and linked with `aria-describedby`.
 #[component]
 pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
@@ -75,5 +102,131 @@ pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> 
         <p class="field-error" id=id hidden=move || message.get().is_none()>
             {move || message.get().unwrap_or_default()}
         </p>
+    }
+}
+
+/// What a resource answers once it has loaded: "Loading…" meanwhile, the error if it failed,
+/// else `ready(value)`. What was shown stays up while it loads again.
+#[component]
+pub fn Loaded<R, T, F, V>(resource: R, #[prop(into)] loading: String, ready: F) -> impl IntoView
+where
+    R: IntoFuture<Output = Result<T, AppError>> + Copy + Send + Sync + 'static,
+    R::IntoFuture: Send,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <Loading label=loading.clone()/> }>
+            {move || {
+                let ready = ready.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(value) => ready(value).into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// What may come back with nothing in it.
+pub trait Listing {
+    fn is_empty(&self) -> bool;
+}
+
+impl<T> Listing for Vec<T> {
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+}
+
+impl<T> Listing for Page<T> {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// A [`Loaded`] list: `empty` when there is nothing in it.
+#[component]
+pub fn LoadedList<R, L, F, V>(
+    resource: R,
+    #[prop(into)] loading: String,
+    #[prop(into)] empty: ViewFn,
+    ready: F,
+) -> impl IntoView
+where
+    R: IntoFuture<Output = Result<L, AppError>> + Copy + Send + Sync + 'static,
+    R::IntoFuture: Send,
+    L: Listing + 'static,
+    F: Fn(L) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let ready = move |list: L| {
+        if list.is_empty() {
+            empty.run()
+        } else {
+            ready(list).into_any()
+        }
+    };
+    view! { <Loaded resource loading ready/> }
+}
+
+/// The last failure of a form's server function, for the messages next to its fields.
+#[derive(Clone, Copy)]
+pub struct FormFailure(Signal<Option<AppError>>);
+
+impl FormFailure {
+    pub fn of<T: Send + Sync + 'static>(value: MappedSignal<Option<Result<T, AppError>>>) -> Self {
+        Self(Signal::derive(move || {
+            value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+        }))
+    }
+
+    /// The message about `field`, for [`FieldError`].
+    pub fn field(self, field: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.0
+                .with(|e| e.as_ref().and_then(|e| e.message_for(field)))
+        })
+    }
+
+    /// The message of a failure that is about no field.
+    pub fn general(self) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.0.with(|e| {
+                e.as_ref()
+                    .filter(|e| e.fields.is_empty())
+                    .map(|e| e.display_message())
+            })
+        })
+    }
+
+    /// What the whole form says: the failure's message, whether or not fields are named.
+    pub fn headline(self) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.0.with(|e| {
+                e.as_ref().map(|e| {
+                    if e.fields.is_empty() {
+                        e.display_message()
+                    } else {
+                        e.message.clone()
+                    }
+                })
+            })
+        })
+    }
+}
+
+/// The message for the whole form, when the failure is not about one field.
+#[component]
+pub fn FormError(
+    message: Signal<Option<String>>,
+    #[prop(optional)] test_id: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <div class="error" role="alert" hidden=move || message.get().is_none() data-testid=test_id>
+            {move || message.get().unwrap_or_default()}
+        </div>
     }
 }

@@ -1,8 +1,11 @@
+pub mod badge;
 pub mod copy_button;
 pub mod dialog;
 pub mod feedback;
 pub mod header;
 pub mod json_view;
+pub mod page_intro;
 pub mod schema_form;
+pub mod table;
 pub mod theme_toggle;
 pub mod usage;

@@ -4,30 +4,22 @@ use abetworks_types::enums::EffectiveStatus;
 use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
 
+use super::badge::{Badge, StatusWords, Tone};
+
 /// The badges of a license: its status, and "near limit" (80 %) or "limit reached".
 #[component]
 pub fn LicenseBadges(license: LicenseView) -> impl IntoView {
-    let (class, label) = match license.status {
-        EffectiveStatus::Active => ("badge badge-ok", "Active"),
-        EffectiveStatus::Expired => ("badge badge-danger", "Expired"),
-        EffectiveStatus::Suspended => ("badge badge-warn", "Suspended"),
-        EffectiveStatus::Revoked => ("badge badge-danger", "Revoked"),
-    };
     let quota = if license.exhausted {
-        Some(
-            view! { <span class="badge badge-danger" data-testid="badge-exhausted">"Limit reached"</span> },
-        )
+        Some(("Limit reached", Tone::Danger, "badge-exhausted"))
     } else if license.near_limit {
-        Some(
-            view! { <span class="badge badge-warn" data-testid="badge-near-limit">"Near limit"</span> },
-        )
+        Some(("Near limit", Tone::Warn, "badge-near-limit"))
     } else {
         None
     };
     view! {
         <span class="badges">
-            <span class=class data-testid="license-status">{label}</span>
-            {quota}
+            <StatusWords status=license.status test_id="license-status"/>
+            {quota.map(|(label, tone, test_id)| view! { <Badge label tone test_id/> })}
         </span>
     }
 }

@@ -3,24 +3,26 @@
 
 use abetworks_types::views::{ApiKeyView, CreatedKey};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::keys::{key_scope_options, list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::api::{format_time, role_label};
 use crate::auth::use_auth;
+use crate::components::badge::{Badge, Tone};
 use crate::components::copy_button::CopyButton;
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, FieldError, Loading};
+use crate::components::feedback::{
+    described_by, EmptyState, ErrorPanel, FieldError, FormError, FormFailure, Loading,
+    WaitingSelect,
+};
+use crate::components::page_intro::PageIntro;
+use crate::components::table::DataTable;
 use crate::error::{AppError, ErrorCode};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Title text="Account — Abetworks"/>
-        <section class="page-intro">
-            <h1>"Your account"</h1>
-        </section>
+        <PageIntro title="Account" heading="Your account"/>
         <Suspense fallback=|| view! { <Loading label="Loading your account…"/> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
@@ -91,27 +93,14 @@ fn ApiKeys() -> impl IntoView {
                             </EmptyState>
                         }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table class="data-table keys-table" data-testid="keys-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Key"</th>
-                                            <th scope="col">"Scope"</th>
-                                            <th scope="col">"Created"</th>
-                                            <th scope="col">"Last used"</th>
-                                            <th scope="col">"Expires"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|key| view! {
-                                            <KeyRow key on_revoke=move |k| { to_revoke.set(Some(k)); revoke.clear(); revoke_open.set(true); }/>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <DataTable class="data-table keys-table" test_id="keys-table"
+                                columns=&["Name", "Key", "Scope", "Created", "Last used", "Expires", "Status"] actions=true>
+                                <tbody>
+                                    {list.into_iter().map(|key| view! {
+                                        <KeyRow key on_revoke=move |k| { to_revoke.set(Some(k)); revoke.clear(); revoke_open.set(true); }/>
+                                    }).collect_view()}
+                                </tbody>
+                            </DataTable>
                         }.into_any(),
                     };
                 view! {
@@ -182,12 +171,12 @@ fn KeyRow(
     key: ApiKeyView,
     on_revoke: impl Fn(ApiKeyView) + Send + Sync + 'static,
 ) -> impl IntoView {
-    let (status_class, status) = if key.revoked_at.is_some() {
-        ("badge badge-danger", "Revoked")
+    let (status, tone) = if key.revoked_at.is_some() {
+        ("Revoked", Tone::Danger)
     } else if key.expired {
-        ("badge badge-warn", "Expired")
+        ("Expired", Tone::Warn)
     } else {
-        ("badge badge-ok", "Active")
+        ("Active", Tone::Ok)
     };
     let usable = key.is_usable();
     let for_revoke = key.clone();
@@ -200,7 +189,7 @@ fn KeyRow(
             <td data-label="Created">{format_time(&key.created_at)}</td>
             <td data-label="Last used">{key.last_used_at.as_ref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
             <td data-label="Expires">{key.expires_at.as_ref().map(format_time).unwrap_or_else(|| "Never".to_owned())}</td>
-            <td data-label="Status"><span class=status_class data-testid="key-status">{status}</span></td>
+            <td data-label="Status"><Badge label=status tone test_id="key-status"/></td>
             <td class="actions-cell">
                 {usable.then(|| view! {
                     <button
@@ -220,7 +209,7 @@ fn KeyRow(
 /// The text of a new key, shown once with a copy button.
 #[component]
 fn NewKeyNotice(key: CreatedKey, on_dismiss: impl Fn() + Send + Sync + 'static) -> impl IntoView {
-    let text = key.text.clone();
+    let text = key.secret.clone();
     view! {
         <div class="notice notice-ok" role="status" data-testid="new-key">
             <h3>{format!("Your new key “{}”", key.key.name)}</h3>
@@ -250,51 +239,29 @@ fn NewKeyNotice(key: CreatedKey, on_dismiss: impl Fn() + Send + Sync + 'static) 
 #[component]
 fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
     let agents = Resource::new(|| (), |_| key_scope_options());
-    let value = action.value();
-    let field = move |name: &'static str| {
-        Signal::derive(move || {
-            value.with(|v| match v {
-                Some(Err(e)) => e.message_for(name),
-                _ => None,
-            })
-        })
-    };
-    let name_error = field("name");
-    let agent_error = field("agentId");
-    let expiry_error = field("expiresAt");
-    let general = Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(e)) if e.fields.is_empty() => Some(e.display_message()),
-            _ => None,
-        })
-    });
+    let failure = FormFailure::of(action.value());
+    let name_error = failure.field("name");
+    let agent_error = failure.field("agentId");
+    let expiry_error = failure.field("expiresAt");
     let today = js_today();
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="create-key-form">
-            <div class="error" role="alert" hidden=move || general.get().is_none()>
-                {move || general.get().unwrap_or_default()}
-            </div>
+            <FormError message=failure.general()/>
             <div class="field">
                 <label for="key-name">"Name" <span class="required" aria-hidden="true">" *"</span></label>
                 <input id="key-name" name="name" type="text" maxlength="100" required autofocus
                     placeholder="e.g. CRM integration"
-                    aria-invalid=move || name_error.get().is_some().to_string()
-                    aria-describedby="key-name-error"/>
+                    {..described_by(name_error, "key-name-error")}/>
                 <FieldError id="key-name-error" message=name_error/>
             </div>
             <div class="field">
                 <label for="key-agent">"Agent"</label>
-                <Suspense fallback=|| view! {
-                    <select id="key-agent" name="agent_id" disabled>
-                        <option value="">"Loading agents…"</option>
-                    </select>
-                }>
+                <Suspense fallback=|| view! { <WaitingSelect id="key-agent" name="agent_id" text="Loading agents…"/> }>
                     {move || Suspend::new(async move {
                         let list = agents.await.unwrap_or_default();
                         view! {
                             <select id="key-agent" name="agent_id" data-testid="key-agent"
-                                aria-describedby="key-agent-hint key-agent-error"
-                                aria-invalid=move || agent_error.get().is_some().to_string()>
+                                {..described_by(agent_error, "key-agent-hint key-agent-error")}>
                                 <option value="">"All agents you are licensed for"</option>
                                 {list.into_iter().map(|a| view! { <option value=a.id>{a.label}</option> }).collect_view()}
                             </select>
@@ -306,9 +273,8 @@ fn CreateKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="key-expiry">"Expires on"</label>
-                <input id="key-expiry" name="expires_on" type="date" min=today
-                    aria-describedby="key-expiry-hint key-expiry-error"
-                    aria-invalid=move || expiry_error.get().is_some().to_string()/>
+                <input id="key-expiry" name="expires_on" type="date"
+                    {..described_by(expiry_error, "key-expiry-hint key-expiry-error")} min=today/>
                 <p class="hint" id="key-expiry-hint">"Optional: the key works until the end of this day (UTC). Leave empty for no expiry."</p>
                 <FieldError id="key-expiry-error" message=expiry_error/>
             </div>

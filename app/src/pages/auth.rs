@@ -5,37 +5,42 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use leptos_router::location::Url;
 
 use crate::api::auth::{Login, Register};
 use crate::api::safe_next;
 use crate::auth::use_auth;
-use crate::components::feedback::FieldError;
+use crate::components::feedback::{described_by, FieldError, FormError, FormFailure};
 use crate::error::AppError;
 
-/// The error's message for `field`, as a signal for [`FieldError`].
-fn field_message<T: Clone + Send + Sync + 'static>(
-    value: MappedSignal<Option<Result<T, AppError>>>,
-    field: &'static str,
-) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(e)) => e.message_for(field),
-            _ => None,
-        })
-    })
+/// What both forms share: where to go afterwards (`?next=`, checked), the messages of the last
+/// failure, and whether a submission is on its way. Once the action succeeds the page loads
+/// `next`.
+#[derive(Clone, Copy)]
+struct AuthForm {
+    next: Memo<String>,
+    failure: FormFailure,
+    pending: Memo<bool>,
 }
 
-/// The form-level message: anything not tied to a field.
-fn form_message<T: Clone + Send + Sync + 'static>(
-    value: MappedSignal<Option<Result<T, AppError>>>,
-) -> Signal<Option<String>> {
-    Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(e)) if e.fields.is_empty() => Some(e.display_message()),
-            Some(Err(e)) => Some(e.message.clone()),
-            _ => None,
-        })
-    })
+impl AuthForm {
+    fn new<T: Send + Sync + 'static>(
+        value: MappedSignal<Option<Result<T, AppError>>>,
+        pending: Memo<bool>,
+    ) -> Self {
+        let query = use_query_map();
+        let next = Memo::new(move |_| safe_next(query.read().get("next").as_deref()));
+        Effect::new(move |_| {
+            if value.with(|v| matches!(v, Some(Ok(_)))) {
+                go_to(&next.get());
+            }
+        });
+        Self {
+            next,
+            failure: FormFailure::of(value),
+            pending,
+        }
+    }
 }
 
 fn go_to(next: &str) {
@@ -64,17 +69,44 @@ fn AlreadySignedIn(next: String) -> impl IntoView {
     }
 }
 
-/// The message for the whole form, when the failure is not about one field.
+/// The card around a form (`children`), with a link to the other form that keeps `next`.
 #[component]
-fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+fn AuthCard(
+    title: &'static str,
+    heading: &'static str,
+    form: AuthForm,
+    /// "New to Abetworks? ", before the link.
+    switch_prompt: &'static str,
+    switch_path: &'static str,
+    switch_text: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let next = form.next;
     view! {
-        <div class="error" role="alert" hidden=move || message.get().is_none() data-testid="form-error">
-            {move || message.get().unwrap_or_default()}
-        </div>
+        <Title text=title/>
+        <section class="auth-card">
+            <h1>{heading}</h1>
+            <AlreadySignedIn next=next.get_untracked()/>
+            {children()}
+            <p class="muted">
+                {switch_prompt}
+                <A href=move || format!("{switch_path}?next={}", Url::escape(&next.get()))>{switch_text}</A>
+            </p>
+        </section>
     }
 }
 
-/// A labelled input with its error (`{id}-error`) and an optional hint (`{id}-hint`).
+/// The top of a form: where to go afterwards, and the message for the whole form.
+#[component]
+fn FormHead(form: AuthForm) -> impl IntoView {
+    view! {
+        <input type="hidden" name="next" value=move || form.next.get()/>
+        <FormError message=form.failure.headline() test_id="form-error"/>
+    }
+}
+
+/// A labelled input named `name`, with its error (`{id}-error`) and an optional hint
+/// (`{id}-hint`).
 #[component]
 fn AuthField(
     id: &'static str,
@@ -82,14 +114,15 @@ fn AuthField(
     name: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
-    error: Signal<Option<String>>,
+    form: AuthForm,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] minlength: Option<&'static str>,
     #[prop(optional)] maxlength: Option<&'static str>,
 ) -> impl IntoView {
+    let error = form.failure.field(name);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let described_by = match hint {
+    let ids = match hint {
         Some(_) => format!("{hint_id} {error_id}"),
         None => error_id.clone(),
     };
@@ -97,6 +130,7 @@ fn AuthField(
         <div class="field">
             <label for=id>{label}</label>
             <input
+                {..described_by(error, ids)}
                 id=id
                 name=name
                 type=kind
@@ -104,8 +138,6 @@ fn AuthField(
                 required
                 minlength=minlength
                 maxlength=maxlength
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=described_by
             />
             {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
             <FieldError id=error_id message=error/>
@@ -113,78 +145,54 @@ fn AuthField(
     }
 }
 
+/// The submit button: `busy` while the form is on its way.
+#[component]
+fn AuthSubmit(
+    form: AuthForm,
+    test_id: &'static str,
+    idle: &'static str,
+    busy: &'static str,
+) -> impl IntoView {
+    let pending = form.pending;
+    view! {
+        <button type="submit" class="button button-block" data-testid=test_id disabled=move || pending.get()>
+            {move || if pending.get() { busy } else { idle }}
+        </button>
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let query = use_query_map();
-    let next = move || safe_next(query.read().get("next").as_deref());
     let action = ServerAction::<Login>::new();
-    let value = action.value();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            go_to(&next());
-        }
-    });
-    let email_error = field_message(value, "email");
-    let password_error = field_message(value, "password");
-    let message = form_message(value);
-    let pending = action.pending();
+    let form = AuthForm::new(action.value(), action.pending());
     view! {
-        <Title text="Sign in — Abetworks"/>
-        <section class="auth-card">
-            <h1>"Sign in"</h1>
-            <AlreadySignedIn next=query.with_untracked(|q| safe_next(q.get("next").as_deref()))/>
+        <AuthCard title="Sign in — Abetworks" heading="Sign in" form
+            switch_prompt="New to Abetworks? " switch_path="/register" switch_text="Create an account">
             <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="login-form">
-                <input type="hidden" name="next" value=next/>
-                <FormError message/>
-                <AuthField id="login-email" label="Email" name="email" kind="email" autocomplete="username" error=email_error/>
-                <AuthField id="login-password" label="Password" name="password" kind="password" autocomplete="current-password" error=password_error/>
-                <button type="submit" class="button button-block" data-testid="login-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <FormHead form/>
+                <AuthField id="login-email" label="Email" name="email" kind="email" autocomplete="username" form/>
+                <AuthField id="login-password" label="Password" name="password" kind="password" autocomplete="current-password" form/>
+                <AuthSubmit form test_id="login-submit" idle="Sign in" busy="Signing in…"/>
             </ActionForm>
-            <p class="muted">
-                "New to Abetworks? "
-                <A href=move || format!("/register?next={}", leptos_router::location::Url::escape(&next()))>"Create an account"</A>
-            </p>
-        </section>
+        </AuthCard>
     }
 }
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let query = use_query_map();
-    let next = move || safe_next(query.read().get("next").as_deref());
     let action = ServerAction::<Register>::new();
-    let value = action.value();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            go_to(&next());
-        }
-    });
-    let name_error = field_message(value, "name");
-    let email_error = field_message(value, "email");
-    let password_error = field_message(value, "password");
-    let message = form_message(value);
-    let pending = action.pending();
+    let form = AuthForm::new(action.value(), action.pending());
     view! {
-        <Title text="Create an account — Abetworks"/>
-        <section class="auth-card">
-            <h1>"Create an account"</h1>
-            <AlreadySignedIn next=query.with_untracked(|q| safe_next(q.get("next").as_deref()))/>
+        <AuthCard title="Create an account — Abetworks" heading="Create an account" form
+            switch_prompt="Already have an account? " switch_path="/login" switch_text="Sign in">
             <ActionForm action attr:class="form" attr:novalidate=true attr:data-testid="register-form">
-                <input type="hidden" name="next" value=next/>
-                <FormError message/>
-                <AuthField id="register-name" label="Name" name="name" kind="text" autocomplete="name" error=name_error maxlength="100"/>
-                <AuthField id="register-email" label="Email" name="email" kind="email" autocomplete="email" error=email_error/>
-                <AuthField id="register-password" label="Password" name="password" kind="password" autocomplete="new-password" error=password_error minlength="10" hint="At least 10 characters, and not your email."/>
-                <button type="submit" class="button button-block" data-testid="register-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating your account…" } else { "Create account" }}
-                </button>
+                <FormHead form/>
+                <AuthField id="register-name" label="Name" name="name" kind="text" autocomplete="name" form maxlength="100"/>
+                <AuthField id="register-email" label="Email" name="email" kind="email" autocomplete="email" form/>
+                <AuthField id="register-password" label="Password" name="password" kind="password" autocomplete="new-password" form
+                    minlength="10" hint="At least 10 characters, and not your email."/>
+                <AuthSubmit form test_id="register-submit" idle="Create account" busy="Creating your account…"/>
             </ActionForm>
-            <p class="muted">
-                "Already have an account? "
-                <A href=move || format!("/login?next={}", leptos_router::location::Url::escape(&next()))>"Sign in"</A>
-            </p>
-        </section>
+        </AuthCard>
     }
 }

@@ -4,7 +4,6 @@
 use abetworks_types::enums::AgentAccess;
 use abetworks_types::views::{AgentView, MarketplaceAgent};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
 use leptos_router::NavigateOptions;
@@ -13,7 +12,11 @@ use crate::api::marketplace::{
     marketplace_agents, marketplace_categories, parse_price, RequestAccess,
 };
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, FieldError, Loading};
+use crate::components::feedback::{
+    described_by, EmptyState, ErrorPanel, FieldError, FormError, FormFailure, Loading,
+    WaitingSelect,
+};
+use crate::components::page_intro::PageIntro;
 use crate::error::{ConflictReason, ErrorCode};
 
 const FILTER_KEYS: [&str; 4] = ["q", "category", "minPrice", "maxPrice"];
@@ -144,11 +147,8 @@ pub fn MarketplacePage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Marketplace — Abetworks"/>
-        <section class="page-intro">
-            <h1>"Agent marketplace"</h1>
-            <p class="muted">"Browse AI agents and ask for access to the ones you need."</p>
-        </section>
+        <PageIntro title="Marketplace" heading="Agent marketplace"
+            lead="Browse AI agents and ask for access to the ones you need."/>
         <form
             class="filters"
             role="search"
@@ -172,11 +172,7 @@ pub fn MarketplacePage() -> impl IntoView {
             </div>
             <div class="field">
                 <label for="filter-category">"Category"</label>
-                <Transition fallback=|| view! {
-                    <select id="filter-category" name="category" disabled>
-                        <option value="">"All categories"</option>
-                    </select>
-                }>
+                <Transition fallback=|| view! { <WaitingSelect id="filter-category" name="category" text="All categories"/> }>
                     {move || {
                         let apply_category = apply_category.clone();
                         Suspend::new(async move {
@@ -202,40 +198,10 @@ pub fn MarketplacePage() -> impl IntoView {
                     }}
                 </Transition>
             </div>
-            <div class="field field-price">
-                <label for="filter-min">"Min price (USD)"</label>
-                <input
-                    id="filter-min"
-                    name="minPrice"
-                    type="number"
-                    min="0"
-                    step="any"
-                    inputmode="decimal"
-                    data-testid="filter-min-price"
-                    aria-invalid=move || min_error.get().is_some().to_string()
-                    aria-describedby="filter-min-error"
-                    prop:value=move || filters.get().min_price
-                    on:change=move |ev| apply_min("minPrice", event_target_value(&ev))
-                />
-                <FieldError id="filter-min-error" message=min_error/>
-            </div>
-            <div class="field field-price">
-                <label for="filter-max">"Max price (USD)"</label>
-                <input
-                    id="filter-max"
-                    name="maxPrice"
-                    type="number"
-                    min="0"
-                    step="any"
-                    inputmode="decimal"
-                    data-testid="filter-max-price"
-                    aria-invalid=move || max_error.get().is_some().to_string()
-                    aria-describedby="filter-max-error"
-                    prop:value=move || filters.get().max_price
-                    on:change=move |ev| apply_max("maxPrice", event_target_value(&ev))
-                />
-                <FieldError id="filter-max-error" message=max_error/>
-            </div>
+            <PriceFilter id="filter-min" key="minPrice" label="Min price (USD)" test_id="filter-min-price"
+                value=Signal::derive(move || filters.get().min_price) error=min_error apply=apply_min/>
+            <PriceFilter id="filter-max" key="maxPrice" label="Max price (USD)" test_id="filter-max-price"
+                value=Signal::derive(move || filters.get().max_price) error=max_error apply=apply_max/>
             <div class="filters-actions" hidden=move || filters.get().is_empty()>
                 <a href="/marketplace" class="button button-secondary" data-testid="clear-filters">"Clear filters"</a>
             </div>
@@ -269,6 +235,39 @@ pub fn MarketplacePage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// A price bound in US dollars; `key` is its URL parameter and field name, `apply` puts a new
+/// value in the URL.
+#[component]
+fn PriceFilter(
+    id: &'static str,
+    key: &'static str,
+    label: &'static str,
+    test_id: &'static str,
+    value: Signal<String>,
+    error: Signal<Option<String>>,
+    apply: impl Fn(&'static str, String) + 'static,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field field-price">
+            <label for=id>{label}</label>
+            <input
+                {..described_by(error, error_id.clone())}
+                id=id
+                name=key
+                type="number"
+                min="0"
+                step="any"
+                inputmode="decimal"
+                data-testid=test_id
+                prop:value=move || value.get()
+                on:change=move |ev| apply(key, event_target_value(&ev))
+            />
+            <FieldError id=error_id message=error/>
+        </div>
     }
 }
 
@@ -338,13 +337,8 @@ fn AgentCardView(agent: MarketplaceAgent) -> impl IntoView {
                 <span class="badge badge-category" data-testid="category-badge">{agent.category.clone()}</span>
             </div>
             <div class="card-actions">
-                <button
-                    type="button"
-                    class="button button-secondary"
-                    data-testid="details-toggle"
-                    aria-haspopup="dialog"
-                    on:click=move |_| details_open.set(true)
-                >
+                <button type="button" class="button button-secondary" data-testid="details-toggle" aria-haspopup="dialog"
+                    on:click=move |_| details_open.set(true)>
                     "Details"<span class="visually-hidden">{format!(" of {}", agent.name)}</span>
                 </button>
                 <AccessButton agent=button_agent access on_request=Callback::new(move |_| request_open.set(true))/>
@@ -403,18 +397,9 @@ fn RequestForm(
             }
         }
     });
-    let reason_error = Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(e)) => e.message_for("requestReason"),
-            _ => None,
-        })
-    });
-    let general = Signal::derive(move || {
-        value.with(|v| match v {
-            Some(Err(e)) if e.fields.is_empty() => Some(e.display_message()),
-            _ => None,
-        })
-    });
+    let failure = FormFailure::of(value);
+    let reason_error = failure.field("requestReason");
+    let general = failure.general();
     let agent_id = agent.id.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -441,9 +426,7 @@ fn RequestForm(
             fallback=move || view! {
                 <form class="form" novalidate on:submit=on_submit.clone() data-testid="request-form">
                     <p class="muted">"Tell the reviewer what you will use it for. You will see the decision under My requests."</p>
-                    <div class="error" role="alert" hidden=move || general.get().is_none()>
-                        {move || general.get().unwrap_or_default()}
-                    </div>
+                    <FormError message=general/>
                     <div class="field">
                         <label for="request-reason">"Reason" <span class="required" aria-hidden="true">" *"</span></label>
                         <textarea
@@ -454,8 +437,7 @@ fn RequestForm(
                             required
                             autofocus
                             data-testid="request-reason"
-                            aria-invalid=move || reason_error.get().is_some().to_string()
-                            aria-describedby="request-reason-hint request-reason-error"
+                            {..described_by(reason_error, "request-reason-hint request-reason-error")}
                             prop:value=reason
                             on:input=move |ev| set_reason.set(event_target_value(&ev))
                         ></textarea>

@@ -3,39 +3,28 @@
 use abetworks_types::enums::EffectiveStatus;
 use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::marketplace::my_agents;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::feedback::{EmptyState, LoadedList};
+use crate::components::page_intro::PageIntro;
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
 
 #[component]
 pub fn MyAgentsPage() -> impl IntoView {
     let agents = Resource::new(|| (), |_| my_agents());
     view! {
-        <Title text="My agents — Abetworks"/>
-        <section class="page-intro">
-            <h1>"My agents"</h1>
-            <p class="muted">"The agents you are licensed to run, and how much of each license you have used."</p>
-        </section>
-        <Transition fallback=|| view! { <Loading label="Loading your agents…"/> }>
-            {move || Suspend::new(async move {
-                match agents.await {
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <EmptyState title="No licensed agents yet" test_id="my-agents-empty">
-                            <p>"Ask for access to an agent in the marketplace; once approved it appears here."</p>
-                            <p><a class="button" href="/marketplace">"Browse the marketplace"</a></p>
-                        </EmptyState>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="license-grid" data-testid="my-agents">
-                            {list.into_iter().map(|license| view! { <LicenseCard license/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <PageIntro title="My agents" heading="My agents"
+            lead="The agents you are licensed to run, and how much of each license you have used."/>
+        <LoadedList resource=agents loading="Loading your agents…" empty=|| view! {
+            <EmptyState title="No licensed agents yet" test_id="my-agents-empty">
+                <p>"Ask for access to an agent in the marketplace; once approved it appears here."</p>
+                <p><a class="button" href="/marketplace">"Browse the marketplace"</a></p>
+            </EmptyState>
+        } ready={|list: Vec<LicenseView>| view! {
+            <ul class="license-grid" data-testid="my-agents">
+                {list.into_iter().map(|license| view! { <LicenseCard license/> }).collect_view()}
+            </ul>
+        }}/>
     }
 }
 

@@ -9,10 +9,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData};
-use crate::api::{format_time, iso_time};
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::badge::{Badge, Toned};
+use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::JsonView;
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
+use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
 use crate::error::{AppError, ErrorCode, FieldIssue};
 
@@ -274,19 +275,11 @@ fn RunView(
 
         <section class="panel" id="history" aria-labelledby="history-heading">
             <h2 id="history-heading">"Recent executions"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading executions…"/> }>
-                {move || Suspend::new(async move {
-                    match history.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <EmptyState title="No executions yet" test_id="history-empty">
-                                <p>"Your runs of this agent will be listed here."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(list) => view! { <HistoryTable list/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <LoadedList resource=history loading="Loading executions…" empty=|| view! {
+                <EmptyState title="No executions yet" test_id="history-empty">
+                    <p>"Your runs of this agent will be listed here."</p>
+                </EmptyState>
+            } ready=|list| view! { <HistoryTable list/> }/>
         </section>
     }
 }
@@ -342,50 +335,43 @@ fn LicenseSummary(license: RwSignal<Option<LicenseView>>) -> impl IntoView {
 #[component]
 fn HistoryTable(list: Vec<ExecutionView>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="data-table stack-on-mobile" data-testid="history-table">
-                <caption class="visually-hidden">"Your most recent executions of this agent, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Duration"</th>
-                        <th scope="col">"Output"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list.into_iter().map(|e| {
-                        let (class, label) = match e.status {
-                            ExecutionStatus::Succeeded => ("badge badge-ok", "Succeeded"),
-                            ExecutionStatus::Failed => ("badge badge-danger", "Failed"),
-                            ExecutionStatus::Running | ExecutionStatus::Pending => {
-                                ("badge badge-warn", "Running")
-                            }
-                        };
-                        let detail = match (&e.output, &e.error_code) {
-                            (Some(output), _) => {
-                                let raw = serde_json::to_string_pretty(output).unwrap_or_default();
-                                view! {
-                                    <details>
-                                        <summary>"Show output"</summary>
-                                        <pre tabindex="0"><code>{raw}</code></pre>
-                                    </details>
-                                }.into_any()
-                            }
-                            (None, Some(code)) => view! { <code>{code.clone()}</code> }.into_any(),
-                            (None, None) => "—".into_any(),
-                        };
-                        view! {
-                            <tr data-testid="history-row" data-status=e.status.as_str()>
-                                <td data-label="Started"><time datetime=iso_time(&e.created_at)>{format_time(&e.created_at)}</time></td>
-                                <td data-label="Status"><span class=class>{label}</span></td>
-                                <td data-label="Duration">{e.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".to_owned())}</td>
-                                <td data-label="Output">{detail}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable class="data-table stack-on-mobile" test_id="history-table"
+            caption="Your most recent executions of this agent, newest first" columns=&["Started", "Status", "Duration", "Output"]>
+            <tbody>
+                {list.into_iter().map(|execution| view! { <HistoryRow execution/> }).collect_view()}
+            </tbody>
+        </DataTable>
+    }
+}
+
+#[component]
+fn HistoryRow(execution: ExecutionView) -> impl IntoView {
+    // Not yet finished reads as running, whether or not the agent has started.
+    let label = match execution.status {
+        ExecutionStatus::Succeeded => "Succeeded",
+        ExecutionStatus::Failed => "Failed",
+        ExecutionStatus::Running | ExecutionStatus::Pending => "Running",
+    };
+    let detail = match (&execution.output, &execution.error_code) {
+        (Some(output), _) => {
+            let raw = serde_json::to_string_pretty(output).unwrap_or_default();
+            view! {
+                <details>
+                    <summary>"Show output"</summary>
+                    <pre tabindex="0"><code>{raw}</code></pre>
+                </details>
+            }
+            .into_any()
+        }
+        (None, Some(code)) => view! { <code>{code.clone()}</code> }.into_any(),
+        (None, None) => "—".into_any(),
+    };
+    view! {
+        <tr data-testid="history-row" data-status=execution.status.as_str()>
+            <td data-label="Started"><Moment at=execution.created_at/></td>
+            <td data-label="Status"><Badge label tone=execution.status.tone()/></td>
+            <td data-label="Duration">{execution.duration_ms.map(|d| format!("{d} ms")).unwrap_or_else(|| "—".to_owned())}</td>
+            <td data-label="Output">{detail}</td>
+        </tr>
     }
 }

@@ -10,11 +10,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::SuperAdmin;
+use crate::extract::{Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentQuery {
     q: Option<String>,
@@ -34,14 +35,15 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiJson(descriptor): ApiJson<AgentDescriptor>,
 ) -> Result<(StatusCode, Json<AgentView>), ApiError> {
-    let agent = catalog::create_agent(&state.db, current.id(), descriptor).await?;
+    let agent = catalog::create_agent(&state.db, &actor, descriptor).await?;
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentPatch {
     name: Option<String>,
@@ -55,7 +57,8 @@ pub struct AgentPatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<AgentPatch>,
 ) -> Result<Json<AgentView>, ApiError> {
@@ -68,7 +71,7 @@ pub async fn update(
         currency: patch.currency,
         published: patch.published,
     };
-    let agent = catalog::update_agent(&state.db, current.id(), &id, change).await?;
+    let agent = catalog::update_agent(&state.db, &actor, &id, change).await?;
     Ok(Json(agent.into()))
 }
 
@@ -80,4 +83,86 @@ pub async fn sync(
 ) -> Result<Json<SyncReport>, ApiError> {
     let report = catalog::sync_from_service(&state.db, &state.agents, false).await?;
     Ok(Json(report))
+}
+
+/// The core's [`AgentDescriptor`] has no schema derive (the core does not depend on
+/// utoipa), so its shape is written out here: keep it in step with the struct.
+fn agent_descriptor_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{
+        ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+    };
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let any = || ObjectBuilder::new().schema_type(SchemaType::AnyValue);
+    ObjectBuilder::new()
+        .property("slug", text())
+        .property("name", text())
+        .property("shortDescription", text())
+        .property("longDescription", text())
+        .property("category", text())
+        .property(
+            "priceCents",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        )
+        .property("currency", text())
+        .property("icon", text())
+        .property("features", ArrayBuilder::new().items(text()))
+        .property("version", text())
+        .property("inputSchema", any())
+        .property("outputSchema", any())
+        .required("slug")
+        .required("name")
+        .into()
+}
+
+/// The catalog routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route, Schematic};
+    use abetworks::types::views::{AgentView, SyncReport};
+    api.add(
+        Route::get(
+            "/api/admin/agents",
+            Access::SuperAdmin,
+            "The whole catalog, drafts included",
+        )
+        .query::<AgentQuery>()
+        .answers_page::<AgentView>(200),
+        list,
+    )
+    .add(
+        Route::post(
+            "/api/admin/agents",
+            Access::SuperAdmin,
+            "Register an agent by hand (a draft)",
+        )
+        .body_schematic(Schematic {
+            schema: agent_descriptor_schema,
+            references: |_| {},
+        })
+        .answers::<AgentView>(201)
+        .fails(&[409]),
+        create,
+    )
+    .add(
+        Route::patch(
+            "/api/admin/agents/{id}",
+            Access::SuperAdmin,
+            "Edit an agent's listing or publish it",
+        )
+        .body::<AgentPatch>()
+        .answers::<AgentView>(200)
+        .fails(&[409]),
+        update,
+    )
+    .add(
+        Route::post(
+            "/api/admin/agents/sync",
+            Access::SuperAdmin,
+            "Sync the catalog from the agent service",
+        )
+        .answers::<SyncReport>(200)
+        .fails(&[502, 503, 504]),
+        sync,
+    )
 }

@@ -11,11 +11,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{ClientIp, SuperAdmin};
+use crate::extract::{Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ErrorQuery {
     severity: Option<String>,
@@ -45,7 +46,7 @@ pub async fn list(
     Ok(Json(errors.map(ErrorLogView::from)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResolveBody {
     resolution_note: Option<String>,
@@ -53,23 +54,18 @@ pub struct ResolveBody {
 
 pub async fn resolve(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Json<ErrorLogView>, ApiError> {
-    let resolved = error_logs::resolve(
-        &state.db,
-        current.id(),
-        Some(&ip),
-        &id,
-        body.resolution_note.as_deref(),
-    )
-    .await?;
+    let resolved =
+        error_logs::resolve(&state.db, &actor, &id, body.resolution_note.as_deref()).await?;
     Ok(Json(resolved.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     from: Option<String>,
@@ -86,4 +82,41 @@ pub async fn stats(
     let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
     let range = TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))?;
     Ok(Json(error_logs::stats(&state.db, range).await?))
+}
+
+/// The error log routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::{ErrorLogView, ErrorStats};
+    api.add(
+        Route::get(
+            "/api/admin/errors",
+            Access::SuperAdmin,
+            "Error logs (severity, type, from, to, resolved)",
+        )
+        .query::<ErrorQuery>()
+        .answers_page::<ErrorLogView>(200),
+        list,
+    )
+    .add(
+        Route::patch(
+            "/api/admin/errors/{id}/resolve",
+            Access::SuperAdmin,
+            "Mark an error resolved with a note",
+        )
+        .body::<ResolveBody>()
+        .answers::<ErrorLogView>(200)
+        .fails(&[409]),
+        resolve,
+    )
+    .add(
+        Route::get(
+            "/api/admin/errors/stats",
+            Access::SuperAdmin,
+            "Error statistics by type, severity and day",
+        )
+        .query::<StatsQuery>()
+        .answers::<ErrorStats>(200),
+        stats,
+    )
 }

@@ -14,7 +14,8 @@ use crate::extract::SuperAdmin;
 use crate::input::ApiQuery;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExecutionQuery {
     user_id: Option<String>,
@@ -40,4 +41,20 @@ pub async fn list_all(
         to: parse_time("to", query.to.as_deref(), DayBound::End)?,
     };
     Ok(Json(executions::list_all(&state.db, &filter, page).await?))
+}
+
+/// The execution log route, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::ExecutionView;
+    api.add(
+        Route::get(
+            "/api/admin/executions/all",
+            Access::SuperAdmin,
+            "Every execution, filtered",
+        )
+        .query::<ExecutionQuery>()
+        .answers_page::<ExecutionView>(200),
+        list_all,
+    )
 }

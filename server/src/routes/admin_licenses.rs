@@ -13,12 +13,14 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
+use super::PageQuery;
 use crate::error::ApiError;
-use crate::extract::{ClientIp, SuperAdmin};
+use crate::extract::{Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LicenseQuery {
     user_id: Option<String>,
@@ -52,7 +54,7 @@ pub async fn list(
     Ok(Json(licenses::list(&state.db, &filter, page).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrantBody {
     user_id: String,
@@ -63,8 +65,8 @@ pub struct GrantBody {
 
 pub async fn grant(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiJson(body): ApiJson<GrantBody>,
 ) -> Result<(StatusCode, Json<LicenseView>), ApiError> {
     let grant = GrantLicense {
@@ -73,7 +75,7 @@ pub async fn grant(
         api_call_limit: body.api_call_limit,
         expires_at: body.expires_at,
     };
-    let license = licenses::grant(&state.db, current.id(), Some(&ip), grant).await?;
+    let license = licenses::grant(&state.db, &actor, grant).await?;
     Ok((StatusCode::CREATED, Json(license)))
 }
 
@@ -86,7 +88,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LicensePatch {
     api_call_limit: Option<i64>,
@@ -97,8 +99,8 @@ pub struct LicensePatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<LicensePatch>,
 ) -> Result<Json<LicenseView>, ApiError> {
@@ -108,35 +110,26 @@ pub async fn update(
         status: patch.status,
     };
     Ok(Json(
-        licenses::update(&state.db, current.id(), Some(&ip), &id, change).await?,
+        licenses::update(&state.db, &actor, &id, change).await?,
     ))
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<LicenseView>, ApiError> {
-    Ok(Json(
-        licenses::revoke(&state.db, current.id(), Some(&ip), &id).await?,
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PageQuery {
-    page: Option<i64>,
-    page_size: Option<i64>,
+    Ok(Json(licenses::revoke(&state.db, &actor, &id).await?))
 }
 
 pub async fn by_user(
     State(state): State<AppState>,
     _: SuperAdmin,
     ApiPath(user_id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
-    let page = PageRequest::new(query.page, query.page_size)?;
+    let page = paging.request()?;
     Ok(Json(
         licenses::list_by_user(&state.db, &user_id, page).await?,
     ))
@@ -146,10 +139,78 @@ pub async fn by_agent(
     State(state): State<AppState>,
     _: SuperAdmin,
     ApiPath(agent_id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
-    let page = PageRequest::new(query.page, query.page_size)?;
+    let page = paging.request()?;
     Ok(Json(
         licenses::list_by_agent(&state.db, &agent_id, page).await?,
     ))
+}
+
+/// The license administration routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::LicenseView;
+    api.add(
+        Route::get(
+            "/api/admin/licenses",
+            Access::SuperAdmin,
+            "Every license, filtered and paginated",
+        )
+        .query::<LicenseQuery>()
+        .answers_page::<LicenseView>(200),
+        list,
+    )
+    .add(
+        Route::post(
+            "/api/admin/licenses",
+            Access::SuperAdmin,
+            "Grant a license (apiCallLimit -1 = unlimited)",
+        )
+        .body::<GrantBody>()
+        .answers::<LicenseView>(201)
+        .fails(&[404, 409]),
+        grant,
+    )
+    .add(
+        Route::patch(
+            "/api/admin/licenses/{id}",
+            Access::SuperAdmin,
+            "Change a license's limit, expiry or status",
+        )
+        .body::<LicensePatch>()
+        .answers::<LicenseView>(200)
+        .fails(&[409]),
+        update,
+    )
+    .add(
+        Route::delete(
+            "/api/admin/licenses/{id}",
+            Access::SuperAdmin,
+            "Revoke a license",
+        )
+        .answers::<LicenseView>(200)
+        .fails(&[409]),
+        revoke,
+    )
+    .add(
+        Route::get(
+            "/api/admin/licenses/user/{userId}",
+            Access::SuperAdmin,
+            "A user's licenses",
+        )
+        .query::<PageQuery>()
+        .answers_page::<LicenseView>(200),
+        by_user,
+    )
+    .add(
+        Route::get(
+            "/api/admin/licenses/agent/{agentId}",
+            Access::SuperAdmin,
+            "An agent's licenses",
+        )
+        .query::<PageQuery>()
+        .answers_page::<LicenseView>(200),
+        by_agent,
+    )
 }

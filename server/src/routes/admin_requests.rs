@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{ClientIp, SuperAdmin};
+use crate::extract::{Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestQuery {
     status: Option<String>,
@@ -43,7 +44,7 @@ pub async fn list(
     Ok(Json(access_requests::list(&state.db, &filter, page).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApproveBody {
     api_call_limit: i64,
@@ -52,8 +53,8 @@ pub struct ApproveBody {
 
 pub async fn approve(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<ApprovedRequest>, ApiError> {
@@ -62,11 +63,11 @@ pub async fn approve(
         expires_at: body.expires_at,
     };
     Ok(Json(
-        access_requests::approve(&state.db, current.id(), Some(&ip), &id, approval).await?,
+        access_requests::approve(&state.db, &actor, &id, approval).await?,
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RejectBody {
     review_note: String,
@@ -74,12 +75,50 @@ pub struct RejectBody {
 
 pub async fn reject(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<AccessRequestView>, ApiError> {
     Ok(Json(
-        access_requests::reject(&state.db, current.id(), Some(&ip), &id, &body.review_note).await?,
+        access_requests::reject(&state.db, &actor, &id, &body.review_note).await?,
     ))
+}
+
+/// The access-request review routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::{AccessRequestView, ApprovedRequest};
+    api.add(
+        Route::get(
+            "/api/admin/access-requests",
+            Access::SuperAdmin,
+            "Access requests, pending first",
+        )
+        .query::<RequestQuery>()
+        .answers_page::<AccessRequestView>(200),
+        list,
+    )
+    .add(
+        Route::post(
+            "/api/admin/access-requests/{id}/approve",
+            Access::SuperAdmin,
+            "Approve a request, creating its license",
+        )
+        .body::<ApproveBody>()
+        .answers::<ApprovedRequest>(200)
+        .fails(&[409]),
+        approve,
+    )
+    .add(
+        Route::post(
+            "/api/admin/access-requests/{id}/reject",
+            Access::SuperAdmin,
+            "Reject a request with a review note",
+        )
+        .body::<RejectBody>()
+        .answers::<AccessRequestView>(200)
+        .fails(&[409]),
+        reject,
+    )
 }

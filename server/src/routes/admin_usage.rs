@@ -19,7 +19,8 @@ use crate::state::AppState;
 /// Rows read per database round trip while streaming the export.
 const EXPORT_BATCH: u64 = 1_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
     from: Option<String>,
@@ -94,4 +95,30 @@ pub async fn export_csv(
         body,
     )
         .into_response())
+}
+
+/// The usage analytics routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::UsageOverview;
+    api.add(
+        Route::get(
+            "/api/admin/usage/overview",
+            Access::SuperAdmin,
+            "Usage analytics for a range (from, to)",
+        )
+        .query::<RangeQuery>()
+        .answers::<UsageOverview>(200),
+        overview,
+    )
+    .add(
+        Route::get(
+            "/api/admin/usage/export.csv",
+            Access::SuperAdmin,
+            "The range's tracked calls as CSV",
+        )
+        .query::<RangeQuery>()
+        .answers_csv(),
+        export_csv,
+    )
 }

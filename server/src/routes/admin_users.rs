@@ -11,11 +11,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{AdminUser, ClientIp, RequestId, SuperAdmin};
+use crate::extract::{AdminUser, Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserListQuery {
     q: Option<String>,
@@ -26,9 +27,8 @@ pub struct UserListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    AdminUser(current): AdminUser,
-    ClientIp(ip): ClientIp,
-    RequestId(request_id): RequestId,
+    _: AdminUser,
+    Caller(actor): Caller,
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -36,13 +36,12 @@ pub async fn list(
         query: query.q,
         role: Role::parse_optional("role", query.role.as_deref())?,
     };
-    let actor = current.actor(ip, request_id);
     Ok(Json(
         users::list_users(&state.db, &actor, &filter, page).await?,
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserPatch {
     role: Option<Role>,
@@ -51,8 +50,8 @@ pub struct UserPatch {
 
 pub async fn update(
     State(state): State<AppState>,
-    SuperAdmin(current): SuperAdmin,
-    ClientIp(ip): ClientIp,
+    _: SuperAdmin,
+    Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
@@ -63,6 +62,33 @@ pub async fn update(
         role: patch.role,
         disabled: patch.disabled,
     };
-    let user = users::change_user(&state.db, current.id(), &id, change, Some(&ip)).await?;
+    let user = users::change_user(&state.db, &actor, &id, change).await?;
     Ok(Json(user.into()))
+}
+
+/// The user administration routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::UserView;
+    api.add(
+        Route::get(
+            "/api/admin/users",
+            Access::Admin,
+            "Users (an organisation admin sees their organisation only)",
+        )
+        .query::<UserListQuery>()
+        .answers_page::<UserView>(200),
+        list,
+    )
+    .add(
+        Route::patch(
+            "/api/admin/users/{id}",
+            Access::SuperAdmin,
+            "Change a user's role or disable them",
+        )
+        .body::<UserPatch>()
+        .answers::<UserView>(200)
+        .fails(&[409]),
+        update,
+    )
 }

@@ -2,23 +2,21 @@
 //! own executions.
 
 use abetworks::executions::{self, ExecutionView};
-use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, ExecuteSuccess};
-use abetworks::pagination::{Page, PageRequest};
-use abetworks::usage::{self, TrackCall};
+use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, ExecuteSuccess, EXECUTE_ENDPOINT};
+use abetworks::pagination::Page;
 use abetworks::CoreError;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::PageQuery;
 use crate::error::ApiError;
-use crate::extract::{CurrentUser, RequestId};
+use crate::extract::{Caller, CurrentUser, RequestId};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-pub const EXECUTE_ENDPOINT: &str = "/api/agents/{agentId}/execute";
-
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecuteBody {
     input: Value,
@@ -47,14 +45,15 @@ pub async fn execute(
     let current = match current {
         Ok(current) => current,
         Err(error) => {
-            track_refused(&state, None, &error).await;
+            gateway::track_refused(&state.db, None, None, error.body()).await;
             return Err(error);
         }
     };
     let body = match body {
         Ok(ApiJson(body)) => body,
         Err(error) => {
-            track_refused(&state, Some(&current), &error).await;
+            let (user_id, key_id) = (Some(current.id()), current.api_key_id());
+            gateway::track_refused(&state.db, user_id, key_id, error.body()).await;
             return Err(error);
         }
     };
@@ -79,44 +78,44 @@ pub async fn execute(
     }
 }
 
-async fn track_refused(state: &AppState, current: Option<&CurrentUser>, error: &ApiError) {
-    let tracked = usage::track(
-        &state.db,
-        TrackCall {
-            user_id: current.map(|c| c.id().to_owned()),
-            agent_id: None,
-            api_key_id: current.and_then(|c| c.api_key_id().map(str::to_owned)),
-            endpoint: EXECUTE_ENDPOINT.to_owned(),
-            method: "POST".to_owned(),
-            status_code: error.status().as_u16(),
-            duration_ms: 0,
-            error: Some(error.code().as_str().to_owned()),
-        },
-    )
-    .await;
-    if let Err(e) = tracked {
-        tracing::warn!("could not track a refused call: {e}");
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PageQuery {
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
 pub async fn my_executions(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Caller(actor): Caller,
     ApiPath(agent): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    ApiQuery(paging): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<ExecutionView>>, ApiError> {
-    let page = PageRequest::new(query.page, query.page_size)?;
+    let page = paging.request()?;
     let agent = abetworks::catalog::find_agent(&state.db, &agent)
         .await?
         .ok_or(CoreError::NotFound { entity: "agent" })?;
     Ok(Json(
-        executions::list_mine(&state.db, current.id(), Some(&agent.id), page).await?,
+        executions::list_mine(&state.db, &actor, Some(&agent.id), page).await?,
     ))
+}
+
+/// The gateway's routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::{ExecuteSuccess, ExecutionView};
+    api.add(
+        Route::post(
+            EXECUTE_ENDPOINT,
+            Access::SignedIn,
+            "Run an agent through the metered gateway",
+        )
+        .body::<ExecuteBody>()
+        .answers::<ExecuteSuccess>(200)
+        .fails(&[409, 429, 502, 503, 504]),
+        execute,
+    )
+    .add(
+        Route::get(
+            "/api/agents/{agentId}/executions",
+            Access::SignedIn,
+            "The caller's own executions of an agent",
+        )
+        .query::<PageQuery>()
+        .answers_page::<ExecutionView>(200),
+        my_executions,
+    )
 }

@@ -14,7 +14,7 @@ use crate::extract::{ClientIp, CurrentUser, SESSION_USER_ID};
 use crate::input::ApiJson;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     email: String,
@@ -22,7 +22,7 @@ pub struct RegisterBody {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     email: String,
@@ -53,6 +53,7 @@ pub async fn register(
         &body.password,
         &body.name,
         Some(&ip),
+        state.config.registrations_per_hour,
     )
     .await?;
     start_session(&session, &user.id).await?;
@@ -93,4 +94,45 @@ pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
 
 pub async fn me(current: CurrentUser) -> Json<UserView> {
     Json(current.user.into())
+}
+
+/// The sign-in routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::UserView;
+    api.add(
+        Route::post(
+            "/api/auth/register",
+            Access::Anyone,
+            "Register a member account and sign in (throttled per client address)",
+        )
+        .body::<RegisterBody>()
+        .answers::<UserView>(201)
+        .fails(&[409, 429, 503]),
+        register,
+    )
+    .add(
+        Route::post(
+            "/api/auth/login",
+            Access::Anyone,
+            "Sign in with email and password (throttled after failures)",
+        )
+        .body::<LoginBody>()
+        .answers::<UserView>(200)
+        .fails(&[401, 429, 503]),
+        login,
+    )
+    .add(
+        Route::post(
+            "/api/auth/logout",
+            Access::Anyone,
+            "Sign out and destroy the session",
+        )
+        .answers_nothing(),
+        logout,
+    )
+    .add(
+        Route::get("/api/auth/me", Access::SignedIn, "The signed-in user").answers::<UserView>(200),
+        me,
+    )
 }

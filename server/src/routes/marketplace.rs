@@ -4,19 +4,20 @@ use abetworks::access_requests::{self, AccessRequestView, NewAccessRequest};
 use abetworks::catalog::CatalogFilter;
 use abetworks::licenses::LicenseView;
 use abetworks::marketplace::{self, MarketplaceAgent};
-use abetworks::pagination::{Page, PageRequest};
+use abetworks::pagination::Page;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::whole_list;
+use super::{whole_list, PageQuery};
 use crate::error::ApiError;
-use crate::extract::{ClientIp, CurrentUser};
+use crate::extract::{Caller, CurrentUser};
 use crate::input::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentQuery {
     q: Option<String>,
@@ -44,14 +45,14 @@ pub async fn agents(
 
 pub async fn my_agents(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Caller(actor): Caller,
 ) -> Result<Json<Vec<LicenseView>>, ApiError> {
     Ok(Json(
-        abetworks::licenses::list_for_holder(&state.db, current.id()).await?,
+        abetworks::licenses::list_for_holder(&state.db, &actor).await?,
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestAccessBody {
     agent_id: String,
@@ -60,14 +61,12 @@ pub struct RequestAccessBody {
 
 pub async fn request_access(
     State(state): State<AppState>,
-    current: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Caller(actor): Caller,
     ApiJson(body): ApiJson<RequestAccessBody>,
 ) -> Result<(StatusCode, Json<AccessRequestView>), ApiError> {
     let created = access_requests::create(
         &state.db,
-        current.id(),
-        Some(&ip),
+        &actor,
         NewAccessRequest {
             agent_id: body.agent_id,
             reason: body.request_reason,
@@ -77,20 +76,68 @@ pub async fn request_access(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PageQuery {
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
 pub async fn my_requests(
     State(state): State<AppState>,
-    current: CurrentUser,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    Caller(actor): Caller,
+    ApiQuery(paging): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<AccessRequestView>>, ApiError> {
-    let page = PageRequest::new(query.page, query.page_size)?;
+    let page = paging.request()?;
     Ok(Json(
-        access_requests::list_mine(&state.db, current.id(), page).await?,
+        access_requests::list_mine(&state.db, &actor, page).await?,
     ))
+}
+
+/// The customer's routes, as served and documented.
+pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
+    use super::{Access, Route};
+    use abetworks::types::views::{AccessRequestView, LicenseView, MarketplaceAgent};
+    api.add(
+        Route::get(
+            "/api/marketplace/agents",
+            Access::SignedIn,
+            "Published agents with the caller's access (q, category, minPrice, maxPrice)",
+        )
+        .query::<AgentQuery>()
+        .answers_page::<MarketplaceAgent>(200),
+        agents,
+    )
+    .add(
+        Route::get(
+            "/api/marketplace/my-agents",
+            Access::SignedIn,
+            "The caller's licenses with limit, used, remaining and status",
+        )
+        .answers::<Vec<LicenseView>>(200),
+        my_agents,
+    )
+    .add(
+        Route::post(
+            "/api/marketplace/request-access",
+            Access::SignedIn,
+            "Ask for access to an agent",
+        )
+        .body::<RequestAccessBody>()
+        .answers::<AccessRequestView>(201)
+        .fails(&[404, 409]),
+        request_access,
+    )
+    .add(
+        Route::get(
+            "/api/marketplace/my-requests",
+            Access::SignedIn,
+            "The caller's access requests",
+        )
+        .query::<PageQuery>()
+        .answers_page::<AccessRequestView>(200),
+        my_requests,
+    )
+    .add(
+        Route::get(
+            "/api/usage/my-usage",
+            Access::SignedIn,
+            "The caller's usage by agent",
+        )
+        .answers::<Vec<LicenseView>>(200),
+        my_agents,
+    )
 }

@@ -1,5 +1,6 @@
-//! The REST API. Every route is added through [`ApiRoutes`], which also records it, so the
-//! role test can walk every route the router serves.
+//! The REST API. Each route module adds its own routes (its `routes` fn) through
+//! [`ApiRoutes`], which also records each one with its documentation, so the role test and
+//! the OpenAPI document walk exactly what the router serves.
 
 pub mod admin_agents;
 pub mod admin_errors;
@@ -14,12 +15,17 @@ pub mod health;
 pub mod keys;
 pub mod marketplace;
 
-use abetworks::pagination::Page;
+use abetworks::error::CoreResult;
+use abetworks::pagination::{Page, PageRequest};
+use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{on, MethodFilter};
 use axum::Router;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::startup::ServerState;
+use crate::state::ServerState;
 
 /// A list that is never paginated, in the shape of a page.
 pub fn whole_list<T>(items: Vec<T>) -> Page<T> {
@@ -29,6 +35,22 @@ pub fn whole_list<T>(items: Vec<T>) -> Page<T> {
         total,
         page: 1,
         page_size: total.max(1),
+    }
+}
+
+/// `?page=&pageSize=` alone: the query of a list without filters.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PageQuery {
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+impl PageQuery {
+    /// The page asked for, checked.
+    pub fn request(&self) -> CoreResult<PageRequest> {
+        PageRequest::new(self.page, self.page_size)
     }
 }
 
@@ -42,19 +64,191 @@ pub enum Access {
     SuperAdmin,
 }
 
-/// One served route, as documented.
+/// Named schemas, as utoipa collects them for `components.schemas`.
+pub type SchemaList = Vec<(String, RefOr<Schema>)>;
+
+/// A type's JSON Schema (inline) and the named schemas it refers to.
+#[derive(Clone, Copy, Debug)]
+pub struct Schematic {
+    pub schema: fn() -> RefOr<Schema>,
+    pub references: fn(&mut SchemaList),
+}
+
+impl Schematic {
+    pub fn of<T: ToSchema>() -> Self {
+        Self {
+            schema: <T as utoipa::PartialSchema>::schema,
+            references: <T as ToSchema>::schemas,
+        }
+    }
+
+    /// A page of `T`. The page is inline and refers to `T` by name, which utoipa does not
+    /// collect for a generic's argument: `T` is collected here.
+    pub fn page<T: ToSchema>() -> Self {
+        Self {
+            schema: <Page<T> as utoipa::PartialSchema>::schema,
+            references: named_with_references::<T>,
+        }
+    }
+}
+
+fn named_with_references<T: ToSchema>(list: &mut SchemaList) {
+    list.push((T::name().into_owned(), T::schema()));
+    T::schemas(list);
+}
+
+/// What a route answers on success.
+#[derive(Clone, Copy, Debug)]
+pub enum Answer {
+    Json(Schematic),
+    Csv,
+    Nothing,
+}
+
+fn query_parameters<T: IntoParams>() -> Vec<Parameter> {
+    T::into_params(|| Some(ParameterIn::Query))
+}
+
+/// One served route, as documented: built with [`Route::get`] and friends, then given its
+/// body, query, answer and the errors particular to it.
 #[derive(Clone, Debug)]
-pub struct RouteDoc {
+pub struct Route {
     pub method: Method,
+    filter: MethodFilter,
     pub path: &'static str,
     pub access: Access,
     pub summary: &'static str,
+    pub body: Option<Schematic>,
+    pub query: Option<fn() -> Vec<Parameter>>,
+    pub success_status: u16,
+    pub answer: Answer,
+    /// Error statuses beyond those every route of its kind gives (see [`Route::error_statuses`]).
+    failures: &'static [u16],
+}
+
+impl Route {
+    fn new(
+        method: Method,
+        filter: MethodFilter,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+    ) -> Self {
+        Self {
+            method,
+            filter,
+            path,
+            access,
+            summary,
+            body: None,
+            query: None,
+            success_status: 200,
+            answer: Answer::Nothing,
+            failures: &[],
+        }
+    }
+
+    pub fn get(path: &'static str, access: Access, summary: &'static str) -> Self {
+        Self::new(Method::GET, MethodFilter::GET, path, access, summary)
+    }
+
+    pub fn post(path: &'static str, access: Access, summary: &'static str) -> Self {
+        Self::new(Method::POST, MethodFilter::POST, path, access, summary)
+    }
+
+    pub fn patch(path: &'static str, access: Access, summary: &'static str) -> Self {
+        Self::new(Method::PATCH, MethodFilter::PATCH, path, access, summary)
+    }
+
+    pub fn delete(path: &'static str, access: Access, summary: &'static str) -> Self {
+        Self::new(Method::DELETE, MethodFilter::DELETE, path, access, summary)
+    }
+
+    /// The JSON body the route reads.
+    pub fn body<T: ToSchema>(mut self) -> Self {
+        self.body = Some(Schematic::of::<T>());
+        self
+    }
+
+    /// A JSON body whose schema is given by hand (for a type without a schema derive).
+    pub fn body_schematic(mut self, body: Schematic) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The query parameters the route reads.
+    pub fn query<T: IntoParams>(mut self) -> Self {
+        self.query = Some(query_parameters::<T>);
+        self
+    }
+
+    /// A JSON answer of `T` with `status`.
+    pub fn answers<T: ToSchema>(mut self, status: u16) -> Self {
+        self.success_status = status;
+        self.answer = Answer::Json(Schematic::of::<T>());
+        self
+    }
+
+    /// A JSON page of `T` with `status`.
+    pub fn answers_page<T: ToSchema>(mut self, status: u16) -> Self {
+        self.success_status = status;
+        self.answer = Answer::Json(Schematic::page::<T>());
+        self
+    }
+
+    /// 204 without a body.
+    pub fn answers_nothing(mut self) -> Self {
+        self.success_status = 204;
+        self.answer = Answer::Nothing;
+        self
+    }
+
+    /// 200 with a CSV body.
+    pub fn answers_csv(mut self) -> Self {
+        self.success_status = 200;
+        self.answer = Answer::Csv;
+        self
+    }
+
+    /// Error statuses particular to this route (a conflict, a throttle, the agent service).
+    pub fn fails(mut self, statuses: &'static [u16]) -> Self {
+        self.failures = statuses;
+        self
+    }
+
+    /// The names of the path's `{…}` segments.
+    pub fn path_parameters(&self) -> impl Iterator<Item = &'static str> {
+        self.path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+    }
+
+    /// Every error status the route can answer, ascending: unreadable or invalid input
+    /// (400, 422), too large a body (413) and our own faults (500) anywhere; 401 without
+    /// credentials and 403 for a role, a disabled account or a cross-site cookie write;
+    /// 404 for an unknown path id; then the route's own.
+    pub fn error_statuses(&self) -> Vec<u16> {
+        let mut statuses = vec![400, 413, 422, 500];
+        if self.access != Access::Anyone {
+            statuses.push(401);
+        }
+        if self.access != Access::Anyone || self.method != Method::GET {
+            statuses.push(403);
+        }
+        if self.path_parameters().next().is_some() {
+            statuses.push(404);
+        }
+        statuses.extend_from_slice(self.failures);
+        statuses.sort_unstable();
+        statuses.dedup();
+        statuses
+    }
 }
 
 /// The API router under construction and the routes it serves.
 pub struct ApiRoutes {
     router: Router<ServerState>,
-    served: Vec<RouteDoc>,
+    served: Vec<Route>,
 }
 
 impl ApiRoutes {
@@ -65,25 +259,18 @@ impl ApiRoutes {
         }
     }
 
-    fn add(
-        mut self,
-        method: Method,
-        path: &'static str,
-        access: Access,
-        summary: &'static str,
-        handler: MethodRouter<ServerState>,
-    ) -> Self {
-        self.served.push(RouteDoc {
-            method,
-            path,
-            access,
-            summary,
-        });
-        self.router = self.router.route(path, handler);
+    /// Serves `handler` at the route's method and path (axum merges methods of one path).
+    pub fn add<H, T>(mut self, route: Route, handler: H) -> Self
+    where
+        H: Handler<T, ServerState>,
+        T: 'static,
+    {
+        self.router = self.router.route(route.path, on(route.filter, handler));
+        self.served.push(route);
         self
     }
 
-    pub fn served(&self) -> &[RouteDoc] {
+    pub fn served(&self) -> &[Route] {
         &self.served
     }
 
@@ -92,254 +279,18 @@ impl ApiRoutes {
     }
 }
 
-/// Every REST route, one (method, path) at a time; axum merges methods of one path.
+/// Every REST route, module by module.
 pub fn api() -> ApiRoutes {
-    use Access::*;
-    use Method as M;
-    ApiRoutes::new()
-        .add(
-            M::POST,
-            "/api/auth/register",
-            Anyone,
-            "Register a member account and sign in",
-            post(auth::register),
-        )
-        .add(
-            M::POST,
-            "/api/auth/login",
-            Anyone,
-            "Sign in with email and password (throttled after failures)",
-            post(auth::login),
-        )
-        .add(
-            M::POST,
-            "/api/auth/logout",
-            Anyone,
-            "Sign out and destroy the session",
-            post(auth::logout),
-        )
-        .add(
-            M::GET,
-            "/api/auth/me",
-            SignedIn,
-            "The signed-in user",
-            get(auth::me),
-        )
-        .add(
-            M::GET,
-            "/api/keys",
-            SignedIn,
-            "The caller's API keys",
-            get(keys::list),
-        )
-        .add(
-            M::POST,
-            "/api/keys",
-            SignedIn,
-            "Create an API key; its text is returned once",
-            post(keys::create),
-        )
-        .add(
-            M::DELETE,
-            "/api/keys/{id}",
-            SignedIn,
-            "Revoke one of the caller's API keys",
-            delete(keys::revoke),
-        )
-        .add(
-            M::GET,
-            "/api/marketplace/agents",
-            SignedIn,
-            "Published agents with the caller's access (q, category, minPrice, maxPrice)",
-            get(marketplace::agents),
-        )
-        .add(
-            M::GET,
-            "/api/marketplace/my-agents",
-            SignedIn,
-            "The caller's licenses with limit, used, remaining and status",
-            get(marketplace::my_agents),
-        )
-        .add(
-            M::POST,
-            "/api/marketplace/request-access",
-            SignedIn,
-            "Ask for access to an agent",
-            post(marketplace::request_access),
-        )
-        .add(
-            M::GET,
-            "/api/marketplace/my-requests",
-            SignedIn,
-            "The caller's access requests",
-            get(marketplace::my_requests),
-        )
-        .add(
-            M::POST,
-            "/api/agents/{agentId}/execute",
-            SignedIn,
-            "Run an agent through the metered gateway",
-            post(agents::execute),
-        )
-        .add(
-            M::GET,
-            "/api/agents/{agentId}/executions",
-            SignedIn,
-            "The caller's own executions of an agent",
-            get(agents::my_executions),
-        )
-        .add(
-            M::GET,
-            "/api/usage/my-usage",
-            SignedIn,
-            "The caller's usage by agent",
-            get(marketplace::my_agents),
-        )
-        .add(
-            M::GET,
-            "/api/admin/licenses",
-            SuperAdmin,
-            "Every license, filtered and paginated",
-            get(admin_licenses::list),
-        )
-        .add(
-            M::POST,
-            "/api/admin/licenses",
-            SuperAdmin,
-            "Grant a license (apiCallLimit -1 = unlimited)",
-            post(admin_licenses::grant),
-        )
-        .add(
-            M::PATCH,
-            "/api/admin/licenses/{id}",
-            SuperAdmin,
-            "Change a license's limit, expiry or status",
-            patch(admin_licenses::update),
-        )
-        .add(
-            M::DELETE,
-            "/api/admin/licenses/{id}",
-            SuperAdmin,
-            "Revoke a license",
-            delete(admin_licenses::revoke),
-        )
-        .add(
-            M::GET,
-            "/api/admin/licenses/user/{userId}",
-            SuperAdmin,
-            "A user's licenses",
-            get(admin_licenses::by_user),
-        )
-        .add(
-            M::GET,
-            "/api/admin/licenses/agent/{agentId}",
-            SuperAdmin,
-            "An agent's licenses",
-            get(admin_licenses::by_agent),
-        )
-        .add(
-            M::GET,
-            "/api/admin/access-requests",
-            SuperAdmin,
-            "Access requests, pending first",
-            get(admin_requests::list),
-        )
-        .add(
-            M::POST,
-            "/api/admin/access-requests/{id}/approve",
-            SuperAdmin,
-            "Approve a request, creating its license",
-            post(admin_requests::approve),
-        )
-        .add(
-            M::POST,
-            "/api/admin/access-requests/{id}/reject",
-            SuperAdmin,
-            "Reject a request with a review note",
-            post(admin_requests::reject),
-        )
-        .add(
-            M::GET,
-            "/api/admin/usage/overview",
-            SuperAdmin,
-            "Usage analytics for a range (from, to)",
-            get(admin_usage::overview),
-        )
-        .add(
-            M::GET,
-            "/api/admin/usage/export.csv",
-            SuperAdmin,
-            "The range's tracked calls as CSV",
-            get(admin_usage::export_csv),
-        )
-        .add(
-            M::GET,
-            "/api/admin/errors",
-            SuperAdmin,
-            "Error logs (severity, type, from, to, resolved)",
-            get(admin_errors::list),
-        )
-        .add(
-            M::PATCH,
-            "/api/admin/errors/{id}/resolve",
-            SuperAdmin,
-            "Mark an error resolved with a note",
-            patch(admin_errors::resolve),
-        )
-        .add(
-            M::GET,
-            "/api/admin/errors/stats",
-            SuperAdmin,
-            "Error statistics by type, severity and day",
-            get(admin_errors::stats),
-        )
-        .add(
-            M::GET,
-            "/api/admin/executions/all",
-            SuperAdmin,
-            "Every execution, filtered",
-            get(admin_executions::list_all),
-        )
-        .add(
-            M::GET,
-            "/api/admin/users",
-            Admin,
-            "Users (an organisation admin sees their organisation only)",
-            get(admin_users::list),
-        )
-        .add(
-            M::PATCH,
-            "/api/admin/users/{id}",
-            SuperAdmin,
-            "Change a user's role or disable them",
-            patch(admin_users::update),
-        )
-        .add(
-            M::GET,
-            "/api/admin/agents",
-            SuperAdmin,
-            "The whole catalog, drafts included",
-            get(admin_agents::list),
-        )
-        .add(
-            M::POST,
-            "/api/admin/agents",
-            SuperAdmin,
-            "Register an agent by hand (a draft)",
-            post(admin_agents::create),
-        )
-        .add(
-            M::PATCH,
-            "/api/admin/agents/{id}",
-            SuperAdmin,
-            "Edit an agent's listing or publish it",
-            patch(admin_agents::update),
-        )
-        .add(
-            M::POST,
-            "/api/admin/agents/sync",
-            SuperAdmin,
-            "Sync the catalog from the agent service",
-            post(admin_agents::sync),
-        )
+    let api = ApiRoutes::new();
+    let api = auth::routes(api);
+    let api = keys::routes(api);
+    let api = marketplace::routes(api);
+    let api = agents::routes(api);
+    let api = admin_licenses::routes(api);
+    let api = admin_requests::routes(api);
+    let api = admin_usage::routes(api);
+    let api = admin_errors::routes(api);
+    let api = admin_executions::routes(api);
+    let api = admin_users::routes(api);
+    admin_agents::routes(api)
 }

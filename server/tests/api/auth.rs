@@ -631,6 +631,8 @@ async fn huge_bodies_are_413(database: TestDatabase) {
         )
         .await;
     assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
 }
 on_every_database!(
     a_body_over_the_limit_is_refused_with_413,

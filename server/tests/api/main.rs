@@ -4,8 +4,16 @@
 #![recursion_limit = "256"]
 
 mod auth;
+mod backup;
 mod common;
+mod contract;
 mod foundation;
 mod gateway;
+mod metrics;
+mod openapi;
+mod proxy;
+mod registration;
 mod roles;
+mod server_fn_roles;
 mod server_fns;
+mod world;

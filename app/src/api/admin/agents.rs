@@ -25,14 +25,14 @@ pub async fn admin_agents(
 /// Publishes or unpublishes an agent.
 #[server(endpoint = "admin-ui/agents/publish")]
 pub async fn admin_publish_agent(id: String, published: bool) -> Result<AgentView, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
     let change = abetworks::catalog::AgentChange {
         published: Some(published),
         ..Default::default()
     };
-    abetworks::catalog::update_agent(&state.db, &actor.user_id, &id, change)
+    abetworks::catalog::update_agent(&state.db, &actor, &id, change)
         .await
         .map(AgentView::from)
         .map_err(core_error)
@@ -47,8 +47,8 @@ pub async fn admin_update_agent(
     short_description: String,
     long_description: String,
 ) -> Result<AgentView, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
     let change = abetworks::catalog::AgentChange {
         price_cents: Some(price_cents),
@@ -57,7 +57,7 @@ pub async fn admin_update_agent(
         long_description: Some(long_description),
         ..Default::default()
     };
-    abetworks::catalog::update_agent(&state.db, &actor.user_id, &id, change)
+    abetworks::catalog::update_agent(&state.db, &actor, &id, change)
         .await
         .map(AgentView::from)
         .map_err(core_error)

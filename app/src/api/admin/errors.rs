@@ -67,10 +67,10 @@ pub async fn admin_resolve_error(
     id: String,
     note: Option<String>,
 ) -> Result<ErrorLogView, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
-    abetworks::error_logs::resolve(&state.db, &actor.user_id, actor.ip(), &id, note.as_deref())
+    abetworks::error_logs::resolve(&state.db, &actor, &id, note.as_deref())
         .await
         .map(ErrorLogView::from)
         .map_err(core_error)

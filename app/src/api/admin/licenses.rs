@@ -93,9 +93,9 @@ pub async fn admin_grant_license(
     expires_on: Option<String>,
 ) -> Result<LicenseView, AppError> {
     use super::form::{required, time};
-    use crate::server::{core_error, require_super_admin, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::input::DayBound;
-    let actor = require_super_admin().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
     let grant = abetworks::licenses::GrantLicense {
         user_id: required("userId", user_id, "Choose a user.")?,
@@ -103,7 +103,7 @@ pub async fn admin_grant_license(
         api_call_limit,
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
     };
-    abetworks::licenses::grant(&state.db, &actor.user_id, actor.ip(), grant)
+    abetworks::licenses::grant(&state.db, &actor, grant)
         .await
         .map_err(core_error)
 }
@@ -119,9 +119,9 @@ pub async fn admin_update_license(
 ) -> Result<LicenseView, AppError> {
     use super::form::{choice, time};
     use super::NO_EXPIRY;
-    use crate::server::{core_error, require_super_admin, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::input::DayBound;
-    let actor = require_super_admin().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
     let expires_at = match expires_on.as_deref().map(str::trim) {
         Some(NO_EXPIRY) => Some(None),
@@ -132,7 +132,7 @@ pub async fn admin_update_license(
         expires_at,
         status: choice("status", status.as_deref())?,
     };
-    abetworks::licenses::update(&state.db, &actor.user_id, actor.ip(), &id, change)
+    abetworks::licenses::update(&state.db, &actor, &id, change)
         .await
         .map_err(core_error)
 }
@@ -140,10 +140,10 @@ pub async fn admin_update_license(
 /// Revokes a license for good.
 #[server(endpoint = "admin-ui/licenses/revoke")]
 pub async fn admin_revoke_license(id: String) -> Result<LicenseView, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
-    abetworks::licenses::revoke(&state.db, &actor.user_id, actor.ip(), &id)
+    abetworks::licenses::revoke(&state.db, &actor, &id)
         .await
         .map_err(core_error)
 }

@@ -1,7 +1,8 @@
-//! The admin dashboard's server functions, one file per resource. Thin: each checks the
-//! caller's role FIRST ([`crate::server::require_super_admin`]; the organisation admin only
-//! reads their own organisation's users), parses the form's text, calls the `abetworks` core
-//! with the caller's `Actor` and returns the shared view unchanged.
+//! The admin dashboard's server functions, one file per resource. Thin: each takes the caller's
+//! `Actor`, parses the form's text, calls the `abetworks` core with it and returns the shared
+//! view unchanged. The core checks the role of every change; the reads it does not guard are
+//! guarded here first ([`crate::server::require_super_admin`]; the organisation admin only
+//! reads their own organisation's users).
 
 pub mod agents;
 pub mod errors;

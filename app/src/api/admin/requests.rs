@@ -39,15 +39,15 @@ pub async fn admin_approve_request(
     expires_on: Option<String>,
 ) -> Result<ApprovedRequest, AppError> {
     use super::form::time;
-    use crate::server::{core_error, require_super_admin, state};
+    use crate::server::{actor, core_error, state};
     use abetworks::input::DayBound;
-    let actor = require_super_admin().await?;
+    let (_, actor) = actor().await?;
     let state = state()?;
     let approval = abetworks::access_requests::Approval {
         api_call_limit,
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
     };
-    abetworks::access_requests::approve(&state.db, &actor.user_id, actor.ip(), &id, approval)
+    abetworks::access_requests::approve(&state.db, &actor, &id, approval)
         .await
         .map_err(core_error)
 }
@@ -58,10 +58,10 @@ pub async fn admin_reject_request(
     id: String,
     review_note: String,
 ) -> Result<AccessRequestView, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
-    abetworks::access_requests::reject(&state.db, &actor.user_id, actor.ip(), &id, &review_note)
+    abetworks::access_requests::reject(&state.db, &actor, &id, &review_note)
         .await
         .map_err(core_error)
 }

@@ -47,14 +47,14 @@ pub async fn admin_change_user(
     disabled: Option<bool>,
 ) -> Result<UserView, AppError> {
     use super::form::choice;
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
+    use crate::server::{actor, core_error, state};
+    let (_, actor) = actor().await?;
     let state = state()?;
     let change = abetworks::users::UserChange {
         role: choice("role", role.as_deref())?,
         disabled,
     };
-    abetworks::users::change_user(&state.db, &actor.user_id, &id, change, actor.ip())
+    abetworks::users::change_user(&state.db, &actor, &id, change)
         .await
         .map(UserView::from)
         .map_err(core_error)

@@ -244,27 +244,16 @@ fn check_items(
     max: Option<u64>,
 ) -> bool {
     let len = len as u64;
-    if let Some(min) = min.filter(|m| len < *m) {
-        reader.fail(
-            path,
-            format!(
-                "Add at least {}.",
-                plural(min, "entry").replace("entrys", "entries")
-            ),
-        );
-        return false;
-    }
-    if let Some(max) = max.filter(|m| len > *m) {
-        reader.fail(
-            path,
-            format!(
-                "Use at most {}.",
-                plural(max, "entry").replace("entrys", "entries")
-            ),
-        );
-        return false;
-    }
-    true
+    let entries = |n: u64| plural(n, "entry").replace("entrys", "entries");
+    let message = if let Some(min) = min.filter(|m| len < *m) {
+        format!("Add at least {}.", entries(min))
+    } else if let Some(max) = max.filter(|m| len > *m) {
+        format!("Use at most {}.", entries(max))
+    } else {
+        return true;
+    };
+    reader.fail(path, message);
+    false
 }
 
 #[cfg(test)]
@@ -273,13 +262,19 @@ mod tests {
     use super::super::parse::parse_schema;
     use super::*;
 
-    #[test]
-    fn required_fields_and_item_paths_are_reported() {
-        let owner = Owner::new();
-        owner.with(|| {
+    /// Runs `check` on a fresh form of the churn schema, inside a reactive owner.
+    fn with_churn_form(check: impl FnOnce(&Spec, &Node)) {
+        Owner::new().with(|| {
             let spec = parse_schema(&churn_schema());
             let node = Node::new(&spec, true);
-            let (result, paths) = collect(&spec, &node);
+            check(&spec, &node);
+        });
+    }
+
+    #[test]
+    fn required_fields_and_item_paths_are_reported() {
+        with_churn_form(|spec, node| {
+            let (result, paths) = collect(spec, node);
             let errors = result.unwrap_err();
             assert!(errors.iter().any(|e| e.field == "customers.0.customer_id"));
             assert!(errors
@@ -293,11 +288,8 @@ mod tests {
 
     #[test]
     fn a_filled_form_reads_back_as_the_input() {
-        let owner = Owner::new();
-        owner.with(|| {
-            let spec = parse_schema(&churn_schema());
-            let node = Node::new(&spec, true);
-            let Node::Object { fields, .. } = &node else {
+        with_churn_form(|spec, node| {
+            let Node::Object { fields, .. } = node else {
                 panic!()
             };
             let Node::Records { items, .. } = &fields[0] else {
@@ -309,7 +301,7 @@ mod tests {
             };
             id.set("c-1".into());
             tenure.set("12".into());
-            let (result, _) = collect(&spec, &node);
+            let (result, _) = collect(spec, node);
             let input = result.unwrap();
             assert_eq!(input["customers"][0]["customer_id"], "c-1");
             assert_eq!(input["customers"][0]["tenure_months"], 12);

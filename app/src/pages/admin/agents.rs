@@ -1,17 +1,17 @@
 //! Agents: the whole catalog; publish / unpublish, edit the listing, sync from the service.
 
 use abetworks_types::views::AgentView;
+use abetworks_types::Page;
 use leptos::prelude::*;
 
-use super::common::{
-    admin_resource, Badge, ClientOnly, ConfirmDialog, DialogProblem, Outcome, OutcomeNotice,
-    StatusBadge, Tone,
-};
+use super::common::{admin_resource, report_outcome, Badge, Outcome, OutcomeNotice, StatusBadge};
+use super::dialogs::{ConfirmDialog, DialogTarget, FormDialog};
 use super::list::{ListText, PagedList, SearchFilters};
 use crate::api::admin::agents::{
     admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent,
 };
-use crate::components::dialog::Dialog;
+use crate::components::badge::Tone;
+use crate::components::table::DataTable;
 
 #[component]
 pub fn AgentsTab() -> impl IntoView {
@@ -32,34 +32,28 @@ pub fn AgentsTab() -> impl IntoView {
         |(q, page, _)| admin_agents(Some(q), Some(page)),
     );
     let actions = RowActions {
-        unpublishing: RwSignal::new(None),
-        unpublish_open: RwSignal::new(false),
-        editing: RwSignal::new(None),
-        edit_open: RwSignal::new(false),
+        unpublishing: DialogTarget::new(),
+        editing: DialogTarget::new(),
         publish,
     };
 
-    Effect::new(move |_| match publish.value().get() {
-        Some(Ok(agent)) => {
-            actions.unpublish_open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "{} is now {}.",
-                agent.name,
-                if agent.published {
-                    "published: customers can find it"
-                } else {
-                    "unpublished: hidden from the marketplace"
-                }
-            ))));
-        }
-        Some(Err(e)) => {
-            actions.unpublish_open.set(false);
-            outcome.set(Some(Outcome::Failed(e.display_message())));
-        }
-        None => {}
+    let close_unpublish = move || actions.unpublishing.open.set(false);
+    report_outcome(publish, outcome, close_unpublish, |agent| {
+        format!(
+            "{} is now {}.",
+            agent.name,
+            if agent.published {
+                "published: customers can find it"
+            } else {
+                "unpublished: hidden from the marketplace"
+            }
+        )
     });
-    Effect::new(move |_| match sync.value().get() {
-        Some(Ok(report)) => {
+    report_outcome(
+        sync,
+        outcome,
+        || {},
+        |report| {
             let list = |slugs: &[String]| {
                 if slugs.is_empty() {
                     "none".to_owned()
@@ -67,16 +61,14 @@ pub fn AgentsTab() -> impl IntoView {
                     slugs.join(", ")
                 }
             };
-            outcome.set(Some(Outcome::Done(format!(
+            format!(
                 "Synced from the agent service. Added: {}. Changed: {}. Unavailable: {}.",
                 list(&report.added),
                 list(&report.updated),
                 list(&report.unavailable)
-            ))));
-        }
-        Some(Err(e)) => outcome.set(Some(Outcome::Failed(e.display_message()))),
-        None => {}
-    });
+            )
+        },
+    );
 
     view! {
         <section class="panel" aria-labelledby="agents-heading" data-testid="agents-tab">
@@ -95,40 +87,30 @@ pub fn AgentsTab() -> impl IntoView {
                 empty_hint: "Sync from the agent service to fill the catalog.",
                 empty_test_id: "agents-empty",
                 label: "Agents",
-            }} table={move |items: Vec<AgentView>| view! {
-                <table class="data-table stack-on-mobile" data-testid="agents-table">
-                    <caption class="visually-hidden">"The catalog"</caption>
-                    <thead><tr>
-                        <th scope="col">"Agent"</th>
-                        <th scope="col">"Category"</th>
-                        <th scope="col">"Price"</th>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Listing"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr></thead>
+            }} table={move |found: Page<AgentView>| view! {
+                <DataTable class="data-table stack-on-mobile" test_id="agents-table" caption="The catalog"
+                    columns=&["Agent", "Category", "Price", "Service", "Listing"] actions=true>
                     <tbody>
-                        {items.into_iter().map(|agent| view! { <AgentTableRow agent actions/> }).collect_view()}
+                        {found.items.into_iter().map(|agent| view! { <AgentTableRow agent actions/> }).collect_view()}
                     </tbody>
-                </table>
+                </DataTable>
             }}/>
         </section>
 
-        <ConfirmDialog open=actions.unpublish_open subject=actions.unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
+        <ConfirmDialog target=actions.unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
             describe=|a: &AgentView| format!("{} will disappear from the marketplace. Existing licenses are kept.", a.name)
             keep="Keep it published" confirm="Unpublish" pending=publish.pending()
             on_confirm=move |a: AgentView| { publish.dispatch(AdminPublishAgent { id: a.id, published: false }); }/>
 
-        <EditAgentDialog open=actions.edit_open agent=actions.editing action=update outcome/>
+        <EditAgentDialog target=actions.editing action=update outcome/>
     }
 }
 
 /// What a row's buttons open or do.
 #[derive(Clone, Copy)]
 struct RowActions {
-    unpublishing: RwSignal<Option<AgentView>>,
-    unpublish_open: RwSignal<bool>,
-    editing: RwSignal<Option<AgentView>>,
-    edit_open: RwSignal<bool>,
+    unpublishing: DialogTarget<AgentView>,
+    editing: DialogTarget<AgentView>,
     publish: ServerAction<AdminPublishAgent>,
 }
 
@@ -137,16 +119,13 @@ struct RowActions {
 fn AgentTableRow(agent: AgentView, actions: RowActions) -> impl IntoView {
     let published = agent.published;
     let to_edit = agent.clone();
-    let edit = move |_| {
-        actions.editing.set(Some(to_edit.clone()));
-        actions.edit_open.set(true);
-    };
+    let edit = move |_| actions.editing.show(to_edit.clone());
     let listing = if published {
         let target = agent.clone();
         view! {
             <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
                 aria-label=format!("Unpublish {}", agent.name)
-                on:click=move |_| { actions.unpublishing.set(Some(target.clone())); actions.unpublish_open.set(true); }>"Unpublish"</button>
+                on:click=move |_| actions.unpublishing.show(target.clone())>"Unpublish"</button>
         }
         .into_any()
     } else {
@@ -193,91 +172,61 @@ fn parse_price(text: &str) -> Option<i64> {
         .map(|p| (p * 100.0).round() as i64)
 }
 
-/// Edits `agent`'s listing: price, category and descriptions. Filled from the agent each time
-/// it opens; closes and reports on success.
+/// Edits the target agent's listing: price, category and descriptions. Filled from the agent
+/// each time it opens; closes and reports on success.
 #[component]
 fn EditAgentDialog(
-    open: RwSignal<bool>,
-    agent: RwSignal<Option<AgentView>>,
+    target: DialogTarget<AgentView>,
     action: ServerAction<AdminUpdateAgent>,
     outcome: RwSignal<Option<Outcome>>,
 ) -> impl IntoView {
+    let agent = target.subject;
     let price = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let short = RwSignal::new(String::new());
     let long = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if !open.get() {
-            return;
-        }
+    let fill = move || {
         if let Some(a) = agent.get_untracked() {
             price.set(price_field(a.price_cents));
             category.set(a.category);
             short.set(a.short_description);
             long.set(a.long_description);
         }
-        action.clear();
-        problem.set(None);
-    });
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(saved)) => {
-            open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "Saved the listing of {}.",
-                saved.name
-            ))));
-        }
-        Some(Err(e)) => problem.set(Some(e.display_message())),
-        None => {}
-    });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(a) = agent.get_untracked() else {
-            return;
-        };
-        let Some(price_cents) = parse_price(&price.get_untracked()) else {
-            problem.set(Some("Enter a price such as 9.99 (0 for free).".to_owned()));
-            return;
-        };
-        problem.set(None);
-        action.dispatch(AdminUpdateAgent {
+    };
+    let request = move |a: AgentView| {
+        let price_cents = parse_price(&price.get_untracked())
+            .ok_or_else(|| "Enter a price such as 9.99 (0 for free).".to_owned())?;
+        Ok(AdminUpdateAgent {
             id: a.id,
             price_cents,
             category: category.get_untracked(),
             short_description: short.get_untracked(),
             long_description: long.get_untracked(),
-        });
+        })
     };
+    let done = |saved: AgentView| format!("Saved the listing of {}.", saved.name);
+    let currency = move || agent.get().map(|a| a.currency).unwrap_or_default();
     view! {
-        <ClientOnly>
-        <Dialog open title="Edit the listing" id="edit-agent-dialog" test_id="edit-agent-dialog">
-            <form class="form" on:submit=on_submit>
-                <p>{move || agent.get().map(|a| a.name)}</p>
-                <div class="field">
-                    <label for="agent-price">{move || format!("Price ({})", agent.get().map(|a| a.currency).unwrap_or_default())}</label>
-                    <input id="agent-price" type="number" min="0" step="0.01" data-testid="agent-price" bind:value=price/>
-                </div>
-                <div class="field">
-                    <label for="agent-category">"Category"</label>
-                    <input id="agent-category" type="text" maxlength="60" data-testid="agent-category" bind:value=category/>
-                </div>
-                <div class="field">
-                    <label for="agent-short">"Short description"</label>
-                    <input id="agent-short" type="text" maxlength="300" bind:value=short/>
-                </div>
-                <div class="field">
-                    <label for="agent-long">"Long description"</label>
-                    <textarea id="agent-long" maxlength="10000" bind:value=long></textarea>
-                </div>
-                <DialogProblem problem/>
-                <div class="dialog-actions">
-                    <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button" data-testid="agent-save" disabled=move || action.pending().get()>"Save"</button>
-                </div>
-            </form>
-        </Dialog>
-        </ClientOnly>
+        <FormDialog target action outcome reset=fill request done
+            title="Edit the listing" id="edit-agent-dialog" submit_id="agent-save" submit_text="Save">
+            <p>{move || agent.get().map(|a| a.name)}</p>
+            <div class="field">
+                <label for="agent-price">{move || format!("Price ({})", currency())}</label>
+                <input id="agent-price" type="number" min="0" step="0.01" data-testid="agent-price" bind:value=price/>
+            </div>
+            <div class="field">
+                <label for="agent-category">"Category"</label>
+                <input id="agent-category" type="text" maxlength="60" data-testid="agent-category" bind:value=category/>
+            </div>
+            <div class="field">
+                <label for="agent-short">"Short description"</label>
+                <input id="agent-short" type="text" maxlength="300" bind:value=short/>
+            </div>
+            <div class="field">
+                <label for="agent-long">"Long description"</label>
+                <textarea id="agent-long" maxlength="10000" bind:value=long></textarea>
+            </div>
+        </FormDialog>
     }
 }
 

@@ -8,9 +8,12 @@ use abetworks_types::views::UsageOverview;
 use chrono::SecondsFormat;
 
 use super::common::{admin_resource, limit_text};
+use super::dialogs::DateField;
 use crate::api::admin::usage::admin_usage;
 use crate::api::{format_date, format_time};
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::badge::{Badge, Tone};
+use crate::components::feedback::{EmptyState, Loaded};
+use crate::components::table::DataTable;
 
 #[component]
 pub fn AnalyticsTab() -> impl IntoView {
@@ -30,26 +33,13 @@ pub fn AnalyticsTab() -> impl IntoView {
                 ev.prevent_default();
                 range.set((from_draft.get_untracked(), to_draft.get_untracked()));
             }>
-                <div class="field">
-                    <label for="usage-from">"From"</label>
-                    <input id="usage-from" type="date" data-testid="usage-from" bind:value=from_draft/>
-                </div>
-                <div class="field">
-                    <label for="usage-to">"To"</label>
-                    <input id="usage-to" type="date" data-testid="usage-to" bind:value=to_draft/>
-                </div>
+                <DateField id="usage-from" label="From" value=from_draft/>
+                <DateField id="usage-to" label="To" value=to_draft/>
                 <div class="filters-actions">
                     <button type="submit" class="button button-secondary" data-testid="usage-apply">"Show range"</button>
                 </div>
             </form>
-            <Transition fallback=|| view! { <Loading label="Loading usage…"/> }>
-                {move || Suspend::new(async move {
-                    match usage.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(data) => view! { <UsageView data/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=usage loading="Loading usage…" ready=|data| view! { <UsageView data/> }/>
         </section>
     }
 }
@@ -78,21 +68,11 @@ fn UsageView(data: UsageOverview) -> impl IntoView {
     );
     let agent_label = format!(
         "Bar chart of calls by agent: {}.",
-        data.by_agent
-            .iter()
-            .take(10)
-            .map(|a| format!("{} {}", a.agent_name, a.calls))
-            .collect::<Vec<_>>()
-            .join(", ")
+        first_bars(data.by_agent.iter().map(|a| (&a.agent_name, a.calls)))
     );
     let user_label = format!(
         "Bar chart of the top users by calls: {}.",
-        data.by_user
-            .iter()
-            .take(10)
-            .map(|u| format!("{} {}", u.user_email, u.calls))
-            .collect::<Vec<_>>()
-            .join(", ")
+        first_bars(data.by_user.iter().map(|u| (&u.user_email, u.calls)))
     );
     draw_charts(data.clone());
     view! {
@@ -129,15 +109,8 @@ fn UsageView(data: UsageOverview) -> impl IntoView {
             }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="data-table stack-on-mobile" data-testid="heavy-table">
-                        <caption class="visually-hidden">"Heavy users"</caption>
-                        <thead><tr>
-                            <th scope="col">"User"</th>
-                            <th scope="col">"Agent"</th>
-                            <th scope="col">"Used / limit"</th>
-                            <th scope="col">"Expires"</th>
-                        </tr></thead>
+                    <DataTable class="data-table stack-on-mobile" test_id="heavy-table" caption="Heavy users"
+                        columns=&["User", "Agent", "Used / limit", "Expires"]>
                         <tbody>
                             {heavy.into_iter().map(|row| {
                                 let share = if row.api_call_limit > 0 { row.api_calls_used * 100 / row.api_call_limit } else { 0 };
@@ -147,18 +120,27 @@ fn UsageView(data: UsageOverview) -> impl IntoView {
                                         <td data-label="Agent">{row.agent_name.clone()}</td>
                                         <td data-label="Used / limit">
                                             {format!("{} / {} ({share}%)", row.api_calls_used, limit_text(&row))}" "
-                                            <span class="badge badge-warn">{if row.exhausted { "at limit" } else { "80%+" }}</span>
+                                            <Badge label=if row.exhausted { "at limit" } else { "80%+" } tone=Tone::Warn/>
                                         </td>
                                         <td data-label="Expires">{row.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
                                     </tr>
                                 }
                             }).collect_view()}
                         </tbody>
-                    </table>
-                </div>
+                    </DataTable>
             }.into_any()
         }}
     }
+}
+
+/// The first ten bars of a chart as "name calls, …", for its text alternative.
+fn first_bars<'a, N: std::fmt::Display + 'a>(
+    bars: impl Iterator<Item = (&'a String, N)>,
+) -> String {
+    bars.take(10)
+        .map(|(name, calls)| format!("{name} {calls}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Draws the three charts once the DOM and ECharts are there (browser only).

@@ -1,19 +1,17 @@
 //! Pieces shared by the admin tabs: browser-only data and rendering, badges, outcome notices,
-//! and the parts of dialogs (pickers, limit fields, confirmations). The list frame and the
-//! filters are in `list.rs`, which builds on this file (never the other way round).
+//! and the fields of dialogs (pickers, limits). The list frame and the filters are in
+//! `list.rs`, the dialog frames in `dialogs.rs`; both build on this file (never the other way
+//! round).
 
 use std::future::Future;
 
-use abetworks_types::enums::{
-    AccessRequestStatus, AgentStatus, EffectiveStatus, ExecutionStatus, Severity,
-};
 use abetworks_types::views::LicenseView;
-use abetworks_types::Vocabulary;
-use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::admin::licenses::{admin_pick_agents, admin_pick_users};
-use crate::components::dialog::Dialog;
+use crate::components::badge::{self, Tone, Toned};
+use crate::error::AppError;
 
 /// Data for the admin tabs, fetched in the browser only: `fetch(source())`, again whenever a
 /// signal `source` reads changes. Not from the server's render: the tabs sit behind the
@@ -46,101 +44,25 @@ pub fn ClientOnly(children: ChildrenFn, #[prop(optional, into)] fallback: ViewFn
     }
 }
 
-/// A vocabulary value as words: `agent_rejected_input` → "Agent rejected input".
-pub fn words<E: Vocabulary>(value: E) -> String {
-    let text = value.as_str().replace('_', " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    }
-}
-
-/// A time for a `<time datetime>` attribute.
-pub fn datetime_attr(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 /// A JSON payload indented for reading.
 pub fn pretty_json(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-/// How a badge reads at a glance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
-    Ok,
-    Warn,
-    Danger,
+/// A labelled block of text kept as it is (a payload, a stack trace), scrollable by keyboard.
+#[component]
+pub fn CodeBlock(
+    title: &'static str,
+    #[prop(into)] text: String,
+    #[prop(optional)] test_id: Option<&'static str>,
+) -> impl IntoView {
+    view! { <h3 class="small">{title}</h3><pre class="code-block" tabindex="0" data-testid=test_id>{text}</pre> }
 }
 
-impl Tone {
-    fn class(self) -> &'static str {
-        match self {
-            Self::Ok => "badge badge-ok",
-            Self::Warn => "badge badge-warn",
-            Self::Danger => "badge badge-danger",
-        }
-    }
-}
-
-/// A status or severity shown as a badge, with its tone.
-pub trait Toned: Vocabulary + Send + Sync {
-    fn tone(self) -> Tone;
-}
-
-impl Toned for EffectiveStatus {
-    fn tone(self) -> Tone {
-        match self {
-            Self::Active => Tone::Ok,
-            Self::Suspended => Tone::Warn,
-            Self::Revoked | Self::Expired => Tone::Danger,
-        }
-    }
-}
-
-impl Toned for AccessRequestStatus {
-    fn tone(self) -> Tone {
-        match self {
-            Self::Approved => Tone::Ok,
-            Self::Pending => Tone::Warn,
-            Self::Rejected => Tone::Danger,
-        }
-    }
-}
-
-impl Toned for ExecutionStatus {
-    fn tone(self) -> Tone {
-        match self {
-            Self::Succeeded => Tone::Ok,
-            Self::Pending | Self::Running => Tone::Warn,
-            Self::Failed => Tone::Danger,
-        }
-    }
-}
-
-impl Toned for AgentStatus {
-    fn tone(self) -> Tone {
-        match self {
-            Self::Available => Tone::Ok,
-            Self::Unavailable => Tone::Danger,
-        }
-    }
-}
-
-impl Toned for Severity {
-    fn tone(self) -> Tone {
-        match self {
-            Self::Low => Tone::Ok,
-            Self::Medium => Tone::Warn,
-            Self::High | Self::Critical => Tone::Danger,
-        }
-    }
-}
-
+/// A badge of the admin tabs (test id `badge`).
 #[component]
 pub fn Badge(#[prop(into)] label: String, tone: Tone) -> impl IntoView {
-    view! { <span class=tone.class() data-testid="badge">{label}</span> }
+    view! { <badge::Badge label tone test_id="badge"/> }
 }
 
 /// A status or severity as its badge ("suspended", "agent failed", …).
@@ -172,14 +94,27 @@ pub fn OutcomeNotice(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
     }
 }
 
-/// Why a dialog's last attempt failed, if it did.
-#[component]
-pub fn DialogProblem(problem: RwSignal<Option<String>>) -> impl IntoView {
-    move || {
-        problem
-            .get()
-            .map(|m| view! { <p class="error" role="alert" data-testid="dialog-error">{m}</p> })
-    }
+/// After each run of `action`: `settle()` (closes what it came from), then `outcome` says
+/// what `done` makes of the result, or why it failed.
+pub fn report_outcome<S>(
+    action: ServerAction<S>,
+    outcome: RwSignal<Option<Outcome>>,
+    settle: impl Fn() + 'static,
+    done: impl Fn(S::Output) -> String + 'static,
+) where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        let Some(result) = action.value().get() else {
+            return;
+        };
+        settle();
+        outcome.set(Some(match result {
+            Ok(value) => Outcome::Done(done(value)),
+            Err(e) => Outcome::Failed(e.display_message()),
+        }));
+    });
 }
 
 /// What a [`Picker`] chooses from.
@@ -259,13 +194,41 @@ pub fn Picker(
     }
 }
 
+/// What a call limit's fields hold: a number, or the "Unlimited" switch.
+#[derive(Clone, Copy)]
+pub struct LimitInput {
+    pub limit: RwSignal<String>,
+    pub unlimited: RwSignal<bool>,
+}
+
+impl LimitInput {
+    pub fn new(limit: &str) -> Self {
+        Self {
+            limit: RwSignal::new(limit.to_owned()),
+            unlimited: RwSignal::new(false),
+        }
+    }
+
+    /// Shows the limit of `license`.
+    pub fn fill(self, license: &LicenseView) {
+        self.unlimited.set(license.is_unlimited());
+        self.limit.set(if license.is_unlimited() {
+            String::new()
+        } else {
+            license.api_call_limit.to_string()
+        });
+    }
+
+    /// The limit typed in (-1: unlimited), or what is wrong with it.
+    pub fn read(self) -> Result<i64, String> {
+        parse_limit(&self.limit.get_untracked(), self.unlimited.get_untracked())
+    }
+}
+
 /// A call limit with an "Unlimited" switch (-1).
 #[component]
-pub fn LimitField(
-    #[prop(into)] id: String,
-    limit: RwSignal<String>,
-    unlimited: RwSignal<bool>,
-) -> impl IntoView {
+pub fn LimitField(#[prop(into)] id: String, input: LimitInput) -> impl IntoView {
+    let LimitInput { limit, unlimited } = input;
     let switch_id = format!("{id}-unlimited");
     view! {
         <div class="field">
@@ -318,62 +281,9 @@ pub fn limit_text(license: &LicenseView) -> String {
     }
 }
 
-/// A yes/no question about `subject` (set while the dialog is open), drawn in the browser
-/// only like every admin dialog. `describe` says what will happen; `on_confirm` does it.
-#[component]
-pub fn ConfirmDialog<T>(
-    open: RwSignal<bool>,
-    subject: RwSignal<Option<T>>,
-    title: &'static str,
-    /// The dialog's id and test id; the confirm button's test id is `{stem}-confirm`.
-    id: &'static str,
-    stem: &'static str,
-    describe: impl Fn(&T) -> String + Send + Sync + 'static,
-    keep: &'static str,
-    confirm: &'static str,
-    #[prop(into)] pending: Signal<bool>,
-    on_confirm: impl Fn(T) + Send + Sync + 'static,
-    /// The confirm button is red unless the action is not destructive.
-    #[prop(optional)]
-    not_destructive: bool,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-{
-    // Stored, so the view's nested closures copy a handle instead of moving the functions.
-    let describe = StoredValue::new(describe);
-    let on_confirm = StoredValue::new(on_confirm);
-    let class = if not_destructive {
-        "button"
-    } else {
-        "button button-danger"
-    };
-    view! {
-        <ClientOnly>
-        <Dialog open title=title id=id test_id=id>
-            <p>{move || subject.with(|s| s.as_ref().map(|s| describe.with_value(|d| d(s))))}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>{keep}</button>
-                <button type="button" class=class data-testid=format!("{stem}-confirm") disabled=move || pending.get()
-                    on:click=move |_| { if let Some(s) = subject.get_untracked() { on_confirm.with_value(|f| f(s)); } }>
-                    {confirm}
-                </button>
-            </div>
-        </Dialog>
-        </ClientOnly>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use abetworks_types::enums::{ErrorKind, Role};
-
-    #[test]
-    fn a_vocabulary_value_reads_as_words() {
-        assert_eq!(words(ErrorKind::AgentRejectedInput), "Agent rejected input");
-        assert_eq!(words(Role::SuperAdmin), "Super admin");
-    }
 
     #[test]
     fn a_limit_is_a_count_of_zero_or_more_or_unlimited() {

@@ -4,19 +4,20 @@ use std::collections::HashSet;
 
 use abetworks_types::enums::{ErrorKind, Severity};
 use abetworks_types::views::{ErrorLogView, ErrorStats};
+use abetworks_types::Page;
 use leptos::prelude::*;
 
 use super::common::{
-    admin_resource, datetime_attr, pretty_json, words, Badge, ClientOnly, DialogProblem, Outcome,
-    OutcomeNotice, StatusBadge, Tone,
+    admin_resource, pretty_json, Badge, CodeBlock, Outcome, OutcomeNotice, StatusBadge,
 };
+use super::dialogs::{DialogTarget, FormDialog, NoteField};
 use super::list::{
     filter_text, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
 };
 use crate::api::admin::errors::{admin_error_stats, admin_errors, AdminResolveError};
-use crate::api::format_time;
-use crate::components::dialog::Dialog;
-use crate::components::feedback::{ErrorPanel, Loading};
+use crate::components::badge::{words, Tone};
+use crate::components::feedback::Loaded;
+use crate::components::table::{DataTable, Moment};
 
 /// How often the list and the statistics refresh.
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
@@ -73,20 +74,12 @@ pub fn ErrorsTab() -> impl IntoView {
         |_| admin_error_stats(),
     );
 
-    let current = RwSignal::new(None::<ErrorLogView>);
-    let resolve_open = RwSignal::new(false);
+    let resolving = DialogTarget::<ErrorLogView>::new();
 
     view! {
         <section class="panel" aria-labelledby="errors-heading" data-testid="errors-tab">
             <div class="panel-head"><h2 id="errors-heading">"Error logs"</h2></div>
-            <Transition fallback=|| view! { <Loading label="Loading error statistics…"/> }>
-                {move || Suspend::new(async move {
-                    match stats.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(stats) => view! { <StatCards stats/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=stats loading="Loading error statistics…" ready=|stats| view! { <StatCards stats/> }/>
             <div class="filters admin-filters">
                 <VocabularyFilter id="errors-severity" label="Severity" any="Any severity" selected=severity page/>
                 <VocabularyFilter id="errors-type" label="Type" any="Any type" selected=kind page/>
@@ -100,28 +93,17 @@ pub fn ErrorsTab() -> impl IntoView {
                 empty_hint: "Nothing has gone wrong here — or the filters hide it.",
                 empty_test_id: "errors-empty",
                 label: "Errors",
-            }} table={move |items: Vec<ErrorLogView>| view! {
-                <table class="data-table" data-testid="errors-table">
-                    <caption class="visually-hidden">"Error logs, newest first"</caption>
-                    <thead><tr>
-                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Message"</th>
-                        <th scope="col">"State"</th>
-                    </tr></thead>
-                    {items.into_iter().map(|error| view! {
-                        <ErrorTableRow error expanded on_resolve=move |e: ErrorLogView| {
-                            current.set(Some(e));
-                            resolve_open.set(true);
-                        }/>
+            }} table={move |found: Page<ErrorLogView>| view! {
+                <DataTable class="data-table" test_id="errors-table" caption="Error logs, newest first"
+                    columns=&["When", "Severity", "Type", "Message", "State"] details=true>
+                    {found.items.into_iter().map(|error| view! {
+                        <ErrorTableRow error expanded on_resolve=move |e: ErrorLogView| resolving.show(e)/>
                     }).collect_view()}
-                </table>
+                </DataTable>
             }}/>
         </section>
 
-        <ResolveErrorDialog open=resolve_open error=current action=resolve outcome/>
+        <ResolveErrorDialog target=resolving action=resolve outcome/>
     }
 }
 
@@ -208,7 +190,7 @@ fn ErrorTableRow(
                     <ExpandButton expanded=open on_toggle=toggle
                         controls=details_id.clone() label=format!("Details of error {}", error.code) test_id="error-expand"/>
                 </td>
-                <td><time datetime=datetime_attr(&error.created_at)>{format_time(&error.created_at)}</time></td>
+                <td><Moment at=error.created_at/></td>
                 <td><StatusBadge status=error.severity/></td>
                 <td>{words(error.kind)}</td>
                 <td class="wrap">{error.message.clone()}</td>
@@ -225,68 +207,40 @@ fn ErrorTableRow(
                         <dt>"Request"</dt><dd>{or_dash(&error.request_id)}</dd>
                         {error.resolution_note.clone().map(|n| view! { <dt>"Resolution note"</dt><dd>{n}</dd> })}
                     </dl>
-                    {error.context.as_ref().map(|c| view! { <h3 class="small">"Context"</h3><pre class="code-block" tabindex="0">{pretty_json(c)}</pre> })}
-                    {error.stack_trace.clone().map(|t| view! { <h3 class="small">"Stack trace"</h3><pre class="code-block" tabindex="0" data-testid="error-stack">{t}</pre> })}
+                    {error.context.as_ref().map(|c| view! { <CodeBlock title="Context" text=pretty_json(c)/> })}
+                    {error.stack_trace.clone().map(|t| view! { <CodeBlock title="Stack trace" text=t test_id="error-stack"/> })}
                 </td>
             </tr>
         </tbody>
     }
 }
 
-/// Marks `error` resolved, with an optional note.
+/// Marks the target error resolved, with an optional note.
 #[component]
 fn ResolveErrorDialog(
-    open: RwSignal<bool>,
-    error: RwSignal<Option<ErrorLogView>>,
+    target: DialogTarget<ErrorLogView>,
     action: ServerAction<AdminResolveError>,
     outcome: RwSignal<Option<Outcome>>,
 ) -> impl IntoView {
     let note = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if open.get() {
-            action.clear();
-            problem.set(None);
-            note.set(String::new());
-        }
-    });
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(resolved)) => {
-            open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "Marked the error {} ({}) resolved.",
-                resolved.code, resolved.id
-            ))));
-        }
-        Some(Err(e)) => problem.set(Some(e.display_message())),
-        None => {}
-    });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(e) = error.get_untracked() else {
-            return;
-        };
-        action.dispatch(AdminResolveError {
+    let request = move |e: ErrorLogView| {
+        Ok(AdminResolveError {
             id: e.id,
             note: Some(note.get_untracked()),
-        });
+        })
     };
+    let done = |resolved: ErrorLogView| {
+        format!(
+            "Marked the error {} ({}) resolved.",
+            resolved.code, resolved.id
+        )
+    };
+    let summary = target.says(|e| format!("{} — {}", e.code, e.message));
     view! {
-        <ClientOnly>
-        <Dialog open title="Resolve this error" id="resolve-dialog" test_id="resolve-dialog">
-            <form class="form" on:submit=on_submit>
-                <p>{move || error.get().map(|e| format!("{} — {}", e.code, e.message))}</p>
-                <div class="field">
-                    <label for="resolve-note">"Resolution note (optional)"</label>
-                    <textarea id="resolve-note" data-testid="resolve-note" maxlength="1000" bind:value=note></textarea>
-                </div>
-                <DialogProblem problem/>
-                <div class="dialog-actions">
-                    <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class="button" data-testid="resolve-submit" disabled=move || action.pending().get()>"Mark resolved"</button>
-                </div>
-            </form>
-        </Dialog>
-        </ClientOnly>
+        <FormDialog target action outcome reset=move || note.set(String::new()) request done
+            title="Resolve this error" id="resolve-dialog" submit_id="resolve-submit" submit_text="Mark resolved">
+            <p>{summary}</p>
+            <NoteField id="resolve-note" label="Resolution note (optional)" value=note/>
+        </FormDialog>
     }
 }

@@ -2,15 +2,16 @@
 
 use abetworks_types::enums::ExecutionStatus;
 use abetworks_types::views::ExecutionView;
+use abetworks_types::Page;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::common::{admin_resource, datetime_attr, pretty_json, Picker, PickerKind, StatusBadge};
+use super::common::{admin_resource, pretty_json, CodeBlock, Picker, PickerKind, StatusBadge};
 use super::list::{
     filter_text, AgentFilter, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
 };
 use crate::api::admin::executions::admin_executions;
-use crate::api::format_time;
+use crate::components::table::{DataTable, Moment};
 
 #[component]
 pub fn ExecutionsTab() -> impl IntoView {
@@ -60,19 +61,11 @@ pub fn ExecutionsTab() -> impl IntoView {
                 empty_hint: "Runs of any agent by any user appear here.",
                 empty_test_id: "executions-empty",
                 label: "Executions",
-            }} table={move |items: Vec<ExecutionView>| view! {
-                <table class="data-table" data-testid="executions-table">
-                    <caption class="visually-hidden">"Executions, newest first"</caption>
-                    <thead><tr>
-                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Agent"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Duration"</th>
-                    </tr></thead>
-                    {items.into_iter().map(|execution| view! { <ExecutionTableRow execution/> }).collect_view()}
-                </table>
+            }} table={move |found: Page<ExecutionView>| view! {
+                <DataTable class="data-table" test_id="executions-table" caption="Executions, newest first"
+                    columns=&["When", "User", "Agent", "Status", "Duration"] details=true>
+                    {found.items.into_iter().map(|execution| view! { <ExecutionTableRow execution/> }).collect_view()}
+                </DataTable>
             }}/>
         </section>
     }
@@ -97,7 +90,7 @@ fn ExecutionTableRow(execution: ExecutionView) -> impl IntoView {
                     <ExpandButton expanded=open on_toggle=move || open.update(|o| *o = !*o)
                         controls=details_id.clone() label=format!("Details of execution {}", execution.id) test_id="execution-expand"/>
                 </td>
-                <td><time datetime=datetime_attr(&execution.created_at)>{format_time(&execution.created_at)}</time></td>
+                <td><Moment at=execution.created_at/></td>
                 <td>{execution.user_email.clone()}</td>
                 <td>{execution.agent_name.clone()}</td>
                 <td><StatusBadge status=execution.status/></td>
@@ -105,9 +98,8 @@ fn ExecutionTableRow(execution: ExecutionView) -> impl IntoView {
             </tr>
             <tr id=details_id hidden=move || !open.get() class="details-row">
                 <td colspan="6">
-                    <h3 class="small">"Input"</h3>
-                    <pre class="code-block" tabindex="0">{pretty_json(&execution.input)}</pre>
-                    {execution.output.as_ref().map(|o| view! { <h3 class="small">"Output"</h3><pre class="code-block" tabindex="0">{pretty_json(o)}</pre> })}
+                    <CodeBlock title="Input" text=pretty_json(&execution.input)/>
+                    {execution.output.as_ref().map(|o| view! { <CodeBlock title="Output" text=pretty_json(o)/> })}
                     {error}
                 </td>
             </tr>

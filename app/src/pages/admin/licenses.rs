@@ -4,11 +4,13 @@
 
 use abetworks_types::enums::{EffectiveStatus, LicenseStatus};
 use abetworks_types::views::LicenseView;
+use abetworks_types::Page;
 use leptos::prelude::*;
 
 use super::common::{
-    admin_resource, datetime_attr, limit_text, ConfirmDialog, Outcome, OutcomeNotice, StatusBadge,
+    admin_resource, limit_text, report_outcome, Outcome, OutcomeNotice, StatusBadge,
 };
+use super::dialogs::{ConfirmDialog, DialogTarget};
 use super::license_dialogs::{changed_text, EditLicenseDialog, GrantLicenseDialog};
 use super::list::{
     filter_text, AgentFilter, ListText, PagedList, SearchFilters, SortHeader, VocabularyFilter,
@@ -16,7 +18,9 @@ use super::list::{
 use crate::api::admin::licenses::{
     admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
 };
-use crate::api::{format_date, format_time};
+use crate::api::format_date;
+use crate::components::badge::{Badge, Tone};
+use crate::components::table::Moment;
 
 #[component]
 pub fn LicensesTab() -> impl IntoView {
@@ -60,42 +64,25 @@ pub fn LicensesTab() -> impl IntoView {
         },
     );
 
-    let grant_open = RwSignal::new(false);
+    let granting = DialogTarget::<()>::new();
     let actions = RowActions {
-        editing: RwSignal::new(None),
-        edit_open: RwSignal::new(false),
-        suspending: RwSignal::new(None),
-        suspend_open: RwSignal::new(false),
-        revoking: RwSignal::new(None),
-        revoke_open: RwSignal::new(false),
+        editing: DialogTarget::new(),
+        suspending: DialogTarget::new(),
+        revoking: DialogTarget::new(),
         toggle,
         revoke,
     };
 
-    Effect::new(move |_| match toggle.value().get() {
-        Some(Ok(license)) => {
-            actions.suspend_open.set(false);
-            outcome.set(Some(Outcome::Done(changed_text(&license))));
-        }
-        Some(Err(e)) => {
-            actions.suspend_open.set(false);
-            outcome.set(Some(Outcome::Failed(e.display_message())));
-        }
-        None => {}
+    let close_suspend = move || actions.suspending.open.set(false);
+    report_outcome(toggle, outcome, close_suspend, |license| {
+        changed_text(&license)
     });
-    Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(license)) => {
-            actions.revoke_open.set(false);
-            outcome.set(Some(Outcome::Done(format!(
-                "Revoked the license of {} for {}.",
-                license.user_email, license.agent_name
-            ))));
-        }
-        Some(Err(e)) => {
-            actions.revoke_open.set(false);
-            outcome.set(Some(Outcome::Failed(e.display_message())));
-        }
-        None => {}
+    let close_revoke = move || actions.revoking.open.set(false);
+    report_outcome(revoke, outcome, close_revoke, |license| {
+        format!(
+            "Revoked the license of {} for {}.",
+            license.user_email, license.agent_name
+        )
     });
 
     view! {
@@ -103,7 +90,7 @@ pub fn LicensesTab() -> impl IntoView {
             <div class="panel-head">
                 <h2 id="licenses-heading">"Licenses"</h2>
                 <button type="button" class="button" data-testid="grant-license-button"
-                    on:click=move |_| grant_open.set(true)>"Grant license"</button>
+                    on:click=move |_| granting.show(())>"Grant license"</button>
             </div>
             <SearchFilters id="licenses-search" label="User email or agent" query page>
                 <AgentFilter id="licenses-agent" selected=agent page/>
@@ -116,7 +103,8 @@ pub fn LicensesTab() -> impl IntoView {
                 empty_hint: "Grant one, or change the filters.",
                 empty_test_id: "licenses-empty",
                 label: "Licenses",
-            }} table={move |items: Vec<LicenseView>| view! {
+            }} table={move |found: Page<LicenseView>| view! {
+                <div class="table-wrap">
                 <table class="data-table stack-on-mobile" data-testid="licenses-table">
                     <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
                     <thead><tr>
@@ -129,16 +117,17 @@ pub fn LicensesTab() -> impl IntoView {
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
                     <tbody>
-                        {items.into_iter().map(|license| view! { <LicenseTableRow license actions/> }).collect_view()}
+                        {found.items.into_iter().map(|license| view! { <LicenseTableRow license actions/> }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             }}/>
         </section>
 
-        <GrantLicenseDialog open=grant_open action=grant outcome/>
-        <EditLicenseDialog open=actions.edit_open license=actions.editing action=edit outcome/>
+        <GrantLicenseDialog target=granting action=grant outcome/>
+        <EditLicenseDialog target=actions.editing action=edit outcome/>
 
-        <ConfirmDialog open=actions.suspend_open subject=actions.suspending title="Suspend this license?" id="suspend-dialog" stem="suspend"
+        <ConfirmDialog target=actions.suspending title="Suspend this license?" id="suspend-dialog" stem="suspend"
             describe=|l: &LicenseView| format!(
                 "{} will not be able to run {} until you reactivate the license. Calls used so far ({}) are kept.",
                 l.user_email, l.agent_name, l.api_calls_used
@@ -146,7 +135,7 @@ pub fn LicensesTab() -> impl IntoView {
             keep="Keep it active" confirm="Suspend license" pending=toggle.pending()
             on_confirm=move |l: LicenseView| { toggle.dispatch(set_status(l.id, LicenseStatus::Suspended)); }/>
 
-        <ConfirmDialog open=actions.revoke_open subject=actions.revoking title="Revoke this license?" id="revoke-dialog" stem="revoke"
+        <ConfirmDialog target=actions.revoking title="Revoke this license?" id="revoke-dialog" stem="revoke"
             describe=|l: &LicenseView| format!(
                 "{} will no longer be able to run {}. Revoking cannot be undone: a new license would have to be granted.",
                 l.user_email, l.agent_name
@@ -159,12 +148,9 @@ pub fn LicensesTab() -> impl IntoView {
 /// What a row's buttons open or do.
 #[derive(Clone, Copy)]
 struct RowActions {
-    editing: RwSignal<Option<LicenseView>>,
-    edit_open: RwSignal<bool>,
-    suspending: RwSignal<Option<LicenseView>>,
-    suspend_open: RwSignal<bool>,
-    revoking: RwSignal<Option<LicenseView>>,
-    revoke_open: RwSignal<bool>,
+    editing: DialogTarget<LicenseView>,
+    suspending: DialogTarget<LicenseView>,
+    revoking: DialogTarget<LicenseView>,
     toggle: ServerAction<AdminUpdateLicense>,
     revoke: ServerAction<AdminRevokeLicense>,
 }
@@ -190,26 +176,21 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
         view! {
             <button type="button" class="button button-secondary button-small" data-testid="license-edit"
                 aria-label=format!("Edit the limit and expiry of {who}")
-                on:click=move |_| {
-                    actions.editing.set(Some(to_edit.clone()));
-                    actions.edit_open.set(true);
-                }>"Edit"</button>
+                on:click=move |_| actions.editing.show(to_edit.clone())>"Edit"</button>
             <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
                 aria-label=format!("{toggle_label} {who}")
                 on:click=move |_| {
                     if suspended {
                         actions.toggle.dispatch(set_status(to_toggle.id.clone(), LicenseStatus::Active));
                     } else {
-                        actions.suspending.set(Some(to_toggle.clone()));
-                        actions.suspend_open.set(true);
+                        actions.suspending.show(to_toggle.clone());
                     }
                 }>{toggle_label}</button>
             <button type="button" class="button button-danger button-small" data-testid="license-revoke"
                 aria-label=format!("Revoke {who}")
                 on:click=move |_| {
                     actions.revoke.clear();
-                    actions.revoking.set(Some(to_revoke.clone()));
-                    actions.revoke_open.set(true);
+                    actions.revoking.show(to_revoke.clone());
                 }>"Revoke"</button>
         }
     });
@@ -221,10 +202,10 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
             <td data-label="Agent">{license.agent_name.clone()}</td>
             <td data-label="Used / limit" data-testid="license-usage">
                 {format!("{} / {}", license.api_calls_used, limit_text(&license))}
-                {license.near_limit.then(|| view! { " " <span class="badge badge-warn">"near limit"</span> })}
+                {license.near_limit.then(|| view! { " " <Badge label="near limit" tone=Tone::Warn/> })}
             </td>
             <td data-label="Status"><StatusBadge status=license.status/></td>
-            <td data-label="Granted"><time datetime=datetime_attr(&license.granted_at)>{format_time(&license.granted_at)}</time></td>
+            <td data-label="Granted"><Moment at=license.granted_at/></td>
             <td data-label="Expires" data-testid="license-expires">{license.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
             <td data-label="Actions" class="row-actions">
                 {buttons}

@@ -1,13 +1,15 @@
-//! The frame every admin list shares: loading, error and empty states around a table, then the
-//! pager and sortable headers; and the filters several tabs repeat (agent, date range, a choice
-//! of a vocabulary, search). Builds on `common.rs`.
+//! The frame every admin list shares: loading, error and empty states around a table (which
+//! brings its own wrapper, see `DataTable`), then the pager and sortable headers; and the
+//! filters several tabs repeat (agent, date range, a choice of a vocabulary, search). Builds on
+//! `common.rs`.
 
 use abetworks_types::{Page, Vocabulary};
 use leptos::prelude::*;
 
-use super::common::{admin_resource, words};
+use super::common::admin_resource;
 use crate::api::admin::licenses::admin_pick_agents;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use crate::components::badge::words;
+use crate::components::feedback::{EmptyState, Loaded};
 use crate::error::AppError;
 
 /// What a list shows while loading and when nothing matches.
@@ -24,18 +26,31 @@ pub struct ListText {
     pub label: &'static str,
 }
 
-/// A page of `T` from `list`, drawn by `table`; earlier content stays up while the next page
-/// loads.
+/// What a list's server function answers: a page of rows, and for some lists more.
+pub trait PagedAnswer: Clone + Send + Sync + 'static {
+    type Row;
+    fn rows(&self) -> &Page<Self::Row>;
+}
+
+impl<T: Clone + Send + Sync + 'static> PagedAnswer for Page<T> {
+    type Row = T;
+    fn rows(&self) -> &Page<T> {
+        self
+    }
+}
+
+/// A page from `list`, drawn by `table`, then the pager; earlier content stays up while the
+/// next page loads.
 #[component]
-pub fn PagedList<T, F, V>(
-    list: LocalResource<Result<Page<T>, AppError>>,
+pub fn PagedList<P, F, V>(
+    list: LocalResource<Result<P, AppError>>,
     page: RwSignal<u64>,
     text: ListText,
     table: F,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + 'static,
-    F: Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
+    P: PagedAnswer,
+    F: Fn(P) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     let ListText {
@@ -45,30 +60,19 @@ where
         empty_test_id,
         label,
     } = text;
-    view! {
-        <Transition fallback=move || view! { <Loading label=loading/> }>
-            {move || {
-                let table = table.clone();
-                Suspend::new(async move {
-                    match list.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(found) if found.items.is_empty() => view! {
-                            <EmptyState title=empty_title test_id=empty_test_id>
-                                <p>{empty_hint}</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(found) => {
-                            let (total, pages) = (found.total, found.pages());
-                            view! {
-                                <div class="table-wrap">{table(found.items)}</div>
-                                <Pager page total pages label/>
-                            }.into_any()
-                        }
-                    }
-                })
-            }}
-        </Transition>
-    }
+    let ready = move |found: P| {
+        if found.rows().items.is_empty() {
+            return view! {
+                <EmptyState title=empty_title test_id=empty_test_id>
+                    <p>{empty_hint}</p>
+                </EmptyState>
+            }
+            .into_any();
+        }
+        let (total, pages) = (found.rows().total, found.rows().pages());
+        view! { {table(found)} <Pager page total pages label/> }.into_any()
+    };
+    view! { <Loaded resource=list loading ready/> }
 }
 
 /// Previous / next page, with "page x of y".
@@ -85,7 +89,7 @@ pub fn Pager(
             <button
                 type="button"
                 class="button button-secondary button-small"
-                disabled=current <= 1
+                disabled={current <= 1}
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
             >
                 "Previous"
@@ -94,7 +98,7 @@ pub fn Pager(
             <button
                 type="button"
                 class="button button-secondary button-small"
-                disabled=current >= pages
+                disabled={current >= pages}
                 on:click=move |_| page.update(|p| *p += 1)
             >
                 "Next"

@@ -4,6 +4,7 @@
 mod agents;
 mod analytics;
 mod common;
+mod dialogs;
 mod errors;
 mod executions;
 mod license_dialogs;

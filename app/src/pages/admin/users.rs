@@ -3,14 +3,23 @@
 
 use abetworks_types::enums::Role;
 use abetworks_types::views::UserView;
-use abetworks_types::Vocabulary;
+use abetworks_types::{Page, Vocabulary};
 use leptos::prelude::*;
 
-use super::common::{admin_resource, Badge, ConfirmDialog, Outcome, OutcomeNotice, Tone};
-use super::list::{Pager, SearchFilters};
-use crate::api::admin::users::{admin_users, AdminChangeUser};
-use crate::api::format_time;
-use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
+use super::common::{admin_resource, report_outcome, Badge, Outcome, OutcomeNotice};
+use super::dialogs::{ConfirmDialog, DialogTarget};
+use super::list::{ListText, PagedAnswer, PagedList, SearchFilters};
+use crate::api::admin::users::{admin_users, AdminChangeUser, UsersData};
+use crate::api::{format_time, role_label};
+use crate::components::badge::Tone;
+use crate::components::table::DataTable;
+
+impl PagedAnswer for UsersData {
+    type Row = UserView;
+    fn rows(&self) -> &Page<UserView> {
+        &self.page
+    }
+}
 
 #[component]
 pub fn UsersTab() -> impl IntoView {
@@ -31,43 +40,40 @@ pub fn UsersTab() -> impl IntoView {
         |(q, page, _)| admin_users(Some(q), Some(page)),
     );
     let actions = RowActions {
-        disabling: RwSignal::new(None),
-        disable_open: RwSignal::new(false),
-        role_change: RwSignal::new(None),
-        role_open: RwSignal::new(false),
+        disabling: DialogTarget::new(),
+        role_change: DialogTarget::new(),
         change,
     };
     // Closed by Escape, the close button, "Keep the role" or a failure: the change is dropped
     // and the select shows the stored role again. (Only reads `role_open`: writing it here
     // would wake this effect again, for ever.)
+    let DialogTarget {
+        subject: role_change,
+        open: role_open,
+    } = actions.role_change;
     Effect::new(move |_| {
-        if !actions.role_open.get() && actions.role_change.get_untracked().is_some() {
-            actions.role_change.set(None);
+        if !role_open.get() && role_change.get_untracked().is_some() {
+            role_change.set(None);
             reload.update(|n| *n += 1);
         }
     });
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(user)) => {
-            actions.disable_open.set(false);
-            actions.role_open.set(false);
-            actions.role_change.set(None);
-            outcome.set(Some(Outcome::Done(format!(
-                "{} is now {}{}.",
-                user.email,
-                role_label(user.role).to_lowercase(),
-                if user.disabled {
-                    ", disabled: they cannot sign in"
-                } else {
-                    ", enabled"
-                }
-            ))));
-        }
-        Some(Err(e)) => {
-            actions.disable_open.set(false);
-            actions.role_open.set(false);
-            outcome.set(Some(Outcome::Failed(e.display_message())));
-        }
-        None => {}
+    let close_dialogs = move || {
+        actions.disabling.open.set(false);
+        role_open.set(false);
+    };
+    report_outcome(change, outcome, close_dialogs, move |user| {
+        // Saved: nothing to put back when the role dialog's closing is noticed.
+        role_change.set(None);
+        format!(
+            "{} is now {}{}.",
+            user.email,
+            role_label(user.role).to_lowercase(),
+            if user.disabled {
+                ", disabled: they cannot sign in"
+            } else {
+                ", enabled"
+            }
+        )
     });
 
     view! {
@@ -75,57 +81,38 @@ pub fn UsersTab() -> impl IntoView {
             <div class="panel-head"><h2 id="users-heading">"Users"</h2></div>
             <SearchFilters id="users-search" label="Name or email" query page/>
             <OutcomeNotice outcome/>
-            <Transition fallback=|| view! { <Loading label="Loading users…"/> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        Ok(data) if data.page.items.is_empty() => view! {
-                            <EmptyState title="No users match" test_id="users-empty">
-                                <p>"Try another search."</p>
-                            </EmptyState>
-                        }.into_any(),
-                        Ok(data) => {
-                            let (total, pages) = (data.page.total, data.page.pages());
-                            let can_edit = data.can_edit;
-                            let me = data.me.clone();
-                            view! {
-                                {(!can_edit).then(|| view! { <p class="muted" data-testid="users-read-only">"Read-only: the users of your organisation."</p> })}
-                                <div class="table-wrap">
-                                    <table class="data-table stack-on-mobile" data-testid="users-table">
-                                        <caption class="visually-hidden">"Users, newest first"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"User"</th>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Joined"</th>
-                                            <th scope="col">"Last sign-in"</th>
-                                            {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                                        </tr></thead>
-                                        <tbody>
-                                            {data.page.items.into_iter().map(|user| {
-                                                // Nobody changes their own row: no locking oneself out.
-                                                let editable = can_edit && user.id != me;
-                                                view! { <UserTableRow user can_edit editable actions/> }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <Pager page total pages label="Users"/>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            <PagedList list=users page text={ListText {
+                loading: "Loading users…",
+                empty_title: "No users match",
+                empty_hint: "Try another search.",
+                empty_test_id: "users-empty",
+                label: "Users",
+            }} table={move |answer: UsersData| {
+                let UsersData { page: found, can_edit, me } = answer;
+                view! {
+                    {(!can_edit).then(|| view! { <p class="muted" data-testid="users-read-only">"Read-only: the users of your organisation."</p> })}
+                    <DataTable class="data-table stack-on-mobile" test_id="users-table" caption="Users, newest first"
+                        columns=&["User", "Role", "Status", "Joined", "Last sign-in"] actions=can_edit>
+                        <tbody>
+                            {found.items.into_iter().map(|user| {
+                                // Nobody changes their own row: no locking oneself out.
+                                let editable = can_edit && user.id != me;
+                                view! { <UserTableRow user can_edit editable actions/> }
+                            }).collect_view()}
+                        </tbody>
+                    </DataTable>
+                }
+            }}/>
         </section>
 
-        <ConfirmDialog open=actions.disable_open subject=actions.disabling title="Disable this account?" id="disable-dialog" stem="disable"
+        <ConfirmDialog target=actions.disabling title="Disable this account?" id="disable-dialog" stem="disable"
             describe=|u: &UserView| format!(
                 "{} will be signed out and unable to sign in or use their API keys until re-enabled.", u.email
             )
             keep="Cancel" confirm="Disable account" pending=change.pending()
             on_confirm=move |u: UserView| { change.dispatch(AdminChangeUser { id: u.id, role: None, disabled: Some(true) }); }/>
 
-        <ConfirmDialog open=actions.role_open subject=actions.role_change title="Change this role?" id="role-dialog" stem="role"
+        <ConfirmDialog target=actions.role_change title="Change this role?" id="role-dialog" stem="role"
             describe=|(u, role): &(UserView, Role)| format!(
                 "{} will go from {} to {}. {}",
                 u.email,
@@ -143,11 +130,9 @@ pub fn UsersTab() -> impl IntoView {
 /// The confirmations a row's controls open, and the change they lead to.
 #[derive(Clone, Copy)]
 struct RowActions {
-    disabling: RwSignal<Option<UserView>>,
-    disable_open: RwSignal<bool>,
+    disabling: DialogTarget<UserView>,
     /// A role change waits for confirmation: a select changes on a stray arrow key.
-    role_change: RwSignal<Option<(UserView, Role)>>,
-    role_open: RwSignal<bool>,
+    role_change: DialogTarget<(UserView, Role)>,
     change: ServerAction<AdminChangeUser>,
 }
 
@@ -169,8 +154,7 @@ fn UserTableRow(
             <select id=select_id data-testid="user-role"
                 on:change=move |ev| {
                     if let Ok(role) = Role::parse_field("role", &event_target_value(&ev)) {
-                        actions.role_change.set(Some((target.clone(), role)));
-                        actions.role_open.set(true);
+                        actions.role_change.show((target.clone(), role));
                     }
                 }>
                 {Role::all().iter().map(|role| view! {
@@ -197,10 +181,7 @@ fn UserTableRow(
             view! {
                 <button type="button" class="button button-danger button-small" data-testid="user-disable"
                     aria-label=format!("Disable {}", user.email)
-                    on:click=move |_| {
-                        actions.disabling.set(Some(target.clone()));
-                        actions.disable_open.set(true);
-                    }>"Disable"</button>
+                    on:click=move |_| actions.disabling.show(target.clone())>"Disable"</button>
             }
             .into_any()
         }
@@ -219,14 +200,6 @@ fn UserTableRow(
             <td data-label="Last sign-in">{user.last_login_at.as_ref().map(format_time).unwrap_or_else(|| "Never".into())}</td>
             {can_edit.then(|| view! { <td data-label="Actions" class="row-actions">{toggle}</td> })}
         </tr>
-    }
-}
-
-fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::SuperAdmin => "Super admin",
-        Role::Admin => "Admin",
-        Role::Member => "Member",
     }
 }
 

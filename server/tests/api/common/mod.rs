@@ -1,6 +1,8 @@
 //! `spawn_app`: the real application on port 0 against a database of its own, and a client
 //! that keeps cookies and sends this site's `Origin` like a browser would.
 
+pub mod database_rows;
+pub mod schema_check;
 pub mod stand_in;
 
 use abetworks::config::Config;
@@ -23,6 +25,11 @@ pub struct TestApp {
 
 /// Configuration for a test: port 0, the given database, an agent service at `agent_url`.
 pub fn test_config(database_url: &str, agent_url: &str) -> Config {
+    test_config_with(database_url, agent_url, &[])
+}
+
+/// [`test_config`] with more settings (`(variable, value)`), which win over the defaults.
+pub fn test_config_with(database_url: &str, agent_url: &str, extra: &[(&str, &str)]) -> Config {
     let pairs = [
         ("DATABASE_URL", database_url.to_owned()),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
@@ -36,10 +43,16 @@ pub fn test_config(database_url: &str, agent_url: &str) -> Config {
         ("ABETWORKS_SYNC_ON_START", "false".to_owned()),
     ];
     Config::from_lookup(|name| {
-        pairs
+        extra
             .iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| (*v).to_owned())
+            .or_else(|| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            })
     })
     .expect("test configuration is valid")
 }
@@ -57,9 +70,20 @@ pub async fn spawn_app_with(database: TestDatabase, agent_url: &str) -> TestApp 
     app
 }
 
+/// The app with more settings (see [`test_config_with`]) and no agent service.
+pub async fn spawn_app_with_settings(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
+    let config = test_config_with(&database.url, NO_AGENT_SERVICE, extra);
+    let mut app = spawn_configured(config).await;
+    app.database = Some(database);
+    app
+}
+
 /// Another instance on an existing database (the caller keeps the database alive).
 pub async fn spawn_app_on_url(database_url: &str, agent_url: &str) -> TestApp {
-    let config = test_config(database_url, agent_url);
+    spawn_configured(test_config(database_url, agent_url)).await
+}
+
+async fn spawn_configured(config: Config) -> TestApp {
     let site_root = std::env::temp_dir().join("abetworks-test-site");
     let app = Application::build(config, &site_root.to_string_lossy())
         .await

@@ -6,55 +6,25 @@ use serde_json::Value;
 use super::Chrome;
 
 pub(super) fn boolean_view(chrome: Chrome, value: RwSignal<bool>) -> AnyView {
-    let has_hint = chrome.has_hint();
-    let described = chrome.described_by(has_hint);
-    let error_view = chrome.error_view();
-    let Chrome {
-        id,
-        stable,
-        hint_id,
-        label,
-        hint,
-        ..
-    } = chrome;
-    let data_field = stable.clone();
-    view! {
-        <div class="field field-check" data-field=data_field>
+    chrome.check_frame(|wiring| {
+        view! {
             <input
-                id=id.clone()
-                name=stable
+                id=wiring.id
+                name=wiring.name
                 type="checkbox"
-                aria-describedby=described
+                aria-describedby=wiring.described_by
                 prop:checked=move || value.get()
                 on:change=move |ev| value.set(event_target_checked(&ev))
             />
-            <label for=id>{label}</label>
-            {has_hint.then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {error_view}
-        </div>
-    }
-    .into_any()
+        }
+        .into_any()
+    })
 }
 
 /// An enum: the select's values are option indexes, so any JSON value can be an option.
 pub(super) fn select_view(chrome: Chrome, value: RwSignal<String>, options: &[Value]) -> AnyView {
-    let has_hint = chrome.has_hint();
-    let described = chrome.described_by(has_hint);
-    let invalid = chrome.invalid();
-    let required_mark = chrome.required_mark();
-    let error_view = chrome.error_view();
-    let Chrome {
-        id,
-        stable,
-        hint_id,
-        label,
-        required,
-        hint,
-        ..
-    } = chrome;
-    let data_field = stable.clone();
-    let none =
-        (!required || options.is_empty()).then(|| view! { <option value="">"— None —"</option> });
+    let none = (!chrome.required || options.is_empty())
+        .then(|| view! { <option value="">"— None —"</option> });
     let opts = options
         .iter()
         .enumerate()
@@ -68,24 +38,17 @@ pub(super) fn select_view(chrome: Chrome, value: RwSignal<String>, options: &[Va
             view! { <option value=index selected=move || value.get() == selected_index>{text}</option> }
         })
         .collect_view();
-    view! {
-        <div class="field" data-field=data_field>
-            <label for=id.clone()>{label}{required_mark}</label>
+    chrome.frame(|wiring| {
+        view! {
             <select
-                id=id
-                name=stable
-                aria-required=required.to_string()
-                aria-invalid=invalid
-                aria-describedby=described
+                {..wiring.attributes()}
                 prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
             >
                 {none}
                 {opts}
             </select>
-            {has_hint.then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {error_view}
-        </div>
-    }
-    .into_any()
+        }
+        .into_any()
+    })
 }

@@ -14,25 +14,14 @@ pub(super) fn object_view(
     nodes: &[Node],
     enabled: RwSignal<bool>,
 ) -> AnyView {
-    let required_mark = chrome.required_mark();
-    let error_view = chrome.error_view();
-    let Chrome {
-        path,
-        stable,
-        errors,
-        id,
-        label,
-        required,
-        hint,
-        ..
-    } = chrome;
+    let id = &chrome.id;
     let inner = fields
         .iter()
         .zip(nodes.iter())
-        .map(|(field, node)| child_view(field, node, path, &stable, errors))
+        .map(|(field, node)| child_view(field, node, chrome.path, &chrome.stable, chrome.errors))
         .collect_view();
     let toggle_id = format!("{id}-include");
-    let toggle = (!required).then(|| {
+    let toggle = (!chrome.required).then(|| {
         view! {
             <div class="field field-check">
                 <input
@@ -42,22 +31,18 @@ pub(super) fn object_view(
                     prop:checked=move || enabled.get()
                     on:change=move |ev| enabled.set(event_target_checked(&ev))
                 />
-                <label for=toggle_id>{format!("Include {}", label.to_lowercase())}</label>
+                <label for=toggle_id>{format!("Include {}", chrome.label.to_lowercase())}</label>
             </div>
         }
     });
-    view! {
-        <fieldset class="field-group" data-field=stable>
-            <legend>{label.clone()}{required_mark}</legend>
-            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-            {toggle}
-            <div id=format!("{id}-group") class="field-group-body" hidden=move || !enabled.get()>
-                {inner}
-            </div>
-            {error_view}
-        </fieldset>
+    let body = view! {
+        {toggle}
+        <div id=format!("{id}-group") class="field-group-body" hidden=move || !enabled.get()>
+            {inner}
+        </div>
     }
-    .into_any()
+    .into_any();
+    chrome.group_frame(body)
 }
 
 /// Records are keyed by a stable id (their controls' names), and numbered by position
@@ -70,31 +55,19 @@ pub(super) fn records_view(
     items: RwSignal<Vec<(u64, Vec<Node>)>>,
     next_id: RwSignal<u64>,
 ) -> AnyView {
-    let required_mark = chrome.required_mark();
-    let error_view = chrome.error_view();
-    let Chrome {
-        path,
-        stable,
-        errors,
-        label,
-        hint,
-        ..
-    } = chrome;
+    let (path, errors) = (chrome.path, chrome.errors);
     let fields_for_add = fields.to_vec();
     let fields = StoredValue::new(fields.to_vec());
     let add_label = format!("Add {}", item_title.to_lowercase());
-    let stable_for_rows = stable.clone();
+    let stable_for_rows = chrome.stable.clone();
     let add = move |_| {
         let id = next_id.get_untracked();
         next_id.set(id + 1);
         items.update(|list| list.push((id, record_nodes(&fields_for_add))));
     };
     let title_for_rows = item_title.to_owned();
-    view! {
-        <fieldset class="field-group" data-field=stable>
-            <legend>{label}{required_mark}</legend>
-            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-            <For
+    let body = view! {
+        <For
                 each=move || items.get()
                 key=|(id, _)| *id
                 children=move |(item_id, nodes)| {
@@ -135,8 +108,7 @@ pub(super) fn records_view(
             >
                 {add_label}
             </button>
-            {error_view}
-        </fieldset>
     }
-    .into_any()
+    .into_any();
+    chrome.group_frame(body)
 }

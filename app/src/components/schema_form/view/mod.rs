@@ -6,6 +6,7 @@ mod group;
 mod number;
 mod text;
 
+use leptos::attr::Attribute;
 use leptos::prelude::*;
 
 use super::node::Node;
@@ -124,6 +125,35 @@ struct Chrome {
     message: Signal<Option<String>>,
 }
 
+/// What a control takes from its field: its id and name, and the aria wiring to the label,
+/// the hint and the message.
+struct Wiring {
+    id: String,
+    name: String,
+    /// `aria-required`.
+    required: String,
+    /// `aria-describedby`: the hint, if shown, and the message.
+    described_by: String,
+    message: Signal<Option<String>>,
+}
+
+impl Wiring {
+    /// The id, the name and the aria attributes, spread onto a control that can be invalid:
+    /// `<input {..wiring.attributes()} …/>`.
+    fn attributes(self) -> impl Attribute {
+        let message = self.message;
+        view! {
+            <{..}
+                id=self.id
+                name=self.name
+                aria-required=self.required
+                aria-invalid=move || message.get().is_some().to_string()
+                aria-describedby=self.described_by
+            />
+        }
+    }
+}
+
 impl Chrome {
     fn new(field: &Field, path: Signal<String>, stable: String, errors: FormErrors) -> Self {
         let id = dom_id(&stable);
@@ -153,22 +183,18 @@ impl Chrome {
         };
     }
 
-    fn has_hint(&self) -> bool {
-        !self.hint.is_empty()
-    }
-
-    /// `aria-invalid`.
-    fn invalid(&self) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-        let message = self.message;
-        move || message.get().is_some().to_string()
-    }
-
-    /// `aria-describedby`: the hint, if shown, and the error.
-    fn described_by(&self, has_hint: bool) -> String {
-        if has_hint {
-            format!("{} {}", self.hint_id, self.error_id)
-        } else {
+    fn wiring(&self) -> Wiring {
+        let described_by = if self.hint.is_empty() {
             self.error_id.clone()
+        } else {
+            format!("{} {}", self.hint_id, self.error_id)
+        };
+        Wiring {
+            id: self.id.clone(),
+            name: self.stable.clone(),
+            required: self.required.to_string(),
+            described_by,
+            message: self.message,
         }
     }
 
@@ -178,8 +204,83 @@ impl Chrome {
         })
     }
 
+    /// The hint, with an id for `aria-describedby` when `linked`.
+    fn hint_view(&self, linked: bool) -> Option<impl IntoView> {
+        let id = linked.then(|| self.hint_id.clone());
+        let hint = self.hint.clone();
+        (!hint.is_empty()).then(|| view! { <p class="hint" id=id>{hint}</p> })
+    }
+
     fn error_view(&self) -> impl IntoView {
         view! { <FieldError id=self.error_id.clone() message=self.message/> }
+    }
+
+    /// A field of one control: its label (marked when required), the control `control` draws
+    /// from the wiring, the hint and the message.
+    fn frame(self, control: impl FnOnce(Wiring) -> AnyView) -> AnyView {
+        let label =
+            view! { <label for=self.id.clone()>{self.label.clone()}{self.required_mark()}</label> };
+        let (hint, error) = (self.hint_view(true), self.error_view());
+        view! {
+            <div class="field" data-field=self.stable.clone()>
+                {label}
+                {control(self.wiring())}
+                {hint}
+                {error}
+            </div>
+        }
+        .into_any()
+    }
+
+    /// A checkbox field: the box, then its label, the hint and the message.
+    fn check_frame(self, control: impl FnOnce(Wiring) -> AnyView) -> AnyView {
+        let (hint, error) = (self.hint_view(true), self.error_view());
+        view! {
+            <div class="field field-check" data-field=self.stable.clone()>
+                {control(self.wiring())}
+                <label for=self.id>{self.label}</label>
+                {hint}
+                {error}
+            </div>
+        }
+        .into_any()
+    }
+
+    /// A group of fields: a legend (marked when required), the hint, the `body` and the
+    /// message.
+    fn group_frame(self, body: AnyView) -> AnyView {
+        let legend = view! { <legend>{self.label.clone()}{self.required_mark()}</legend> };
+        let (hint, error) = (self.hint_view(false), self.error_view());
+        view! {
+            <fieldset class="field-group" data-field=self.stable>
+                {legend}
+                {hint}
+                {body}
+                {error}
+            </fieldset>
+        }
+        .into_any()
+    }
+}
+
+/// Keeps a typed-in control and `value` the same, to spread onto it.
+fn typed_into(value: RwSignal<String>) -> impl Attribute {
+    view! {
+        <{..}
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+/// A text area bound to `value`, for text and lists, or for JSON (`code`).
+fn text_area(wiring: Wiring, value: RwSignal<String>, rows: &'static str, code: bool) -> AnyView {
+    let attributes = wiring.attributes();
+    if code {
+        view! { <textarea {..attributes} {..typed_into(value)} class="code" rows=rows spellcheck="false"></textarea> }
+            .into_any()
+    } else {
+        view! { <textarea {..attributes} {..typed_into(value)} rows=rows></textarea> }.into_any()
     }
 }
 
@@ -208,4 +309,37 @@ fn dom_id(stable: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     format!("in-{cleaned}")
+}
+
+#[cfg(test)]
+mod tests {
+    use leptos::tachys::view::RenderHtml;
+    use serde_json::json;
+
+    use super::super::parse::parse_schema;
+    use super::*;
+
+    #[test]
+    fn a_field_is_labelled_and_wired_to_its_hint_and_message() {
+        Owner::new().with(|| {
+            let schema = json!({
+                "properties": {"age": {"type": "integer", "minimum": 1, "description": "Years."}},
+                "required": ["age"],
+                "type": "object"
+            });
+            let spec = parse_schema(&schema);
+            let node = Node::new(&spec, true);
+            let errors = FormErrors(RwSignal::new(vec![FieldIssue::new("age", "Too young.")]));
+            let html = view! { <SchemaFields spec node errors/> }.to_html();
+            for part in [
+                r#"<label for="in-age">Age"#,
+                r#"<span aria-hidden="true" class="required"> *</span>"#,
+                r#"<input id="in-age" name="age" aria-required="true" aria-invalid="true" aria-describedby="in-age-hint in-age-error" type="number""#,
+                r#"<p id="in-age-hint" class="hint">Years. At least 1.</p>"#,
+                r#"<p id="in-age-error" class="field-error">Too young.</p>"#,
+            ] {
+                assert!(html.contains(part), "{part} is missing from {html}");
+            }
+        });
+    }
 }

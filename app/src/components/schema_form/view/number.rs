@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::super::scalar::fmt_bound;
 use super::super::spec::Bounds;
-use super::Chrome;
+use super::{typed_into, Chrome};
 
 pub(super) fn number_view(
     mut chrome: Chrome,
@@ -13,43 +13,21 @@ pub(super) fn number_view(
     integer: bool,
 ) -> AnyView {
     chrome.extend_hint(" ", &range_hint(bounds));
-    let has_hint = chrome.has_hint();
-    let described = chrome.described_by(has_hint);
-    let invalid = chrome.invalid();
-    let required_mark = chrome.required_mark();
-    let error_view = chrome.error_view();
-    let Chrome {
-        id,
-        stable,
-        hint_id,
-        label,
-        required,
-        hint,
-        ..
-    } = chrome;
-    let data_field = stable.clone();
-    view! {
-        <div class="field" data-field=data_field>
-            <label for=id.clone()>{label}{required_mark}</label>
+    let (min, max) = (bounds.min.map(fmt_bound), bounds.max.map(fmt_bound));
+    chrome.frame(|wiring| {
+        view! {
             <input
-                id=id
-                name=stable
+                {..wiring.attributes()}
+                {..typed_into(value)}
                 type="number"
                 inputmode=if integer { "numeric" } else { "decimal" }
                 step=if integer { "1" } else { "any" }
-                min=bounds.min.map(fmt_bound)
-                max=bounds.max.map(fmt_bound)
-                aria-required=required.to_string()
-                aria-invalid=invalid
-                aria-describedby=described
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                min=min
+                max=max
             />
-            {has_hint.then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            {error_view}
-        </div>
-    }
-    .into_any()
+        }
+        .into_any()
+    })
 }
 
 /// "From 1 to 7.", "At least 1.", "At most 7." — a lower bound of 0 goes without saying.

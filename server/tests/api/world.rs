@@ -1,0 +1,375 @@
+//! The world the role matrices call into: the app in front of the stand-in agent service, one
+//! user of each role signed in (a session cookie) and holding an API key, each licensed for
+//! the `echo` agent, and the fresh rows a valid call of a route needs (made through the app's
+//! own routes where one exists, so they are what a real caller would meet).
+
+use abetworks::entities::enums::Role;
+use abetworks::error_logs::{log_error, ErrorKind, NewErrorLog};
+use abetworks::testing::TestDatabase;
+use axum::http::Method;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{json, Value};
+
+use crate::common::{spawn_app_with, stand_in, TestApp, PASSWORD};
+
+/// Who calls: nobody signed in, or a user of one role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Anonymous,
+    Member,
+    OrgAdmin,
+    SuperAdmin,
+}
+
+impl Who {
+    pub const SIGNED_IN: [Who; 3] = [Who::Member, Who::OrgAdmin, Who::SuperAdmin];
+
+    fn role(self) -> Option<Role> {
+        match self {
+            Who::Anonymous => None,
+            Who::Member => Some(Role::Member),
+            Who::OrgAdmin => Some(Role::Admin),
+            Who::SuperAdmin => Some(Role::SuperAdmin),
+        }
+    }
+
+    /// Whether a route open to `access` lets this caller through.
+    pub fn may_call(self, access: server::routes::Access) -> bool {
+        use server::routes::Access;
+        match (access, self.role()) {
+            (Access::Anyone, _) => true,
+            (_, None) => false,
+            (Access::SignedIn, Some(_)) => true,
+            (Access::Admin, Some(role)) => role.is_admin(),
+            (Access::SuperAdmin, Some(role)) => role.is_super_admin(),
+        }
+    }
+
+    /// The status and `error.code` a refused call of this caller gets.
+    pub fn refusal(self) -> (u16, &'static str) {
+        match self {
+            Who::Anonymous => (401, "UNAUTHENTICATED"),
+            _ => (403, "FORBIDDEN"),
+        }
+    }
+}
+
+/// How a signed-in caller proves who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Nothing,
+    Session,
+    ApiKey,
+}
+
+/// A signed-in user of one role.
+pub struct Player {
+    pub who: Who,
+    pub user_id: String,
+    pub email: String,
+    /// Signed in through `/api/auth/login`: keeps the session cookie, sends this site's Origin.
+    pub session: reqwest::Client,
+    /// An API key of theirs, made through `POST /api/keys`.
+    pub key: String,
+}
+
+/// What a route's call needs made before it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Nothing,
+    /// An API key of the caller's (the member's when anonymous), to revoke.
+    OwnKey,
+    /// The published `echo` agent, which every player is licensed for.
+    Echo,
+    /// A published agent nobody holds or has asked for yet.
+    FreshAgent,
+    /// A license of the member's, on an agent of its own.
+    License,
+    /// A pending access request of the member's, on an agent of its own.
+    PendingRequest,
+    /// An unresolved error in the error log.
+    ErrorLog,
+    /// The member's account.
+    Member,
+    /// An account nobody else uses, to change.
+    FreshUser,
+}
+
+/// What was made for one call: the id it needs and a token to keep names unique.
+pub struct Made {
+    pub id: String,
+    pub unique: String,
+    pub member_id: String,
+    pub member_email: String,
+}
+
+/// One answer, as the matrices and the contract test read it.
+pub struct Answer {
+    pub status: u16,
+    /// The media type, without parameters.
+    pub content_type: Option<String>,
+    /// `None` when the body is empty.
+    pub text: Option<String>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Option<Value> {
+        self.text
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+    }
+}
+
+pub struct World {
+    pub app: TestApp,
+    pub echo: String,
+    /// A super admin of the world's own, who makes the rows the calls need.
+    grantor: reqwest::Client,
+    /// No cookies and no Origin: a script holding an API key.
+    script: reqwest::Client,
+    pub players: Vec<Player>,
+}
+
+/// The body of `POST /api/admin/agents` for a draft agent called `slug`.
+pub fn agent_descriptor(slug: &str) -> Value {
+    json!({
+        "slug": slug, "name": format!("Agent {slug}"), "shortDescription": "made for a test",
+        "longDescription": "made for a test", "category": "Testing", "priceCents": 0,
+        "currency": "USD", "icon": "🧪", "features": [], "version": "1",
+        "inputSchema": {"type": "object"}, "outputSchema": {"type": "object"}
+    })
+}
+
+async fn expect_json(response: reqwest::Response, status: u16, what: &str) -> Value {
+    let got = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(got, status, "{what}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {text}"))
+}
+
+fn id_of(body: &Value) -> String {
+    body["id"].as_str().expect("an id").to_owned()
+}
+
+impl World {
+    pub async fn new(database: TestDatabase) -> Self {
+        let agents = stand_in::start().await;
+        let app = spawn_app_with(database, &agents).await;
+        abetworks::catalog::sync_from_service(&app.state.db, &app.state.agents, true)
+            .await
+            .expect("the stand-in's agents are synced");
+        let (grantor, _) = app.signed_in("grantor@example.com", Role::SuperAdmin).await;
+        let echo = abetworks::catalog::find_agent(&app.state.db, "echo")
+            .await
+            .expect("the catalog answers")
+            .expect("echo is in the catalog")
+            .id;
+        let mut world = Self {
+            script: reqwest::Client::new(),
+            app,
+            echo,
+            grantor,
+            players: Vec::new(),
+        };
+        for who in Who::SIGNED_IN {
+            let email = format!("{who:?}@example.com").to_lowercase();
+            let role = who.role().expect("a signed-in caller has a role");
+            let (session, user_id) = world.app.signed_in(&email, role).await;
+            let created = world
+                .app
+                .post(&session, "/api/keys", json!({"name": "matrix"}))
+                .await;
+            let created = expect_json(created, 201, "a player's key").await;
+            let key = created["secret"]
+                .as_str()
+                .or(created["text"].as_str())
+                .expect("the key's text")
+                .to_owned();
+            world.license(&user_id, &world.echo.clone(), -1).await;
+            world.players.push(Player {
+                who,
+                user_id,
+                email,
+                session,
+                key,
+            });
+        }
+        world
+    }
+
+    pub fn player(&self, who: Who) -> Option<&Player> {
+        self.players.iter().find(|p| p.who == who)
+    }
+
+    fn member(&self) -> &Player {
+        self.player(Who::Member).expect("the member plays")
+    }
+
+    async fn grantor_sends(&self, method: Method, path: &str, body: Value) -> reqwest::Response {
+        self.grantor
+            .request(method, self.app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    async fn license(&self, user_id: &str, agent_id: &str, limit: i64) -> String {
+        let body = json!({"userId": user_id, "agentId": agent_id, "apiCallLimit": limit});
+        let granted = self
+            .grantor_sends(Method::POST, "/api/admin/licenses", body)
+            .await;
+        id_of(&expect_json(granted, 201, "a license").await)
+    }
+
+    async fn fresh_agent(&self, unique: &str) -> String {
+        let slug = format!("fresh-{unique}");
+        let created = self
+            .grantor_sends(Method::POST, "/api/admin/agents", agent_descriptor(&slug))
+            .await;
+        let id = id_of(&expect_json(created, 201, "an agent").await);
+        let path = format!("/api/admin/agents/{id}");
+        let published = self
+            .grantor_sends(Method::PATCH, &path, json!({"published": true}))
+            .await;
+        expect_json(published, 200, "publishing an agent").await;
+        id
+    }
+
+    /// Makes what a call by `who` needs.
+    pub async fn make(&self, need: Need, who: Who) -> Made {
+        let unique = abetworks::ids::new_id();
+        let member = self.member();
+        let id = match need {
+            Need::Nothing => String::new(),
+            Need::Echo => self.echo.clone(),
+            Need::Member => member.user_id.clone(),
+            Need::FreshAgent => self.fresh_agent(&unique).await,
+            Need::License => {
+                let agent = self.fresh_agent(&unique).await;
+                self.license(&member.user_id, &agent, 10).await
+            }
+            Need::PendingRequest => {
+                let agent = self.fresh_agent(&unique).await;
+                let body = json!({"agentId": agent, "requestReason": "for the matrix"});
+                let asked = self
+                    .app
+                    .post(&member.session, "/api/marketplace/request-access", body)
+                    .await;
+                id_of(&expect_json(asked, 201, "an access request").await)
+            }
+            Need::OwnKey => {
+                let owner = self.player(who).unwrap_or(member);
+                let created = self
+                    .app
+                    .post(&owner.session, "/api/keys", json!({"name": "to revoke"}))
+                    .await;
+                let created = expect_json(created, 201, "a key to revoke").await;
+                id_of(&created["key"])
+            }
+            Need::ErrorLog => log_error(&self.app.state.db, new_error(&unique))
+                .await
+                .expect("an error is logged"),
+            Need::FreshUser => {
+                let email = format!("{unique}@example.com");
+                self.app.create_user(&email, Role::Member).await
+            }
+        };
+        Made {
+            id,
+            unique,
+            member_id: member.user_id.clone(),
+            member_email: member.email.clone(),
+        }
+    }
+
+    /// The client `who` calls with, by `credential`. `anew`: a session of its own for the
+    /// call, for calls that sign in, out or up (they would end the player's session).
+    pub async fn client(
+        &self,
+        who: Who,
+        credential: Credential,
+        anew: bool,
+    ) -> (reqwest::Client, Option<String>) {
+        // A visitor's browser of its own each time: signing in or up would keep a cookie.
+        let Some(player) = self.player(who) else {
+            return (self.app.new_client(), None);
+        };
+        match credential {
+            Credential::ApiKey => (self.script.clone(), Some(player.key.clone())),
+            Credential::Session if anew => (self.signed_in_again(player).await, None),
+            Credential::Session | Credential::Nothing => (player.session.clone(), None),
+        }
+    }
+
+    async fn signed_in_again(&self, player: &Player) -> reqwest::Client {
+        let client = self.app.new_client();
+        let body = json!({"email": player.email, "password": PASSWORD});
+        let response = self.app.post(&client, "/api/auth/login", body).await;
+        assert_eq!(response.status(), 200, "{} signs in again", player.email);
+        client
+    }
+
+    /// Sends one request and reads the answer whole.
+    pub async fn send(
+        &self,
+        client: &reqwest::Client,
+        key: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Body>,
+    ) -> Answer {
+        let mut request = client.request(method, self.app.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request = match body {
+            Some(Body::Json(json)) => request.json(&json),
+            Some(Body::Form(pairs)) => request.form(&pairs),
+            None => request,
+        };
+        let response = request.send().await.expect("the request is sent");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        let text = response.text().await.unwrap_or_default();
+        Answer {
+            status,
+            content_type,
+            text: (!text.is_empty()).then_some(text),
+        }
+    }
+}
+
+/// A request body: JSON for the REST API, form fields for server functions.
+pub enum Body {
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+fn new_error(unique: &str) -> NewErrorLog {
+    NewErrorLog {
+        kind: ErrorKind::Internal,
+        code: "INTERNAL_ERROR".into(),
+        message: format!("a fault made for the matrix ({unique})"),
+        stack_trace: None,
+        user_id: None,
+        agent_id: None,
+        request_id: None,
+        context: Some(json!({"made": "for the matrix"})),
+    }
+}
+
+/// A path with its one `{…}` segment (if any) filled with `id`.
+pub fn fill(path: &str, id: &str) -> String {
+    match (path.find('{'), path.find('}')) {
+        (Some(start), Some(end)) if start < end => {
+            format!("{}{}{}", &path[..start], id, &path[end + 1..])
+        }
+        _ => path.to_owned(),
+    }
+}
