@@ -78,6 +78,11 @@ run: setup build
 	@(cd python-agents && exec .venv/bin/uvicorn service.main:app --host "$$agent_host" --port "$$agent_port" --log-level warning) &
 	@agent_pid=$$!
 	@trap 'kill $$agent_pid 2>/dev/null || true' EXIT INT TERM
+	# The server syncs its catalog at start-up: start it only once the agent service answers,
+	# so the marketplace is not empty for the first seconds.
+	@for _ in $$(seq 1 60); do \
+	  $(PYTHON) -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+	    "http://$$agent_host:$$agent_port/health" 2>/dev/null && break; sleep 0.5; done
 	@echo "agent service on http://$$agent_host:$$agent_port, server on http://$(LEPTOS_SITE_ADDR)"
 	@ABETWORKS_DEMO_DATA=$${ABETWORKS_DEMO_DATA:-true} LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(TARGET_DIR)/release/server
 

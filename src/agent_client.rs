@@ -242,21 +242,12 @@ impl AgentClient {
 
     /// The agents the service offers.
     pub async fn list_agents(&self) -> Result<Vec<AgentDescriptor>, AgentError> {
-        let response = self
+        let request = self
             .http
             .get(self.url("/agents")?)
-            .bearer_auth(self.secret.expose())
-            .send()
-            .await
-            .map_err(transport_error)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        if !status.is_success() {
-            return Err(error_from_status(status.as_u16(), &bytes));
-        }
-        serde_json::from_slice::<AgentList>(&bytes)
-            .map(|list| list.agents)
-            .map_err(|e| AgentError::Malformed(e.to_string()))
+            .bearer_auth(self.secret.expose());
+        let list: AgentList = json_answer(request).await?;
+        Ok(list.agents)
     }
 
     /// Runs agent `slug` on `input`, signed for `execution_id` and `user_id`; the call's
@@ -301,7 +292,7 @@ impl AgentClient {
             timestamp,
             &body,
         );
-        let response = self
+        let request = self
             .http
             .post(self.url(&format!("/agents/{slug}/execute"))?)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -309,18 +300,23 @@ impl AgentClient {
             .header(HEADER_USER_ID, user_id)
             .header(HEADER_TIMESTAMP, timestamp.to_string())
             .header(HEADER_SIGNATURE, signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(transport_error)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        if !status.is_success() {
-            return Err(error_from_status(status.as_u16(), &bytes));
-        }
-        serde_json::from_slice::<AgentOutput>(&bytes)
-            .map_err(|e| AgentError::Malformed(e.to_string()))
+            .body(body);
+        json_answer(request).await
     }
+}
+
+/// Sends `request` and reads its JSON answer: an error status becomes the service's error,
+/// a body that is not a `T` is malformed.
+async fn json_answer<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, AgentError> {
+    let response = request.send().await.map_err(transport_error)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(transport_error)?;
+    if !status.is_success() {
+        return Err(error_from_status(status.as_u16(), &bytes));
+    }
+    serde_json::from_slice::<T>(&bytes).map_err(|e| AgentError::Malformed(e.to_string()))
 }
 
 fn transport_error(error: reqwest::Error) -> AgentError {

@@ -63,6 +63,8 @@ test("every customer page still works, and a run says so, when the agent service
     LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
     AGENT_SERVICE_URL: `http://127.0.0.1:${agentPort}`,
     AGENT_SERVICE_SECRET: secret,
+    // Publishes the agents it syncs, as the main e2e server does.
+    ABETWORKS_DEMO_DATA: "true",
     ABETWORKS_ADMIN_EMAIL: adminEmail,
     ABETWORKS_ADMIN_PASSWORD: adminPassword,
     RUST_LOG: "error",
