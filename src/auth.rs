@@ -27,7 +27,7 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 /// Registrations from one client address within the window before it is throttled. Each one
 /// costs a 19 MiB argon2 hash and a new organisation; people sharing an address (an office, a
 /// school) rarely need more in an hour.
-pub const MAX_REGISTRATIONS_PER_IP: u64 = 10;
+pub const MAX_REGISTRATIONS_PER_IP: u64 = crate::config::DEFAULT_REGISTRATIONS_PER_HOUR;
 pub const REGISTRATION_WINDOW_MINUTES: i64 = 60;
 
 /// A PHC hash of a random password: unknown emails are verified against it, so they cost

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 /// The default shared secret between gateway and agent service, for local development only.
 pub const DEV_AGENT_SECRET: &str = "abetworks-dev-secret";
+/// Registrations one client address may make per hour unless configured otherwise (the
+/// reasons are with `auth::MAX_REGISTRATIONS_PER_IP`).
+pub const DEFAULT_REGISTRATIONS_PER_HOUR: u64 = 10;
 /// The shortest agent secret a production start accepts.
 pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
 
@@ -273,7 +276,7 @@ impl Config {
         let sentry_dsn = sentry_dsn.map(Secret::new);
 
         let registrations_per_hour = match get("ABETWORKS_REGISTRATIONS_PER_HOUR") {
-            None => crate::auth::MAX_REGISTRATIONS_PER_IP,
+            None => DEFAULT_REGISTRATIONS_PER_HOUR,
             Some(text) => text
                 .trim()
                 .parse::<u64>()

@@ -9,7 +9,7 @@ use sea_orm::{EntityTrait, JoinType, QuerySelect, RelationTrait, Select};
 pub use abetworks_types::views::*;
 
 use crate::entities::{agent_catalog, api_keys, error_logs, users};
-use crate::error_logs::ErrorKind;
+use abetworks_types::enums::ErrorKind;
 
 /// Rows of `E` joined with their user and agent through the given relations, with the
 /// columns every view of such a row shows: `user_email`, `agent_name` and `agent_slug`.
