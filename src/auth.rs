@@ -264,7 +264,7 @@ pub async fn active_user(
 
 /// Drops login and registration attempts well past their windows; called now and then so
 /// the tables stay small. Returns how many rows went.
-pub async fn prune_login_attempts(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<u64> {
+pub async fn prune_attempts(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<u64> {
     let cutoff = now - Duration::minutes(THROTTLE_WINDOW_MINUTES * 2);
     let logins = login_attempts::Entity::delete_many()
         .filter(login_attempts::Column::CreatedAt.lt(cutoff))

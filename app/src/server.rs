@@ -4,7 +4,6 @@
 use abetworks::entities::users;
 use abetworks::request::RequestContext;
 use abetworks::{Actor, CoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
 use leptos::prelude::ServerFnError;
 use tower_sessions::Session;
 
@@ -116,11 +115,6 @@ pub fn is_plain_form_post() -> bool {
                 .map(|v| v.contains("text/html"))
         })
         .unwrap_or(false)
-}
-
-/// RFC 3339 in UTC with whole seconds, as the REST contract writes times.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// The request's id and path.

@@ -198,7 +198,7 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = store.delete_expired().await {
             tracing::warn!("expired-session cleanup failed: {e}");
         }
-        if let Err(e) = abetworks::auth::prune_login_attempts(&state.db, chrono::Utc::now()).await {
+        if let Err(e) = abetworks::auth::prune_attempts(&state.db, chrono::Utc::now()).await {
             tracing::warn!("login-attempt cleanup failed: {e}");
         }
     }

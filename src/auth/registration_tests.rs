@@ -97,7 +97,7 @@ async fn attempts_leave_the_window_and_are_pruned(db: TestDatabase) {
         .await
         .expect("attempts outside the window do not count");
 
-    let pruned = prune_login_attempts(&db, Utc::now()).await.unwrap();
+    let pruned = prune_attempts(&db, Utc::now()).await.unwrap();
     assert_eq!(pruned, MAX_REGISTRATIONS_PER_IP);
     assert_eq!(fx::count::<registration_attempts::Entity>(&db).await, 1);
 }

@@ -246,22 +246,4 @@ mod tests {
             Ok(Some(Severity::High))
         );
     }
-
-    #[test]
-    fn a_live_license_past_its_expiry_reads_as_expired_and_revoked_stays_revoked() {
-        let now = chrono::Utc::now();
-        let past = Some(now - chrono::Duration::seconds(1));
-        assert_eq!(
-            EffectiveStatus::of(LicenseStatus::Active, past, now),
-            EffectiveStatus::Expired
-        );
-        assert_eq!(
-            EffectiveStatus::of(LicenseStatus::Revoked, past, now),
-            EffectiveStatus::Revoked
-        );
-        assert_eq!(
-            EffectiveStatus::of(LicenseStatus::Suspended, None, now),
-            EffectiveStatus::Suspended
-        );
-    }
 }
