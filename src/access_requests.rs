@@ -1,5 +1,7 @@
 //! Requests for access to an agent: a user asks, the super admin approves (which grants the
-//! license in the same transaction) or rejects with a note the user sees.
+//! license in the same transaction) or rejects with a note the user sees. A user who already
+//! holds a license in force asks for more calls instead (`kind: increase`); approving that
+//! changes the license held, in place.
 //!
 //! At most one pending request per user and agent, enforced by the partial unique index
 //! `ux_agent_access_requests_pending`; a violation reads as "already pending".
@@ -15,12 +17,14 @@ use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
 use crate::db::{begin_write, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
-use crate::entities::enums::AccessRequestStatus;
+use crate::entities::enums::{AccessRequestKind, AccessRequestStatus};
 use crate::entities::{agent_catalog, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{check_optional_range, id_filter, page_of, required_text};
-use crate::licenses::{self, EffectiveStatus, GrantLicense};
+use crate::licenses::{
+    self, EffectiveStatus, GrantLicense, LicenseChange, NewTopUp, QuotaPlan, MAX_API_CALL_LIMIT,
+};
 use crate::pagination::{Page, PageRequest};
 use crate::views::joined_with_user_and_agent;
 pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
@@ -28,19 +32,30 @@ pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 pub const MAX_REASON_CHARS: usize = 1000;
 pub const MAX_REVIEW_NOTE_CHARS: usize = 1000;
 
-/// What a user sends to ask for an agent.
+/// The note on the top-up an approved increase adds.
+pub const APPROVED_TOP_UP_NOTE: &str = "Approved request";
+
+/// What a user sends to ask for an agent, or for more calls on the license they hold.
 #[derive(Clone, Debug)]
 pub struct NewAccessRequest {
     pub agent_id: String,
     /// 1..=1000 characters once trimmed.
     pub reason: String,
+    /// How many calls the user asks for (1..=MAX_API_CALL_LIMIT), if they say.
+    pub requested_calls: Option<i64>,
 }
 
-/// The license an approval grants.
-#[derive(Clone, Copy, Debug)]
+/// What an approval gives. For a first license (`access`) `api_call_limit` is required; for an
+/// `increase` a new limit, top-up calls or both change the license held, in place.
+#[derive(Clone, Debug, Default)]
 pub struct Approval {
-    pub api_call_limit: i64,
+    pub api_call_limit: Option<i64>,
+    /// The license's expiry: for an increase, `None` leaves it as it is.
     pub expires_at: Option<DateTime<Utc>>,
+    /// `None`: a new license counts for its lifetime; an increase keeps its plan.
+    pub plan: Option<QuotaPlan>,
+    /// Calls added to the current window of the license held (increase only).
+    pub top_up_calls: Option<i64>,
 }
 
 /// Admin list filters; the date range applies to `requested_at`.
@@ -52,8 +67,19 @@ pub struct AccessRequestFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// The actor asks for access for themselves. 404 for an unknown or unpublished agent; 409
-/// when they hold a license still in force or already have a pending request.
+/// A count of calls a user or an admin gives: 1..=MAX_API_CALL_LIMIT.
+fn validate_calls(field: &str, calls: Option<i64>) -> CoreResult<()> {
+    match calls {
+        Some(n) if !(1..=MAX_API_CALL_LIMIT).contains(&n) => Err(CoreError::invalid(
+            field,
+            format!("must be between 1 and {MAX_API_CALL_LIMIT}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The actor asks for access for themselves, or, holding a license in force, for more calls
+/// (an `increase`). 404 for an unknown or unpublished agent; 409 when a request is pending.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -61,6 +87,7 @@ pub async fn create(
 ) -> CoreResult<AccessRequestView> {
     let user_id = actor.user_id.as_str();
     let reason = required_text("requestReason", &request.reason, MAX_REASON_CHARS)?;
+    validate_calls("requestedCalls", request.requested_calls)?;
     let agent_id = request.agent_id.trim();
     let published = match is_valid_id(agent_id) {
         true => agent_catalog::Entity::find_by_id(agent_id)
@@ -75,13 +102,17 @@ pub async fn create(
     if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
         return Err(CoreError::NotFound { entity: "user" });
     }
-    // An expired license does not count: asking again is how a user gets it renewed.
-    if let Some(live) = licenses::find_live(db, user_id, agent_id).await? {
-        if EffectiveStatus::of(live.status, live.expires_at, Utc::now()) != EffectiveStatus::Expired
-        {
-            return Err(CoreError::Conflict(ConflictReason::AlreadyLicensed));
-        }
-    }
+    // An expired license does not count: asking again is how a user gets a new one.
+    let in_force = licenses::find_live(db, user_id, agent_id)
+        .await?
+        .is_some_and(|live| {
+            EffectiveStatus::of(live.status, live.expires_at, Utc::now())
+                != EffectiveStatus::Expired
+        });
+    let kind = match in_force {
+        true => AccessRequestKind::Increase,
+        false => AccessRequestKind::Access,
+    };
     let txn = begin_write(db).await?;
     let created = requests::ActiveModel {
         id: sea_orm::Set(new_id()),
@@ -93,6 +124,8 @@ pub async fn create(
         reviewed_by: sea_orm::Set(None),
         reviewed_at: sea_orm::Set(None),
         review_note: sea_orm::Set(None),
+        kind: sea_orm::Set(kind),
+        requested_calls: sea_orm::Set(request.requested_calls),
     }
     .insert(&txn)
     .await
@@ -245,8 +278,11 @@ async fn audit_review(
     .await
 }
 
-/// Approves a pending request and grants its license in one transaction (super admin). 409
-/// when the request is no longer pending or the user already holds a license in force.
+/// Approves a pending request (super admin), in one transaction with what it gives: an
+/// `access` request grants a license (`api_call_limit` required); an `increase` changes the
+/// license held in place (a new limit or plan, top-up calls, or both; at least one of the
+/// limit and the top-up). 409 when the request is no longer pending, when an access request's
+/// user already holds a license in force, or when an increase's license has been revoked.
 pub async fn approve(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -254,24 +290,95 @@ pub async fn approve(
     approval: Approval,
 ) -> CoreResult<ApprovedRequest> {
     actor.require_super_admin()?;
-    licenses::validate_limit(approval.api_call_limit)?;
-    licenses::validate_expiry(approval.expires_at, Utc::now())?;
+    let now = Utc::now();
+    if let Some(limit) = approval.api_call_limit {
+        licenses::validate_limit(limit)?;
+    }
+    licenses::validate_expiry(approval.expires_at, now)?;
+    if let Some(plan) = &approval.plan {
+        licenses::validate_plan(plan)?;
+    }
+    validate_calls("topUpCalls", approval.top_up_calls)?;
     let txn = begin_write(db).await?;
     let request = find_pending(&txn, request_id).await?;
+    // Marked first: of two reviewers racing, the second stops here, before changing anything.
     mark_reviewed(&txn, request_id, actor, AccessRequestStatus::Approved, None).await?;
-    let grant = GrantLicense {
-        user_id: request.user_id.clone(),
-        agent_id: request.agent_id.clone(),
-        api_call_limit: approval.api_call_limit,
-        expires_at: approval.expires_at,
+    let license_id = match request.kind {
+        AccessRequestKind::Access => grant_access(&txn, actor, &request, approval).await?,
+        AccessRequestKind::Increase => increase(&txn, actor, &request, approval, now).await?,
     };
-    let license = licenses::insert_license(&txn, actor, &grant).await?;
     audit_review(&txn, actor, "access_request.approve", &request).await?;
     txn.commit().await?;
     Ok(ApprovedRequest {
         request: get(db, request_id).await?,
-        license: licenses::get(db, &license.id).await?,
+        license: licenses::get_at(db, &license_id, now).await?,
     })
+}
+
+/// The first license of an approved `access` request; its id.
+async fn grant_access(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    request: &requests::Model,
+    approval: Approval,
+) -> CoreResult<String> {
+    if approval.top_up_calls.is_some() {
+        return Err(CoreError::invalid(
+            "topUpCalls",
+            "only a request for more calls can be approved with a top-up",
+        ));
+    }
+    let api_call_limit = approval
+        .api_call_limit
+        .ok_or_else(|| CoreError::invalid("apiCallLimit", "is required to grant a license"))?;
+    let grant = GrantLicense {
+        user_id: request.user_id.clone(),
+        agent_id: request.agent_id.clone(),
+        api_call_limit,
+        expires_at: approval.expires_at,
+        plan: approval.plan.unwrap_or_default(),
+    };
+    Ok(licenses::insert_license(conn, actor, &grant).await?.id)
+}
+
+/// Changes the license an approved `increase` is about, in place; its id.
+async fn increase(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    request: &requests::Model,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> CoreResult<String> {
+    if approval.api_call_limit.is_none() && approval.top_up_calls.is_none() {
+        return Err(CoreError::invalid(
+            "topUpCalls",
+            "give a new apiCallLimit, topUpCalls or both to approve a request for more calls",
+        ));
+    }
+    let live = licenses::find_live(conn, &request.user_id, &request.agent_id)
+        .await?
+        .ok_or(CoreError::Conflict(ConflictReason::LicenseRevoked))?;
+    let change = LicenseChange {
+        api_call_limit: approval.api_call_limit,
+        expires_at: approval.expires_at.map(Some),
+        plan: approval.plan,
+        ..Default::default()
+    };
+    let changes_license =
+        change.api_call_limit.is_some() || change.expires_at.is_some() || change.plan.is_some();
+    let license = match changes_license {
+        true => licenses::apply_change(conn, actor, &live, &change, now).await?,
+        false => live,
+    };
+    if let Some(calls) = approval.top_up_calls {
+        let top_up = NewTopUp {
+            calls,
+            note: APPROVED_TOP_UP_NOTE.to_owned(),
+            expires_at: None,
+        };
+        licenses::add_top_up(conn, actor, &license, &top_up, now).await?;
+    }
+    Ok(license.id)
 }
 
 /// Rejects a pending request with a note the user sees (1..=1000 characters; super admin).

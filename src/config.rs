@@ -93,6 +93,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Registrations one client address may make per hour.
     pub registrations_per_hour: u64,
+    /// Calls per second a license without its own burst rate may make; none = no limit.
+    pub default_burst_per_second: Option<i32>,
     /// Where panics and 5xx are also reported (Sentry); error tracking is off without it.
     pub sentry_dsn: Option<Secret>,
 }
@@ -290,8 +292,25 @@ impl Config {
                 })?,
         };
 
+        let default_burst_per_second = match get("ABETWORKS_DEFAULT_BURST_PER_SECOND") {
+            None => None,
+            Some(text) => Some(
+                text.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| {
+                        bad(
+                            "ABETWORKS_DEFAULT_BURST_PER_SECOND",
+                            "must be a whole number from 1 to 100000",
+                        )
+                    })?,
+            ),
+        };
+
         Ok(Self {
             registrations_per_hour,
+            default_burst_per_second,
             sentry_dsn,
             sync_on_start,
             trusted_proxies,

@@ -14,7 +14,7 @@ use crate::error::{CoreResult, ErrorBody, ErrorCode};
 use crate::error_logs::{self, NewErrorLog};
 use crate::executions::{self, ExecutionOutcome, NewExecution};
 use crate::metric_names;
-use crate::quota::{self, Admission, LicenseDenial};
+use crate::quota::{self, Admission, LicenseDenial, QuotaContext};
 use crate::secrets::mask_secrets;
 use crate::usage::{self, TrackCall};
 pub use abetworks_types::views::{ExecuteSuccess, UsageSnapshot};
@@ -33,6 +33,8 @@ pub struct ExecuteRequest<'a> {
     /// What the usage row records as the endpoint, e.g. `/api/agents/{agentId}/execute`.
     pub endpoint: &'a str,
     pub method: &'a str,
+    /// The time of the call (from the state's clock) and the default burst rate.
+    pub quota: QuotaContext,
 }
 
 /// Why a call did not run or did not succeed. Each maps to one status and code.
@@ -41,9 +43,14 @@ pub enum ExecuteFailure {
     UnknownAgent,
     KeyScopeMismatch,
     License(LicenseDenial),
+    /// The window's limit is reached; `retry_after_secs` until it resets (none for lifetime).
     QuotaExceeded {
-        limit: i64,
-        used: i64,
+        usage: UsageSnapshot,
+        retry_after_secs: Option<i64>,
+    },
+    /// Over the license's burst rate this second.
+    RateLimited {
+        retry_after_secs: i64,
     },
     InvalidInput {
         message: String,
@@ -74,6 +81,7 @@ impl ExecuteFailure {
             Self::KeyScopeMismatch => ErrorCode::KeyScopeMismatch,
             Self::License(denial) => denial.code(),
             Self::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::AgentFailed { .. } => ErrorCode::AgentFailed,
             Self::AgentUnavailable { .. } => ErrorCode::AgentUnavailable,
@@ -87,9 +95,14 @@ impl ExecuteFailure {
             Self::InvalidInput { fields, .. } => fields.clone(),
             _ => Vec::new(),
         };
+        let usage = match self {
+            Self::QuotaExceeded { usage, .. } => Some(Box::new(*usage)),
+            _ => None,
+        };
         ErrorBody {
             fields,
             reference_id: self.reference_id().map(str::to_owned),
+            usage,
             ..ErrorBody::new(self.code(), self.message())
         }
     }
@@ -98,8 +111,12 @@ impl ExecuteFailure {
     pub fn message(&self) -> String {
         match self {
             Self::License(denial) => denial.code().default_message().into(),
-            Self::QuotaExceeded { limit, used } => {
-                format!("You have used {used} of {limit} calls for this agent. Ask for a higher limit to continue.")
+            Self::QuotaExceeded {
+                usage,
+                retry_after_secs,
+            } => quota_message(usage, *retry_after_secs),
+            Self::RateLimited { .. } => {
+                "Too many calls this second for this license; wait a moment and try again.".into()
             }
             Self::InvalidInput { message, .. } => {
                 format!("The agent rejected the input: {message}")
@@ -115,6 +132,50 @@ impl ExecuteFailure {
             | Self::AgentFailed { reference_id, .. }
             | Self::AgentUnavailable { reference_id }
             | Self::AgentTimeout { reference_id } => Some(reference_id),
+            _ => None,
+        }
+    }
+}
+
+/// "You have used 50 of 50 calls today. The limit resets in 2 h 5 min (at 2026-12-02 00:00
+/// UTC)": relative first, since the caller's zone is unknown here.
+fn quota_message(usage: &UsageSnapshot, retry_after_secs: Option<i64>) -> String {
+    let allowed = usage.limit + usage.top_ups;
+    let period = usage.window.period_word();
+    match usage.resets_at {
+        Some(at) => format!(
+            "You have used {} of {allowed} calls {period}. The limit resets in {} (at {} UTC); ask for more calls to continue sooner.",
+            usage.used,
+            duration_words(retry_after_secs.unwrap_or(0)),
+            at.format("%Y-%m-%d %H:%M"),
+        ),
+        None => format!(
+            "You have used {} of {allowed} calls {period}. Ask for more calls to continue.",
+            usage.used
+        ),
+    }
+}
+
+/// "3 days 4 h", "2 h 5 min", "12 min", "40 s".
+fn duration_words(secs: i64) -> String {
+    let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{} s", secs.max(0)),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, h, _) => format!("1 day {h} h"),
+        (d, h, _) => format!("{d} days {h} h"),
+    }
+}
+
+impl ExecuteFailure {
+    /// The seconds a caller should wait before trying again, when waiting helps.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::QuotaExceeded {
+                retry_after_secs, ..
+            } => *retry_after_secs,
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -227,30 +288,41 @@ async fn run(
     {
         return Ok(Err(ExecuteFailure::KeyScopeMismatch));
     }
-    let license = match quota::check_license(db, request.user_id, &agent.id).await? {
+    let now = request.quota.now;
+    let license = match quota::check_license(db, request.user_id, &agent.id, now).await? {
         Ok(license) => license,
         Err(denial) => return Ok(Err(ExecuteFailure::License(denial))),
     };
-    let (limit, used) = match quota::admit(db, &license.id).await? {
-        Admission::Admitted { limit, used } => (limit, used),
-        Admission::QuotaExceeded { limit, used } => {
-            return Ok(Err(ExecuteFailure::QuotaExceeded { limit, used }))
+    let (usage, window) = match quota::admit(db, &license, &request.quota).await? {
+        Admission::Admitted {
+            usage,
+            window_start_unix,
+        } => (usage, window_start_unix),
+        Admission::QuotaExceeded {
+            usage,
+            retry_after_secs,
+        } => {
+            return Ok(Err(ExecuteFailure::QuotaExceeded {
+                usage,
+                retry_after_secs,
+            }))
+        }
+        Admission::RateLimited { retry_after_secs } => {
+            return Ok(Err(ExecuteFailure::RateLimited { retry_after_secs }))
         }
         Admission::Denied(denial) => return Ok(Err(ExecuteFailure::License(denial))),
     };
-    // From here on the unit is taken: every way out that is not a success gives it back.
+    // From here on the unit is taken: every way out that is not a success gives it back, to
+    // the window it was taken from.
     let result = run_admitted(db, agents, request, agent, &license.id).await;
     match result {
-        Ok(Ok(success)) => Ok(Ok(ExecuteSuccess {
-            usage: UsageSnapshot::new(limit, used),
-            ..success
-        })),
+        Ok(Ok(success)) => Ok(Ok(ExecuteSuccess { usage, ..success })),
         Ok(Err(failure)) => {
-            quota::refund(db, &license.id).await?;
+            quota::refund(db, &license.id, window, now).await?;
             Ok(Err(failure))
         }
         Err(e) => {
-            let _ = quota::refund(db, &license.id).await;
+            let _ = quota::refund(db, &license.id, window, now).await;
             Err(e)
         }
     }

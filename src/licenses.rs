@@ -3,6 +3,9 @@
 //! At most one live (active or suspended) license per user and agent, enforced by the partial
 //! unique index `ux_user_agent_licenses_live`; a violation reads as "already licensed".
 //! "Expired" is never stored: it is `expires_at` in the past.
+//!
+//! A limit counts per window (see [`crate::quota::window`]); changes, top-ups and renewals live
+//! in `change`, `top_ups` and `history`, each leaving a line of history in its transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -14,17 +17,27 @@ use sea_orm::{
 use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
 use crate::db::{begin_write, unique_violation_as};
-use crate::entities::enums::LicenseStatus;
+use crate::entities::enums::{LicenseEventKind, LicenseStatus, QuotaWindow};
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
+use crate::quota;
 use crate::search::{like_contains, lower};
 use crate::views::joined_with_user_and_agent;
 
+mod change;
+mod history;
 mod sort;
+mod top_ups;
+pub(crate) use change::apply_change;
+pub use change::{update, validate_plan, LicenseChange, MAX_BURST_PER_SECOND};
+pub use history::history;
+pub(crate) use history::record_event;
 pub use sort::{LicenseSort, SortKey};
+pub(crate) use top_ups::add_top_up;
+pub use top_ups::{top_up, top_ups, NewTopUp, MAX_TOP_UP_NOTE_CHARS};
 
 /// `api_call_limit` meaning "no limit".
 pub const UNLIMITED: i64 = -1;
@@ -34,8 +47,11 @@ pub const NEAR_LIMIT_PERCENT: i64 = 80;
 pub const MAX_API_CALL_LIMIT: i64 = 10_000_000;
 
 pub use abetworks_types::enums::EffectiveStatus;
-pub use abetworks_types::views::LicenseView;
+pub use abetworks_types::inputs::QuotaPlan;
+pub use abetworks_types::views::{LicenseEventView, LicenseView, TopUpView};
 
+/// A license joined with its user and agent: every column of the license, so its standing in
+/// the current window can be worked out from the row alone.
 #[derive(Debug, FromQueryResult)]
 struct LicenseRow {
     id: String,
@@ -47,6 +63,16 @@ struct LicenseRow {
     granted_by: Option<String>,
     granted_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    quota_window: QuotaWindow,
+    window_time_zone: String,
+    reset_day: i32,
+    burst_per_second: Option<i32>,
+    window_start_unix: i64,
+    top_up_calls: i64,
+    top_up_expires_at: Option<DateTime<Utc>>,
+    burst_second_unix: i64,
+    burst_count: i32,
     user_email: String,
     user_name: String,
     agent_name: String,
@@ -56,26 +82,56 @@ struct LicenseRow {
 
 impl LicenseRow {
     fn into_view(self, now: DateTime<Utc>) -> LicenseView {
-        let finite = self.api_call_limit != UNLIMITED;
-        LicenseView {
-            remaining: finite.then(|| std::cmp::max(self.api_call_limit - self.api_calls_used, 0)),
-            status: EffectiveStatus::of(self.status, self.expires_at, now),
-            near_limit: finite
-                && self.api_calls_used * 100 >= self.api_call_limit * NEAR_LIMIT_PERCENT,
-            exhausted: finite && self.api_calls_used >= self.api_call_limit,
+        let license = licenses::Model {
             id: self.id,
             user_id: self.user_id,
-            user_email: self.user_email,
-            user_name: self.user_name,
             agent_id: self.agent_id,
-            agent_name: self.agent_name,
-            agent_slug: self.agent_slug,
-            agent_icon: self.agent_icon,
             api_call_limit: self.api_call_limit,
             api_calls_used: self.api_calls_used,
+            status: self.status,
             granted_by: self.granted_by,
             granted_at: self.granted_at,
             expires_at: self.expires_at,
+            updated_at: self.updated_at,
+            quota_window: self.quota_window,
+            window_time_zone: self.window_time_zone,
+            reset_day: self.reset_day,
+            burst_per_second: self.burst_per_second,
+            window_start_unix: self.window_start_unix,
+            top_up_calls: self.top_up_calls,
+            top_up_expires_at: self.top_up_expires_at,
+            burst_second_unix: self.burst_second_unix,
+            burst_count: self.burst_count,
+        };
+        // A stored window older than the current one reads as an empty current window.
+        let usage = quota::standing(&license, now);
+        let finite = license.api_call_limit != UNLIMITED;
+        let allowed = license.api_call_limit + usage.top_ups;
+        LicenseView {
+            remaining: usage.remaining,
+            status: EffectiveStatus::of(license.status, license.expires_at, now),
+            near_limit: finite && usage.used * 100 >= allowed * NEAR_LIMIT_PERCENT,
+            exhausted: usage.remaining == Some(0),
+            id: license.id,
+            user_id: license.user_id,
+            user_email: self.user_email,
+            user_name: self.user_name,
+            agent_id: license.agent_id,
+            agent_name: self.agent_name,
+            agent_slug: self.agent_slug,
+            agent_icon: self.agent_icon,
+            api_call_limit: license.api_call_limit,
+            api_calls_used: usage.used,
+            granted_by: license.granted_by,
+            granted_at: license.granted_at,
+            expires_at: license.expires_at,
+            window: license.quota_window,
+            window_time_zone: license.window_time_zone,
+            reset_day: license.reset_day,
+            burst_per_second: license.burst_per_second,
+            window_start: usage.window_start,
+            resets_at: usage.resets_at,
+            top_ups: usage.top_ups,
         }
     }
 }
@@ -89,16 +145,8 @@ pub struct GrantLicense {
     pub api_call_limit: i64,
     /// In the future, or `None` for no expiry.
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// What an update may change; `None` leaves a field as it is.
-#[derive(Clone, Debug, Default)]
-pub struct LicenseChange {
-    pub api_call_limit: Option<i64>,
-    /// `Some(None)` removes the expiry.
-    pub expires_at: Option<Option<DateTime<Utc>>>,
-    /// Only `active` <-> `suspended`; revoking has its own function.
-    pub status: Option<LicenseStatus>,
+    /// What the limit counts per (lifetime, day or month) and the burst rate.
+    pub plan: QuotaPlan,
 }
 
 /// List filters; `status` is the effective status, `query` searches user email and agent name.
@@ -154,6 +202,7 @@ pub(crate) async fn insert_license(
     let now = Utc::now();
     validate_limit(grant.api_call_limit)?;
     validate_expiry(grant.expires_at, now)?;
+    let plan = change::normalized_plan(&grant.plan)?;
     if !is_valid_id(&grant.user_id)
         || users::Entity::find_by_id(&grant.user_id)
             .one(conn)
@@ -194,6 +243,16 @@ pub(crate) async fn insert_license(
         granted_at: now,
         expires_at: grant.expires_at,
         updated_at: now,
+        quota_window: plan.window,
+        window_time_zone: plan.window_time_zone,
+        reset_day: plan.reset_day,
+        burst_per_second: plan.burst_per_second,
+        // The first admission starts the window (and the counter) it falls in.
+        window_start_unix: 0,
+        top_up_calls: 0,
+        top_up_expires_at: None,
+        burst_second_unix: 0,
+        burst_count: 0,
     };
     licenses::Entity::insert(licenses::ActiveModel::from(license.clone()).reset_all())
         .exec_without_returning(conn)
@@ -210,6 +269,15 @@ pub(crate) async fn insert_license(
             after: serde_json::to_value(&license).ok(),
             ip: actor.ip(),
         },
+    )
+    .await?;
+    let granted = change::tracked_fields(&license);
+    record_event(
+        conn,
+        &license.id,
+        LicenseEventKind::Granted,
+        actor,
+        serde_json::json!({ "after": granted }),
     )
     .await?;
     Ok(license)
@@ -266,6 +334,14 @@ async fn set_status(
         },
     )
     .await?;
+    if status == LicenseStatus::Revoked {
+        let detail = serde_json::json!({
+            "before": { "status": before.status },
+            "after": { "status": status },
+            "action": action,
+        });
+        record_event(conn, &before.id, LicenseEventKind::Revoked, actor, detail).await?;
+    }
     Ok(after)
 }
 
@@ -302,6 +378,15 @@ fn effective_status_condition(status: EffectiveStatus, now: DateTime<Utc>) -> Co
 
 /// One license as a view. 404 for an unknown id.
 pub async fn get(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<LicenseView> {
+    get_at(db, license_id, Utc::now()).await
+}
+
+/// One license as it stands at `now` (the application clock's time). 404 for an unknown id.
+pub async fn get_at(
+    db: &impl ConnectionTrait,
+    license_id: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<LicenseView> {
     if !is_valid_id(license_id) {
         return Err(CoreError::NotFound { entity: "license" });
     }
@@ -311,7 +396,7 @@ pub async fn get(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Lice
         .one(db)
         .await?
         .ok_or(CoreError::NotFound { entity: "license" })?;
-    Ok(row.into_view(Utc::now()))
+    Ok(row.into_view(now))
 }
 
 /// Licenses matching `filter`, in `filter.sort` order. Malformed filters are `Invalid` naming the field.
@@ -414,7 +499,8 @@ pub async fn count_with_share_used(db: &impl ConnectionTrait, percent: i64) -> C
         .await?)
 }
 
-/// Licenses in force with at least 80% of a finite limit used, newest first.
+/// Licenses in force with at least 80% of a finite limit used in their current window, newest
+/// first. The SQL share ignores windows and top-ups (a superset), the view decides.
 pub(crate) async fn near_their_limit(
     db: &impl ConnectionTrait,
     at_most: u64,
@@ -426,7 +512,11 @@ pub(crate) async fn near_their_limit(
         .into_model::<LicenseRow>()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|row| row.into_view(now)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_view(now))
+        .filter(|view| view.near_limit)
+        .collect())
 }
 
 /// A user's licenses, newest first. 404 for an unknown user.
@@ -466,75 +556,35 @@ pub async fn list_by_agent(
     list(db, &filter, page).await
 }
 
-/// Changes the limit, expiry or status (active <-> suspended) of a license that is not
-/// revoked (super admin). The counter is never written here, so concurrent admissions are
-/// not lost.
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
+/// The license row with `license_id`, to be changed on `conn`: 404 for an unknown id, 409 when
+/// it is revoked.
+pub(crate) async fn find_changeable(
+    conn: &impl ConnectionTrait,
     license_id: &str,
-    change: LicenseChange,
-) -> CoreResult<LicenseView> {
-    actor.require_super_admin()?;
-    let now = Utc::now();
-    if let Some(limit) = change.api_call_limit {
-        validate_limit(limit)?;
+) -> CoreResult<licenses::Model> {
+    let license = match is_valid_id(license_id) {
+        true => licenses::Entity::find_by_id(license_id).one(conn).await?,
+        false => None,
     }
-    if let Some(expires_at) = change.expires_at {
-        validate_expiry(expires_at, now)?;
-    }
-    if change.status == Some(LicenseStatus::Revoked) {
-        return Err(CoreError::invalid(
-            "status",
-            "must be active or suspended; revoke instead",
-        ));
-    }
-    if !is_valid_id(license_id) {
-        return Err(CoreError::NotFound { entity: "license" });
-    }
-    let txn = begin_write(db).await?;
-    let before = licenses::Entity::find_by_id(license_id)
-        .one(&txn)
-        .await?
-        .ok_or(CoreError::NotFound { entity: "license" })?;
-    if before.status == LicenseStatus::Revoked {
+    .ok_or(CoreError::NotFound { entity: "license" })?;
+    if license.status == LicenseStatus::Revoked {
         return Err(CoreError::Conflict(ConflictReason::LicenseRevoked));
     }
-    let mut update = licenses::Entity::update_many()
-        .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
-        .filter(licenses::Column::Id.eq(license_id))
-        .filter(licenses::Column::Status.ne(LicenseStatus::Revoked));
-    if let Some(limit) = change.api_call_limit {
-        update = update.col_expr(licenses::Column::ApiCallLimit, Expr::value(limit));
-    }
-    if let Some(expires_at) = change.expires_at {
-        update = update.col_expr(licenses::Column::ExpiresAt, Expr::value(expires_at));
-    }
-    if let Some(status) = change.status {
-        update = update.col_expr(licenses::Column::Status, Expr::value(status));
-    }
-    if update.exec(&txn).await?.rows_affected != 1 {
-        return Err(CoreError::Conflict(ConflictReason::LicenseRevoked));
-    }
-    let after = licenses::Entity::find_by_id(license_id)
-        .one(&txn)
-        .await?
-        .ok_or(CoreError::NotFound { entity: "license" })?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "license.update",
-            target_type: "license",
-            target_id: Some(license_id),
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    get(db, license_id).await
+    Ok(license)
+}
+
+/// 404 unless a license with `license_id` exists (any status).
+pub(crate) async fn require_exists(
+    conn: &impl ConnectionTrait,
+    license_id: &str,
+) -> CoreResult<()> {
+    let found = match is_valid_id(license_id) {
+        true => licenses::Entity::find_by_id(license_id).one(conn).await?,
+        false => None,
+    };
+    found
+        .map(drop)
+        .ok_or(CoreError::NotFound { entity: "license" })
 }
 
 /// Revokes a license for good (super admin). 404 for an unknown id, 409 when already revoked.
@@ -566,3 +616,5 @@ pub async fn revoke(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod window_tests;

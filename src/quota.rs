@@ -1,14 +1,18 @@
 //! The metered gate in front of every agent call: is the caller licensed, and may one more
-//! call run? Admission is one atomic conditional UPDATE of the license counter, never a
+//! call run? Admission is one atomic conditional UPDATE of the license row, never a
 //! read-then-write, so successes never exceed the limit under any concurrency and across
 //! server instances, and the counter equals the admissions minus the refunds.
+//!
+//! A limit counts per window (`lifetime`, `day`, `month`; see [`window`]). The row holds the
+//! start of the window its counter belongs to; the UPDATE compares it with the window the call
+//! falls in and starts a new window at one call when it is older, so no job resets counters.
+//! The same statement counts the call against the license's burst rate (calls per second).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
 };
-use serde::Serialize;
 
 use crate::entities::enums::LicenseStatus;
 use crate::entities::user_agent_licenses as licenses;
@@ -16,25 +20,42 @@ use crate::error::CoreResult;
 use crate::ids::is_valid_id;
 use crate::licenses::{find_live, EffectiveStatus, UNLIMITED};
 
-pub use abetworks_types::enums::LicenseDenial;
+pub mod window;
 
-/// Why `license` may not be used now, `None` when it may.
-fn denial_of(license: &licenses::Model) -> Option<LicenseDenial> {
-    LicenseDenial::of(EffectiveStatus::of(
-        license.status,
-        license.expires_at,
-        Utc::now(),
-    ))
+pub use abetworks_types::enums::LicenseDenial;
+pub use abetworks_types::views::UsageSnapshot;
+use window::WindowPlan;
+
+/// What admission needs besides the license: the time of the call and the server's default
+/// burst rate (for licenses without their own).
+#[derive(Clone, Copy, Debug)]
+pub struct QuotaContext {
+    pub now: DateTime<Utc>,
+    pub default_burst_per_second: Option<i32>,
+}
+
+/// Why `license` may not be used at `now`, `None` when it may.
+fn denial_of(license: &licenses::Model, now: DateTime<Utc>) -> Option<LicenseDenial> {
+    LicenseDenial::of(EffectiveStatus::of(license.status, license.expires_at, now))
 }
 
 /// The outcome of asking for one call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
-    /// The call may run; `used` includes it (read after admission, for display only).
-    Admitted { limit: i64, used: i64 },
-    /// The limit is reached (429 with limit and used).
-    QuotaExceeded { limit: i64, used: i64 },
+    /// The call may run in the window starting at `window_start_unix`; a refund goes there.
+    /// `usage` includes the call (read after admission, for display only).
+    Admitted {
+        usage: UsageSnapshot,
+        window_start_unix: i64,
+    },
+    /// The window's limit is reached (429); `retry_after_secs` until it resets, none for a
+    /// lifetime limit.
+    QuotaExceeded {
+        usage: UsageSnapshot,
+        retry_after_secs: Option<i64>,
+    },
+    /// More calls this second than the burst rate allows (429 with `Retry-After`).
+    RateLimited { retry_after_secs: i64 },
     /// The license changed since it was checked (revoked, suspended or expired meanwhile).
     Denied(LicenseDenial),
 }
@@ -44,18 +65,64 @@ pub fn remaining(limit: i64, used: i64) -> Option<i64> {
     (limit != UNLIMITED).then(|| std::cmp::max(limit - used, 0))
 }
 
+/// The license's window rules.
+pub fn plan_of(license: &licenses::Model) -> WindowPlan {
+    WindowPlan::new(
+        license.quota_window,
+        &license.window_time_zone,
+        license.reset_day,
+    )
+}
+
+/// Top-up calls of the stored window that have not expired at `now`.
+fn live_top_ups(license: &licenses::Model, now: DateTime<Utc>) -> i64 {
+    match license.top_up_expires_at {
+        Some(at) if at <= now => 0,
+        _ => license.top_up_calls,
+    }
+}
+
+/// Where the license stands at `now`: a stored window older than the current one is over, so
+/// the current one has used nothing and has no top-ups yet.
+pub fn standing(license: &licenses::Model, now: DateTime<Utc>) -> UsageSnapshot {
+    let plan = plan_of(license);
+    let bounds = plan.bounds(now);
+    let (used, top_ups) = if license.window_start_unix >= plan.start_unix(now) {
+        (license.api_calls_used, live_top_ups(license, now))
+    } else {
+        (0, 0)
+    };
+    UsageSnapshot::in_window(
+        license.api_call_limit,
+        used,
+        top_ups,
+        plan.window,
+        bounds.map(|b| b.start),
+        bounds.map(|b| b.end),
+    )
+}
+
+/// The burst rate that applies to `license`, if any.
+fn burst_of(license: &licenses::Model, ctx: &QuotaContext) -> Option<i32> {
+    license
+        .burst_per_second
+        .or(ctx.default_burst_per_second)
+        .filter(|rate| *rate > 0)
+}
+
 /// The license that lets `user_id` run `agent_id`, or why there is none. The live license
 /// decides; with only revoked ones left, the newest says "revoked".
 pub async fn check_license(
     db: &impl ConnectionTrait,
     user_id: &str,
     agent_id: &str,
+    now: DateTime<Utc>,
 ) -> CoreResult<Result<licenses::Model, LicenseDenial>> {
     if !is_valid_id(user_id) || !is_valid_id(agent_id) {
         return Ok(Err(LicenseDenial::Required));
     }
     if let Some(live) = find_live(db, user_id, agent_id).await? {
-        return Ok(match denial_of(&live) {
+        return Ok(match denial_of(&live, now) {
             None => Ok(live),
             Some(denial) => Err(denial),
         });
@@ -73,54 +140,172 @@ pub async fn check_license(
     }))
 }
 
-/// Takes one call from the license's quota with a single conditional UPDATE:
-/// active, not expired, and under the limit (or unlimited).
-pub async fn admit(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Admission> {
-    if !is_valid_id(license_id) {
-        return Ok(Admission::Denied(LicenseDenial::Required));
+/// How many times admission re-reads a license that changed under it (its plan edited, or a
+/// newer window started by an instance whose clock is ahead) before giving up.
+const ADMISSION_ATTEMPTS: usize = 3;
+
+/// Takes one call from the license's current window with a single conditional UPDATE, and
+/// says why not when it cannot.
+pub async fn admit(
+    db: &impl ConnectionTrait,
+    license: &licenses::Model,
+    ctx: &QuotaContext,
+) -> CoreResult<Admission> {
+    let mut license = license.clone();
+    for _ in 0..ADMISSION_ATTEMPTS {
+        // Never step back to an older window (an instance whose clock is behind).
+        let window = std::cmp::max(
+            plan_of(&license).start_unix(ctx.now),
+            license.window_start_unix,
+        );
+        if take_one(db, &license, window, ctx).await? {
+            let after = licenses::Entity::find_by_id(&license.id).one(db).await?;
+            // Described as the window the call was counted in, which is newer than `now`'s when
+            // another instance's clock started it first.
+            let seen = DateTime::from_timestamp(window, 0)
+                .map_or(ctx.now, |start| std::cmp::max(ctx.now, start));
+            let usage = standing(after.as_ref().unwrap_or(&license), seen);
+            return Ok(Admission::Admitted {
+                usage,
+                window_start_unix: window,
+            });
+        }
+        let Some(current) = licenses::Entity::find_by_id(&license.id).one(db).await? else {
+            return Ok(Admission::Denied(LicenseDenial::Required));
+        };
+        if let Some(refusal) = refusal_of(&current, ctx) {
+            return Ok(refusal);
+        }
+        license = current;
     }
-    let now = Utc::now();
-    let admitted = licenses::Entity::update_many()
-        .col_expr(
-            licenses::Column::ApiCallsUsed,
-            Expr::col(licenses::Column::ApiCallsUsed).add(1),
-        )
-        .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
-        .filter(licenses::Column::Id.eq(license_id))
-        .filter(licenses::Column::Status.eq(LicenseStatus::Active))
-        .filter(
-            Condition::any()
-                .add(licenses::Column::ExpiresAt.is_null())
-                .add(licenses::Column::ExpiresAt.gt(now)),
-        )
-        .filter(
-            Condition::any()
-                .add(licenses::Column::ApiCallLimit.eq(UNLIMITED))
-                .add(
-                    Expr::col(licenses::Column::ApiCallsUsed)
-                        .lt(Expr::col(licenses::Column::ApiCallLimit)),
-                ),
-        )
-        .exec(db)
-        .await?
-        .rows_affected
-        == 1;
-    // Read afterwards only to tell the caller where they stand; the decision is made above.
-    let Some(license) = licenses::Entity::find_by_id(license_id).one(db).await? else {
-        return Ok(Admission::Denied(LicenseDenial::Required));
-    };
-    let (limit, used) = (license.api_call_limit, license.api_calls_used);
-    if admitted {
-        return Ok(Admission::Admitted { limit, used });
-    }
-    Ok(match denial_of(&license) {
-        Some(denial) => Admission::Denied(denial),
-        None => Admission::QuotaExceeded { limit, used },
+    let usage = standing(&license, ctx.now);
+    Ok(Admission::QuotaExceeded {
+        retry_after_secs: retry_after(&usage, ctx.now),
+        usage,
     })
 }
 
-/// Gives back the unit of a call that did not succeed. `false` when there was none to give.
-pub async fn refund(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<bool> {
+/// Why the UPDATE matched no row, read from the row as it is now; `None` when nothing refuses
+/// the call any more (the row changed meanwhile: try again).
+fn refusal_of(license: &licenses::Model, ctx: &QuotaContext) -> Option<Admission> {
+    if let Some(denial) = denial_of(license, ctx.now) {
+        return Some(Admission::Denied(denial));
+    }
+    let second = ctx.now.timestamp();
+    if burst_of(license, ctx)
+        .is_some_and(|rate| license.burst_second_unix >= second && license.burst_count >= rate)
+    {
+        return Some(Admission::RateLimited {
+            retry_after_secs: 1,
+        });
+    }
+    let usage = standing(license, ctx.now);
+    (usage.remaining == Some(0)).then(|| Admission::QuotaExceeded {
+        retry_after_secs: retry_after(&usage, ctx.now),
+        usage,
+    })
+}
+
+/// Whole seconds until the window resets (at least one), none for a lifetime limit.
+pub fn retry_after(usage: &UsageSnapshot, now: DateTime<Utc>) -> Option<i64> {
+    usage
+        .resets_at
+        .map(|at| std::cmp::max(((at - now).num_milliseconds() + 999).div_euclid(1000), 1))
+}
+
+/// The admission statement: one call in `window` (starting it at one call when the row's
+/// window is older) if the license is in force, under its limit plus live top-ups, under its
+/// burst rate, and still on the plan `window` was worked out from.
+async fn take_one(
+    db: &impl ConnectionTrait,
+    license: &licenses::Model,
+    window: i64,
+    ctx: &QuotaContext,
+) -> CoreResult<bool> {
+    use licenses::Column as C;
+    let now = ctx.now;
+    let same_window = || Expr::col(C::WindowStartUnix).eq(window);
+    let live_top_ups: Expr = Expr::case(
+        Condition::any()
+            .add(C::TopUpExpiresAt.is_null())
+            .add(C::TopUpExpiresAt.gt(now)),
+        Expr::col(C::TopUpCalls),
+    )
+    .finally(0)
+    .into();
+    let under_limit = Condition::any()
+        .add(C::ApiCallLimit.eq(UNLIMITED))
+        .add(
+            Condition::all()
+                .add(same_window())
+                .add(Expr::col(C::ApiCallsUsed).lt(Expr::col(C::ApiCallLimit).add(live_top_ups))),
+        )
+        .add(
+            Condition::all()
+                .add(Expr::col(C::WindowStartUnix).lt(window))
+                .add(C::ApiCallLimit.gt(0)),
+        );
+    let in_window =
+        |kept: Expr, fresh: Expr| -> Expr { Expr::case(same_window(), kept).finally(fresh).into() };
+    let mut update = licenses::Entity::update_many()
+        .col_expr(
+            C::ApiCallsUsed,
+            in_window(Expr::col(C::ApiCallsUsed).add(1), Expr::value(1i64)),
+        )
+        .col_expr(
+            C::TopUpCalls,
+            in_window(Expr::col(C::TopUpCalls), Expr::value(0i64)),
+        )
+        .col_expr(
+            C::TopUpExpiresAt,
+            in_window(
+                Expr::col(C::TopUpExpiresAt),
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        )
+        .col_expr(C::WindowStartUnix, Expr::value(window))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(&license.id))
+        .filter(C::Status.eq(LicenseStatus::Active))
+        .filter(
+            Condition::any()
+                .add(C::ExpiresAt.is_null())
+                .add(C::ExpiresAt.gt(now)),
+        )
+        .filter(C::QuotaWindow.eq(license.quota_window))
+        .filter(C::WindowTimeZone.eq(&license.window_time_zone))
+        .filter(C::ResetDay.eq(license.reset_day))
+        .filter(Expr::col(C::WindowStartUnix).lte(window))
+        .filter(under_limit);
+    if let Some(rate) = burst_of(license, ctx) {
+        let second = now.timestamp();
+        let same_second = || Expr::col(C::BurstSecondUnix).eq(second);
+        update = update
+            .col_expr(
+                C::BurstCount,
+                Expr::case(same_second(), Expr::col(C::BurstCount).add(1))
+                    .finally(1)
+                    .into(),
+            )
+            .col_expr(C::BurstSecondUnix, Expr::value(second))
+            .filter(Expr::col(C::BurstSecondUnix).lte(second))
+            .filter(
+                Condition::any()
+                    .add(Expr::col(C::BurstSecondUnix).lt(second))
+                    .add(Expr::col(C::BurstCount).lt(rate)),
+            );
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// Gives back the unit of a call that did not succeed, to the window it was admitted in: once
+/// that window is over there is nothing to give back. `false` when there was none to give.
+pub async fn refund(
+    db: &impl ConnectionTrait,
+    license_id: &str,
+    window_start_unix: i64,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
     if !is_valid_id(license_id) {
         return Ok(false);
     }
@@ -129,12 +314,27 @@ pub async fn refund(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<b
             licenses::Column::ApiCallsUsed,
             Expr::col(licenses::Column::ApiCallsUsed).sub(1),
         )
-        .col_expr(licenses::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(licenses::Column::UpdatedAt, Expr::value(now))
         .filter(licenses::Column::Id.eq(license_id))
+        .filter(licenses::Column::WindowStartUnix.eq(window_start_unix))
         .filter(licenses::Column::ApiCallsUsed.gt(0))
         .exec(db)
         .await?;
     Ok(refunded.rows_affected == 1)
+}
+
+/// Admits one call on `license_id` now, without a burst default: for tests that only need the
+/// counter to move.
+#[cfg(any(test, feature = "testing"))]
+pub async fn admit_now(db: &impl ConnectionTrait, license_id: &str) -> CoreResult<Admission> {
+    let Some(license) = licenses::Entity::find_by_id(license_id).one(db).await? else {
+        return Ok(Admission::Denied(LicenseDenial::Required));
+    };
+    let ctx = QuotaContext {
+        now: Utc::now(),
+        default_burst_per_second: None,
+    };
+    admit(db, &license, &ctx).await
 }
 
 #[cfg(test)]

@@ -124,13 +124,26 @@ pub async fn successes_among_conflicts<T: std::fmt::Debug>(
     successes
 }
 
-/// Grants `user` a license for `agent` from `admin`, with `limit` calls and no expiry.
+/// Grants `user` a license for `agent` from `admin`, with `limit` calls for its lifetime and
+/// no expiry.
 pub async fn license(
     db: &DatabaseConnection,
     admin: &users::Model,
     user: &users::Model,
     agent: &agent_catalog::Model,
     limit: i64,
+) -> crate::licenses::LicenseView {
+    license_on_plan(db, admin, user, agent, limit, Default::default()).await
+}
+
+/// Grants `user` a license for `agent` from `admin`, with `limit` calls per `plan`'s window.
+pub async fn license_on_plan(
+    db: &DatabaseConnection,
+    admin: &users::Model,
+    user: &users::Model,
+    agent: &agent_catalog::Model,
+    limit: i64,
+    plan: crate::licenses::QuotaPlan,
 ) -> crate::licenses::LicenseView {
     crate::licenses::grant(
         db,
@@ -140,10 +153,33 @@ pub async fn license(
             agent_id: agent.id.clone(),
             api_call_limit: limit,
             expires_at: None,
+            plan,
         },
     )
     .await
     .expect("license granted")
+}
+
+/// Takes one call from a license at `now` (no burst rate), as the gateway does; whether it
+/// was admitted.
+pub async fn admit(db: &DatabaseConnection, license_id: &str, now: chrono::DateTime<Utc>) -> bool {
+    use crate::entities::user_agent_licenses as licenses;
+    use sea_orm::EntityTrait;
+    let license = licenses::Entity::find_by_id(license_id)
+        .one(db)
+        .await
+        .expect("license read")
+        .expect("the license exists");
+    let ctx = crate::quota::QuotaContext {
+        now,
+        default_burst_per_second: None,
+    };
+    matches!(
+        crate::quota::admit(db, &license, &ctx)
+            .await
+            .expect("admission ran"),
+        crate::quota::Admission::Admitted { .. }
+    )
 }
 
 /// How many rows `E` holds.

@@ -8,7 +8,7 @@ use sea_orm::{EntityTrait, JoinType, QuerySelect, RelationTrait, Select};
 
 pub use abetworks_types::views::*;
 
-use crate::entities::{agent_catalog, api_keys, error_logs, users};
+use crate::entities::{agent_catalog, api_keys, error_logs, license_top_ups, users};
 use abetworks_types::enums::ErrorKind;
 
 /// Rows of `E` joined with their user and agent through the given relations, with the
@@ -79,6 +79,24 @@ impl From<error_logs::Model> for ErrorLogView {
             resolved_by: row.resolved_by,
             resolved_at: row.resolved_at,
             resolution_note: row.resolution_note,
+            created_at: row.created_at,
+        }
+    }
+}
+
+impl From<license_top_ups::Model> for TopUpView {
+    fn from(row: license_top_ups::Model) -> Self {
+        Self {
+            id: row.id,
+            license_id: row.license_id,
+            calls: row.calls,
+            note: row.note,
+            expires_at: row.expires_at,
+            // A lifetime limit has one window, stored as start 0: it has no start to show.
+            window_start: (row.window_start_unix != 0)
+                .then(|| DateTime::from_timestamp(row.window_start_unix, 0))
+                .flatten(),
+            created_by: row.created_by,
             created_at: row.created_at,
         }
     }

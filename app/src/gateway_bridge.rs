@@ -33,6 +33,7 @@ pub async fn execute(
             request_id: request_id.as_deref(),
             endpoint: &endpoint,
             method: "POST",
+            quota: state.quota_context(),
         },
     )
     .await

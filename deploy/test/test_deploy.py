@@ -2,14 +2,16 @@
 """The deployment test behind `make test-deploy`: the shipped deploy/ files, run for real.
 
 On 127.0.0.1 only, with free ports: a fresh PostgreSQL database (created and dropped here), the
-agent service, two release server instances and Debian's nginx running deploy/nginx/abetworks.conf
+agent service, two server instances and Debian's nginx running deploy/nginx/abetworks.conf
 (ports and paths substituted) with a certificate made here. Through nginx over HTTPS it signs in
 as the admin, syncs and publishes an agent, grants a license and runs the agent; it checks that
 one session works on both instances, that the client's address comes from nginx's forwarding
 headers (and cannot be spoofed), and that nginx keeps answering after one instance is killed.
 It also runs `nginx -t`, `systemd-analyze verify` on the units and, when installed, hadolint.
 
-Standard library only. Usage (the Makefile passes both paths):
+Standard library only. Usage (the Makefile passes both paths; `make test` passes the debug build
+it has already made for Playwright, since what is tested here is the deployment, and a release
+build would add some 25 minutes to a cold run; `make test-deploy-release` runs the release build):
     python deploy/test/test_deploy.py --server target/release/server --site target/site [--keep]
 Environment: ABETWORKS_TEST_POSTGRES as for the Rust tests (a postgres:// URL of a maintenance
 database, or `skip`); default postgres://postgres@127.0.0.1:5432/postgres.
@@ -127,7 +129,7 @@ def start_stack(report: Report, args, tmp: Path, processes: Processes, database:
             return answers(ports[name], "/healthz")
 
         wait_until(name, up, 90)
-    report.ok("two release instances answer /healthz (started together on one fresh database)")
+    report.ok("two instances answer /healthz (started together on one fresh database)")
     wait_until("the agent service", lambda: answers(ports["agents"], "/health"), 150)
     report.ok("the agent service answers /health")
 

@@ -131,6 +131,39 @@ pub enum UserAgentLicenses {
     GrantedAt,
     ExpiresAt,
     UpdatedAt,
+    QuotaWindow,
+    WindowTimeZone,
+    ResetDay,
+    BurstPerSecond,
+    WindowStartUnix,
+    TopUpCalls,
+    TopUpExpiresAt,
+    BurstSecondUnix,
+    BurstCount,
+}
+
+#[derive(DeriveIden)]
+pub enum LicenseTopUps {
+    Table,
+    Id,
+    LicenseId,
+    Calls,
+    Note,
+    ExpiresAt,
+    WindowStartUnix,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum LicenseEvents {
+    Table,
+    Id,
+    LicenseId,
+    Kind,
+    ActorId,
+    Detail,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -191,6 +224,8 @@ pub enum AgentAccessRequests {
     ReviewedBy,
     ReviewedAt,
     ReviewNote,
+    Kind,
+    RequestedCalls,
 }
 
 #[derive(DeriveIden)]

@@ -32,6 +32,7 @@ mod m20261125_000015_create_tower_sessions;
 mod m20261125_000016_create_login_attempts;
 mod m20261125_000017_create_notifications;
 mod m20261125_000018_create_registration_attempts;
+mod m20261201_000019_quota_windows;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -53,6 +54,8 @@ pub const TABLES: &[&str] = &[
     "login_attempts",
     "notifications",
     "registration_attempts",
+    "license_top_ups",
+    "license_events",
 ];
 
 /// The indexes written in raw SQL, which the core may rely on by name.
@@ -89,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_create_login_attempts::Migration),
             Box::new(m20261125_000017_create_notifications::Migration),
             Box::new(m20261125_000018_create_registration_attempts::Migration),
+            Box::new(m20261201_000019_quota_windows::Migration),
         ]
     }
 }

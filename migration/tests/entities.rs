@@ -185,6 +185,15 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             granted_at: at(17),
             expires_at: Some(at(18)),
             updated_at: at(19),
+            quota_window: QuotaWindow::Month,
+            window_time_zone: "Europe/Berlin".into(),
+            reset_day: 28,
+            burst_per_second: Some(50),
+            window_start_unix: 1_793_487_600,
+            top_up_calls: 9_000_000_000,
+            top_up_expires_at: Some(at(22)),
+            burst_second_unix: 1_795_000_000,
+            burst_count: 7,
         }
     );
     round_trip!(
@@ -250,6 +259,8 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             reviewed_by: Some(user.id.clone()),
             reviewed_at: Some(at(24)),
             review_note: Some("Not yet".into()),
+            kind: AccessRequestKind::Increase,
+            requested_calls: Some(5_000_000_000),
         }
     );
     round_trip!(

@@ -169,6 +169,7 @@ async fn main() {
                         agent_id: echo,
                         api_call_limit: limit as i64,
                         expires_at: None,
+                        plan: Default::default(),
                     },
                 )
                 .await

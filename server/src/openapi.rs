@@ -180,7 +180,7 @@ fn operation(route: &Route, references: &mut SchemaList) -> Operation {
     builder.build()
 }
 
-/// `{"error": ErrorBody}`, with any members beside the body's (`limit`, `used` on a quota).
+/// `{"error": ErrorBody}`.
 fn error_response_schema() -> Schema {
     ObjectBuilder::new()
         .property("error", Ref::from_schema_name(ErrorBody::name()))

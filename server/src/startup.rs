@@ -55,6 +55,15 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, prepares start-up data and binds the listener.
     pub async fn build(config: Config, site_root: &str) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, site_root, abetworks::clock::system()).await
+    }
+
+    /// [`Application::build`] with quota windows read from `clock` (tests move it).
+    pub async fn build_with_clock(
+        config: Config,
+        site_root: &str,
+        clock: abetworks::clock::SharedClock,
+    ) -> Result<Self, StartupError> {
         crate::error_log_layer::install_panic_hook();
         crate::metrics::install_recorder();
         let db = abetworks::db::connect_and_migrate(&config.database_url).await?;
@@ -64,6 +73,7 @@ impl Application {
             db,
             agents,
             config: config.clone(),
+            clock,
         };
 
         prepare_data(&state).await?;

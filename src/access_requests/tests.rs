@@ -2,7 +2,9 @@ use chrono::Duration;
 use sea_orm::{DatabaseConnection, PaginatorTrait};
 
 use super::*;
+use crate::entities::enums::QuotaWindow;
 use crate::entities::{logs, user_agent_licenses};
+use crate::licenses::LicenseView;
 use crate::test_fixtures as fx;
 use crate::testing::TestDatabase;
 
@@ -10,6 +12,7 @@ fn ask(agent: &agent_catalog::Model, reason: &str) -> NewAccessRequest {
     NewAccessRequest {
         agent_id: agent.id.clone(),
         reason: reason.to_owned(),
+        requested_calls: None,
     }
 }
 
@@ -18,8 +21,10 @@ fn page() -> PageRequest {
 }
 
 const TEN_CALLS: Approval = Approval {
-    api_call_limit: 10,
+    api_call_limit: Some(10),
     expires_at: None,
+    plan: None,
+    top_up_calls: None,
 };
 
 async fn audited(db: &DatabaseConnection, action: &str) -> u64 {
@@ -107,6 +112,7 @@ async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase)
             NewAccessRequest {
                 agent_id,
                 reason: "please".into(),
+                requested_calls: None,
             },
         )
         .await;
@@ -126,33 +132,65 @@ crate::on_every_database!(
     super::unknown_unpublished_or_malformed_agents_are_not_found
 );
 
-async fn asking_twice_or_while_licensed_is_a_conflict(db: TestDatabase) {
+async fn asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls(
+    db: TestDatabase,
+) {
     let db = fx::connect(&db).await;
     let admin = fx::super_admin(&db, "admin@example.com").await;
     let user = fx::member(&db, "ana@example.com").await;
     let summarizer = fx::agent(&db, "summarizer", true).await;
     let translator = fx::agent(&db, "translator", true).await;
-    create(&db, &fx::actor(&user), ask(&summarizer, "first"))
+    let first = create(&db, &fx::actor(&user), ask(&summarizer, "first"))
         .await
         .unwrap();
+    assert_eq!(
+        (first.kind, first.requested_calls),
+        (AccessRequestKind::Access, None)
+    );
     let twice = create(&db, &fx::actor(&user), ask(&summarizer, "second")).await;
     assert!(matches!(twice, Err(CoreError::Conflict(_))), "{twice:?}");
     let license = fx::license(&db, &admin, &user, &translator, 5).await;
-    let licensed = create(&db, &fx::actor(&user), ask(&translator, "more")).await;
-    assert!(
-        matches!(licensed, Err(CoreError::Conflict(_))),
-        "{licensed:?}"
+    let more = NewAccessRequest {
+        requested_calls: Some(500),
+        ..ask(&translator, "more")
+    };
+    let increase = create(&db, &fx::actor(&user), more).await.unwrap();
+    assert_eq!(
+        (increase.kind, increase.requested_calls),
+        (AccessRequestKind::Increase, Some(500))
     );
-    // Once the license has expired, asking again is how it gets renewed.
-    fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::minutes(1))).await;
-    create(&db, &fx::actor(&user), ask(&translator, "renew please"))
+    let json = serde_json::to_value(&increase).unwrap();
+    assert_eq!(
+        (json["kind"].as_str(), json["requestedCalls"].as_i64()),
+        (Some("increase"), Some(500))
+    );
+    let again = create(&db, &fx::actor(&user), ask(&translator, "more again")).await;
+    assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
+    // Once the license has expired, asking again is asking for a new license.
+    reject(&db, &fx::actor(&admin), &increase.id, "not now")
         .await
         .unwrap();
-    assert_eq!(fx::count::<requests::Entity>(&db).await, 2);
+    fx::set_license_expiry(&db, &license.id, Some(Utc::now() - Duration::minutes(1))).await;
+    let renewal = create(&db, &fx::actor(&user), ask(&translator, "renew please"))
+        .await
+        .unwrap();
+    assert_eq!(renewal.kind, AccessRequestKind::Access);
+    assert_eq!(fx::count::<requests::Entity>(&db).await, 3);
+    for calls in [0, -1, MAX_API_CALL_LIMIT + 1] {
+        let bad = NewAccessRequest {
+            requested_calls: Some(calls),
+            ..ask(&summarizer, "odd")
+        };
+        let result = create(&db, &fx::actor(&user), bad).await;
+        assert!(
+            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "requestedCalls"),
+            "{result:?}"
+        );
+    }
 }
 crate::on_every_database!(
-    asking_twice_or_while_licensed_is_a_conflict,
-    super::asking_twice_or_while_licensed_is_a_conflict
+    asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls,
+    super::asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls
 );
 
 async fn concurrent_requests_leave_exactly_one_pending(db: TestDatabase) {
@@ -184,8 +222,9 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
         &fx::actor_from(&admin, "10.0.0.9"),
         &request.id,
         Approval {
-            api_call_limit: 3,
+            api_call_limit: Some(3),
             expires_at,
+            ..Default::default()
         },
     )
     .await
@@ -241,8 +280,8 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
             &fx::actor(&admin),
             &request.id,
             Approval {
-                api_call_limit: limit,
-                expires_at: None,
+                api_call_limit: Some(limit),
+                ..Default::default()
             },
         )
         .await;
@@ -251,8 +290,9 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
         );
     }
     let past = Approval {
-        api_call_limit: 1,
+        api_call_limit: Some(1),
         expires_at: Some(Utc::now() - Duration::hours(1)),
+        ..Default::default()
     };
     let bad = approve(&db, &fx::actor(&admin), &request.id, past).await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
@@ -395,4 +435,242 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
 crate::on_every_database!(
     the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates,
     super::the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
+);
+
+/// `user` holds a license for `agent` with `limit` calls (three of them used) and asks for
+/// more; the request.
+async fn holder_asks_for_more(
+    db: &DatabaseConnection,
+    admin: &users::Model,
+    user: &users::Model,
+    agent: &agent_catalog::Model,
+    limit: i64,
+) -> (LicenseView, AccessRequestView) {
+    let license = fx::license(db, admin, user, agent, limit).await;
+    for _ in 0..3 {
+        assert!(fx::admit(db, &license.id, Utc::now()).await);
+    }
+    let more = NewAccessRequest {
+        requested_calls: Some(100),
+        ..ask(agent, "the pilot went well")
+    };
+    let request = create(db, &fx::actor(user), more).await.unwrap();
+    assert_eq!(request.kind, AccessRequestKind::Increase);
+    (license, request)
+}
+
+async fn an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license(
+    db: TestDatabase,
+) {
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    let (license, request) = holder_asks_for_more(&db, &admin, &user, &agent, 5).await;
+    let approval = Approval {
+        api_call_limit: Some(50),
+        top_up_calls: Some(20),
+        plan: Some(QuotaPlan {
+            window: QuotaWindow::Month,
+            ..QuotaPlan::default()
+        }),
+        ..Default::default()
+    };
+    let approved = approve(&db, &fx::actor(&admin), &request.id, approval)
+        .await
+        .unwrap();
+    assert_eq!(approved.request.status, AccessRequestStatus::Approved);
+    assert_eq!(approved.request.kind, AccessRequestKind::Increase);
+    let changed = approved.license;
+    assert_eq!(changed.id, license.id, "changed in place");
+    assert_eq!(
+        (
+            changed.api_call_limit,
+            changed.api_calls_used,
+            changed.top_ups,
+            changed.remaining
+        ),
+        (50, 3, 20, Some(67))
+    );
+    assert_eq!(changed.window, QuotaWindow::Month);
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
+    assert_eq!(audited(&db, "license.grant").await, 1, "no second grant");
+    assert_eq!(audited(&db, "access_request.approve").await, 1);
+    let top_ups = licenses::top_ups(&db, &fx::actor(&admin), &license.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        top_ups
+            .iter()
+            .map(|t| (t.calls, t.note.as_str()))
+            .collect::<Vec<_>>(),
+        [(20, APPROVED_TOP_UP_NOTE)]
+    );
+    let kinds: Vec<_> = licenses::history(&db, &fx::actor(&admin), &license.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|line| line.kind)
+        .collect();
+    use abetworks_types::enums::LicenseEventKind::*;
+    assert_eq!(kinds, [TopUp, Changed, Granted]);
+}
+crate::on_every_database!(
+    an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license,
+    super::an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license
+);
+
+async fn an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that(
+    db: TestDatabase,
+) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let ana = fx::member(&db, "ana@example.com").await;
+    let bob = fx::member(&db, "bob@example.com").await;
+    let agent = fx::agent(&db, "summarizer", true).await;
+    let (ana_license, ana_asks) = holder_asks_for_more(&db, &admin, &ana, &agent, 5).await;
+    let topped = approve(
+        &db,
+        &fx::actor(&admin),
+        &ana_asks.id,
+        Approval {
+            top_up_calls: Some(10),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .license;
+    assert_eq!(topped.id, ana_license.id);
+    assert_eq!(
+        (topped.api_call_limit, topped.top_ups, topped.remaining),
+        (5, 10, Some(12))
+    );
+    let (bob_license, bob_asks) = holder_asks_for_more(&db, &admin, &bob, &agent, 5).await;
+    let raised = approve(
+        &db,
+        &fx::actor(&admin),
+        &bob_asks.id,
+        Approval {
+            api_call_limit: Some(1000),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .license;
+    assert_eq!(raised.id, bob_license.id);
+    assert_eq!(
+        (raised.api_call_limit, raised.api_calls_used, raised.top_ups),
+        (1000, 3, 0)
+    );
+    assert_eq!(raised.window, QuotaWindow::Lifetime, "the plan is kept");
+}
+crate::on_every_database!(
+    an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that,
+    super::an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that
+);
+
+async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(db: TestDatabase) {
+    let db = fx::connect(&db).await;
+    let admin = fx::super_admin(&db, "admin@example.com").await;
+    let ana = fx::member(&db, "ana@example.com").await;
+    let summarizer = fx::agent(&db, "summarizer", true).await;
+    let translator = fx::agent(&db, "translator", true).await;
+    let (license, increase) = holder_asks_for_more(&db, &admin, &ana, &summarizer, 5).await;
+    let nothing = approve(&db, &fx::actor(&admin), &increase.id, Approval::default()).await;
+    assert!(
+        matches!(nothing, Err(CoreError::Invalid { ref field, .. }) if field == "topUpCalls"),
+        "{nothing:?}"
+    );
+    let expiry_only = Approval {
+        expires_at: Some(Utc::now() + Duration::days(3)),
+        ..Default::default()
+    };
+    let result = approve(&db, &fx::actor(&admin), &increase.id, expiry_only).await;
+    assert!(
+        matches!(result, Err(CoreError::Invalid { .. })),
+        "{result:?}"
+    );
+    let bad_top_up = Approval {
+        top_up_calls: Some(0),
+        ..Default::default()
+    };
+    let result = approve(&db, &fx::actor(&admin), &increase.id, bad_top_up).await;
+    assert!(
+        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "topUpCalls"),
+        "{result:?}"
+    );
+    let bad_plan = Approval {
+        top_up_calls: Some(5),
+        plan: Some(QuotaPlan {
+            reset_day: 29,
+            ..QuotaPlan::default()
+        }),
+        ..Default::default()
+    };
+    let result = approve(&db, &fx::actor(&admin), &increase.id, bad_plan).await;
+    assert!(
+        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "resetDay"),
+        "{result:?}"
+    );
+
+    let access = create(&db, &fx::actor(&ana), ask(&translator, "please"))
+        .await
+        .unwrap();
+    assert_eq!(access.kind, AccessRequestKind::Access);
+    let no_limit = Approval {
+        top_up_calls: Some(5),
+        ..Default::default()
+    };
+    let result = approve(&db, &fx::actor(&admin), &access.id, no_limit).await;
+    assert!(
+        matches!(result, Err(CoreError::Invalid { .. })),
+        "{result:?}"
+    );
+    let result = approve(&db, &fx::actor(&admin), &access.id, Approval::default()).await;
+    assert!(
+        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"),
+        "{result:?}"
+    );
+
+    for request in [&increase, &access] {
+        assert_eq!(
+            get(&db, &request.id).await.unwrap().status,
+            AccessRequestStatus::Pending
+        );
+    }
+    let unchanged = licenses::get(&db, &license.id).await.unwrap();
+    assert_eq!((unchanged.api_call_limit, unchanged.top_ups), (5, 0));
+    assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
+    assert_eq!(audited(&db, "access_request.approve").await, 0);
+}
+crate::on_every_database!(
+    an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing,
+    super::an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing
+);
+
+async fn an_increase_for_a_license_revoked_meanwhile_is_a_conflict(db: TestDatabase) {
+    let (db, admin, user, agent) = fx::cast(&db).await;
+    let (license, request) = holder_asks_for_more(&db, &admin, &user, &agent, 5).await;
+    licenses::revoke(&db, &fx::actor(&admin), &license.id)
+        .await
+        .unwrap();
+    let approval = Approval {
+        top_up_calls: Some(10),
+        ..Default::default()
+    };
+    let result = approve(&db, &fx::actor(&admin), &request.id, approval).await;
+    assert!(
+        matches!(
+            result,
+            Err(CoreError::Conflict(ConflictReason::LicenseRevoked))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(
+        get(&db, &request.id).await.unwrap().status,
+        AccessRequestStatus::Pending
+    );
+}
+crate::on_every_database!(
+    an_increase_for_a_license_revoked_meanwhile_is_a_conflict,
+    super::an_increase_for_a_license_revoked_meanwhile_is_a_conflict
 );

@@ -54,6 +54,7 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
         access_requests::NewAccessRequest {
             agent_id: fx::agent(&db, "translator", true).await.id,
             reason: "please".into(),
+            requested_calls: None,
         },
     )
     .await
@@ -81,9 +82,17 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
             agent_id: agent.id.clone(),
             api_call_limit: 10,
             expires_at: None,
+            plan: Default::default(),
         };
         let approval = access_requests::Approval {
-            api_call_limit: 10,
+            api_call_limit: Some(10),
+            expires_at: None,
+            plan: None,
+            top_up_calls: None,
+        };
+        let top_up = licenses::NewTopUp {
+            calls: 5,
+            note: "more".into(),
             expires_at: None,
         };
         let descriptor = serde_json::from_value(serde_json::json!({
@@ -102,7 +111,25 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
             ),
             (
                 "licenses::update",
-                licenses::update(&db, &refused, &license.id, LicenseChange::default())
+                licenses::update(
+                    &db,
+                    &refused,
+                    &license.id,
+                    LicenseChange::default(),
+                    chrono::Utc::now(),
+                )
+                .await
+                .map(drop),
+            ),
+            (
+                "licenses::top_up",
+                licenses::top_up(&db, &refused, &license.id, top_up, chrono::Utc::now())
+                    .await
+                    .map(drop),
+            ),
+            (
+                "licenses::history",
+                licenses::history(&db, &refused, &license.id)
                     .await
                     .map(drop),
             ),

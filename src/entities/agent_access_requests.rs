@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::enums::AccessRequestStatus;
+use super::enums::{AccessRequestKind, AccessRequestStatus};
 
 super::model! {
     table "agent_access_requests";
@@ -17,6 +17,9 @@ super::model! {
     pub reviewed_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text")]
     pub review_note: Option<String>,
+    /// `increase`: more calls on the license held (`requested_calls` of them).
+    pub kind: AccessRequestKind,
+    pub requested_calls: Option<i64>,
 }
 
 super::relations! {

@@ -79,6 +79,8 @@ pub mod agent_subscriptions;
 pub mod api_keys;
 pub mod api_usage_tracking;
 pub mod error_logs;
+pub mod license_events;
+pub mod license_top_ups;
 pub mod login_attempts;
 pub mod logs;
 pub mod module_executions;

@@ -6,6 +6,8 @@ pub use super::agent_subscriptions::Entity as AgentSubscriptions;
 pub use super::api_keys::Entity as ApiKeys;
 pub use super::api_usage_tracking::Entity as ApiUsageTracking;
 pub use super::error_logs::Entity as ErrorLogs;
+pub use super::license_events::Entity as LicenseEvents;
+pub use super::license_top_ups::Entity as LicenseTopUps;
 pub use super::login_attempts::Entity as LoginAttempts;
 pub use super::logs::Entity as Logs;
 pub use super::module_executions::Entity as ModuleExecutions;
@@ -20,5 +22,6 @@ pub use super::user_agent_licenses::Entity as UserAgentLicenses;
 pub use super::users::Entity as Users;
 
 pub use super::enums::{
-    AccessRequestStatus, AgentStatus, ExecutionStatus, LicenseStatus, Role, Severity, TaskStatus,
+    AccessRequestKind, AccessRequestStatus, AgentStatus, ExecutionStatus, LicenseEventKind,
+    LicenseStatus, QuotaWindow, Role, Severity, TaskStatus,
 };

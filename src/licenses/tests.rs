@@ -14,6 +14,7 @@ fn grant_of(user: &users::Model, agent: &agent_catalog::Model, limit: i64) -> Gr
         agent_id: agent.id.clone(),
         api_call_limit: limit,
         expires_at: None,
+        plan: QuotaPlan::default(),
     }
 }
 
@@ -307,8 +308,9 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         api_call_limit: Some(50),
         expires_at: Some(Some(expiry)),
         status: Some(LicenseStatus::Suspended),
+        ..Default::default()
     };
-    let view = update(&db, &fx::actor(&admin), &license.id, change)
+    let view = update(&db, &fx::actor(&admin), &license.id, change, Utc::now())
         .await
         .unwrap();
     assert_eq!(view.api_call_limit, 50);
@@ -322,9 +324,15 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         expires_at: Some(None),
         ..Default::default()
     };
-    let view = update(&db, &fx::actor(&admin), &license.id, reactivated)
-        .await
-        .unwrap();
+    let view = update(
+        &db,
+        &fx::actor(&admin),
+        &license.id,
+        reactivated,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (view.status, view.expires_at),
         (EffectiveStatus::Active, None)
@@ -347,6 +355,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
             api_call_limit: Some(-5),
             ..Default::default()
         },
+        Utc::now(),
     )
     .await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
@@ -354,9 +363,23 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         status: Some(LicenseStatus::Revoked),
         ..Default::default()
     };
-    let bad = update(&db, &fx::actor(&admin), &license.id, revoke_by_update).await;
+    let bad = update(
+        &db,
+        &fx::actor(&admin),
+        &license.id,
+        revoke_by_update,
+        Utc::now(),
+    )
+    .await;
     assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "status"));
-    let unknown = update(&db, &fx::actor(&admin), "nope", LicenseChange::default()).await;
+    let unknown = update(
+        &db,
+        &fx::actor(&admin),
+        "nope",
+        LicenseChange::default(),
+        Utc::now(),
+    )
+    .await;
     assert!(matches!(unknown, Err(CoreError::NotFound { .. })));
     assert_eq!(get(&db, &license.id).await.unwrap().api_call_limit, 50);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 3);
@@ -380,7 +403,7 @@ async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDa
         ..Default::default()
     };
     assert!(matches!(
-        update(&db, &fx::actor(&admin), &license.id, change).await,
+        update(&db, &fx::actor(&admin), &license.id, change, Utc::now()).await,
         Err(CoreError::Conflict(_))
     ));
     assert!(matches!(
@@ -428,12 +451,12 @@ async fn near_limit_and_exhausted_follow_the_counter(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &user, &agent, 5).await;
     for _ in 0..4 {
-        crate::quota::admit(&db, &license.id).await.unwrap();
+        assert!(fx::admit(&db, &license.id, Utc::now()).await);
     }
     let view = get(&db, &license.id).await.unwrap();
     assert!(view.near_limit && !view.exhausted);
     assert_eq!(view.remaining, Some(1));
-    crate::quota::admit(&db, &license.id).await.unwrap();
+    assert!(fx::admit(&db, &license.id, Utc::now()).await);
     let view = get(&db, &license.id).await.unwrap();
     assert!(view.exhausted);
     assert_eq!(view.remaining, Some(0));

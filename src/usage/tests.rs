@@ -172,14 +172,20 @@ async fn my_usage_shows_the_license_in_force_for_each_agent(db: TestDatabase) {
     let current = fx::license(&db, &admin, &ana, &summarizer, 10).await;
     let only = fx::license(&db, &admin, &ana, &translator, -1).await;
     fx::license(&db, &admin, &bob, &translator, 3).await;
-    crate::quota::admit(&db, &current.id).await.unwrap();
+    crate::quota::admit_now(&db, &current.id).await.unwrap();
     let suspend = LicenseChange {
         status: Some(LicenseStatus::Suspended),
         ..Default::default()
     };
-    licenses::update(&db, &fx::actor(&admin), &only.id, suspend)
-        .await
-        .unwrap();
+    licenses::update(
+        &db,
+        &fx::actor(&admin),
+        &only.id,
+        suspend,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
 
     let mine = my_usage(&db, &ana.id).await.unwrap();
     let summary: Vec<_> = mine
@@ -226,7 +232,7 @@ async fn the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users(db: T
     track(&db, call(None, None, 401)).await.unwrap();
     let heavy = fx::license(&db, &admin, &ana, &summarizer, 5).await;
     for _ in 0..4 {
-        crate::quota::admit(&db, &heavy.id).await.unwrap();
+        crate::quota::admit_now(&db, &heavy.id).await.unwrap();
     }
     fx::license(&db, &admin, &bob, &translator, 5).await;
 

@@ -13,12 +13,14 @@ use abetworks::entities::enums::Role;
 use abetworks::entities::{api_usage_tracking, error_logs, logs, module_executions};
 use abetworks::executions::{list_all, list_mine, ExecutionFilter};
 use abetworks::gateway::{execute, ExecuteRequest, EXECUTE_ENDPOINT};
-use abetworks::licenses::{grant, GrantLicense};
+use abetworks::licenses::{grant, GrantLicense, QuotaPlan};
 use abetworks::pagination::PageRequest;
+use abetworks::quota::QuotaContext;
 use abetworks::secrets::MASK;
 use abetworks::testing::TestDatabase;
 use abetworks::users::{create_user, NewUser};
 use abetworks::Actor;
+use chrono::Utc;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::json;
 
@@ -164,6 +166,7 @@ async fn the_agent_gets_the_smtp_password_and_no_stored_row_shows_it(test_db: Te
             agent_id: agent.id.clone(),
             api_call_limit: 5,
             expires_at: None,
+            plan: QuotaPlan::default(),
         },
     )
     .await
@@ -189,6 +192,10 @@ async fn the_agent_gets_the_smtp_password_and_no_stored_row_shows_it(test_db: Te
             request_id: Some("secret-test"),
             endpoint: EXECUTE_ENDPOINT,
             method: "POST",
+            quota: QuotaContext {
+                now: Utc::now(),
+                default_burst_per_second: None,
+            },
         },
     )
     .await

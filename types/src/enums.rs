@@ -128,6 +128,33 @@ impl EffectiveStatus {
 }
 
 vocabulary!(stored
+    /// What a license's limit counts: calls over its whole life, per calendar day or per
+    /// month (from a reset day), in the license's own time zone.
+    QuotaWindow { Lifetime, Day, Month }
+);
+
+impl QuotaWindow {
+    /// The window in words for "37 calls left today".
+    pub fn period_word(self) -> &'static str {
+        match self {
+            Self::Lifetime => "in total",
+            Self::Day => "today",
+            Self::Month => "this month",
+        }
+    }
+}
+
+vocabulary!(stored
+    /// One line of a license's history.
+    LicenseEventKind { Granted, Changed, TopUp, Renewed, Suspended, Resumed, Revoked }
+);
+
+vocabulary!(stored
+    /// What an access request asks for: a first license, or more calls on the one held.
+    AccessRequestKind { Access, Increase }
+);
+
+vocabulary!(stored
     /// An access request's status. At most one `pending` per user and agent.
     AccessRequestStatus { Pending, Approved, Rejected }
 );

@@ -220,6 +220,9 @@ pub struct ErrorBody {
     /// The error log id to quote to support, for failures that were logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
+    /// For `QUOTA_EXCEEDED`: where the license stands in its window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Box<crate::views::UsageSnapshot>>,
 }
 
 pub type WireResult<T> = Result<T, ErrorBody>;
@@ -237,6 +240,7 @@ impl ErrorBody {
             fields: Vec::new(),
             reason: None,
             reference_id: None,
+            usage: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod enums;
 pub mod error;
+pub mod inputs;
 pub mod page;
 pub mod views;
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::enums::{
-    AccessRequestStatus, AgentAccess, AgentStatus, EffectiveStatus, ErrorKind, ExecutionStatus,
-    Granularity, Role, Severity,
+    AccessRequestKind, AccessRequestStatus, AgentAccess, AgentStatus, EffectiveStatus, ErrorKind,
+    ExecutionStatus, Granularity, LicenseEventKind, QuotaWindow, Role, Severity,
 };
 
 /// A view: serde in camelCase and, with the `openapi` feature, a schema. The item's own docs,
@@ -34,10 +34,11 @@ view! {
         pub agent_name: String,
         pub agent_slug: String,
         pub agent_icon: String,
-        /// `-1` when unlimited.
+        /// `-1` when unlimited. Applies to each `window`.
         pub api_call_limit: i64,
+        /// Calls used in the current window.
         pub api_calls_used: i64,
-        /// `None` when unlimited.
+        /// Calls left in the current window, top-ups included; `None` when unlimited.
         pub remaining: Option<i64>,
         pub status: EffectiveStatus,
         /// At least 80% of a finite limit used.
@@ -46,6 +47,50 @@ view! {
         pub granted_by: Option<String>,
         pub granted_at: DateTime<Utc>,
         pub expires_at: Option<DateTime<Utc>>,
+        pub window: QuotaWindow,
+        /// The IANA zone whose calendar days and months the window follows.
+        pub window_time_zone: String,
+        /// The day of the month a month window starts on (1–28).
+        pub reset_day: i32,
+        /// Calls per second this license may make; `None` follows the server's default.
+        pub burst_per_second: Option<i32>,
+        /// `None` for a lifetime limit.
+        pub window_start: Option<DateTime<Utc>>,
+        /// When the window starts again at zero; `None` for a lifetime limit.
+        pub resets_at: Option<DateTime<Utc>>,
+        /// Calls added to the current window and still valid.
+        pub top_ups: i64,
+    }
+}
+
+view! {
+    /// Calls a super admin added to one window of a license.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct TopUpView {
+        pub id: String,
+        pub license_id: String,
+        pub calls: i64,
+        pub note: String,
+        pub expires_at: Option<DateTime<Utc>>,
+        /// The window the calls were added to; `None` for a lifetime limit.
+        pub window_start: Option<DateTime<Utc>>,
+        pub created_by: Option<String>,
+        pub created_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// One line of a license's history: who changed what, and when.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct LicenseEventView {
+        pub id: String,
+        pub license_id: String,
+        pub kind: LicenseEventKind,
+        pub actor_id: Option<String>,
+        pub actor_email: Option<String>,
+        /// What changed: the values before and after, the calls added, the note.
+        pub detail: Value,
+        pub created_at: DateTime<Utc>,
     }
 }
 
@@ -62,6 +107,9 @@ view! {
         pub agent_name: String,
         pub agent_slug: String,
         pub request_reason: String,
+        pub kind: AccessRequestKind,
+        /// For an increase: the calls the holder asks for.
+        pub requested_calls: Option<i64>,
         pub status: AccessRequestStatus,
         pub requested_at: DateTime<Utc>,
         pub reviewed_by: Option<String>,
@@ -196,9 +244,15 @@ view! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct UsageSnapshot {
         pub limit: i64,
+        /// Calls used in the current window.
         pub used: i64,
         /// `None` when the license is unlimited.
         pub remaining: Option<i64>,
+        pub window: QuotaWindow,
+        pub window_start: Option<DateTime<Utc>>,
+        pub resets_at: Option<DateTime<Utc>>,
+        /// Calls added to the current window.
+        pub top_ups: i64,
     }
 }
 
@@ -368,12 +422,35 @@ view! {
 }
 
 impl UsageSnapshot {
-    /// `limit` -1 is unlimited: nothing remains to count down.
+    /// A lifetime standing: `limit` -1 is unlimited, nothing remains to count down.
     pub fn new(limit: i64, used: i64) -> Self {
         Self {
             limit,
             used,
             remaining: (limit >= 0).then(|| (limit - used).max(0)),
+            window: QuotaWindow::Lifetime,
+            window_start: None,
+            resets_at: None,
+            top_ups: 0,
+        }
+    }
+
+    /// The standing in a window, top-ups counted in what remains.
+    pub fn in_window(
+        limit: i64,
+        used: i64,
+        top_ups: i64,
+        window: QuotaWindow,
+        window_start: Option<DateTime<Utc>>,
+        resets_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            remaining: (limit >= 0).then(|| (limit + top_ups - used).max(0)),
+            window,
+            window_start,
+            resets_at,
+            top_ups,
+            ..Self::new(limit, used)
         }
     }
 

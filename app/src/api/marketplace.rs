@@ -2,6 +2,7 @@
 
 use abetworks_types::views::{AccessRequestView, LicenseView, MarketplaceAgent};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
@@ -85,19 +86,24 @@ pub async fn marketplace_categories() -> Result<Vec<String>, AppError> {
         .map_err(crate::server::core_error)
 }
 
-/// Asks for access to an agent, with a reason for the reviewer.
+/// Asks for access to an agent, with a reason for the reviewer. For an agent the caller is
+/// already licensed for, a request for more calls (`requested_calls`: how many they want).
 #[server(endpoint = "ui/marketplace/request-access")]
 pub async fn request_access(
     agent_id: String,
     reason: String,
+    requested_calls: Option<i64>,
 ) -> Result<AccessRequestView, AppError> {
     use crate::server::{actor, core_error, state};
     use abetworks::access_requests::{create, NewAccessRequest};
     let (_, actor) = actor().await?;
     let state = state()?;
-    create(&state.db, &actor, NewAccessRequest { agent_id, reason })
-        .await
-        .map_err(core_error)
+    let request = NewAccessRequest {
+        agent_id,
+        reason,
+        requested_calls,
+    };
+    create(&state.db, &actor, request).await.map_err(core_error)
 }
 
 /// The caller's requests, newest first (the most recent 100).
@@ -120,15 +126,54 @@ pub async fn my_requests() -> Result<Vec<AccessRequestView>, AppError> {
     Ok(page.items)
 }
 
+/// A license on My Agents: the license, what is left in its window in words (the reset time
+/// put in the license's zone on the server) and whether more calls have been asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyLicense {
+    pub license: LicenseView,
+    /// "37 calls left today, resets at 00:00 Europe/Berlin", "37 of 50 calls left", "Unlimited".
+    pub quota_text: String,
+    /// A request for more calls on this agent is waiting for review.
+    pub increase_pending: bool,
+}
+
 /// The caller's licensed agents with their usage, as the core decides the holder sees them.
 #[server(endpoint = "ui/marketplace/my-agents")]
-pub async fn my_agents() -> Result<Vec<LicenseView>, AppError> {
+pub async fn my_agents() -> Result<Vec<MyLicense>, AppError> {
+    use super::quota::quota_text_now;
     use crate::server::{actor, core_error, state};
+    use abetworks::pagination::{PageRequest, MAX_PAGE_SIZE};
+    use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
     let (_, actor) = actor().await?;
     let state = state()?;
-    abetworks::licenses::list_for_holder(&state.db, &actor)
+    let licenses = abetworks::licenses::list_for_holder(&state.db, &actor)
         .await
-        .map_err(core_error)
+        .map_err(core_error)?;
+    let requests = abetworks::access_requests::list_mine(
+        &state.db,
+        &actor,
+        PageRequest {
+            page: 1,
+            page_size: MAX_PAGE_SIZE,
+        },
+    )
+    .await
+    .map_err(core_error)?;
+    let asking = |agent_id: &str| {
+        requests.items.iter().any(|r| {
+            r.agent_id == agent_id
+                && r.kind == AccessRequestKind::Increase
+                && r.status == AccessRequestStatus::Pending
+        })
+    };
+    Ok(licenses
+        .into_iter()
+        .map(|license| MyLicense {
+            quota_text: quota_text_now(&license),
+            increase_pending: asking(&license.agent_id),
+            license,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct RunPageData {
     pub input_schema: Value,
     /// The caller's license for this agent, if they hold one they may see.
     pub license: Option<LicenseView>,
+    /// What is left in the license's window, in words, the reset in the license's zone
+    /// ("37 calls left today, resets at 00:00 Europe/Berlin").
+    pub quota_text: Option<String>,
 }
 
 /// The agent, its input schema and the caller's license. 404 for an agent not in the catalog.
@@ -48,6 +51,7 @@ pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
     Ok(RunPageData {
         input_schema: agent.input_schema.clone(),
         agent: agent.into(),
+        quota_text: license.as_ref().map(super::quota::quota_text_now),
         license,
     })
 }

@@ -406,6 +406,7 @@ fn RequestForm(
         action.dispatch(RequestAccess {
             agent_id: agent_id.clone(),
             reason: reason.get_untracked(),
+            requested_calls: None,
         });
     };
     let done = move || matches!(value.get(), Some(Ok(_)));

@@ -1,6 +1,6 @@
 //! `/my-requests`: the caller's access requests with their status and the reviewer's note.
 
-use abetworks_types::enums::AccessRequestStatus;
+use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
 use abetworks_types::views::AccessRequestView;
 use leptos::prelude::*;
 
@@ -36,14 +36,23 @@ pub fn MyRequestsPage() -> impl IntoView {
 #[component]
 fn RequestRow(request: AccessRequestView) -> impl IntoView {
     let licensed = request.status == AccessRequestStatus::Approved;
+    let more = (request.kind == AccessRequestKind::Increase).then(|| {
+        let wanted = request
+            .requested_calls
+            .map(|n| format!(": {n} calls"))
+            .unwrap_or_default();
+        view! { <br/><span class="muted small" data-testid="request-kind">{format!("More calls{wanted}")}</span> }
+    });
     view! {
-        <tr data-testid="request-row" data-agent=request.agent_name.clone() data-status=request.status.as_str()>
+        <tr data-testid="request-row" data-agent=request.agent_name.clone() data-status=request.status.as_str()
+            data-kind=request.kind.as_str()>
             <th scope="row" data-label="Agent">
                 {if licensed {
                     view! { <a href=format!("/agents/{}/run", request.agent_id)>{request.agent_name.clone()}</a> }.into_any()
                 } else {
                     request.agent_name.clone().into_any()
                 }}
+                {more}
             </th>
             <td data-label="Requested"><Moment at=request.requested_at/></td>
             <td data-label="Status"><StatusWords status=request.status test_id="request-status"/></td>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::quota::{remaining_text, window_limit};
 use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData};
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
@@ -87,6 +88,7 @@ fn RunView(
     let json_mode = RwSignal::new(false);
     let json_text = RwSignal::new(String::new());
     let license = RwSignal::new(data.license.clone());
+    let quota_text = RwSignal::new(data.quota_text.clone());
     let run = ServerAction::<RunAgent>::new();
 
     // After every run: the history and the license reloaded (its counters and flags as the
@@ -101,6 +103,7 @@ fn RunView(
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = run_page(agent).await {
                 license.set(fresh.license);
+                quota_text.set(fresh.quota_text);
             }
         });
         errors
@@ -194,7 +197,7 @@ fn RunView(
                 <h1>{format!("Run {}", data.agent.name)}</h1>
             </div>
             <p class="muted">{data.agent.short_description.clone()}</p>
-            <LicenseSummary license/>
+            <LicenseSummary license quota_text/>
         </section>
 
         {move || license.with(|l| l.is_none()).then(|| view! {
@@ -284,14 +287,6 @@ fn RunView(
     }
 }
 
-fn remaining_text(l: &LicenseView) -> String {
-    match l.remaining {
-        None => "Unlimited calls".to_owned(),
-        Some(1) => "1 call remaining".to_owned(),
-        Some(n) => format!("{n} calls remaining"),
-    }
-}
-
 fn short_id(id: &str) -> String {
     id.chars().take(8).collect()
 }
@@ -311,20 +306,23 @@ fn focus_first_invalid() {
     });
 }
 
+/// The license's badges, usage, what is left in its window and when it resets, and expiry.
 #[component]
-fn LicenseSummary(license: RwSignal<Option<LicenseView>>) -> impl IntoView {
+fn LicenseSummary(
+    license: RwSignal<Option<LicenseView>>,
+    quota_text: RwSignal<Option<String>>,
+) -> impl IntoView {
     move || {
         license.get().map(|l| {
             let used = Signal::derive(move || {
                 license.with(|l| l.as_ref().map_or(0, |l| l.api_calls_used))
             });
-            let limit = Signal::derive(move || {
-                license.with(|l| l.as_ref().map_or(0, |l| l.api_call_limit))
-            });
+            let limit = Signal::derive(move || license.with(|l| l.as_ref().map_or(0, window_limit)));
             view! {
                 <div class="license-summary" data-testid="license-summary">
                     <LicenseBadges license=l.clone()/>
                     <UsageBar limit used label="Calls used"/>
+                    <p class="quota-text" data-testid="quota-text">{move || quota_text.get().unwrap_or_default()}</p>
                     <p class="muted small">{expiry_text(&l)}</p>
                 </div>
             }

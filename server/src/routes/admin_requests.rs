@@ -6,12 +6,14 @@ use abetworks::access_requests::{
 use abetworks::entities::enums::AccessRequestStatus;
 use abetworks::input::{id_filter, parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
+use abetworks::types::enums::QuotaWindow;
 use abetworks::types::Vocabulary;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::admin_licenses::PlanFields;
 use crate::error::ApiError;
 use crate::extract::{Caller, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
@@ -47,8 +49,17 @@ pub async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApproveBody {
-    api_call_limit: i64,
+    /// Required for an access request (`-1` = unlimited); for an increase, the new limit.
+    api_call_limit: Option<i64>,
     expires_at: Option<DateTime<Utc>>,
+    /// The plan to grant (access) or switch to (increase); absent fields take the defaults
+    /// (lifetime, UTC, day 1, the server's burst rate). None sent: an increase keeps its plan.
+    window: Option<QuotaWindow>,
+    window_time_zone: Option<String>,
+    reset_day: Option<i32>,
+    burst_per_second: Option<i32>,
+    /// For an increase: calls added to the current window.
+    top_up_calls: Option<i64>,
 }
 
 pub async fn approve(
@@ -58,9 +69,18 @@ pub async fn approve(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<ApprovedRequest>, ApiError> {
+    let plan = PlanFields {
+        window: body.window,
+        window_time_zone: body.window_time_zone,
+        reset_day: body.reset_day,
+        burst_per_second: body.burst_per_second.map(Some),
+    }
+    .plan_if_any();
     let approval = Approval {
         api_call_limit: body.api_call_limit,
         expires_at: body.expires_at,
+        plan,
+        top_up_calls: body.top_up_calls,
     };
     Ok(Json(
         access_requests::approve(&state.db, &actor, &id, approval).await?,
@@ -103,7 +123,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::post(
             "/api/admin/access-requests/{id}/approve",
             Access::SuperAdmin,
-            "Approve a request, creating its license",
+            "Approve a request: an access request creates its license, an increase raises the limit or tops it up",
         )
         .body::<ApproveBody>()
         .answers::<ApprovedRequest>(200)

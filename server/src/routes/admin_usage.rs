@@ -1,13 +1,17 @@
 //! `/api/admin/usage/*`: usage analytics and the CSV export, for the super admin.
 
 use abetworks::input::{parse_time, DayBound, TimeRange};
+use abetworks::types::enums::QuotaWindow;
+use abetworks::types::Vocabulary;
 use abetworks::usage::{export_rows, ExportCursor, CSV_HEADER};
 use abetworks::usage::{overview as usage_overview, UsageOverview};
+use abetworks::CoreError;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{DateTime, Datelike, Duration, Months, Utc};
 use futures_util::stream;
 use serde::Deserialize;
 
@@ -25,10 +29,38 @@ const EXPORT_BATCH: u64 = 1_000;
 pub struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
+    /// `day` or `month`: the current UTC day or month, instead of from and to.
+    window: Option<String>,
 }
 
-/// The asked range, or the last 30 days.
-fn range(query: &RangeQuery) -> Result<TimeRange, ApiError> {
+/// The current UTC day or month, from its first to its last millisecond.
+fn preset(window: &str, now: DateTime<Utc>) -> Result<TimeRange, ApiError> {
+    let invalid = || CoreError::invalid("window", "must be day or month");
+    let today = now.date_naive();
+    let (first, next) = match QuotaWindow::parse_field("window", window).ok() {
+        Some(QuotaWindow::Day) => (today, today.succ_opt().ok_or_else(invalid)?),
+        Some(QuotaWindow::Month) => {
+            let first = today.with_day(1).ok_or_else(invalid)?;
+            let next = first
+                .checked_add_months(Months::new(1))
+                .ok_or_else(invalid)?;
+            (first, next)
+        }
+        _ => return Err(invalid().into()),
+    };
+    let from = first.and_time(chrono::NaiveTime::MIN).and_utc();
+    let to = next.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::milliseconds(1);
+    Ok(TimeRange::new(from, to)?)
+}
+
+/// The asked range (a `window` preset or from/to), or the last 30 days.
+fn range(query: &RangeQuery, now: DateTime<Utc>) -> Result<TimeRange, ApiError> {
+    if let Some(window) = query.window.as_deref() {
+        if query.from.is_some() || query.to.is_some() {
+            return Err(CoreError::invalid("window", "give either window or from and to").into());
+        }
+        return preset(window, now);
+    }
     let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
     let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
     let default = TimeRange::last_days(30);
@@ -43,7 +75,7 @@ pub async fn overview(
     _: SuperAdmin,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<UsageOverview>, ApiError> {
-    let range = range(&query)?;
+    let range = range(&query, state.clock.now())?;
     Ok(Json(usage_overview(&state.db, range.from, range.to).await?))
 }
 
@@ -53,7 +85,7 @@ pub async fn export_csv(
     _: SuperAdmin,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
-    let range = range(&query)?;
+    let range = range(&query, state.clock.now())?;
     // The first batch is read before answering, so a failure is still a clean error.
     let first = export_rows(&state.db, range.from, range.to, None, EXPORT_BATCH).await?;
     let db = state.db.clone();
@@ -105,7 +137,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::get(
             "/api/admin/usage/overview",
             Access::SuperAdmin,
-            "Usage analytics for a range (from, to)",
+            "Usage analytics for a range (from, to) or this UTC day or month (window=day|month)",
         )
         .query::<RangeQuery>()
         .answers::<UsageOverview>(200),
@@ -115,7 +147,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::get(
             "/api/admin/usage/export.csv",
             Access::SuperAdmin,
-            "The range's tracked calls as CSV",
+            "The range's tracked calls as CSV (from, to or window=day|month)",
         )
         .query::<RangeQuery>()
         .answers_csv(),

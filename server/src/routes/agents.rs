@@ -2,11 +2,15 @@
 //! own executions.
 
 use abetworks::executions::{self, ExecutionView};
-use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, ExecuteSuccess, EXECUTE_ENDPOINT};
+use abetworks::gateway::UsageSnapshot;
+use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, EXECUTE_ENDPOINT};
 use abetworks::pagination::Page;
 use abetworks::CoreError;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -22,15 +26,38 @@ pub struct ExecuteBody {
     input: Value,
 }
 
-/// The gateway's failure as the caller sees it; a quota says how far it went.
+/// The gateway's failure as the caller sees it (a quota's says where the license stands), and
+/// for a 429 how long to wait when waiting helps.
 pub fn failure_response(failure: &ExecuteFailure) -> ApiError {
     let error = ApiError::from(failure.public());
-    match failure {
-        ExecuteFailure::QuotaExceeded { limit, used } => {
-            error.with_detail("limit", limit).with_detail("used", used)
-        }
-        _ => error,
+    match failure.retry_after_secs() {
+        Some(secs) => error.with_retry_after(secs.max(1) as u64),
+        None => error,
     }
+}
+
+/// `RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) for the quota window: none for an
+/// unlimited license, no `-Reset` for a lifetime limit (it never resets).
+fn rate_limit_headers(usage: &UsageSnapshot, now: DateTime<Utc>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let Some(remaining) = usage.remaining else {
+        return headers;
+    };
+    let reset = usage.resets_at.map(|at| {
+        ((at - now).num_milliseconds() + 999)
+            .div_euclid(1000)
+            .max(0)
+    });
+    for (name, value) in [
+        ("ratelimit-limit", Some(usage.limit + usage.top_ups)),
+        ("ratelimit-remaining", Some(remaining)),
+        ("ratelimit-reset", reset),
+    ] {
+        if let Some(value) = value {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
+    }
+    headers
 }
 
 /// Runs the agent. Calls refused before the gateway (no credentials, malformed body) are
@@ -41,7 +68,7 @@ pub async fn execute(
     current: Result<CurrentUser, ApiError>,
     ApiPath(agent): ApiPath<String>,
     body: Result<ApiJson<ExecuteBody>, ApiError>,
-) -> Result<Json<ExecuteSuccess>, ApiError> {
+) -> Result<Response, ApiError> {
     let current = match current {
         Ok(current) => current,
         Err(error) => {
@@ -57,6 +84,7 @@ pub async fn execute(
             return Err(error);
         }
     };
+    let quota = state.quota_context();
     let outcome = gateway::execute(
         &state.db,
         &state.agents,
@@ -69,13 +97,22 @@ pub async fn execute(
             request_id: request_id.as_deref(),
             endpoint: EXECUTE_ENDPOINT,
             method: "POST",
+            quota,
         },
     )
     .await?;
-    match outcome {
-        Ok(success) => Ok(Json(success)),
-        Err(failure) => Err(failure_response(&failure)),
-    }
+    Ok(match outcome {
+        Ok(success) => {
+            (rate_limit_headers(&success.usage, quota.now), Json(success)).into_response()
+        }
+        Err(failure) => {
+            let headers = match &failure {
+                ExecuteFailure::QuotaExceeded { usage, .. } => rate_limit_headers(usage, quota.now),
+                _ => HeaderMap::new(),
+            };
+            (headers, failure_response(&failure)).into_response()
+        }
+    })
 }
 
 pub async fn my_executions(

@@ -57,6 +57,8 @@ pub async fn my_agents(
 pub struct RequestAccessBody {
     agent_id: String,
     request_reason: String,
+    /// The calls wanted; when the caller already holds a license this asks for more calls.
+    requested_calls: Option<i64>,
 }
 
 pub async fn request_access(
@@ -70,6 +72,7 @@ pub async fn request_access(
         NewAccessRequest {
             agent_id: body.agent_id,
             reason: body.request_reason,
+            requested_calls: body.requested_calls,
         },
     )
     .await?;
@@ -114,7 +117,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::post(
             "/api/marketplace/request-access",
             Access::SignedIn,
-            "Ask for access to an agent",
+            "Ask for access to an agent, or for more calls on a license held",
         )
         .body::<RequestAccessBody>()
         .answers::<AccessRequestView>(201)

@@ -123,7 +123,8 @@ async fn request_to_limit(database: TestDatabase) {
         assert_eq!(body["output"]["echo"]["text"], "hi");
         assert_eq!(
             body["usage"],
-            json!({"limit": 3, "used": call, "remaining": 3 - call})
+            json!({"limit": 3, "used": call, "remaining": 3 - call, "window": "lifetime",
+                "windowStart": null, "resetsAt": null, "topUps": 0})
         );
         assert!(body["executionId"].is_string());
     }
@@ -131,8 +132,8 @@ async fn request_to_limit(database: TestDatabase) {
     assert_eq!(fourth.status(), 429);
     let body: Value = fourth.json().await.unwrap();
     assert_eq!(body["error"]["code"], "QUOTA_EXCEEDED");
-    assert_eq!(body["error"]["limit"], 3);
-    assert_eq!(body["error"]["used"], 3);
+    assert_eq!(body["error"]["usage"]["limit"], 3);
+    assert_eq!(body["error"]["usage"]["used"], 3);
 
     let raised = admin
         .patch(app.url(&format!("/api/admin/licenses/{license_id}")))

@@ -12,6 +12,8 @@ mod gateway;
 mod metrics;
 mod openapi;
 mod proxy;
+mod quota_concurrency;
+mod quota_windows;
 mod registration;
 mod roles;
 mod server_fn_roles;

@@ -88,6 +88,25 @@ pub fn table() -> Vec<Row> {
             .sends(|_| Some(json!({"apiCallLimit": 20}))),
         row("DELETE", "/api/admin/licenses/{id}", SuperAdmin, License),
         row(
+            "POST",
+            "/api/admin/licenses/{id}/top-ups",
+            SuperAdmin,
+            License,
+        )
+        .sends(|_| Some(json!({"calls": 5, "note": "made by the matrix"}))),
+        row(
+            "GET",
+            "/api/admin/licenses/{id}/top-ups",
+            SuperAdmin,
+            License,
+        ),
+        row(
+            "GET",
+            "/api/admin/licenses/{id}/history",
+            SuperAdmin,
+            License,
+        ),
+        row(
             "GET",
             "/api/admin/licenses/user/{userId}",
             SuperAdmin,

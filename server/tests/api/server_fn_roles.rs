@@ -154,12 +154,23 @@ fn table() -> Vec<Row> {
                 ("user_id", m.member_id.clone()),
                 ("agent_id", m.id.clone()),
                 ("api_call_limit", "10".into()),
+                ("plan[window]", "day".into()),
+                ("plan[windowTimeZone]", "Europe/Berlin".into()),
             ]
         }),
         row("admin-ui/licenses/update", SuperAdmin, License, |m| {
             vec![("id", m.id.clone()), ("api_call_limit", "20".into())]
         }),
         row("admin-ui/licenses/revoke", SuperAdmin, License, the_id),
+        row("admin-ui/licenses/top-up", SuperAdmin, License, |m| {
+            vec![
+                ("id", m.id.clone()),
+                ("calls", "5".into()),
+                ("note", "added by the matrix".into()),
+            ]
+        }),
+        row("admin-ui/licenses/history", SuperAdmin, License, the_id),
+        row("admin-ui/licenses/top-ups", SuperAdmin, License, the_id),
     ]
 }
 

@@ -1,6 +1,7 @@
-//! Licenses: the list, the grant dialog's pickers, grant, update and revoke.
+//! Licenses: the list, the grant dialog's pickers, grant, update, revoke, top-ups and history.
 
-use abetworks_types::views::{LicenseView, PickOption};
+use abetworks_types::inputs::QuotaPlan;
+use abetworks_types::views::{LicenseEventView, LicenseView, PickOption, TopUpView};
 use abetworks_types::Page;
 use leptos::prelude::*;
 
@@ -84,13 +85,15 @@ pub async fn admin_pick_agents(query: String) -> Result<Vec<PickOption>, AppErro
         .collect())
 }
 
-/// Grants a license; `api_call_limit` -1 is unlimited; `expires_on` a date or blank.
+/// Grants a license; `api_call_limit` -1 is unlimited; `expires_on` a date or blank; no
+/// `plan` means a lifetime limit (the REST default).
 #[server(endpoint = "admin-ui/licenses/grant")]
 pub async fn admin_grant_license(
     user_id: String,
     agent_id: String,
     api_call_limit: i64,
     expires_on: Option<String>,
+    plan: Option<QuotaPlan>,
 ) -> Result<LicenseView, AppError> {
     use super::form::{required, time};
     use crate::server::{actor, core_error, state};
@@ -102,20 +105,24 @@ pub async fn admin_grant_license(
         agent_id: required("agentId", agent_id, "Choose an agent.")?,
         api_call_limit,
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
+        plan: plan.unwrap_or_default(),
     };
     abetworks::licenses::grant(&state.db, &actor, grant)
         .await
         .map_err(core_error)
 }
 
-/// Changes a license's limit, expiry and/or status (`active` or `suspended`). `expires_on`:
-/// absent or blank leaves the expiry, [`super::NO_EXPIRY`] removes it, a date sets it.
+/// Changes a license's limit, expiry, status (`active` or `suspended`) and/or quota plan.
+/// `expires_on`: absent or blank leaves the expiry, [`super::NO_EXPIRY`] removes it, a date
+/// sets it. No `plan` leaves the plan; `reset_usage` starts the current window again at zero.
 #[server(endpoint = "admin-ui/licenses/update")]
 pub async fn admin_update_license(
     id: String,
     api_call_limit: Option<i64>,
     expires_on: Option<String>,
     status: Option<String>,
+    plan: Option<QuotaPlan>,
+    reset_usage: Option<bool>,
 ) -> Result<LicenseView, AppError> {
     use super::form::{choice, time};
     use super::NO_EXPIRY;
@@ -131,8 +138,10 @@ pub async fn admin_update_license(
         api_call_limit,
         expires_at,
         status: choice("status", status.as_deref())?,
+        plan,
+        reset_usage: reset_usage.unwrap_or(false),
     };
-    abetworks::licenses::update(&state.db, &actor, &id, change)
+    abetworks::licenses::update(&state.db, &actor, &id, change, state.clock.now())
         .await
         .map_err(core_error)
 }
@@ -144,6 +153,52 @@ pub async fn admin_revoke_license(id: String) -> Result<LicenseView, AppError> {
     let (_, actor) = actor().await?;
     let state = state()?;
     abetworks::licenses::revoke(&state.db, &actor, &id)
+        .await
+        .map_err(core_error)
+}
+
+/// Adds `calls` to the license's current window, with a note; `expires_on` (a date or blank)
+/// ends the top-up at the end of that day.
+#[server(endpoint = "admin-ui/licenses/top-up")]
+pub async fn admin_top_up_license(
+    id: String,
+    calls: i64,
+    note: String,
+    expires_on: Option<String>,
+) -> Result<TopUpView, AppError> {
+    use super::form::time;
+    use crate::server::{actor, core_error, state};
+    use abetworks::input::DayBound;
+    let (_, actor) = actor().await?;
+    let state = state()?;
+    let top_up = abetworks::licenses::NewTopUp {
+        calls,
+        note,
+        expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
+    };
+    abetworks::licenses::top_up(&state.db, &actor, &id, top_up, state.clock.now())
+        .await
+        .map_err(core_error)
+}
+
+/// What happened to a license (grants, changes, top-ups, renewals), newest first.
+#[server(endpoint = "admin-ui/licenses/history")]
+pub async fn admin_license_history(id: String) -> Result<Vec<LicenseEventView>, AppError> {
+    use crate::server::{core_error, require_super_admin, state};
+    let actor = require_super_admin().await?;
+    let state = state()?;
+    abetworks::licenses::history(&state.db, &actor, &id)
+        .await
+        .map_err(core_error)
+}
+
+/// The calls added to a license, newest first.
+#[server(endpoint = "admin-ui/licenses/top-ups")]
+pub async fn admin_license_top_ups(id: String) -> Result<Vec<TopUpView>, AppError> {
+    use crate::server::{core_error, require_super_admin, state};
+    let actor = require_super_admin().await?;
+    let state = state()?;
+    abetworks::licenses::top_ups(&state.db, &actor, &id)
         .await
         .map_err(core_error)
 }

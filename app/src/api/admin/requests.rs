@@ -1,5 +1,7 @@
-//! Access requests: the list, approve (granting the license) and reject.
+//! Access requests: the list, approve (granting the license, or more calls on the one held)
+//! and reject.
 
+use abetworks_types::inputs::QuotaPlan;
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 use abetworks_types::Page;
 use leptos::prelude::*;
@@ -31,12 +33,16 @@ pub async fn admin_requests(
         .map_err(core_error)
 }
 
-/// Approves a pending request, granting its license.
+/// Approves a pending request. A first access grants a license with `api_call_limit` and
+/// `plan`; a request for more calls raises the limit to `api_call_limit` and/or adds
+/// `top_up_calls` to the current window of the license held.
 #[server(endpoint = "admin-ui/requests/approve")]
 pub async fn admin_approve_request(
     id: String,
-    api_call_limit: i64,
+    api_call_limit: Option<i64>,
     expires_on: Option<String>,
+    plan: Option<QuotaPlan>,
+    top_up_calls: Option<i64>,
 ) -> Result<ApprovedRequest, AppError> {
     use super::form::time;
     use crate::server::{actor, core_error, state};
@@ -46,6 +52,8 @@ pub async fn admin_approve_request(
     let approval = abetworks::access_requests::Approval {
         api_call_limit,
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
+        plan,
+        top_up_calls,
     };
     abetworks::access_requests::approve(&state.db, &actor, &id, approval)
         .await

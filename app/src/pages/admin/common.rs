@@ -11,6 +11,7 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::admin::licenses::{admin_pick_agents, admin_pick_users};
 use crate::components::badge::{self, Tone, Toned};
+use crate::components::feedback::{described_by, FieldError};
 use crate::error::AppError;
 
 /// Data for the admin tabs, fetched in the browser only: `fetch(source())`, again whenever a
@@ -225,14 +226,22 @@ impl LimitInput {
     }
 }
 
-/// A call limit with an "Unlimited" switch (-1).
+/// A call limit with an "Unlimited" switch (-1). `error` is the server's message about the
+/// limit, if any; `label` replaces "Call limit".
 #[component]
-pub fn LimitField(#[prop(into)] id: String, input: LimitInput) -> impl IntoView {
+pub fn LimitField(
+    #[prop(into)] id: String,
+    input: LimitInput,
+    #[prop(optional)] error: Option<Signal<Option<String>>>,
+    #[prop(optional)] label: Option<&'static str>,
+) -> impl IntoView {
     let LimitInput { limit, unlimited } = input;
     let switch_id = format!("{id}-unlimited");
+    let error_id = format!("{id}-error");
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
     view! {
         <div class="field">
-            <label for=id.clone()>"Call limit"</label>
+            <label for=id.clone()>{label.unwrap_or("Call limit")}</label>
             <input
                 id=id.clone()
                 data-testid=id.clone()
@@ -240,10 +249,12 @@ pub fn LimitField(#[prop(into)] id: String, input: LimitInput) -> impl IntoView 
                 min="0"
                 step="1"
                 inputmode="numeric"
+                {..described_by(error, error_id.clone())}
                 prop:value=move || limit.get()
                 on:input=move |ev| limit.set(event_target_value(&ev))
                 disabled=move || unlimited.get()
             />
+            <FieldError id=error_id message=error/>
         </div>
         <div class="field field-check">
             <input

@@ -1,13 +1,17 @@
-//! The licenses tab's dialogs: grant a license, and edit a license's limit and expiry.
+//! The licenses tab's dialogs: grant a license, edit a license's limit, expiry and quota
+//! plan, and top up its current window. The history dialog is in `license_history.rs`.
 
-use abetworks_types::views::LicenseView;
+use abetworks_types::enums::QuotaWindow;
+use abetworks_types::views::{LicenseView, TopUpView};
 use leptos::prelude::*;
 
 use super::common::{limit_text, LimitField, LimitInput, Outcome, Picker, PickerKind};
 use super::dialogs::{DateField, DialogTarget, FormDialog};
-use crate::api::admin::licenses::{AdminGrantLicense, AdminUpdateLicense};
+use super::plan::{plan_of, PlanFields, PlanInput};
+use crate::api::admin::licenses::{AdminGrantLicense, AdminTopUpLicense, AdminUpdateLicense};
 use crate::api::admin::NO_EXPIRY;
 use crate::api::format_date;
+use crate::components::feedback::{described_by, FieldError, FormFailure};
 
 /// The limit a new grant starts with.
 const DEFAULT_LIMIT: &str = "100";
@@ -24,10 +28,13 @@ pub fn GrantLicenseDialog(
     let agent = RwSignal::new(String::new());
     let limit = LimitInput::new(DEFAULT_LIMIT);
     let expiry = RwSignal::new(String::new());
+    let plan = PlanInput::new();
+    let failure = FormFailure::of(action.value());
     let reset = move || {
         user.set(String::new());
         agent.set(String::new());
         expiry.set(String::new());
+        plan.clear();
     };
     let request = move |()| {
         let (user_id, agent_id) = (user.get_untracked(), agent.get_untracked());
@@ -39,14 +46,15 @@ pub fn GrantLicenseDialog(
             agent_id,
             api_call_limit: limit.read()?,
             expires_on: Some(expiry.get_untracked()),
+            plan: plan.read_new()?,
         })
     };
     let done = |license: LicenseView| {
         format!(
-            "Granted {} to {} ({} calls).",
+            "Granted {} to {} ({}).",
             license.agent_name,
             license.user_email,
-            limit_text(&license)
+            calls_text(&license)
         )
     };
     view! {
@@ -54,14 +62,16 @@ pub fn GrantLicenseDialog(
             title="Grant a license" id="grant-dialog" submit_id="grant-submit" submit_text="Grant license" busy_text="Granting…">
             <Picker kind=PickerKind::Users id="grant-user" label="User" selected=user/>
             <Picker kind=PickerKind::Agents id="grant-agent" label="Agent" selected=agent/>
-            <LimitField id="grant-limit" input=limit/>
+            <LimitField id="grant-limit" input=limit error=failure.field("apiCallLimit")/>
             <DateField id="grant-expiry" label="Expires on (optional)" value=expiry/>
+            <PlanFields id="grant-plan" input=plan failure/>
         </FormDialog>
     }
 }
 
-/// Edits the limit and the expiry of the target license (blank expiry: never). Filled from
-/// the license each time it opens; closes and reports on success.
+/// Edits the limit, the expiry (blank: never) and the quota plan of the target license, and
+/// can start its current window again at zero. Filled from the license each time it opens;
+/// closes and reports on success.
 #[component]
 pub fn EditLicenseDialog(
     target: DialogTarget<LicenseView>,
@@ -70,10 +80,15 @@ pub fn EditLicenseDialog(
 ) -> impl IntoView {
     let limit = LimitInput::new("");
     let expiry = RwSignal::new(String::new());
+    let plan = PlanInput::new();
+    let reset_usage = RwSignal::new(false);
+    let failure = FormFailure::of(action.value());
     let fill = move || {
         if let Some(l) = target.subject.get_untracked() {
             limit.fill(&l);
             expiry.set(l.expires_at.as_ref().map(format_date).unwrap_or_default());
+            plan.fill(&l);
+            reset_usage.set(false);
         }
     };
     let request = move |l: LicenseView| {
@@ -85,11 +100,16 @@ pub fn EditLicenseDialog(
         } else {
             expiry
         };
+        // Only a changed plan is sent: a plan change moves the window's start.
+        let new_plan = plan.read()?;
+        let plan = (new_plan != plan_of(&l)).then_some(new_plan);
         Ok(AdminUpdateLicense {
             id: l.id,
             api_call_limit: Some(api_call_limit),
             expires_on: Some(expires_on),
             status: None,
+            plan,
+            reset_usage: reset_usage.get_untracked().then_some(true),
         })
     };
     let done = |changed: LicenseView| changed_text(&changed);
@@ -103,10 +123,119 @@ pub fn EditLicenseDialog(
         <FormDialog target action outcome reset=fill request done
             title="Edit the license" id="edit-license-dialog" submit_id="edit-license-submit" submit_text="Save">
             <p>{used}</p>
-            <LimitField id="edit-limit" input=limit/>
+            <LimitField id="edit-limit" input=limit error=failure.field("apiCallLimit")/>
             <DateField id="edit-expiry" label="Expires on (blank: never)" value=expiry/>
+            <PlanFields id="edit-plan" input=plan failure/>
+            <div class="field field-check">
+                <input id="edit-reset-usage" data-testid="edit-reset-usage" type="checkbox"
+                    aria-describedby="edit-reset-usage-hint" bind:checked=reset_usage/>
+                <label for="edit-reset-usage">"Start this window again at zero"</label>
+                <p class="hint" id="edit-reset-usage-hint">"A renewal: the calls used and the top-ups of the current window are cleared."</p>
+            </div>
         </FormDialog>
     }
+}
+
+/// Adds calls to the current window of the target license, with a note and an optional
+/// expiry; closes and reports on success.
+#[component]
+pub fn TopUpDialog(
+    target: DialogTarget<LicenseView>,
+    action: ServerAction<AdminTopUpLicense>,
+    outcome: RwSignal<Option<Outcome>>,
+) -> impl IntoView {
+    let calls = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let expiry = RwSignal::new(String::new());
+    let failure = FormFailure::of(action.value());
+    let (calls_error, note_error) = (failure.field("calls"), failure.field("note"));
+    let expiry_error = failure.field("expiresAt");
+    let reset = move || {
+        calls.set(String::new());
+        note.set(String::new());
+        expiry.set(String::new());
+    };
+    let request = move |l: LicenseView| {
+        let calls = calls
+            .get_untracked()
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                "Enter how many calls to add: a whole number of 1 or more.".to_owned()
+            })?;
+        let note = note.get_untracked();
+        if note.trim().is_empty() {
+            return Err(
+                "Write a note: the license's history keeps why calls were added.".to_owned(),
+            );
+        }
+        Ok(AdminTopUpLicense {
+            id: l.id,
+            calls,
+            note,
+            expires_on: Some(expiry.get_untracked()),
+        })
+    };
+    let done = |top_up: TopUpView| {
+        format!(
+            "Added {} call{} to the license.",
+            top_up.calls,
+            if top_up.calls == 1 { "" } else { "s" }
+        )
+    };
+    let about = target.says(|l| {
+        let window = match l.window {
+            QuotaWindow::Lifetime => "the license",
+            QuotaWindow::Day => "today's window",
+            QuotaWindow::Month => "this month's window",
+        };
+        format!(
+            "{} — {}: the calls are added to {window} ({} used of {}, {} added so far).",
+            l.user_email,
+            l.agent_name,
+            l.api_calls_used,
+            limit_text(l),
+            l.top_ups
+        )
+    });
+    view! {
+        <FormDialog target action outcome reset request done novalidate=true
+            title="Top up the license" id="top-up-dialog" submit_id="top-up-submit" submit_text="Add calls" busy_text="Adding…">
+            <p>{about}</p>
+            <div class="field">
+                <label for="top-up-calls">"Calls to add" <span class="required" aria-hidden="true">" *"</span></label>
+                <input id="top-up-calls" data-testid="top-up-calls" type="number" min="1" step="1" inputmode="numeric"
+                    required autofocus {..described_by(calls_error, "top-up-calls-error")} bind:value=calls/>
+                <FieldError id="top-up-calls-error" message=calls_error/>
+            </div>
+            <div class="field">
+                <label for="top-up-note">"Note" <span class="required" aria-hidden="true">" *"</span></label>
+                <textarea id="top-up-note" data-testid="top-up-note" maxlength="500" required
+                    {..described_by(note_error, "top-up-note-hint top-up-note-error")} bind:value=note></textarea>
+                <p class="hint" id="top-up-note-hint">"Why the calls are added; kept in the license's history (up to 500 characters)."</p>
+                <FieldError id="top-up-note-error" message=note_error/>
+            </div>
+            <div class="field">
+                <label for="top-up-expiry">"Expires on (optional)"</label>
+                <input id="top-up-expiry" data-testid="top-up-expiry" type="date"
+                    {..described_by(expiry_error, "top-up-expiry-hint top-up-expiry-error")} bind:value=expiry/>
+                <p class="hint" id="top-up-expiry-hint">"Blank: the calls last as long as the window."</p>
+                <FieldError id="top-up-expiry-error" message=expiry_error/>
+            </div>
+        </FormDialog>
+    }
+}
+
+/// A license's calls in words: "42 calls", "42 calls per day", "Unlimited calls".
+pub fn calls_text(license: &LicenseView) -> String {
+    let per = match license.window {
+        QuotaWindow::Lifetime => "",
+        QuotaWindow::Day => " per day",
+        QuotaWindow::Month => " per month",
+    };
+    format!("{} calls{per}", limit_text(license))
 }
 
 /// What a license is now, after a change.
@@ -116,7 +245,7 @@ pub fn changed_text(license: &LicenseView) -> String {
         license.agent_name,
         license.user_email,
         license.status,
-        limit_text(license),
+        calls_text(license),
         license
             .expires_at
             .as_ref()

@@ -1,6 +1,7 @@
-//! Licenses: every license, sortable, with grant, edit limit and expiry, suspend / reactivate,
-//! revoke and a link to the license's calls. The grant and edit dialogs are in
-//! `license_dialogs.rs`.
+//! Licenses: every license, sortable, with its quota window and top-ups; grant, edit (limit,
+//! expiry, plan), top up, history, suspend / reactivate, revoke and a link to the license's
+//! calls. The grant, edit and top-up dialogs are in `license_dialogs.rs`, the history in
+//! `license_history.rs`.
 
 use abetworks_types::enums::{EffectiveStatus, LicenseStatus};
 use abetworks_types::views::LicenseView;
@@ -11,14 +12,16 @@ use super::common::{
     admin_resource, limit_text, report_outcome, Outcome, OutcomeNotice, StatusBadge,
 };
 use super::dialogs::{ConfirmDialog, DialogTarget};
-use super::license_dialogs::{changed_text, EditLicenseDialog, GrantLicenseDialog};
+use super::license_dialogs::{changed_text, EditLicenseDialog, GrantLicenseDialog, TopUpDialog};
+use super::license_history::LicenseHistoryDialog;
 use super::list::{
     filter_text, AgentFilter, ListText, PagedList, SearchFilters, SortHeader, VocabularyFilter,
 };
 use crate::api::admin::licenses::{
-    admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminUpdateLicense,
+    admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminTopUpLicense, AdminUpdateLicense,
 };
 use crate::api::format_date;
+use crate::api::quota::plan_text;
 use crate::components::badge::{Badge, Tone};
 use crate::components::table::Moment;
 
@@ -37,6 +40,7 @@ pub fn LicensesTab() -> impl IntoView {
     let edit = ServerAction::<AdminUpdateLicense>::new();
     let toggle = ServerAction::<AdminUpdateLicense>::new();
     let revoke = ServerAction::<AdminRevokeLicense>::new();
+    let top_up = ServerAction::<AdminTopUpLicense>::new();
 
     let licenses = admin_resource(
         move || {
@@ -49,7 +53,8 @@ pub fn LicensesTab() -> impl IntoView {
                 grant.version().get()
                     + edit.version().get()
                     + toggle.version().get()
-                    + revoke.version().get(),
+                    + revoke.version().get()
+                    + top_up.version().get(),
             )
         },
         |(q, status, agent, sort, page, _)| {
@@ -67,6 +72,8 @@ pub fn LicensesTab() -> impl IntoView {
     let granting = DialogTarget::<()>::new();
     let actions = RowActions {
         editing: DialogTarget::new(),
+        topping_up: DialogTarget::new(),
+        viewing_history: DialogTarget::new(),
         suspending: DialogTarget::new(),
         revoking: DialogTarget::new(),
         toggle,
@@ -111,6 +118,7 @@ pub fn LicensesTab() -> impl IntoView {
                         <SortHeader label="User" key="user" sort page/>
                         <SortHeader label="Agent" key="agent" sort page/>
                         <SortHeader label="Used / limit" key="used" sort page/>
+                        <th scope="col">"Window"</th>
                         <SortHeader label="Status" key="status" sort page/>
                         <SortHeader label="Granted" key="granted" sort page/>
                         <SortHeader label="Expires" key="expires" sort page/>
@@ -126,6 +134,8 @@ pub fn LicensesTab() -> impl IntoView {
 
         <GrantLicenseDialog target=granting action=grant outcome/>
         <EditLicenseDialog target=actions.editing action=edit outcome/>
+        <TopUpDialog target=actions.topping_up action=top_up outcome/>
+        <LicenseHistoryDialog target=actions.viewing_history version=Signal::derive(move || top_up.version().get())/>
 
         <ConfirmDialog target=actions.suspending title="Suspend this license?" id="suspend-dialog" stem="suspend"
             describe=|l: &LicenseView| format!(
@@ -149,14 +159,16 @@ pub fn LicensesTab() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct RowActions {
     editing: DialogTarget<LicenseView>,
+    topping_up: DialogTarget<LicenseView>,
+    viewing_history: DialogTarget<LicenseView>,
     suspending: DialogTarget<LicenseView>,
     revoking: DialogTarget<LicenseView>,
     toggle: ServerAction<AdminUpdateLicense>,
     revoke: ServerAction<AdminRevokeLicense>,
 }
 
-/// One license; a license in force (active or suspended) can be edited, suspended or
-/// reactivated, and revoked.
+/// One license; a license in force (active or suspended) can be edited, topped up, suspended
+/// or reactivated, and revoked; every license has a history.
 #[component]
 fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
     let in_force = license.status.is_in_force();
@@ -170,13 +182,18 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
         "View the calls of {} to {}",
         license.user_email, license.agent_name
     );
+    let (history_who, to_history) = (who.clone(), license.clone());
     let buttons = in_force.then(|| {
         let (to_edit, to_toggle, to_revoke) = (license.clone(), license.clone(), license.clone());
+        let to_top_up = license.clone();
         let toggle_label = if suspended { "Reactivate" } else { "Suspend" };
         view! {
             <button type="button" class="button button-secondary button-small" data-testid="license-edit"
-                aria-label=format!("Edit the limit and expiry of {who}")
+                aria-label=format!("Edit the limit, expiry and window of {who}")
                 on:click=move |_| actions.editing.show(to_edit.clone())>"Edit"</button>
+            <button type="button" class="button button-secondary button-small" data-testid="license-top-up"
+                aria-label=format!("Top up {who}")
+                on:click=move |_| actions.topping_up.show(to_top_up.clone())>"Top up"</button>
             <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
                 aria-label=format!("{toggle_label} {who}")
                 on:click=move |_| {
@@ -202,13 +219,20 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
             <td data-label="Agent">{license.agent_name.clone()}</td>
             <td data-label="Used / limit" data-testid="license-usage">
                 {format!("{} / {}", license.api_calls_used, limit_text(&license))}
+                {(license.top_ups > 0).then(|| view! {
+                    " "<span class="muted small" data-testid="license-top-ups">{format!("(+{} added)", license.top_ups)}</span>
+                })}
                 {license.near_limit.then(|| view! { " " <Badge label="near limit" tone=Tone::Warn/> })}
             </td>
+            <td data-label="Window" data-testid="license-window">{plan_text(&license)}</td>
             <td data-label="Status"><StatusBadge status=license.status/></td>
             <td data-label="Granted"><Moment at=license.granted_at/></td>
             <td data-label="Expires" data-testid="license-expires">{license.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
             <td data-label="Actions" class="row-actions">
                 {buttons}
+                <button type="button" class="button button-secondary button-small" data-testid="license-history"
+                    aria-label=format!("History of {history_who}")
+                    on:click=move |_| actions.viewing_history.show(to_history.clone())>"History"</button>
                 <a class="button button-secondary button-small" data-testid="license-usage-link"
                     href=usage_link aria-label=usage_label>"Usage"</a>
             </td>
@@ -223,5 +247,7 @@ fn set_status(id: String, status: LicenseStatus) -> AdminUpdateLicense {
         api_call_limit: None,
         expires_on: None,
         status: Some(status.as_str().to_owned()),
+        plan: None,
+        reset_usage: None,
     }
 }

@@ -8,8 +8,10 @@ mod dialogs;
 mod errors;
 mod executions;
 mod license_dialogs;
+mod license_history;
 mod licenses;
 mod list;
+mod plan;
 mod requests;
 mod users;
 

@@ -1,18 +1,24 @@
-//! Access requests: pending first; approve with a limit and expiry, reject with a note.
+//! Access requests, pending first: first access (approve with a limit, expiry and quota plan)
+//! and requests for more calls on a license held (approve by raising the limit and/or adding
+//! calls to the current window); reject either with a note.
 
-use abetworks_types::enums::AccessRequestStatus;
+use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 use abetworks_types::Page;
 use leptos::prelude::*;
 
 use super::common::{
-    admin_resource, limit_text, LimitField, LimitInput, Outcome, OutcomeNotice, StatusBadge,
+    admin_resource, Badge, LimitField, LimitInput, Outcome, OutcomeNotice, StatusBadge,
 };
 use super::dialogs::{DateField, DialogTarget, FormDialog, NoteField};
+use super::license_dialogs::calls_text;
 use super::list::{
     filter_text, AgentFilter, DateRangeFilter, ListText, PagedList, VocabularyFilter,
 };
+use super::plan::{PlanFields, PlanInput};
 use crate::api::admin::requests::{admin_requests, AdminApproveRequest, AdminRejectRequest};
+use crate::components::badge::Tone;
+use crate::components::feedback::{described_by, FieldError, FormFailure};
 use crate::components::table::{DataTable, Moment};
 
 /// The limit an approval starts with.
@@ -73,7 +79,7 @@ pub fn RequestsTab() -> impl IntoView {
                 label: "Requests",
             }} table={move |found: Page<AccessRequestView>| view! {
                 <DataTable class="data-table stack-on-mobile" test_id="admin-requests-table"
-                    caption="Access requests, pending first" columns=&["User", "Agent", "Reason", "Requested", "Status"] actions=true>
+                    caption="Access requests, pending first" columns=&["User", "Agent", "Asks for", "Reason", "Requested", "Status"] actions=true>
                     <tbody>
                         {found.items.into_iter().map(|request| view! { <RequestTableRow request actions/> }).collect_view()}
                     </tbody>
@@ -110,9 +116,11 @@ fn RequestTableRow(request: AccessRequestView, actions: RowActions) -> impl Into
         }
     });
     view! {
-        <tr data-testid="admin-request-row" data-user=request.user_email.clone() data-agent=request.agent_name.clone() data-status=request.status.as_str()>
+        <tr data-testid="admin-request-row" data-user=request.user_email.clone() data-agent=request.agent_name.clone()
+            data-status=request.status.as_str() data-kind=request.kind.as_str()>
             <th scope="row" data-label="User">{request.user_email.clone()}<br/><span class="muted small">{request.user_name.clone()}</span></th>
             <td data-label="Agent">{request.agent_name.clone()}</td>
+            <td data-label="Asks for" data-testid="request-kind">{asks_for(&request)}</td>
             <td data-label="Reason" class="wrap">{request.request_reason.clone()}</td>
             <td data-label="Requested"><Moment at=request.requested_at/></td>
             <td data-label="Status">
@@ -124,43 +132,206 @@ fn RequestTableRow(request: AccessRequestView, actions: RowActions) -> impl Into
     }
 }
 
-/// Approves the target request with a limit and an optional expiry, granting its license.
+/// What a request asks for, in its row: access, or a "More calls" badge with the number.
+fn asks_for(request: &AccessRequestView) -> impl IntoView {
+    match request.kind {
+        AccessRequestKind::Access => "Access".into_any(),
+        AccessRequestKind::Increase => {
+            let wanted = request
+                .requested_calls
+                .map(|n| format!(" {n} calls"))
+                .unwrap_or_default();
+            view! { <Badge label="More calls" tone=Tone::Warn/>{wanted} }.into_any()
+        }
+    }
+}
+
+/// The fields of an approval: for a first access a limit, an expiry and a plan; for more
+/// calls, a higher limit and/or calls added to the current window.
+#[derive(Clone, Copy)]
+struct ApprovalInput {
+    limit: LimitInput,
+    expiry: RwSignal<String>,
+    plan: PlanInput,
+    raise: RwSignal<bool>,
+    raise_to: LimitInput,
+    add: RwSignal<bool>,
+    add_calls: RwSignal<String>,
+}
+
+impl ApprovalInput {
+    fn new() -> Self {
+        Self {
+            limit: LimitInput::new(DEFAULT_LIMIT),
+            expiry: RwSignal::new(String::new()),
+            plan: PlanInput::new(),
+            raise: RwSignal::new(false),
+            raise_to: LimitInput::new(""),
+            add: RwSignal::new(true),
+            add_calls: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Fresh fields for `request`, the number asked for filled in.
+    fn fill(self, request: &AccessRequestView) {
+        let wanted = request
+            .requested_calls
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        self.limit.limit.set(DEFAULT_LIMIT.to_owned());
+        self.limit.unlimited.set(false);
+        self.expiry.set(String::new());
+        self.plan.clear();
+        self.raise.set(false);
+        self.raise_to.limit.set(wanted.clone());
+        self.raise_to.unlimited.set(false);
+        self.add.set(true);
+        self.add_calls.set(wanted);
+    }
+
+    /// The approval of `request` the fields describe, or what is wrong with them.
+    fn approval(self, request: AccessRequestView) -> Result<AdminApproveRequest, String> {
+        if request.kind == AccessRequestKind::Access {
+            return Ok(AdminApproveRequest {
+                id: request.id,
+                api_call_limit: Some(self.limit.read()?),
+                expires_on: Some(self.expiry.get_untracked()),
+                plan: self.plan.read_new()?,
+                top_up_calls: None,
+            });
+        }
+        let (raise, add) = (self.raise.get_untracked(), self.add.get_untracked());
+        if !raise && !add {
+            return Err(
+                "Choose what to grant: a higher limit, calls added to this window, or both."
+                    .to_owned(),
+            );
+        }
+        let top_up_calls = match add {
+            false => None,
+            true => Some(
+                self.add_calls
+                    .get_untracked()
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        "Enter the calls to add: a whole number of 1 or more.".to_owned()
+                    })?,
+            ),
+        };
+        Ok(AdminApproveRequest {
+            id: request.id,
+            api_call_limit: if raise {
+                Some(self.raise_to.read()?)
+            } else {
+                None
+            },
+            expires_on: None,
+            plan: None,
+            top_up_calls,
+        })
+    }
+}
+
+/// Approves the target request: a first access grants a license (limit, expiry, plan); a
+/// request for more calls changes the license held in place.
 #[component]
 fn ApproveRequestDialog(
     target: DialogTarget<AccessRequestView>,
     action: ServerAction<AdminApproveRequest>,
     outcome: RwSignal<Option<Outcome>>,
 ) -> impl IntoView {
-    let limit = LimitInput::new(DEFAULT_LIMIT);
-    let expiry = RwSignal::new(String::new());
-    let request = move |r: AccessRequestView| {
-        Ok(AdminApproveRequest {
-            id: r.id,
-            api_call_limit: limit.read()?,
-            expires_on: Some(expiry.get_untracked()),
-        })
+    let input = ApprovalInput::new();
+    let failure = FormFailure::of(action.value());
+    let limit_error = failure.field("apiCallLimit");
+    let add_error = failure.field("topUpCalls");
+    let reset = move || {
+        if let Some(r) = target.subject.get_untracked() {
+            input.fill(&r);
+        }
     };
+    let request = move |r: AccessRequestView| input.approval(r);
     let done = |approved: ApprovedRequest| {
         let license = approved.license;
-        format!(
-            "Approved: {} may now run {} ({} calls).",
-            license.user_email,
-            license.agent_name,
-            limit_text(&license)
-        )
+        match approved.request.kind {
+            AccessRequestKind::Access => format!(
+                "Approved: {} may now run {} ({}).",
+                license.user_email,
+                license.agent_name,
+                calls_text(&license)
+            ),
+            AccessRequestKind::Increase => format!(
+                "Approved: {} now has {} for {}{}.",
+                license.user_email,
+                calls_text(&license),
+                license.agent_name,
+                if license.top_ups > 0 {
+                    format!(", {} added to this window", license.top_ups)
+                } else {
+                    String::new()
+                }
+            ),
+        }
     };
-    let asks = target.says(|r| {
-        format!(
+    let asks = target.says(|r| match (r.kind, r.requested_calls) {
+        (AccessRequestKind::Increase, Some(n)) => format!(
+            "{} asks for {n} more calls of {}: “{}”",
+            r.user_email, r.agent_name, r.request_reason
+        ),
+        (AccessRequestKind::Increase, None) => format!(
+            "{} asks for more calls of {}: “{}”",
+            r.user_email, r.agent_name, r.request_reason
+        ),
+        (AccessRequestKind::Access, _) => format!(
             "{} asks for {}: “{}”",
             r.user_email, r.agent_name, r.request_reason
-        )
+        ),
     });
+    let increase = move || {
+        target.subject.with(|r| {
+            r.as_ref()
+                .is_some_and(|r| r.kind == AccessRequestKind::Increase)
+        })
+    };
+    let ApprovalInput {
+        limit,
+        expiry,
+        plan,
+        raise,
+        raise_to,
+        add,
+        add_calls,
+    } = input;
     view! {
-        <FormDialog target action outcome reset=|| {} request done
+        <FormDialog target action outcome reset request done
             title="Approve the request" id="approve-dialog" submit_id="approve-submit" submit_text="Approve and grant">
             <p>{asks}</p>
-            <LimitField id="approve-limit" input=limit/>
-            <DateField id="approve-expiry" label="Expires on (optional)" value=expiry/>
+            <Show when=increase fallback=move || view! {
+                <LimitField id="approve-limit" input=limit error=limit_error/>
+                <DateField id="approve-expiry" label="Expires on (optional)" value=expiry/>
+                <PlanFields id="approve-plan" input=plan failure/>
+            }>
+                <p class="hint">"The license they hold changes in place."</p>
+                <div class="field field-check">
+                    <input id="approve-raise" data-testid="approve-raise" type="checkbox" bind:checked=raise/>
+                    <label for="approve-raise">"Raise the limit"</label>
+                </div>
+                <div hidden=move || !raise.get()>
+                    <LimitField id="approve-raise-limit" input=raise_to error=limit_error label="New call limit"/>
+                </div>
+                <div class="field field-check">
+                    <input id="approve-top-up" data-testid="approve-top-up" type="checkbox" bind:checked=add/>
+                    <label for="approve-top-up">"Add calls to this window"</label>
+                </div>
+                <div class="field" hidden=move || !add.get()>
+                    <label for="approve-top-up-calls">"Calls to add"</label>
+                    <input id="approve-top-up-calls" data-testid="approve-top-up-calls" type="number" min="1" step="1"
+                        inputmode="numeric" {..described_by(add_error, "approve-top-up-calls-error")} bind:value=add_calls/>
+                    <FieldError id="approve-top-up-calls-error" message=add_error/>
+                </div>
+            </Show>
         </FormDialog>
     }
 }

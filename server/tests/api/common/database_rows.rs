@@ -107,6 +107,22 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
         ("api_call_limit", 100i64.into()), ("api_calls_used", 7i64.into()),
         ("status", v(LicenseStatus::Active.as_str())), ("granted_by", v(&user)),
         ("granted_at", now.into()), ("expires_at", later.into()), ("updated_at", now.into()),
+        ("quota_window", v("month")), ("window_time_zone", v("Europe/Berlin")),
+        ("reset_day", 15i32.into()), ("burst_per_second", 5i32.into()),
+        ("window_start_unix", 1_796_000_000i64.into()), ("top_up_calls", 3i64.into()),
+        ("top_up_expires_at", later.into()), ("burst_second_unix", 1_796_000_100i64.into()),
+        ("burst_count", 2i32.into()),
+    ]).await;
+    insert(db, "license_top_ups", vec![
+        ("id", v(&new_id())), ("license_id", v(&license)), ("calls", 3i64.into()),
+        ("note", v("launch week")), ("expires_at", later.into()),
+        ("window_start_unix", 1_796_000_000i64.into()), ("created_by", v(&user)),
+        ("created_at", now.into()),
+    ]).await;
+    insert(db, "license_events", vec![
+        ("id", v(&new_id())), ("license_id", v(&license)), ("kind", v("top_up")),
+        ("actor_id", v(&user)), ("detail", json!({"calls": 3}).into()),
+        ("created_at", now.into()),
     ]).await;
     insert(db, "module_executions", vec![
         ("id", v(&new_id())), ("user_id", v(&user)), ("agent_id", v(&agent)),
@@ -132,6 +148,7 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
         ("request_reason", v("For the quarterly report")),
         ("status", v(AccessRequestStatus::Approved.as_str())), ("requested_at", now.into()),
         ("reviewed_by", v(&user)), ("reviewed_at", now.into()), ("review_note", v("ok")),
+        ("kind", v("increase")), ("requested_calls", 50i64.into()),
     ]).await;
     insert(db, "error_logs", vec![
         ("id", v(&new_id())), ("error_type", v(ErrorKind::AgentTimeout.as_str())),

@@ -5,6 +5,7 @@ pub mod database_rows;
 pub mod schema_check;
 pub mod stand_in;
 
+use abetworks::clock::SharedClock;
 use abetworks::config::Config;
 use abetworks::entities::enums::Role;
 use abetworks::testing::TestDatabase;
@@ -83,9 +84,34 @@ pub async fn spawn_app_on_url(database_url: &str, agent_url: &str) -> TestApp {
     spawn_configured(test_config(database_url, agent_url)).await
 }
 
+/// [`spawn_app_with`] whose quota decisions read `clock` (a test moves it across midnight).
+pub async fn spawn_app_with_clock(
+    database: TestDatabase,
+    agent_url: &str,
+    clock: SharedClock,
+) -> TestApp {
+    let mut app = spawn_app_on_url_with_clock(&database.url, agent_url, clock).await;
+    app.database = Some(database);
+    app
+}
+
+/// Another instance on an existing database reading `clock`: given the first instance's clock,
+/// both instances live at one time (the caller keeps the database alive).
+pub async fn spawn_app_on_url_with_clock(
+    database_url: &str,
+    agent_url: &str,
+    clock: SharedClock,
+) -> TestApp {
+    spawn_configured_with_clock(test_config(database_url, agent_url), clock).await
+}
+
 async fn spawn_configured(config: Config) -> TestApp {
+    spawn_configured_with_clock(config, abetworks::clock::system()).await
+}
+
+async fn spawn_configured_with_clock(config: Config, clock: SharedClock) -> TestApp {
     let site_root = std::env::temp_dir().join("abetworks-test-site");
-    let app = Application::build(config, &site_root.to_string_lossy())
+    let app = Application::build_with_clock(config, &site_root.to_string_lossy(), clock)
         .await
         .expect("the application builds");
     let address = format!("http://{}", app.address());
