@@ -136,6 +136,33 @@ impl TimeRange {
         Ok(Self { from, to })
     }
 
+    /// The UTC day or month holding `now` (`window` names it: `day` or `month`), from its first
+    /// to its last millisecond: usage "per window" for the analytics and the export.
+    pub fn current(window: &str, now: DateTime<Utc>) -> CoreResult<Self> {
+        use abetworks_types::enums::QuotaWindow;
+        use abetworks_types::Vocabulary;
+        use chrono::{Datelike, Months, NaiveTime};
+        let invalid = || CoreError::invalid("window", "must be day or month");
+        let today = now.date_naive();
+        let (first, next) = match QuotaWindow::parse_field("window", window).ok() {
+            Some(QuotaWindow::Day) => (today, today.succ_opt().ok_or_else(invalid)?),
+            Some(QuotaWindow::Month) => {
+                let first = today.with_day(1).ok_or_else(invalid)?;
+                (
+                    first,
+                    first
+                        .checked_add_months(Months::new(1))
+                        .ok_or_else(invalid)?,
+                )
+            }
+            _ => return Err(invalid()),
+        };
+        Self::new(
+            first.and_time(NaiveTime::MIN).and_utc(),
+            next.and_time(NaiveTime::MIN).and_utc() - Duration::milliseconds(1),
+        )
+    }
+
     /// The last `days` days up to now.
     pub fn last_days(days: i64) -> Self {
         let to = Utc::now();

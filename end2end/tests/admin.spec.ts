@@ -305,6 +305,13 @@ test("analytics draws three charts and exports the calls as CSV", async ({ page 
   const mine = lines.filter((l) => l.includes(member.email));
   expect(mine).toHaveLength(calls);
   for (const line of mine) expect(line).toContain(agent.id);
+
+  // Read per window: this UTC day holds the member's calls too, and the export follows it.
+  await page.getByTestId("usage-this-day").click();
+  const day = new Date().toISOString().slice(0, 10);
+  await expect(page.getByTestId("usage-export")).toHaveAttribute("href", new RegExp(`from=${day}T00:00:00`));
+  await page.getByTestId("usage-this-month").click();
+  await expect(page.getByTestId("usage-export")).toHaveAttribute("href", new RegExp(`from=${day.slice(0, 8)}01T00:00:00`));
 });
 
 test("sync the catalog from the agent service", async ({ page }) => {

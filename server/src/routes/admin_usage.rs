@@ -1,8 +1,6 @@
 //! `/api/admin/usage/*`: usage analytics and the CSV export, for the super admin.
 
 use abetworks::input::{parse_time, DayBound, TimeRange};
-use abetworks::types::enums::QuotaWindow;
-use abetworks::types::Vocabulary;
 use abetworks::usage::{export_rows, ExportCursor, CSV_HEADER};
 use abetworks::usage::{overview as usage_overview, UsageOverview};
 use abetworks::CoreError;
@@ -11,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::stream;
 use serde::Deserialize;
 
@@ -33,33 +31,13 @@ pub struct RangeQuery {
     window: Option<String>,
 }
 
-/// The current UTC day or month, from its first to its last millisecond.
-fn preset(window: &str, now: DateTime<Utc>) -> Result<TimeRange, ApiError> {
-    let invalid = || CoreError::invalid("window", "must be day or month");
-    let today = now.date_naive();
-    let (first, next) = match QuotaWindow::parse_field("window", window).ok() {
-        Some(QuotaWindow::Day) => (today, today.succ_opt().ok_or_else(invalid)?),
-        Some(QuotaWindow::Month) => {
-            let first = today.with_day(1).ok_or_else(invalid)?;
-            let next = first
-                .checked_add_months(Months::new(1))
-                .ok_or_else(invalid)?;
-            (first, next)
-        }
-        _ => return Err(invalid().into()),
-    };
-    let from = first.and_time(chrono::NaiveTime::MIN).and_utc();
-    let to = next.and_time(chrono::NaiveTime::MIN).and_utc() - Duration::milliseconds(1);
-    Ok(TimeRange::new(from, to)?)
-}
-
 /// The asked range (a `window` preset or from/to), or the last 30 days.
 fn range(query: &RangeQuery, now: DateTime<Utc>) -> Result<TimeRange, ApiError> {
     if let Some(window) = query.window.as_deref() {
         if query.from.is_some() || query.to.is_some() {
             return Err(CoreError::invalid("window", "give either window or from and to").into());
         }
-        return preset(window, now);
+        return Ok(TimeRange::current(window, now)?);
     }
     let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
     let to = parse_time("to", query.to.as_deref(), DayBound::End)?;

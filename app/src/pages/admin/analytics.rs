@@ -19,11 +19,17 @@ use crate::components::table::DataTable;
 pub fn AnalyticsTab() -> impl IntoView {
     let from_draft = RwSignal::new(String::new());
     let to_draft = RwSignal::new(String::new());
-    let range = RwSignal::new((String::new(), String::new()));
+    // (from, to, window): a window (`day`, `month`) stands for the current UTC day or month.
+    let range = RwSignal::new((String::new(), String::new(), String::new()));
     let usage = admin_resource(
         move || range.get(),
-        |(from, to)| admin_usage(Some(from), Some(to)),
+        |(from, to, window)| admin_usage(Some(from), Some(to), Some(window)),
     );
+    let current = move |window: &'static str| {
+        from_draft.set(String::new());
+        to_draft.set(String::new());
+        range.set((String::new(), String::new(), window.to_owned()));
+    };
 
     view! {
         <Script src="/echarts.min.js"/>
@@ -31,12 +37,16 @@ pub fn AnalyticsTab() -> impl IntoView {
             <div class="panel-head"><h2 id="analytics-heading">"Usage analytics"</h2></div>
             <form class="filters admin-filters" on:submit=move |ev| {
                 ev.prevent_default();
-                range.set((from_draft.get_untracked(), to_draft.get_untracked()));
+                range.set((from_draft.get_untracked(), to_draft.get_untracked(), String::new()));
             }>
                 <DateField id="usage-from" label="From" value=from_draft/>
                 <DateField id="usage-to" label="To" value=to_draft/>
                 <div class="filters-actions">
                     <button type="submit" class="button button-secondary" data-testid="usage-apply">"Show range"</button>
+                    <button type="button" class="button button-secondary" data-testid="usage-this-day"
+                        on:click=move |_| current("day")>"This day (UTC)"</button>
+                    <button type="button" class="button button-secondary" data-testid="usage-this-month"
+                        on:click=move |_| current("month")>"This month (UTC)"</button>
                 </div>
             </form>
             <Loaded resource=usage loading="Loading usage…" ready=|data| view! { <UsageView data/> }/>
