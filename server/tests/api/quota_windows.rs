@@ -10,33 +10,15 @@ use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use serde_json::{json, Value};
-use server::startup::Application;
 
-use crate::common::{browser_client, error_code, stand_in, test_config, TestApp};
+use crate::common::{error_code, spawn_app_with_clock, stand_in, TestApp};
 
 /// The app in front of the stand-in agent service, its catalog synced, its quota windows read
 /// from the returned clock (today, 12:00 UTC).
 async fn app_with_clock(database: TestDatabase) -> (TestApp, ManualClock) {
     let agents = stand_in::start().await;
     let clock = ManualClock::new(noon_today());
-    let config = test_config(&database.url, &agents);
-    let site_root = std::env::temp_dir().join("abetworks-test-site");
-    let app = Application::build_with_clock(
-        config,
-        &site_root.to_string_lossy(),
-        Arc::new(clock.clone()),
-    )
-    .await
-    .expect("the application builds");
-    let address = format!("http://{}", app.address());
-    let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let app = TestApp {
-        client: browser_client(&address),
-        address,
-        state,
-        database: Some(database),
-    };
+    let app = spawn_app_with_clock(database, &agents, Arc::new(clock.clone())).await;
     abetworks::catalog::sync_from_service(&app.state.db, &app.state.agents, true)
         .await
         .unwrap();
