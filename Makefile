@@ -137,9 +137,16 @@ ensure-postgres:
 # dependencies instead of compiling the workspace twice.
 LEPTOS_DEBUG_ENV := RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=abetworks
 
+# With cargo-nextest (.config/nextest.toml) when the machine has it: every test in a process of
+# its own, killed and named when it hangs. The workspace has no doctests, which nextest skips.
+RUST_TEST_ARGS := --workspace --exclude frontend --features app/ssr
 test-rust: ensure-postgres
 	cargo fmt --all -- --check
-	$(LEPTOS_DEBUG_ENV) cargo test --workspace --exclude frontend --features app/ssr
+	if cargo nextest --version >/dev/null 2>&1; then \
+	  $(LEPTOS_DEBUG_ENV) cargo nextest run $(RUST_TEST_ARGS); \
+	else \
+	  echo "cargo-nextest is not installed: running cargo test (a hanging test is not killed)"; \
+	  $(LEPTOS_DEBUG_ENV) cargo test $(RUST_TEST_ARGS); fi
 	@if [ "$${ABETWORKS_TEST_POSTGRES:-}" = skip ]; then \
 	  echo "*** The PostgreSQL half of the Rust tests was SKIPPED (ABETWORKS_TEST_POSTGRES=skip) ***"; fi
 
