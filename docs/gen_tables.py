@@ -41,7 +41,8 @@ CONFLICT_ORIGINS = {
     "pending",
     "NotPending": "approving or rejecting a request that is no longer pending",
     "AlreadyResolved": "`PATCH /api/admin/errors/{id}/resolve` on a resolved error",
-    "AlreadyFinished": "finishing an execution twice (internal; not expected from a route)",
+    "AlreadyFinished": "`POST /api/runs/{runId}/cancel` on a run that has finished; finishing "
+    "an execution twice (internal)",
     "AlreadyRevoked": "`DELETE /api/admin/licenses/{id}` on a revoked license",
     "LicenseRevoked": "`PATCH /api/admin/licenses/{id}` on a revoked license",
     "EmailTaken": "`POST /api/auth/register` with an email that has an account",
@@ -75,7 +76,11 @@ def block_after(source: str, opening: str) -> str:
 
 def variants(source: str, enum: str) -> list[tuple[str, str]]:
     """The enum's variants in order, each with its doc comment ('' when none)."""
-    body = block_after(source, f"pub enum {enum}")
+    # `pub enum Name {` or, inside a `vocabulary!` declaration, `Name {` on a line of its own.
+    opening = re.search(rf"(pub enum {enum}\b|^\s*{enum} \{{)", source, re.MULTILINE)
+    if opening is None:
+        raise SystemExit(f"enum {enum} not found")
+    body = block_after(source, opening.group(0))
     found, doc = [], []
     for line in body.splitlines():
         line = line.strip()
@@ -151,6 +156,8 @@ def routes() -> list[dict]:
                 success = "204"
             elif ".answers_csv()" in chain:
                 success = "200 (CSV)"
+            elif ".answers_event_stream()" in chain:
+                success = "200 (server-sent events)"
             else:
                 status = re.search(r"\.answers(?:_page)?::<.*?>\((\d{3})\)", chain, re.DOTALL)
                 success = status.group(1) if status else "200"

@@ -9,22 +9,22 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::actor::Actor;
-use crate::audit::{self, AuditEntry};
-use crate::db::{begin_write, unique_violation_as};
+use crate::audit::AuditEntry;
+use crate::db::{begin_write, find_by_id, find_or_404, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
 use crate::entities::enums::{AccessRequestKind, AccessRequestStatus};
 use crate::entities::{agent_catalog, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
-use crate::input::{check_optional_range, id_filter, page_of, required_text};
-use crate::licenses::{
-    self, EffectiveStatus, GrantLicense, LicenseChange, NewTopUp, QuotaPlan, MAX_API_CALL_LIMIT,
-};
+use crate::input::{id_filter_on, optional_range, page_of, required_text};
+#[cfg(test)] // the tests' `use super::*`
+use crate::licenses::MAX_API_CALL_LIMIT;
+use crate::licenses::{self, EffectiveStatus, GrantLicense, LicenseChange, NewTopUp, QuotaPlan};
 use crate::pagination::{Page, PageRequest};
 use crate::views::joined_with_user_and_agent;
 pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
@@ -67,17 +67,6 @@ pub struct AccessRequestFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// A count of calls a user or an admin gives: 1..=MAX_API_CALL_LIMIT.
-fn validate_calls(field: &str, calls: Option<i64>) -> CoreResult<()> {
-    match calls {
-        Some(n) if !(1..=MAX_API_CALL_LIMIT).contains(&n) => Err(CoreError::invalid(
-            field,
-            format!("must be between 1 and {MAX_API_CALL_LIMIT}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// The actor asks for access for themselves, or, holding a license in force, for more calls
 /// (an `increase`). 404 for an unknown or unpublished agent; 409 when a request is pending.
 pub async fn create(
@@ -87,21 +76,13 @@ pub async fn create(
 ) -> CoreResult<AccessRequestView> {
     let user_id = actor.user_id.as_str();
     let reason = required_text("requestReason", &request.reason, MAX_REASON_CHARS)?;
-    validate_calls("requestedCalls", request.requested_calls)?;
+    licenses::validate_calls("requestedCalls", request.requested_calls)?;
     let agent_id = request.agent_id.trim();
-    let published = match is_valid_id(agent_id) {
-        true => agent_catalog::Entity::find_by_id(agent_id)
-            .one(db)
-            .await?
-            .filter(|a| a.published),
-        false => None,
-    };
-    if published.is_none() {
+    let published = find_by_id::<agent_catalog::Entity>(db, agent_id).await?;
+    if !published.is_some_and(|agent| agent.published) {
         return Err(CoreError::NotFound { entity: "agent" });
     }
-    if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
-        return Err(CoreError::NotFound { entity: "user" });
-    }
+    find_or_404::<users::Entity>(db, user_id, "user").await?;
     // An expired license does not count: asking again is how a user gets a new one.
     let in_force = licenses::find_live(db, user_id, agent_id)
         .await?
@@ -130,19 +111,11 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| unique_violation_as(e, ConflictReason::AlreadyPending))?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(user_id),
-            action: "access_request.create",
-            target_type: "access_request",
-            target_id: Some(&created.id),
-            after: serde_json::to_value(&created).ok(),
-            ip: actor.ip(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    AuditEntry::of("access_request.create", "access_request", &created.id)
+        .by(actor)
+        .after(&created)
+        .record(&txn)
+        .await?;
     txn.commit().await?;
     get(db, &created.id).await
 }
@@ -189,20 +162,11 @@ pub async fn list(
     filter: &AccessRequestFilter,
     page: PageRequest,
 ) -> CoreResult<Page<AccessRequestView>> {
-    check_optional_range(filter.from, filter.to)?;
-    let mut condition = Condition::all();
-    if let Some(status) = filter.status {
-        condition = condition.add(requests::Column::Status.eq(status));
-    }
-    if let Some(agent_id) = id_filter("agentId", filter.agent_id.as_deref())? {
-        condition = condition.add(requests::Column::AgentId.eq(agent_id));
-    }
-    if let Some(from) = filter.from {
-        condition = condition.add(requests::Column::RequestedAt.gte(from));
-    }
-    if let Some(to) = filter.to {
-        condition = condition.add(requests::Column::RequestedAt.lte(to));
-    }
+    use requests::Column as C;
+    let in_range = optional_range(C::RequestedAt, filter.from, filter.to)?;
+    let agent = id_filter_on(C::AgentId, "agentId", filter.agent_id.as_deref())?;
+    let status = filter.status.map(|status| C::Status.eq(status));
+    let condition = in_range.add_option(status).add_option(agent);
     let pending_first = Expr::case(
         Expr::col(requests::Column::Status.as_column_ref()).eq(AccessRequestStatus::Pending),
         0,
@@ -243,13 +207,7 @@ async fn find_pending(
     conn: &impl ConnectionTrait,
     request_id: &str,
 ) -> CoreResult<requests::Model> {
-    let request = match is_valid_id(request_id) {
-        true => requests::Entity::find_by_id(request_id).one(conn).await?,
-        false => None,
-    }
-    .ok_or(CoreError::NotFound {
-        entity: "access request",
-    })?;
+    let request = find_or_404::<requests::Entity>(conn, request_id, "access request").await?;
     if request.status != AccessRequestStatus::Pending {
         return Err(CoreError::Conflict(ConflictReason::NotPending));
     }
@@ -263,19 +221,12 @@ async fn audit_review(
     before: &requests::Model,
 ) -> CoreResult<()> {
     let after = requests::Entity::find_by_id(&before.id).one(conn).await?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action,
-            target_type: "access_request",
-            target_id: Some(&before.id),
-            before: serde_json::to_value(before).ok(),
-            after: after.and_then(|a| serde_json::to_value(a).ok()),
-            ip: actor.ip(),
-        },
-    )
-    .await
+    AuditEntry::of(action, "access_request", &before.id)
+        .by(actor)
+        .before(before)
+        .after(after)
+        .record(conn)
+        .await
 }
 
 /// Approves a pending request (super admin), in one transaction with what it gives: an
@@ -298,7 +249,7 @@ pub async fn approve(
     if let Some(plan) = &approval.plan {
         licenses::validate_plan(plan)?;
     }
-    validate_calls("topUpCalls", approval.top_up_calls)?;
+    licenses::validate_calls("topUpCalls", approval.top_up_calls)?;
     let txn = begin_write(db).await?;
     let request = find_pending(&txn, request_id).await?;
     // Marked first: of two reviewers racing, the second stops here, before changing anything.

@@ -31,24 +31,18 @@ impl Actor {
 
     /// Only the super admin may go on.
     pub fn require_super_admin(&self) -> CoreResult<()> {
-        if self.role.is_super_admin() {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden(
-                "you are not allowed to do this: it is for the super admin only".into(),
-            ))
-        }
+        allowed_if(
+            self.role.is_super_admin(),
+            "you are not allowed to do this: it is for the super admin only",
+        )
     }
 
     /// The super admin or an organisation admin may go on; members are refused.
     pub fn require_admin(&self) -> CoreResult<()> {
-        if self.role.is_admin() {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden(
-                "you are not allowed to see this: it is for administrators only".into(),
-            ))
-        }
+        allowed_if(
+            self.role.is_admin(),
+            "you are not allowed to see this: it is for administrators only",
+        )
     }
 
     /// The organisation a list is limited to: `None` (everything) for the super admin, the
@@ -60,6 +54,15 @@ impl Actor {
     /// The address for audit rows.
     pub fn ip(&self) -> Option<&str> {
         self.client_ip.as_deref()
+    }
+}
+
+/// `Ok` when `allowed`, else [`CoreError::Forbidden`] saying why.
+fn allowed_if(allowed: bool, refusal: &str) -> CoreResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(refusal.into()))
     }
 }
 

@@ -1,7 +1,11 @@
 //! The one client of the Python agent service: pooled, with timeouts, signing every call.
 //! Execute calls are never retried: running an agent is not idempotent.
+//!
+//! A call runs either plainly (`execute`: one JSON answer) or streamed (`execute_streaming`:
+//! the service's `/execute/stream` answers NDJSON, progress lines then one output or error
+//! line; see `python-agents/README.md`).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -259,25 +263,56 @@ impl AgentClient {
         slug: &str,
         input: &Value,
     ) -> Result<AgentOutput, AgentError> {
-        let started = std::time::Instant::now();
-        let result = self.call_agent(execution_id, user_id, slug, input).await;
-        let outcome = match &result {
-            Ok(_) => crate::metric_names::CALL_OK,
-            Err(error) => error.code().as_str(),
+        let started = Instant::now();
+        let result = match self.signed_call(EXECUTE, execution_id, user_id, slug, input) {
+            Ok(request) => json_answer(request).await,
+            Err(error) => Err(error),
         };
-        let labels = [("agent", slug.to_owned()), ("outcome", outcome.to_owned())];
-        metrics::histogram!(crate::metric_names::AGENT_CALL_SECONDS, &labels)
-            .record(started.elapsed());
+        record_call(slug, started, result.as_ref().err());
         result
     }
 
-    async fn call_agent(
+    /// Runs agent `slug` on `input` like `execute`, streamed: the events come as the agent
+    /// works (progress, if the agent reports it, then its output), all within `time_limit`
+    /// (instead of the client's request timeout). A refusal (signature, unknown agent,
+    /// rejected input) is the `Err` here, before any event.
+    pub async fn execute_streaming(
         &self,
         execution_id: &str,
         user_id: &str,
         slug: &str,
         input: &Value,
-    ) -> Result<AgentOutput, AgentError> {
+        time_limit: Duration,
+    ) -> Result<AgentEventStream, AgentError> {
+        let started = Instant::now();
+        let response = match self.signed_call(EXECUTE_STREAM, execution_id, user_id, slug, input) {
+            Ok(request) => stream_answer(request.timeout(time_limit)).await,
+            Err(error) => Err(error),
+        };
+        match response {
+            Ok(response) => Ok(AgentEventStream {
+                response: Some(response),
+                pending: Vec::new(),
+                slug: slug.to_owned(),
+                started,
+            }),
+            Err(error) => {
+                record_call(slug, started, Some(&error));
+                Err(error)
+            }
+        }
+    }
+
+    /// The request to `endpoint` (`EXECUTE` or `EXECUTE_STREAM`) of agent `slug` on `input`,
+    /// signed for `execution_id` and `user_id`.
+    fn signed_call(
+        &self,
+        endpoint: &str,
+        execution_id: &str,
+        user_id: &str,
+        slug: &str,
+        input: &Value,
+    ) -> Result<reqwest::RequestBuilder, AgentError> {
         let body = serde_json::to_vec(&serde_json::json!({ "input": input }))
             .map_err(|e| AgentError::Malformed(e.to_string()))?;
         let timestamp = SystemTime::now()
@@ -292,17 +327,178 @@ impl AgentClient {
             timestamp,
             &body,
         );
-        let request = self
+        Ok(self
             .http
-            .post(self.url(&format!("/agents/{slug}/execute"))?)
+            .post(self.url(&format!("/agents/{slug}/{endpoint}"))?)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(HEADER_EXECUTION_ID, execution_id)
             .header(HEADER_USER_ID, user_id)
             .header(HEADER_TIMESTAMP, timestamp.to_string())
             .header(HEADER_SIGNATURE, signature)
-            .body(body);
-        json_answer(request).await
+            .body(body))
     }
+}
+
+/// The plain execute's path under `/agents/{slug}/`, and its streamed form's.
+const EXECUTE: &str = "execute";
+const EXECUTE_STREAM: &str = "execute/stream";
+
+/// Records an execute call's duration by agent and outcome.
+fn record_call(slug: &str, started: Instant, error: Option<&AgentError>) {
+    let outcome = error.map_or(crate::metric_names::CALL_OK, |e| e.code().as_str());
+    let labels = [("agent", slug.to_owned()), ("outcome", outcome.to_owned())];
+    metrics::histogram!(crate::metric_names::AGENT_CALL_SECONDS, &labels).record(started.elapsed());
+}
+
+/// One event of a streamed call.
+#[derive(Clone, Debug)]
+pub enum AgentEvent {
+    /// How far the agent has got: `done` of `total` (never going back), with its message.
+    Progress {
+        done: u64,
+        total: u64,
+        message: Option<String>,
+    },
+    /// The agent's answer, the last event.
+    Output(AgentOutput),
+}
+
+/// A line of the service's NDJSON stream.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum StreamLine {
+    Progress {
+        done: u64,
+        total: u64,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    Output {
+        output: Value,
+        #[serde(default, rename = "durationMs")]
+        duration_ms: i64,
+    },
+    /// The line also holds `error`, the plain execute's error object.
+    Error { status: u16 },
+}
+
+/// One line of the stream as an event, or as the error the plain execute would have been.
+fn stream_event(line: &[u8]) -> Result<AgentEvent, AgentError> {
+    let parsed = serde_json::from_slice::<StreamLine>(line)
+        .map_err(|e| AgentError::Malformed(format!("a stream line: {e}")))?;
+    match parsed {
+        StreamLine::Progress {
+            done,
+            total,
+            message,
+        } => Ok(AgentEvent::Progress {
+            done,
+            total,
+            message,
+        }),
+        StreamLine::Output {
+            output,
+            duration_ms,
+        } => Ok(AgentEvent::Output(AgentOutput {
+            output,
+            duration_ms,
+        })),
+        StreamLine::Error { status } => Err(error_from_status(status, line)),
+    }
+}
+
+/// The events of a streamed call, read as they arrive: any number of `Progress`, then one
+/// `Output` or one error, then `None`. Dropping it closes the connection, which stops the
+/// agent's work in the service.
+#[derive(Debug)]
+pub struct AgentEventStream {
+    /// `None` once the last event was handed out.
+    response: Option<reqwest::Response>,
+    /// Bytes received after the last complete line.
+    pending: Vec<u8>,
+    slug: String,
+    started: Instant,
+}
+
+impl AgentEventStream {
+    /// The next event, `None` after the last one.
+    pub async fn next(&mut self) -> Option<Result<AgentEvent, AgentError>> {
+        loop {
+            if let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                if line.trim_ascii().is_empty() {
+                    continue;
+                }
+                let event = stream_event(&line);
+                if !matches!(event, Ok(AgentEvent::Progress { .. })) {
+                    self.finish(event.as_ref().err());
+                }
+                return Some(event);
+            }
+            let chunk = self.response.as_mut()?.chunk().await;
+            match chunk {
+                Ok(Some(bytes)) => self.pending.extend_from_slice(&bytes),
+                // A last line without its newline still counts.
+                Ok(None) if !self.pending.trim_ascii().is_empty() => self.pending.push(b'\n'),
+                Ok(None) => {
+                    let cut = AgentError::Unavailable(
+                        "the agent service ended the stream before the agent's answer".into(),
+                    );
+                    self.finish(Some(&cut));
+                    return Some(Err(cut));
+                }
+                Err(error) => {
+                    let error = transport_error(error);
+                    self.finish(Some(&error));
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+
+    /// Reads the stream to its end: every progress report goes to `on_progress` (done, total,
+    /// message), and the output or the error is the result.
+    pub async fn until_output(
+        mut self,
+        mut on_progress: impl FnMut(u64, u64, Option<&str>),
+    ) -> Result<AgentOutput, AgentError> {
+        while let Some(event) = self.next().await {
+            match event? {
+                AgentEvent::Progress {
+                    done,
+                    total,
+                    message,
+                } => on_progress(done, total, message.as_deref()),
+                AgentEvent::Output(output) => return Ok(output),
+            }
+        }
+        Err(AgentError::Malformed(
+            "the stream was already read to its end".into(),
+        ))
+    }
+
+    /// Ends the stream after its last event and records the call.
+    fn finish(&mut self, error: Option<&AgentError>) {
+        self.response = None;
+        self.pending.clear();
+        record_call(&self.slug, self.started, error);
+    }
+}
+
+/// Sends a streamed call: a refusal status becomes the service's error; an accepted call is
+/// the response whose body is the stream.
+async fn stream_answer(request: reqwest::RequestBuilder) -> Result<reqwest::Response, AgentError> {
+    let response = request
+        .header(reqwest::header::ACCEPT, "application/x-ndjson")
+        .send()
+        .await
+        .map_err(transport_error)?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let bytes = response.bytes().await.map_err(transport_error)?;
+    Err(error_from_status(status.as_u16(), &bytes))
 }
 
 /// Sends `request` and reads its JSON answer: an error status becomes the service's error,
@@ -406,6 +602,49 @@ mod tests {
         match error_from_status(422, body) {
             AgentError::Rejected { fields, .. } => assert_eq!(fields[0].field, "texts"),
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stream_lines_become_progress_output_or_the_plain_execute_error() {
+        let progress = br#"{"type":"progress","done":50,"total":200,"message":"Scored 50"}"#;
+        match stream_event(progress) {
+            Ok(AgentEvent::Progress {
+                done: 50,
+                total: 200,
+                message: Some(message),
+            }) => assert_eq!(message, "Scored 50"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let output = br#"{"type":"output","output":{"scored":200},"durationMs":12}"#;
+        match stream_event(output) {
+            Ok(AgentEvent::Output(answer)) => {
+                assert_eq!(answer.output["scored"], 200);
+                assert_eq!(answer.duration_ms, 12);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let failed = br#"{"type":"error","status":500,"error":{"type":"KeyError","message":"'x'","traceback":"Traceback ..."}}"#;
+        match stream_event(failed) {
+            Err(AgentError::Failed {
+                status: 500,
+                error_type,
+                traceback: Some(_),
+                ..
+            }) => assert_eq!(error_type, "KeyError"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let late = br#"{"type":"error","status":504,"error":{"type":"timeout","message":"late"}}"#;
+        assert!(matches!(stream_event(late), Err(AgentError::Timeout)));
+        for garbage in [
+            &b"<html>"[..],
+            br#"{"type":"party"}"#,
+            br#"{"type":"progress"}"#,
+        ] {
+            assert!(matches!(
+                stream_event(garbage),
+                Err(AgentError::Malformed(_))
+            ));
         }
     }
 

@@ -13,10 +13,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
-use crate::audit::{self, AuditEntry};
+use crate::audit::AuditEntry;
+use crate::db::{find_by_id, find_or_404};
 use crate::entities::{agent_catalog, api_keys, users};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{is_valid_id, new_id};
+use crate::ids::new_id;
+use crate::input::validate_expiry;
 use crate::views::{api_key_view, ApiKeyView, CreatedKey};
 
 pub const KEY_PREFIX: &str = "abk_";
@@ -64,20 +66,13 @@ pub async fn create_key(
             format!("must be 1 to {MAX_KEY_NAME_CHARS} characters"),
         ));
     }
-    if let Some(expires_at) = new.expires_at {
-        if expires_at <= Utc::now() {
-            return Err(CoreError::invalid("expiresAt", "must be in the future"));
-        }
-    }
+    validate_expiry(new.expires_at, Utc::now())?;
     // The scoped agent must exist; its name goes into the view.
     let agent_name = match new.agent_id {
         None => None,
         Some(agent_id) => {
-            let agent = match is_valid_id(agent_id) {
-                true => agent_catalog::Entity::find_by_id(agent_id).one(db).await?,
-                false => None,
-            };
-            Some(agent.ok_or(CoreError::NotFound { entity: "agent" })?.name)
+            let agent = find_or_404::<agent_catalog::Entity>(db, agent_id, "agent").await?;
+            Some(agent.name)
         }
     };
     let text = generate_key_text();
@@ -95,19 +90,11 @@ pub async fn create_key(
     }
     .insert(db)
     .await?;
-    audit::record(
-        db,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "api_key.create",
-            target_type: "api_key",
-            target_id: Some(&key.id),
-            after: Some(json!({ "name": key.name, "prefix": key.prefix, "agentId": key.agent_id })),
-            ip: actor.ip(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    AuditEntry::of("api_key.create", "api_key", &key.id)
+        .by(actor)
+        .after(json!({ "name": key.name, "prefix": key.prefix, "agentId": key.agent_id }))
+        .record(db)
+        .await?;
     Ok(CreatedKey {
         key: api_key_view(key, agent_name, Utc::now()),
         secret: text,
@@ -151,34 +138,20 @@ pub async fn key_views(db: &DatabaseConnection, actor: &Actor) -> CoreResult<Vec
 
 /// Revokes one of the actor's keys; another user's key reads as not found.
 pub async fn revoke_key(db: &DatabaseConnection, actor: &Actor, key_id: &str) -> CoreResult<()> {
-    let key = match is_valid_id(key_id) {
-        true => {
-            api_keys::Entity::find_by_id(key_id.to_owned())
-                .one(db)
-                .await?
-        }
-        false => None,
-    }
-    .filter(|k| k.user_id == actor.user_id)
-    .ok_or(CoreError::NotFound { entity: "API key" })?;
+    let key = find_by_id::<api_keys::Entity>(db, key_id)
+        .await?
+        .filter(|k| k.user_id == actor.user_id)
+        .ok_or(CoreError::NotFound { entity: "API key" })?;
     if key.revoked_at.is_some() {
         return Ok(());
     }
     let mut active = key.into_active_model();
     active.revoked_at = Set(Some(Utc::now()));
     let key = active.update(db).await?;
-    audit::record(
-        db,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "api_key.revoke",
-            target_type: "api_key",
-            target_id: Some(&key.id),
-            ip: actor.ip(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    AuditEntry::of("api_key.revoke", "api_key", &key.id)
+        .by(actor)
+        .record(db)
+        .await?;
     Ok(())
 }
 

@@ -65,19 +65,11 @@ pub async fn register(
         },
     )
     .await?;
-    audit::record(
-        db,
-        AuditEntry {
-            actor_id: Some(&user.id),
-            action: "user.register",
-            target_type: "user",
-            target_id: Some(&user.id),
-            after: Some(json!({ "email": user.email, "role": user.role })),
-            ip,
-            ..Default::default()
-        },
-    )
-    .await?;
+    AuditEntry::of("user.register", "user", &user.id)
+        .by_user(&user.id, ip)
+        .after(json!({ "email": user.email, "role": user.role }))
+        .record(db)
+        .await?;
     Ok(user)
 }
 
@@ -236,18 +228,10 @@ pub async fn login(
     let now = Utc::now();
     active.last_login_at = Set(Some(now));
     let user = active.update(db).await?;
-    audit::record(
-        db,
-        AuditEntry {
-            actor_id: Some(&user.id),
-            action: "auth.login",
-            target_type: "user",
-            target_id: Some(&user.id),
-            ip: Some(ip),
-            ..Default::default()
-        },
-    )
-    .await?;
+    AuditEntry::of("auth.login", "user", &user.id)
+        .by_user(&user.id, Some(ip))
+        .record(db)
+        .await?;
     Ok(LoginOutcome::Success(user))
 }
 
@@ -265,19 +249,31 @@ pub async fn active_user(
 /// Drops login and registration attempts well past their windows; called now and then so
 /// the tables stay small. Returns how many rows went.
 pub async fn prune_attempts(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<u64> {
-    let cutoff = now - Duration::minutes(THROTTLE_WINDOW_MINUTES * 2);
-    let logins = login_attempts::Entity::delete_many()
-        .filter(login_attempts::Column::CreatedAt.lt(cutoff))
+    let logins = login_attempts::Column::CreatedAt;
+    let registrations = registration_attempts::Column::CreatedAt;
+    Ok(
+        delete_older(db, logins, now, THROTTLE_WINDOW_MINUTES * 2).await?
+            + delete_older(db, registrations, now, REGISTRATION_WINDOW_MINUTES * 2).await?,
+    )
+}
+
+/// Deletes the rows whose `created_at` is more than `minutes` before `now`; how many went.
+async fn delete_older<C>(
+    db: &DatabaseConnection,
+    created_at: C,
+    now: DateTime<Utc>,
+    minutes: i64,
+) -> CoreResult<u64>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait,
+{
+    let cutoff = now - Duration::minutes(minutes);
+    Ok(<C::EntityName as EntityTrait>::delete_many()
+        .filter(created_at.lt(cutoff))
         .exec(db)
         .await?
-        .rows_affected;
-    let cutoff = now - Duration::minutes(REGISTRATION_WINDOW_MINUTES * 2);
-    let registrations = registration_attempts::Entity::delete_many()
-        .filter(registration_attempts::Column::CreatedAt.lt(cutoff))
-        .exec(db)
-        .await?
-        .rows_affected;
-    Ok(logins + registrations)
+        .rows_affected)
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The agent catalog: what the marketplace lists, and its sync from the agent service.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 
-use crate::search::{like_contains, lower};
+use crate::search::{in_any, lower};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, Set,
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
 use crate::agent_client::{AgentClient, AgentDescriptor};
-use crate::db::unique_violation_as;
+use crate::db::{set_if_some, unique_violation_as};
 use crate::entities::enums::AgentStatus;
 use crate::entities::{agent_catalog, modules};
 use crate::error::{ConflictReason, CoreError, CoreResult};
@@ -67,31 +67,26 @@ pub async fn list_published(
     filter: &CatalogFilter,
 ) -> CoreResult<Vec<agent_catalog::Model>> {
     filter.validate()?;
-    let mut condition = Condition::all()
-        .add(agent_catalog::Column::Published.eq(true))
-        .add(agent_catalog::Column::Status.eq(AgentStatus::Available));
-    if let Some(q) = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        condition = condition.add(
-            Condition::any()
-                .add(lower(agent_catalog::Column::Name).like(like_contains(q)))
-                .add(lower(agent_catalog::Column::ShortDescription).like(like_contains(q)))
-                .add(lower(agent_catalog::Column::LongDescription).like(like_contains(q))),
-        );
-    }
-    if let Some(category) = filter.category.as_deref().filter(|c| !c.is_empty()) {
-        condition = condition.add(agent_catalog::Column::Category.eq(category));
-    }
-    if let Some(min) = filter.min_price_cents {
-        condition = condition.add(agent_catalog::Column::PriceCents.gte(min));
-    }
-    if let Some(max) = filter.max_price_cents {
-        condition = condition.add(agent_catalog::Column::PriceCents.lte(max));
-    }
+    use agent_catalog::Column as C;
+    let searched = filter.query.as_deref().map(str::trim);
+    let described = [C::Name, C::ShortDescription, C::LongDescription].map(lower);
+    let condition = Condition::all()
+        .add(C::Published.eq(true))
+        .add(C::Status.eq(AgentStatus::Available))
+        .add_option(
+            searched
+                .filter(|q| !q.is_empty())
+                .map(|q| in_any(q, described)),
+        )
+        .add_option(
+            filter
+                .category
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(|category| C::Category.eq(category)),
+        )
+        .add_option(filter.min_price_cents.map(|min| C::PriceCents.gte(min)))
+        .add_option(filter.max_price_cents.map(|max| C::PriceCents.lte(max)));
     Ok(agent_catalog::Entity::find()
         .filter(condition)
         .order_by_asc(agent_catalog::Column::Name)
@@ -290,14 +285,15 @@ pub async fn list_all(
     query: Option<&str>,
     page: crate::pagination::PageRequest,
 ) -> CoreResult<crate::pagination::Page<agent_catalog::Model>> {
-    let mut condition = Condition::all();
-    if let Some(q) = crate::input::search_text("q", query)? {
-        condition = condition.add(
-            Condition::any()
-                .add(lower(agent_catalog::Column::Name).like(like_contains(&q)))
-                .add(lower(agent_catalog::Column::Slug).like(like_contains(&q))),
-        );
-    }
+    let condition = Condition::all().add_option(crate::input::search_text("q", query)?.map(|q| {
+        in_any(
+            &q,
+            [
+                lower(agent_catalog::Column::Name),
+                lower(agent_catalog::Column::Slug),
+            ],
+        )
+    }));
     let by_name = agent_catalog::Entity::find()
         .filter(condition)
         .order_by_asc(agent_catalog::Column::Name);
@@ -357,43 +353,22 @@ pub async fn update_agent(
         .ok_or(CoreError::NotFound { entity: "agent" })?;
     let before = serde_json::to_value(&agent).unwrap_or_default();
     let mut active = agent.into_active_model();
-    if let Some(v) = name {
-        active.name = Set(v);
-    }
-    if let Some(v) = short {
-        active.short_description = Set(v);
-    }
-    if let Some(v) = long {
-        active.long_description = Set(v);
-    }
-    if let Some(v) = category {
-        active.category = Set(v);
-    }
-    if let Some(v) = change.price_cents {
-        active.price_cents = Set(v);
-    }
-    if let Some(v) = change.currency {
-        active.currency = Set(v);
-    }
-    if let Some(v) = change.published {
-        active.published = Set(v);
-    }
+    set_if_some(&mut active.name, name);
+    set_if_some(&mut active.short_description, short);
+    set_if_some(&mut active.long_description, long);
+    set_if_some(&mut active.category, category);
+    set_if_some(&mut active.price_cents, change.price_cents);
+    set_if_some(&mut active.currency, change.currency);
+    set_if_some(&mut active.published, change.published);
     active.updated_at = Set(Utc::now());
     let txn = crate::db::begin_write(db).await?;
     let agent = active.update(&txn).await?;
-    crate::audit::record(
-        &txn,
-        crate::audit::AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "agent.update",
-            target_type: "agent",
-            target_id: Some(&agent.id),
-            before: Some(before),
-            after: Some(serde_json::to_value(&agent).unwrap_or_default()),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    crate::audit::AuditEntry::of("agent.update", "agent", &agent.id)
+        .by(actor)
+        .before(before)
+        .after(&agent)
+        .record(&txn)
+        .await?;
     txn.commit().await?;
     Ok(agent)
 }
@@ -446,19 +421,11 @@ pub async fn create_agent(
     .insert(db)
     .await
     .map_err(|e| unique_violation_as(e, ConflictReason::SlugTaken))?;
-    crate::audit::record(
-        db,
-        crate::audit::AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "agent.create",
-            target_type: "agent",
-            target_id: Some(&agent.id),
-            after: Some(serde_json::to_value(&agent).unwrap_or_default()),
-            ip: actor.ip(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    crate::audit::AuditEntry::of("agent.create", "agent", &agent.id)
+        .by(actor)
+        .after(&agent)
+        .record(db)
+        .await?;
     Ok(agent)
 }
 

@@ -12,6 +12,20 @@ pub const DEV_AGENT_SECRET: &str = "abetworks-dev-secret";
 pub const DEFAULT_REGISTRATIONS_PER_HOUR: u64 = 10;
 /// The shortest agent secret a production start accepts.
 pub const MIN_PRODUCTION_SECRET_CHARS: usize = 32;
+/// How long a running execution's lease lasts unless its instance renews it, unless
+/// configured otherwise (`ABETWORKS_EXECUTION_LEASE_SECS`).
+pub const DEFAULT_EXECUTION_LEASE_SECS: u64 = 60;
+/// How often each instance sweeps executions whose lease ended, unless configured otherwise
+/// (`ABETWORKS_SWEEP_INTERVAL_SECS`).
+pub const DEFAULT_SWEEP_INTERVAL_SECS: u64 = 30;
+/// The longest lease or sweep interval accepted (a day).
+const MAX_LEASE_OR_SWEEP_SECS: u64 = 86_400;
+/// Background runs one instance runs at once, unless configured otherwise
+/// (`ABETWORKS_RUN_WORKERS`); keep the sum over instances below the agent service's workers.
+pub const DEFAULT_RUN_WORKERS: usize = 2;
+/// Background runs of one agent one instance runs at once, unless configured otherwise
+/// (`ABETWORKS_RUN_WORKERS_PER_AGENT`), so one long agent cannot take every worker.
+pub const DEFAULT_RUN_WORKERS_PER_AGENT: usize = 1;
 
 /// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`, a /32 or /128).
 fn parse_network(text: &str) -> Option<ipnet::IpNet> {
@@ -20,6 +34,14 @@ fn parse_network(text: &str) -> Option<ipnet::IpNet> {
             .ok()
             .map(ipnet::IpNet::from)
     })
+}
+
+/// `text` as a number within `range`, or `None`.
+fn number_in<T: std::str::FromStr + PartialOrd>(
+    text: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Option<T> {
+    text.parse().ok().filter(|n| range.contains(n))
 }
 
 /// A value that must never be printed: `Debug` and `Display` show a placeholder.
@@ -97,6 +119,14 @@ pub struct Config {
     pub default_burst_per_second: Option<i32>,
     /// Where panics and 5xx are also reported (Sentry); error tracking is off without it.
     pub sentry_dsn: Option<Secret>,
+    /// How long a running execution's lease lasts; its instance renews it every third of this.
+    pub execution_lease: Duration,
+    /// How often the sweeper looks for executions whose lease ended (also once at start-up).
+    pub sweep_interval: Duration,
+    /// Background runs this instance runs at once (0: it takes none, it only accepts them).
+    pub run_workers: usize,
+    /// Background runs of one agent this instance runs at once.
+    pub run_workers_per_agent: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -187,10 +217,7 @@ impl Config {
         let millis = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
             match get(name) {
                 None => Ok(Duration::from_millis(default)),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|ms| (1..=600_000).contains(ms))
+                Some(v) => number_in(&v, 1..=600_000)
                     .map(Duration::from_millis)
                     .ok_or_else(|| bad(name, "must be milliseconds between 1 and 600000")),
             }
@@ -225,18 +252,23 @@ impl Config {
             Some(_) => return Err(bad("ABETWORKS_LOG_FORMAT", "must be pretty or json")),
         };
 
-        // Off unless asked for, and never in production: the demo member's password is public.
-        let demo_data = match get("ABETWORKS_DEMO_DATA").as_deref() {
-            Some("true") | Some("1") if production => {
-                return Err(bad(
-                    "ABETWORKS_DEMO_DATA",
-                    "must not be true in production (the demo member's password is published)",
-                ))
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None => Ok(default),
+                Some("true") | Some("1") => Ok(true),
+                Some("false") | Some("0") => Ok(false),
+                Some(_) => Err(bad(name, "must be true or false")),
             }
-            Some("true") | Some("1") => true,
-            None | Some("false") | Some("0") => false,
-            Some(_) => return Err(bad("ABETWORKS_DEMO_DATA", "must be true or false")),
         };
+
+        // Off unless asked for, and never in production: the demo member's password is public.
+        let demo_data = flag("ABETWORKS_DEMO_DATA", false)?;
+        if demo_data && production {
+            return Err(bad(
+                "ABETWORKS_DEMO_DATA",
+                "must not be true in production (the demo member's password is published)",
+            ));
+        }
 
         let trusted_proxies = match get("ABETWORKS_TRUSTED_PROXIES") {
             None => Vec::new(),
@@ -254,11 +286,7 @@ impl Config {
                 })?,
         };
 
-        let sync_on_start = match get("ABETWORKS_SYNC_ON_START").as_deref() {
-            None | Some("true") | Some("1") => true,
-            Some("false") | Some("0") => false,
-            Some(_) => return Err(bad("ABETWORKS_SYNC_ON_START", "must be true or false")),
-        };
+        let sync_on_start = flag("ABETWORKS_SYNC_ON_START", true)?;
 
         // Checked here so a typo stops start-up; the value is never echoed (it holds a key).
         let sentry_dsn = get("SENTRY_DSN").map(|dsn| dsn.trim().to_owned());
@@ -279,36 +307,58 @@ impl Config {
 
         let registrations_per_hour = match get("ABETWORKS_REGISTRATIONS_PER_HOUR") {
             None => DEFAULT_REGISTRATIONS_PER_HOUR,
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .ok_or_else(|| {
-                    bad(
-                        "ABETWORKS_REGISTRATIONS_PER_HOUR",
-                        "must be a whole number from 1 to 1000000",
-                    )
-                })?,
+            Some(text) => number_in(text.trim(), 1..=1_000_000).ok_or_else(|| {
+                bad(
+                    "ABETWORKS_REGISTRATIONS_PER_HOUR",
+                    "must be a whole number from 1 to 1000000",
+                )
+            })?,
         };
 
         let default_burst_per_second = match get("ABETWORKS_DEFAULT_BURST_PER_SECOND") {
             None => None,
-            Some(text) => Some(
-                text.trim()
-                    .parse::<i32>()
-                    .ok()
-                    .filter(|n| (1..=100_000).contains(n))
-                    .ok_or_else(|| {
-                        bad(
-                            "ABETWORKS_DEFAULT_BURST_PER_SECOND",
-                            "must be a whole number from 1 to 100000",
-                        )
-                    })?,
-            ),
+            Some(text) => Some(number_in(text.trim(), 1..=100_000).ok_or_else(|| {
+                bad(
+                    "ABETWORKS_DEFAULT_BURST_PER_SECOND",
+                    "must be a whole number from 1 to 100000",
+                )
+            })?),
         };
 
+        let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=MAX_LEASE_OR_SWEEP_SECS).contains(s))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| bad(name, "must be whole seconds from 1 to 86400")),
+            }
+        };
+        let execution_lease = seconds(
+            "ABETWORKS_EXECUTION_LEASE_SECS",
+            DEFAULT_EXECUTION_LEASE_SECS,
+        )?;
+        let sweep_interval = seconds("ABETWORKS_SWEEP_INTERVAL_SECS", DEFAULT_SWEEP_INTERVAL_SECS)?;
+        let workers = |name: &'static str, default: usize, least: usize| match get(name) {
+            None => Ok(default),
+            Some(text) => number_in(text.trim(), least..=64)
+                .ok_or_else(|| bad(name, format!("must be a whole number from {least} to 64"))),
+        };
+        let run_workers = workers("ABETWORKS_RUN_WORKERS", DEFAULT_RUN_WORKERS, 0)?;
+        let run_workers_per_agent = workers(
+            "ABETWORKS_RUN_WORKERS_PER_AGENT",
+            DEFAULT_RUN_WORKERS_PER_AGENT,
+            1,
+        )?;
+
         Ok(Self {
+            execution_lease,
+            sweep_interval,
+            run_workers,
+            run_workers_per_agent,
             registrations_per_hour,
             default_burst_per_second,
             sentry_dsn,
@@ -397,6 +447,11 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    /// The variable named by the error that `pairs` start with.
+    fn refused(pairs: &[(&str, &str)]) -> &'static str {
+        config_from(pairs).unwrap_err().variable
+    }
+
     #[test]
     fn an_empty_environment_gives_working_defaults() {
         let config = config_from(&[]).expect("defaults are valid");
@@ -409,20 +464,22 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_its_variable() {
-        let err = config_from(&[("LEPTOS_SITE_ADDR", "nowhere")]).unwrap_err();
-        assert_eq!(err.variable, "LEPTOS_SITE_ADDR");
-        let err = config_from(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
-        assert_eq!(err.variable, "DATABASE_URL");
-        let err = config_from(&[("ABETWORKS_LOG_FORMAT", "xml")]).unwrap_err();
-        assert_eq!(err.variable, "ABETWORKS_LOG_FORMAT");
-        let err = config_from(&[("AGENT_TIMEOUT_MS", "-5")]).unwrap_err();
-        assert_eq!(err.variable, "AGENT_TIMEOUT_MS");
+        for (variable, value) in [
+            ("LEPTOS_SITE_ADDR", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("ABETWORKS_LOG_FORMAT", "xml"),
+            ("AGENT_TIMEOUT_MS", "-5"),
+        ] {
+            assert_eq!(refused(&[(variable, value)]), variable);
+        }
     }
 
     #[test]
     fn production_requires_an_agent_secret() {
-        let err = config_from(&[("ABETWORKS_ENV", "production")]).unwrap_err();
-        assert_eq!(err.variable, "AGENT_SERVICE_SECRET");
+        assert_eq!(
+            refused(&[("ABETWORKS_ENV", "production")]),
+            "AGENT_SERVICE_SECRET"
+        );
     }
 
     #[test]
@@ -478,14 +535,14 @@ mod tests {
             config.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap())
         );
         assert!(config_from(&[]).unwrap().trusted_proxies.is_empty());
-        let err = config_from(&[("ABETWORKS_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
-        assert_eq!(err.variable, "ABETWORKS_TRUSTED_PROXIES");
+        let bad_cidr = [("ABETWORKS_TRUSTED_PROXIES", "10.0.0.0/33")];
+        assert_eq!(refused(&bad_cidr), "ABETWORKS_TRUSTED_PROXIES");
     }
 
     #[test]
     fn the_admin_email_needs_its_password() {
-        let err = config_from(&[("ABETWORKS_ADMIN_EMAIL", "root@example.com")]).unwrap_err();
-        assert_eq!(err.variable, "ABETWORKS_ADMIN_PASSWORD");
+        let email_only = [("ABETWORKS_ADMIN_EMAIL", "root@example.com")];
+        assert_eq!(refused(&email_only), "ABETWORKS_ADMIN_PASSWORD");
     }
 
     #[test]
@@ -559,6 +616,52 @@ mod tests {
             err.problem.contains("sslrootcert /nonexistent/ca.pem"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_execution_lease_and_sweep_interval_default_to_a_minute_and_half_a_minute() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!(config.execution_lease, Duration::from_secs(60));
+        assert_eq!(config.sweep_interval, Duration::from_secs(30));
+        let config = config_from(&[
+            ("ABETWORKS_EXECUTION_LEASE_SECS", "3"),
+            ("ABETWORKS_SWEEP_INTERVAL_SECS", " 1 "),
+        ])
+        .unwrap();
+        assert_eq!(config.execution_lease, Duration::from_secs(3));
+        assert_eq!(config.sweep_interval, Duration::from_secs(1));
+        for (variable, value) in [
+            ("ABETWORKS_EXECUTION_LEASE_SECS", "0"),
+            ("ABETWORKS_EXECUTION_LEASE_SECS", "soon"),
+            ("ABETWORKS_SWEEP_INTERVAL_SECS", "86401"),
+        ] {
+            assert_eq!(
+                config_from(&[(variable, value)]).unwrap_err().variable,
+                variable
+            );
+        }
+    }
+
+    #[test]
+    fn background_run_workers_default_to_two_and_one_per_agent() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!((config.run_workers, config.run_workers_per_agent), (2, 1));
+        let config = config_from(&[
+            ("ABETWORKS_RUN_WORKERS", "0"),
+            ("ABETWORKS_RUN_WORKERS_PER_AGENT", " 3 "),
+        ])
+        .unwrap();
+        assert_eq!((config.run_workers, config.run_workers_per_agent), (0, 3));
+        for (variable, value) in [
+            ("ABETWORKS_RUN_WORKERS", "65"),
+            ("ABETWORKS_RUN_WORKERS", "many"),
+            ("ABETWORKS_RUN_WORKERS_PER_AGENT", "0"),
+        ] {
+            assert_eq!(
+                config_from(&[(variable, value)]).unwrap_err().variable,
+                variable
+            );
+        }
     }
 
     #[test]

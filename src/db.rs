@@ -8,7 +8,8 @@ use sea_orm::sqlx::{
 };
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DbErr, EntityTrait, PrimaryKeyTrait, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use std::time::Duration;
 
@@ -117,6 +118,48 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// The row of `E` whose id is `id`; `None`, without a query, for a text that is not an id.
+pub(crate) async fn find_by_id<E>(
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> crate::CoreResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    if !crate::ids::is_valid_id(id) {
+        return Ok(None);
+    }
+    Ok(E::find_by_id(id.to_owned()).one(conn).await?)
+}
+
+/// The row of `E` whose id is `id`, or [`crate::CoreError::NotFound`] naming `entity` (a text
+/// that is not an id is not found either).
+pub(crate) async fn find_or_404<E>(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    entity: &'static str,
+) -> crate::CoreResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    find_by_id::<E>(conn, id)
+        .await?
+        .ok_or(crate::CoreError::NotFound { entity })
+}
+
+/// Sets `field` of an active model to `value` when there is one: a change where `None` leaves
+/// the column as it is.
+pub(crate) fn set_if_some<V>(field: &mut sea_orm::ActiveValue<V>, value: Option<V>)
+where
+    V: Into<sea_orm::Value>,
+{
+    if let Some(value) = value {
+        *field = sea_orm::ActiveValue::Set(value);
+    }
 }
 
 /// Whether the database answers a trivial query (for `/readyz`).

@@ -11,15 +11,15 @@ use serde_json::Value as Json;
 
 use crate::actor::Actor;
 use crate::agent_client::AgentError;
-use crate::audit::{self, AuditEntry};
-use crate::db::begin_write;
+use crate::audit::AuditEntry;
+use crate::db::{begin_write, find_or_404};
 use crate::entities::enums::Severity;
 use crate::entities::error_logs;
 use crate::error::{ConflictReason, CoreError, CoreResult};
-use crate::ids::{is_valid_id, new_id};
-use crate::input::{check_optional_range, optional_text, page_of, storable_text, TimeRange};
+use crate::ids::new_id;
+use crate::input::{optional_range, optional_text, page_of, storable_text, TimeRange};
 use crate::pagination::{Page, PageRequest};
-use crate::usage::{count_per_bucket, existing_refs, is_foreign_key_violation, Granularity};
+use crate::usage::{count_per_bucket, insert_with_existing_refs, Granularity, Refs};
 
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 pub const MAX_STACK_TRACE_CHARS: usize = 100_000;
@@ -33,11 +33,33 @@ pub use abetworks_types::views::{DayCount, ErrorStats, KeyCount};
 /// The kind of a core error the server could not handle.
 pub fn kind_of_core_error(error: &CoreError) -> ErrorKind {
     match error {
-        CoreError::Database(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) => {
-            ErrorKind::DatabaseUnavailable
-        }
+        CoreError::Database(error) if database_unreachable(error) => ErrorKind::DatabaseUnavailable,
         CoreError::Agent(agent) => kind_of_agent_error(agent),
         _ => ErrorKind::Internal,
+    }
+}
+
+/// The database could not be reached, or its connection was lost mid-statement (refused, pool
+/// timed out, the socket closed, the server shutting down: SQLSTATE classes 08 and 57P), as
+/// opposed to a statement that failed.
+fn database_unreachable(error: &DbErr) -> bool {
+    use sea_orm::{sqlx, RuntimeErr};
+    let cause = match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            cause
+        }
+        _ => return false,
+    };
+    match &**cause {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -94,9 +116,8 @@ pub struct NewErrorLog {
 /// exist is dropped from the row.
 pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreResult<String> {
     let id = new_id();
-    let only_ids = |id: Option<String>| id.filter(|i| is_valid_id(i));
-    let (user_id, agent_id) = (only_ids(entry.user_id), only_ids(entry.agent_id));
-    let mut row = error_logs::ActiveModel {
+    let refs = Refs::of(entry.user_id, entry.agent_id, None);
+    let row = error_logs::ActiveModel {
         id: Set(id.clone()),
         error_type: Set(entry.kind.as_str().to_owned()),
         code: Set(storable_text(&entry.code, MAX_CODE_CHARS)),
@@ -105,8 +126,6 @@ pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreRes
             .stack_trace
             .map(|t| storable_text(&t, MAX_STACK_TRACE_CHARS))),
         severity: Set(classify(entry.kind)),
-        user_id: Set(user_id.clone()),
-        agent_id: Set(agent_id.clone()),
         request_id: Set(entry
             .request_id
             .map(|r| storable_text(&r, MAX_REQUEST_ID_CHARS))),
@@ -116,23 +135,15 @@ pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreRes
         resolved_at: Set(None),
         resolution_note: Set(None),
         created_at: Set(Utc::now()),
+        ..Default::default()
     };
-    match error_logs::Entity::insert(row.clone())
-        .exec_without_returning(db)
-        .await
-    {
-        Ok(_) => Ok(id),
-        Err(e) if is_foreign_key_violation(&e) => {
-            let (user_id, agent_id) = existing_refs(db, user_id, agent_id).await?;
-            row.user_id = Set(user_id);
-            row.agent_id = Set(agent_id);
-            error_logs::Entity::insert(row)
-                .exec_without_returning(db)
-                .await?;
-            Ok(id)
-        }
-        Err(e) => Err(e.into()),
-    }
+    insert_with_existing_refs(db, refs, |refs| error_logs::ActiveModel {
+        user_id: Set(refs.user_id),
+        agent_id: Set(refs.agent_id),
+        ..row.clone()
+    })
+    .await?;
+    Ok(id)
 }
 
 /// List filters; the date range applies to `created_at`.
@@ -147,11 +158,7 @@ pub struct ErrorFilter {
 
 /// One logged error. 404 for an unknown id.
 pub async fn get(db: &impl ConnectionTrait, error_id: &str) -> CoreResult<error_logs::Model> {
-    let found = match is_valid_id(error_id) {
-        true => error_logs::Entity::find_by_id(error_id).one(db).await?,
-        false => None,
-    };
-    found.ok_or(CoreError::NotFound { entity: "error" })
+    find_or_404::<error_logs::Entity>(db, error_id, "error").await
 }
 
 /// Errors matching `filter`, newest first.
@@ -160,23 +167,11 @@ pub async fn list(
     filter: &ErrorFilter,
     page: PageRequest,
 ) -> CoreResult<Page<error_logs::Model>> {
-    check_optional_range(filter.from, filter.to)?;
-    let mut condition = Condition::all();
-    if let Some(severity) = filter.severity {
-        condition = condition.add(error_logs::Column::Severity.eq(severity));
-    }
-    if let Some(kind) = filter.kind {
-        condition = condition.add(error_logs::Column::ErrorType.eq(kind.as_str()));
-    }
-    if let Some(from) = filter.from {
-        condition = condition.add(error_logs::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = filter.to {
-        condition = condition.add(error_logs::Column::CreatedAt.lte(to));
-    }
-    if let Some(resolved) = filter.resolved {
-        condition = condition.add(error_logs::Column::Resolved.eq(resolved));
-    }
+    use error_logs::Column as C;
+    let condition = optional_range(C::CreatedAt, filter.from, filter.to)?
+        .add_option(filter.severity.map(|severity| C::Severity.eq(severity)))
+        .add_option(filter.kind.map(|kind| C::ErrorType.eq(kind.as_str())))
+        .add_option(filter.resolved.map(|resolved| C::Resolved.eq(resolved)));
     let query = error_logs::Entity::find()
         .filter(condition)
         .order_by_desc(error_logs::Column::CreatedAt)
@@ -209,19 +204,12 @@ pub async fn resolve(
         return Err(CoreError::Conflict(ConflictReason::AlreadyResolved));
     }
     let after = get(&txn, error_id).await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "error.resolve",
-            target_type: "error_log",
-            target_id: Some(error_id),
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    AuditEntry::of("error.resolve", "error_log", error_id)
+        .by(actor)
+        .before(&before)
+        .after(&after)
+        .record(&txn)
+        .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -252,11 +240,7 @@ async fn count_by(
 /// Totals by type, by severity and per day, and the resolution rate, of `range`
 /// (see [`TimeRange::new`] and [`TimeRange::last_days`]).
 pub async fn stats(db: &impl ConnectionTrait, range: TimeRange) -> CoreResult<ErrorStats> {
-    let in_range = || {
-        Condition::all()
-            .add(error_logs::Column::CreatedAt.gte(range.from))
-            .add(error_logs::Column::CreatedAt.lte(range.to))
-    };
+    let in_range = || range.on(error_logs::Column::CreatedAt);
     let total = error_logs::Entity::find()
         .filter(in_range())
         .count(db)

@@ -4,18 +4,18 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Select, Set,
 };
 use serde_json::Value as Json;
 
 use crate::actor::Actor;
-use crate::db::begin_write;
-use crate::entities::enums::ExecutionStatus;
+use crate::db::{begin_write, find_or_404};
+use crate::entities::enums::{ExecutionMode, ExecutionStatus};
 use crate::entities::{agent_catalog, module_executions as executions};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
-use crate::input::{check_optional_range, id_filter, page_of, storable_text};
+use crate::input::{id_filter_on, optional_range, page_of, storable_text};
 use crate::pagination::{Page, PageRequest};
 use crate::usage;
 use crate::views::joined_with_user_and_agent;
@@ -56,7 +56,21 @@ pub struct ExecutionFilter {
 
 /// Records an admitted call as `running`; returns the execution (its id goes to the agent).
 pub async fn start(db: &impl ConnectionTrait, new: NewExecution) -> CoreResult<executions::Model> {
-    Ok(executions::ActiveModel {
+    // Without a lease: the gateway records its executions with `lease::admit_and_start`.
+    Ok(new_row(new, ExecutionStatus::Running, ExecutionMode::Sync)
+        .insert(db)
+        .await?)
+}
+
+/// The row of a new execution of `new`, with `status` and `mode`, created now, its first
+/// attempt: no output, error, end, window, lease or progress yet. Callers set what they know
+/// more before inserting it.
+pub(crate) fn new_row(
+    new: NewExecution,
+    status: ExecutionStatus,
+    mode: ExecutionMode,
+) -> executions::ActiveModel {
+    executions::ActiveModel {
         id: Set(new_id()),
         user_id: Set(new.user_id),
         agent_id: Set(new.agent_id),
@@ -64,21 +78,43 @@ pub async fn start(db: &impl ConnectionTrait, new: NewExecution) -> CoreResult<e
         api_key_id: Set(new.api_key_id),
         input: Set(new.input),
         output: Set(None),
-        status: Set(ExecutionStatus::Running),
+        status: Set(status),
         duration_ms: Set(None),
         error_code: Set(None),
         error_message: Set(None),
         created_at: Set(Utc::now()),
         finished_at: Set(None),
+        window_start_unix: Set(None),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        mode: Set(mode),
+        progress_done: Set(None),
+        progress_total: Set(None),
+        progress_message: Set(None),
+        started_at: Set(None),
+        attempts: Set(1),
+        cancel_requested: Set(false),
+        run_input: Set(None),
     }
-    .insert(db)
-    .await?)
 }
 
 /// Finishes a running execution and adds it to the day's roll-up, in one transaction.
-/// 404 for an unknown id, 409 when it has already finished.
+/// 404 for an unknown id, 409 when it has already finished (or was swept as abandoned).
 pub async fn finish(
     db: &DatabaseConnection,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+) -> CoreResult<executions::Model> {
+    let txn = begin_write(db).await?;
+    let execution = finish_in(&txn, execution_id, outcome).await?;
+    txn.commit().await?;
+    Ok(execution)
+}
+
+/// [`finish`] inside the caller's transaction, so what must go with it (a refund) commits
+/// with it. Only a `pending` or `running` execution is finished.
+pub(crate) async fn finish_in(
+    txn: &impl ConnectionTrait,
     execution_id: &str,
     outcome: ExecutionOutcome,
 ) -> CoreResult<executions::Model> {
@@ -97,7 +133,6 @@ pub async fn finish(
         });
     }
     let now = Utc::now();
-    let txn = begin_write(db).await?;
     let finished = executions::Entity::update_many()
         .col_expr(executions::Column::Status, Expr::value(outcome.status))
         .col_expr(executions::Column::Output, Expr::value(outcome.output))
@@ -122,10 +157,10 @@ pub async fn finish(
         .filter(
             executions::Column::Status.is_in([ExecutionStatus::Pending, ExecutionStatus::Running]),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let execution = executions::Entity::find_by_id(execution_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(CoreError::NotFound {
             entity: "execution",
@@ -134,7 +169,7 @@ pub async fn finish(
         return Err(CoreError::Conflict(ConflictReason::AlreadyFinished));
     }
     usage::add_to_daily_roll_up(
-        &txn,
+        txn,
         &execution.user_id,
         &execution.agent_id,
         now.date_naive(),
@@ -142,7 +177,6 @@ pub async fn finish(
         outcome.duration_ms,
     )
     .await?;
-    txn.commit().await?;
     Ok(execution)
 }
 
@@ -161,14 +195,7 @@ pub async fn list_mine(
 ) -> CoreResult<Page<ExecutionView>> {
     let mut query = joined().filter(executions::Column::UserId.eq(&actor.user_id));
     if let Some(agent_id) = agent_id {
-        if !is_valid_id(agent_id)
-            || agent_catalog::Entity::find_by_id(agent_id)
-                .one(db)
-                .await?
-                .is_none()
-        {
-            return Err(CoreError::NotFound { entity: "agent" });
-        }
+        find_or_404::<agent_catalog::Entity>(db, agent_id, "agent").await?;
         query = query.filter(executions::Column::AgentId.eq(agent_id));
     }
     page_of(db, query.into_model(), page).await
@@ -180,25 +207,20 @@ pub async fn list_all(
     filter: &ExecutionFilter,
     page: PageRequest,
 ) -> CoreResult<Page<ExecutionView>> {
-    check_optional_range(filter.from, filter.to)?;
-    let mut condition = Condition::all();
-    if let Some(user_id) = id_filter("userId", filter.user_id.as_deref())? {
-        condition = condition.add(executions::Column::UserId.eq(user_id));
-    }
-    if let Some(agent_id) = id_filter("agentId", filter.agent_id.as_deref())? {
-        condition = condition.add(executions::Column::AgentId.eq(agent_id));
-    }
-    if let Some(status) = filter.status {
-        condition = condition.add(executions::Column::Status.eq(status));
-    }
-    if let Some(from) = filter.from {
-        condition = condition.add(executions::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = filter.to {
-        condition = condition.add(executions::Column::CreatedAt.lte(to));
-    }
+    use executions::Column as C;
+    let in_range = optional_range(C::CreatedAt, filter.from, filter.to)?;
+    let user = id_filter_on(C::UserId, "userId", filter.user_id.as_deref())?;
+    let agent = id_filter_on(C::AgentId, "agentId", filter.agent_id.as_deref())?;
+    let status = filter.status.map(|status| C::Status.eq(status));
+    let condition = in_range
+        .add_option(user)
+        .add_option(agent)
+        .add_option(status);
     page_of(db, joined().filter(condition).into_model(), page).await
 }
+
+pub mod lease;
+pub mod sweep;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,11 @@
 //! The metered gateway: one function runs an agent for a caller, in the contract's order:
 //! license check → atomic admission → signed call → record → refund on failure → track.
 //! REST handlers and server functions both call [`execute`]; neither holds these rules.
+//!
+//! Nothing is lost when the process dies (`executions::lease`): admission and the `running`
+//! execution with its lease commit together; the lease is renewed while the agent runs; a
+//! failure's status and refund commit together; an execution whose instance died is settled
+//! by the sweeper (`executions::sweep`), which gives its unit back exactly once.
 
 use std::time::Instant;
 
@@ -12,9 +17,10 @@ use crate::entities::agent_catalog;
 use crate::entities::enums::{AgentStatus, ExecutionStatus};
 use crate::error::{CoreResult, ErrorBody, ErrorCode};
 use crate::error_logs::{self, NewErrorLog};
-use crate::executions::{self, ExecutionOutcome, NewExecution};
+use crate::executions::lease::{self, LeaseSettings, Refusal, Settled, Started};
+use crate::executions::{ExecutionOutcome, NewExecution};
 use crate::metric_names;
-use crate::quota::{self, Admission, LicenseDenial, QuotaContext};
+use crate::quota::{LicenseDenial, QuotaContext};
 use crate::secrets::mask_secrets;
 use crate::usage::{self, TrackCall};
 pub use abetworks_types::views::{ExecuteSuccess, UsageSnapshot};
@@ -35,6 +41,8 @@ pub struct ExecuteRequest<'a> {
     pub method: &'a str,
     /// The time of the call (from the state's clock) and the default burst rate.
     pub quota: QuotaContext,
+    /// The lease the execution is held under (`AppState::execution_lease`).
+    pub lease: LeaseSettings,
 }
 
 /// Why a call did not run or did not succeed. Each maps to one status and code.
@@ -273,59 +281,98 @@ fn record_outcome(
     }
 }
 
+/// The agent a call names, when there is one and the caller's key may run it (a scoped key
+/// runs its one agent only); the caller's failure otherwise. Execute and background runs.
+pub(crate) fn agent_in_scope<'a>(
+    agent: Option<&'a agent_catalog::Model>,
+    key_agent_scope: Option<&str>,
+) -> Result<&'a agent_catalog::Model, ExecuteFailure> {
+    let agent = agent.ok_or(ExecuteFailure::UnknownAgent)?;
+    if key_agent_scope.is_some_and(|scope| scope != agent.id) {
+        return Err(ExecuteFailure::KeyScopeMismatch);
+    }
+    Ok(agent)
+}
+
 async fn run(
     db: &DatabaseConnection,
     agents: &AgentClient,
     request: &ExecuteRequest<'_>,
     agent: Option<&agent_catalog::Model>,
 ) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
-    let Some(agent) = agent else {
-        return Ok(Err(ExecuteFailure::UnknownAgent));
+    let agent = match agent_in_scope(agent, request.key_agent_scope) {
+        Ok(agent) => agent,
+        Err(failure) => return Ok(Err(failure)),
     };
-    if request
-        .key_agent_scope
-        .is_some_and(|scope| scope != agent.id)
-    {
-        return Ok(Err(ExecuteFailure::KeyScopeMismatch));
-    }
-    let now = request.quota.now;
-    let license = match quota::check_license(db, request.user_id, &agent.id, now).await? {
-        Ok(license) => license,
-        Err(denial) => return Ok(Err(ExecuteFailure::License(denial))),
+    let new = NewExecution {
+        user_id: request.user_id.to_owned(),
+        agent_id: agent.id.clone(),
+        license_id: None,
+        api_key_id: request.api_key_id.map(str::to_owned),
+        // Stored (and so shown and exported) with its secret fields masked; the agent below
+        // still gets the real input.
+        input: mask_secrets(&agent.input_schema, &request.input),
     };
-    let (usage, window) = match quota::admit(db, &license, &request.quota).await? {
-        Admission::Admitted {
-            usage,
-            window_start_unix,
-        } => (usage, window_start_unix),
-        Admission::QuotaExceeded {
+    // The license check, the unit and the running execution with its lease: one transaction.
+    let started = match lease::admit_and_start(db, &request.quota, new, &request.lease).await? {
+        Ok(started) => started,
+        Err(Refusal::QuotaExceeded {
             usage,
             retry_after_secs,
-        } => {
+        }) => {
             return Ok(Err(ExecuteFailure::QuotaExceeded {
                 usage,
                 retry_after_secs,
             }))
         }
-        Admission::RateLimited { retry_after_secs } => {
+        Err(Refusal::RateLimited { retry_after_secs }) => {
             return Ok(Err(ExecuteFailure::RateLimited { retry_after_secs }))
         }
-        Admission::Denied(denial) => return Ok(Err(ExecuteFailure::License(denial))),
+        Err(Refusal::License(denial)) => return Ok(Err(ExecuteFailure::License(denial))),
     };
     // From here on the unit is taken: every way out that is not a success gives it back, to
-    // the window it was taken from.
-    let result = run_admitted(db, agents, request, agent, &license.id).await;
-    match result {
+    // the window it was taken from, together with the execution's failed status.
+    let usage = started.usage;
+    match run_admitted(db, agents, request, agent, &started).await {
         Ok(Ok(success)) => Ok(Ok(ExecuteSuccess { usage, ..success })),
-        Ok(Err(failure)) => {
-            quota::refund(db, &license.id, window, now).await?;
-            Ok(Err(failure))
-        }
+        Ok(Err(failure)) => Ok(Err(failure)),
         Err(e) => {
-            let _ = quota::refund(db, &license.id, window, now).await;
+            // A fault of ours (the database, most likely): settle it as failed if the database
+            // answers; if not, the lease runs out and the sweeper settles it.
+            let outcome = ExecutionOutcome {
+                status: ExecutionStatus::Failed,
+                output: None,
+                error_code: Some(ErrorCode::InternalError.as_str().to_owned()),
+                error_message: Some(ErrorCode::InternalError.default_message().to_owned()),
+                duration_ms: 0,
+            };
+            if let Err(again) = settle_failure(db, request, &started, outcome).await {
+                tracing::warn!(
+                    execution_id = %started.execution.id,
+                    "could not settle a failed execution; the sweeper will: {again}"
+                );
+            }
             Err(e)
         }
     }
+}
+
+/// Finishes the execution `failed` and gives its unit back, in one transaction.
+async fn settle_failure(
+    db: &DatabaseConnection,
+    request: &ExecuteRequest<'_>,
+    started: &Started,
+    outcome: ExecutionOutcome,
+) -> CoreResult<Settled> {
+    lease::settle_failure(
+        db,
+        &started.execution.id,
+        outcome,
+        &started.license_id,
+        started.window_start_unix,
+        request.lease.clock.now(),
+    )
+    .await
 }
 
 async fn run_admitted(
@@ -333,33 +380,27 @@ async fn run_admitted(
     agents: &AgentClient,
     request: &ExecuteRequest<'_>,
     agent: &agent_catalog::Model,
-    license_id: &str,
+    started: &Started,
 ) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
-    let execution = executions::start(
-        db,
-        NewExecution {
-            user_id: request.user_id.to_owned(),
-            agent_id: agent.id.clone(),
-            license_id: Some(license_id.to_owned()),
-            api_key_id: request.api_key_id.map(str::to_owned),
-            // Stored (and so shown and exported) with its secret fields masked; the agent
-            // below still gets the real input.
-            input: mask_secrets(&agent.input_schema, &request.input),
-        },
-    )
-    .await?;
-    let started = Instant::now();
+    let execution = &started.execution;
+    let began = Instant::now();
     let called = if agent.status == AgentStatus::Unavailable {
         Err(AgentError::UnknownAgent)
     } else {
-        agents
-            .execute(&execution.id, request.user_id, &agent.slug, &request.input)
-            .await
+        lease::hold_while(
+            db,
+            &execution.id,
+            &request.lease,
+            agents.execute(&execution.id, request.user_id, &agent.slug, &request.input),
+        )
+        .await
     };
-    let duration_ms = started.elapsed().as_millis() as i64;
+    let duration_ms = began.elapsed().as_millis() as i64;
     match called {
         Ok(answer) => {
-            executions::finish(
+            // A late success (the execution was swept as abandoned meanwhile) stays abandoned
+            // and uncounted; the caller still gets the agent's answer.
+            lease::finish_success(
                 db,
                 &execution.id,
                 ExecutionOutcome {
@@ -372,59 +413,28 @@ async fn run_admitted(
             )
             .await?;
             Ok(Ok(ExecuteSuccess {
-                execution_id: execution.id,
+                execution_id: execution.id.clone(),
                 output: answer.output,
                 duration_ms,
                 usage: UsageSnapshot::new(0, 0),
             }))
         }
         Err(error) => {
-            let kind = error_logs::kind_of_agent_error(&error);
-            let (stack_trace, message) = match &error {
-                AgentError::Failed {
-                    traceback,
-                    message,
-                    error_type,
-                    ..
-                } => (traceback.clone(), format!("{error_type}: {message}")),
-                other => (None, other.to_string()),
-            };
-            let reference_id = error_logs::log_error(
+            let failure = agent_failure(
                 db,
-                NewErrorLog {
-                    kind,
-                    code: failure_code(&error).to_owned(),
-                    message: message.clone(),
-                    stack_trace,
-                    user_id: Some(request.user_id.to_owned()),
-                    agent_id: Some(agent.id.clone()),
-                    request_id: request.request_id.map(str::to_owned),
-                    context: Some(
-                        serde_json::json!({ "executionId": execution.id, "agent": agent.slug }),
-                    ),
-                },
+                error,
+                request.user_id,
+                agent,
+                request.request_id,
+                &execution.id,
             )
             .await?;
-            let failure = match error {
-                AgentError::Rejected { message, fields } => ExecuteFailure::InvalidInput {
-                    message,
-                    fields,
-                    reference_id,
-                },
-                AgentError::Timeout => ExecuteFailure::AgentTimeout { reference_id },
-                AgentError::Unavailable(_) | AgentError::UnknownAgent => {
-                    ExecuteFailure::AgentUnavailable { reference_id }
-                }
-                AgentError::Failed { .. } | AgentError::Malformed(_) | AgentError::Unauthorized => {
-                    ExecuteFailure::AgentFailed {
-                        message,
-                        reference_id,
-                    }
-                }
-            };
-            executions::finish(
+            // The failed status and the refund commit together; one already swept (and so
+            // refunded) is left as it is.
+            settle_failure(
                 db,
-                &execution.id,
+                request,
+                started,
                 ExecutionOutcome {
                     status: ExecutionStatus::Failed,
                     output: None,
@@ -437,6 +447,59 @@ async fn run_admitted(
             Ok(Err(failure))
         }
     }
+}
+
+/// Logs a failed agent call (with the agent's traceback and a severity from its kind) and
+/// turns it into the failure its caller sees, with the log's reference id.
+pub(crate) async fn agent_failure(
+    db: &impl sea_orm::ConnectionTrait,
+    error: AgentError,
+    user_id: &str,
+    agent: &agent_catalog::Model,
+    request_id: Option<&str>,
+    execution_id: &str,
+) -> CoreResult<ExecuteFailure> {
+    let kind = error_logs::kind_of_agent_error(&error);
+    let (stack_trace, message) = match &error {
+        AgentError::Failed {
+            traceback,
+            message,
+            error_type,
+            ..
+        } => (traceback.clone(), format!("{error_type}: {message}")),
+        other => (None, other.to_string()),
+    };
+    let reference_id = error_logs::log_error(
+        db,
+        NewErrorLog {
+            kind,
+            code: failure_code(&error).to_owned(),
+            message: message.clone(),
+            stack_trace,
+            user_id: Some(user_id.to_owned()),
+            agent_id: Some(agent.id.clone()),
+            request_id: request_id.map(str::to_owned),
+            context: Some(serde_json::json!({ "executionId": execution_id, "agent": agent.slug })),
+        },
+    )
+    .await?;
+    Ok(match error {
+        AgentError::Rejected { message, fields } => ExecuteFailure::InvalidInput {
+            message,
+            fields,
+            reference_id,
+        },
+        AgentError::Timeout => ExecuteFailure::AgentTimeout { reference_id },
+        AgentError::Unavailable(_) | AgentError::UnknownAgent => {
+            ExecuteFailure::AgentUnavailable { reference_id }
+        }
+        AgentError::Failed { .. } | AgentError::Malformed(_) | AgentError::Unauthorized => {
+            ExecuteFailure::AgentFailed {
+                message,
+                reference_id,
+            }
+        }
+    })
 }
 
 fn failure_code(error: &AgentError) -> &'static str {

@@ -2,7 +2,8 @@
 //! date ranges, and free text that must be stored whatever it contains.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, PaginatorTrait, Selector, SelectorTrait};
 
 use crate::error::{CoreError, CoreResult};
 use crate::ids::is_valid_id;
@@ -27,6 +28,15 @@ pub fn id_filter(field: &str, id: Option<&str>) -> CoreResult<Option<String>> {
         Some(id) if is_valid_id(id) => Ok(Some(id.to_owned())),
         Some(_) => Err(CoreError::invalid(field, "is not a valid id")),
     }
+}
+
+/// [`id_filter`] as a condition: `column` equals the id, when one is given.
+pub fn id_filter_on(
+    column: impl ColumnTrait,
+    field: &str,
+    id: Option<&str>,
+) -> CoreResult<Option<Expr>> {
+    Ok(id_filter(field, id)?.map(|id| column.eq(id)))
 }
 
 /// Required text of 1..=`max_chars` characters once trimmed, without NUL bytes.
@@ -77,6 +87,27 @@ pub fn check_optional_range(
         (Some(from), Some(to)) if from > to => {
             Err(CoreError::invalid("from", "must not be after to"))
         }
+        _ => Ok(()),
+    }
+}
+
+/// The rows whose `column` lies in an optional date range of a list filter, checked as by
+/// [`check_optional_range`]; each bound that is given is inclusive.
+pub fn optional_range(
+    column: impl ColumnTrait,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> CoreResult<Condition> {
+    check_optional_range(from, to)?;
+    Ok(Condition::all()
+        .add_option(from.map(|from| column.gte(from)))
+        .add_option(to.map(|to| column.lte(to))))
+}
+
+/// An expiry a caller sets (`expiresAt`): in the future, or none.
+pub fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CoreResult<()> {
+    match expires_at {
+        Some(at) if at <= now => Err(CoreError::invalid("expiresAt", "must be in the future")),
         _ => Ok(()),
     }
 }
@@ -161,6 +192,13 @@ impl TimeRange {
             first.and_time(NaiveTime::MIN).and_utc(),
             next.and_time(NaiveTime::MIN).and_utc() - Duration::milliseconds(1),
         )
+    }
+
+    /// The rows whose `column` lies in the range, both ends included.
+    pub fn on(&self, column: impl ColumnTrait) -> Condition {
+        Condition::all()
+            .add(column.gte(self.from))
+            .add(column.lte(self.to))
     }
 
     /// The last `days` days up to now.

@@ -35,6 +35,7 @@ pub mod marketplace;
 pub mod metric_names;
 pub mod quota;
 pub mod request;
+pub mod runs;
 pub mod secrets;
 #[cfg(test)]
 mod test_fixtures;

@@ -15,16 +15,18 @@ use sea_orm::{
 };
 
 use crate::actor::Actor;
-use crate::audit::{self, AuditEntry};
-use crate::db::{begin_write, unique_violation_as};
-use crate::entities::enums::{LicenseEventKind, LicenseStatus, QuotaWindow};
+use crate::audit::AuditEntry;
+use crate::db::{begin_write, find_or_404, unique_violation_as};
+#[cfg(test)] // the tests' `use super::*`
+use crate::entities::enums::QuotaWindow;
+use crate::entities::enums::{LicenseEventKind, LicenseStatus};
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
-use crate::input::{id_filter, page_of, search_text};
+use crate::input::{id_filter_on, page_of, search_text};
 use crate::pagination::{Page, PageRequest};
 use crate::quota;
-use crate::search::{like_contains, lower};
+use crate::search::{in_any, lower};
 use crate::views::joined_with_user_and_agent;
 
 mod change;
@@ -46,6 +48,7 @@ pub const NEAR_LIMIT_PERCENT: i64 = 80;
 /// The largest finite limit a license may carry.
 pub const MAX_API_CALL_LIMIT: i64 = 10_000_000;
 
+pub use crate::input::validate_expiry;
 pub use abetworks_types::enums::EffectiveStatus;
 pub use abetworks_types::inputs::QuotaPlan;
 pub use abetworks_types::views::{LicenseEventView, LicenseView, TopUpView};
@@ -54,25 +57,8 @@ pub use abetworks_types::views::{LicenseEventView, LicenseView, TopUpView};
 /// the current window can be worked out from the row alone.
 #[derive(Debug, FromQueryResult)]
 struct LicenseRow {
-    id: String,
-    user_id: String,
-    agent_id: String,
-    api_call_limit: i64,
-    api_calls_used: i64,
-    status: LicenseStatus,
-    granted_by: Option<String>,
-    granted_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    updated_at: DateTime<Utc>,
-    quota_window: QuotaWindow,
-    window_time_zone: String,
-    reset_day: i32,
-    burst_per_second: Option<i32>,
-    window_start_unix: i64,
-    top_up_calls: i64,
-    top_up_expires_at: Option<DateTime<Utc>>,
-    burst_second_unix: i64,
-    burst_count: i32,
+    #[sea_orm(nested)]
+    license: licenses::Model,
     user_email: String,
     user_name: String,
     agent_name: String,
@@ -82,27 +68,7 @@ struct LicenseRow {
 
 impl LicenseRow {
     fn into_view(self, now: DateTime<Utc>) -> LicenseView {
-        let license = licenses::Model {
-            id: self.id,
-            user_id: self.user_id,
-            agent_id: self.agent_id,
-            api_call_limit: self.api_call_limit,
-            api_calls_used: self.api_calls_used,
-            status: self.status,
-            granted_by: self.granted_by,
-            granted_at: self.granted_at,
-            expires_at: self.expires_at,
-            updated_at: self.updated_at,
-            quota_window: self.quota_window,
-            window_time_zone: self.window_time_zone,
-            reset_day: self.reset_day,
-            burst_per_second: self.burst_per_second,
-            window_start_unix: self.window_start_unix,
-            top_up_calls: self.top_up_calls,
-            top_up_expires_at: self.top_up_expires_at,
-            burst_second_unix: self.burst_second_unix,
-            burst_count: self.burst_count,
-        };
+        let license = self.license;
         // A stored window older than the current one reads as an empty current window.
         let usage = quota::standing(&license, now);
         let finite = license.api_call_limit != UNLIMITED;
@@ -159,6 +125,17 @@ pub struct LicenseFilter {
     pub sort: LicenseSort,
 }
 
+/// A count of calls a user asks for or an admin gives: 1..=MAX_API_CALL_LIMIT.
+pub(crate) fn validate_calls(field: &str, calls: Option<i64>) -> CoreResult<()> {
+    match calls {
+        Some(n) if !(1..=MAX_API_CALL_LIMIT).contains(&n) => Err(CoreError::invalid(
+            field,
+            format!("must be between 1 and {MAX_API_CALL_LIMIT}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn validate_limit(limit: i64) -> CoreResult<()> {
     if limit == UNLIMITED || (0..=MAX_API_CALL_LIMIT).contains(&limit) {
         Ok(())
@@ -167,13 +144,6 @@ pub fn validate_limit(limit: i64) -> CoreResult<()> {
             "apiCallLimit",
             format!("must be -1 (unlimited) or between 0 and {MAX_API_CALL_LIMIT}"),
         ))
-    }
-}
-
-pub fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CoreResult<()> {
-    match expires_at {
-        Some(at) if at <= now => Err(CoreError::invalid("expiresAt", "must be in the future")),
-        _ => Ok(()),
     }
 }
 
@@ -203,22 +173,8 @@ pub(crate) async fn insert_license(
     validate_limit(grant.api_call_limit)?;
     validate_expiry(grant.expires_at, now)?;
     let plan = change::normalized_plan(&grant.plan)?;
-    if !is_valid_id(&grant.user_id)
-        || users::Entity::find_by_id(&grant.user_id)
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::NotFound { entity: "user" });
-    }
-    if !is_valid_id(&grant.agent_id)
-        || agent_catalog::Entity::find_by_id(&grant.agent_id)
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::NotFound { entity: "agent" });
-    }
+    find_or_404::<users::Entity>(conn, &grant.user_id, "user").await?;
+    find_or_404::<agent_catalog::Entity>(conn, &grant.agent_id, "agent").await?;
     if let Some(live) = find_live(conn, &grant.user_id, &grant.agent_id).await? {
         if EffectiveStatus::of(live.status, live.expires_at, now) != EffectiveStatus::Expired {
             return Err(CoreError::Conflict(ConflictReason::AlreadyLicensed));
@@ -258,19 +214,11 @@ pub(crate) async fn insert_license(
         .exec_without_returning(conn)
         .await
         .map_err(|e| unique_violation_as(e, ConflictReason::AlreadyLicensed))?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "license.grant",
-            target_type: "license",
-            target_id: Some(&license.id),
-            before: None,
-            after: serde_json::to_value(&license).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    AuditEntry::of("license.grant", "license", &license.id)
+        .by(actor)
+        .after(&license)
+        .record(conn)
+        .await?;
     let granted = change::tracked_fields(&license);
     record_event(
         conn,
@@ -321,19 +269,12 @@ async fn set_status(
         updated_at: now,
         ..before.clone()
     };
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action,
-            target_type: "license",
-            target_id: Some(&before.id),
-            before: serde_json::to_value(before).ok(),
-            after: serde_json::to_value(&after).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    AuditEntry::of(action, "license", &before.id)
+        .by(actor)
+        .before(before)
+        .after(&after)
+        .record(conn)
+        .await?;
     if status == LicenseStatus::Revoked {
         let detail = serde_json::json!({
             "before": { "status": before.status },
@@ -406,23 +347,20 @@ pub async fn list(
     page: PageRequest,
 ) -> CoreResult<Page<LicenseView>> {
     let now = Utc::now();
-    let mut condition = Condition::all();
-    if let Some(user_id) = id_filter("userId", filter.user_id.as_deref())? {
-        condition = condition.add(licenses::Column::UserId.eq(user_id));
-    }
-    if let Some(agent_id) = id_filter("agentId", filter.agent_id.as_deref())? {
-        condition = condition.add(licenses::Column::AgentId.eq(agent_id));
-    }
-    if let Some(status) = filter.status {
-        condition = condition.add(effective_status_condition(status, now));
-    }
-    if let Some(q) = search_text("q", filter.query.as_deref())? {
-        condition = condition.add(
-            Condition::any()
-                .add(lower(users::Column::Email).like(like_contains(&q)))
-                .add(lower(agent_catalog::Column::Name).like(like_contains(&q))),
-        );
-    }
+    use licenses::Column as C;
+    let user = id_filter_on(C::UserId, "userId", filter.user_id.as_deref())?;
+    let agent = id_filter_on(C::AgentId, "agentId", filter.agent_id.as_deref())?;
+    let status = filter.status.map(|s| effective_status_condition(s, now));
+    let searched = search_text("q", filter.query.as_deref())?;
+    let holder_or_agent = [
+        lower(users::Column::Email),
+        lower(agent_catalog::Column::Name),
+    ];
+    let condition = Condition::all()
+        .add_option(user)
+        .add_option(agent)
+        .add_option(status)
+        .add_option(searched.map(|q| in_any(&q, holder_or_agent)));
     let rows = page_of(
         db,
         filter
@@ -525,9 +463,7 @@ pub async fn list_by_user(
     user_id: &str,
     page: PageRequest,
 ) -> CoreResult<Page<LicenseView>> {
-    if !is_valid_id(user_id) || users::Entity::find_by_id(user_id).one(db).await?.is_none() {
-        return Err(CoreError::NotFound { entity: "user" });
-    }
+    find_or_404::<users::Entity>(db, user_id, "user").await?;
     let filter = LicenseFilter {
         user_id: Some(user_id.to_owned()),
         ..Default::default()
@@ -541,14 +477,7 @@ pub async fn list_by_agent(
     agent_id: &str,
     page: PageRequest,
 ) -> CoreResult<Page<LicenseView>> {
-    if !is_valid_id(agent_id)
-        || agent_catalog::Entity::find_by_id(agent_id)
-            .one(db)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::NotFound { entity: "agent" });
-    }
+    find_or_404::<agent_catalog::Entity>(db, agent_id, "agent").await?;
     let filter = LicenseFilter {
         agent_id: Some(agent_id.to_owned()),
         ..Default::default()
@@ -562,11 +491,7 @@ pub(crate) async fn find_changeable(
     conn: &impl ConnectionTrait,
     license_id: &str,
 ) -> CoreResult<licenses::Model> {
-    let license = match is_valid_id(license_id) {
-        true => licenses::Entity::find_by_id(license_id).one(conn).await?,
-        false => None,
-    }
-    .ok_or(CoreError::NotFound { entity: "license" })?;
+    let license = find_or_404::<licenses::Entity>(conn, license_id, "license").await?;
     if license.status == LicenseStatus::Revoked {
         return Err(CoreError::Conflict(ConflictReason::LicenseRevoked));
     }
@@ -578,13 +503,9 @@ pub(crate) async fn require_exists(
     conn: &impl ConnectionTrait,
     license_id: &str,
 ) -> CoreResult<()> {
-    let found = match is_valid_id(license_id) {
-        true => licenses::Entity::find_by_id(license_id).one(conn).await?,
-        false => None,
-    };
-    found
+    find_or_404::<licenses::Entity>(conn, license_id, "license")
+        .await
         .map(drop)
-        .ok_or(CoreError::NotFound { entity: "license" })
 }
 
 /// Revokes a license for good (super admin). 404 for an unknown id, 409 when already revoked.
@@ -594,14 +515,8 @@ pub async fn revoke(
     license_id: &str,
 ) -> CoreResult<LicenseView> {
     actor.require_super_admin()?;
-    if !is_valid_id(license_id) {
-        return Err(CoreError::NotFound { entity: "license" });
-    }
     let txn = begin_write(db).await?;
-    let before = licenses::Entity::find_by_id(license_id)
-        .one(&txn)
-        .await?
-        .ok_or(CoreError::NotFound { entity: "license" })?;
+    let before = find_or_404::<licenses::Entity>(&txn, license_id, "license").await?;
     set_status(
         &txn,
         actor,

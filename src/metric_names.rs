@@ -11,6 +11,9 @@ pub const QUOTA_REJECTIONS: &str = "abetworks_quota_rejections_total";
 /// Runs refused for the license itself (none, revoked, suspended, expired), by `agent` and
 /// `code`.
 pub const LICENSE_DENIALS: &str = "abetworks_license_denials_total";
+/// Executions settled as `abandoned` by the sweeper (their instance stopped renewing the lease;
+/// the unit was given back).
+pub const EXECUTIONS_ABANDONED: &str = "abetworks_executions_abandoned_total";
 /// Logins refused because the email or the client address is throttled.
 pub const LOGIN_THROTTLES: &str = "abetworks_login_throttles_total";
 /// Agent-service execute calls in seconds, by `agent` and `outcome` ([`CALL_OK`] or the

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    UpdateMany,
 };
 
 use crate::entities::enums::LicenseStatus;
@@ -213,6 +214,29 @@ pub fn retry_after(usage: &UsageSnapshot, now: DateTime<Utc>) -> Option<i64> {
         .map(|at| std::cmp::max(((at - now).num_milliseconds() + 999).div_euclid(1000), 1))
 }
 
+/// Sets the row's top-ups (calls and expiry) to what they are where `current` holds and to none
+/// where it does not: a window that is over takes its top-ups with it.
+pub(crate) fn keep_top_ups_if(
+    update: UpdateMany<licenses::Entity>,
+    current: impl Fn() -> Expr,
+) -> UpdateMany<licenses::Entity> {
+    use licenses::Column as C;
+    let kept = |column: C, none: Expr| -> Expr {
+        Expr::case(current(), Expr::col(column))
+            .finally(none)
+            .into()
+    };
+    update
+        .col_expr(C::TopUpCalls, kept(C::TopUpCalls, Expr::value(0i64)))
+        .col_expr(
+            C::TopUpExpiresAt,
+            kept(
+                C::TopUpExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        )
+}
+
 /// The admission statement: one call in `window` (starting it at one call when the row's
 /// window is older) if the license is in force, under its limit plus live top-ups, under its
 /// burst rate, and still on the plan `window` was worked out from.
@@ -245,24 +269,11 @@ async fn take_one(
                 .add(Expr::col(C::WindowStartUnix).lt(window))
                 .add(C::ApiCallLimit.gt(0)),
         );
-    let in_window =
-        |kept: Expr, fresh: Expr| -> Expr { Expr::case(same_window(), kept).finally(fresh).into() };
-    let mut update = licenses::Entity::update_many()
-        .col_expr(
-            C::ApiCallsUsed,
-            in_window(Expr::col(C::ApiCallsUsed).add(1), Expr::value(1i64)),
-        )
-        .col_expr(
-            C::TopUpCalls,
-            in_window(Expr::col(C::TopUpCalls), Expr::value(0i64)),
-        )
-        .col_expr(
-            C::TopUpExpiresAt,
-            in_window(
-                Expr::col(C::TopUpExpiresAt),
-                Expr::value(Option::<DateTime<Utc>>::None),
-            ),
-        )
+    let counted: Expr = Expr::case(same_window(), Expr::col(C::ApiCallsUsed).add(1))
+        .finally(Expr::value(1i64))
+        .into();
+    let update = licenses::Entity::update_many().col_expr(C::ApiCallsUsed, counted);
+    let mut update = keep_top_ups_if(update, same_window)
         .col_expr(C::WindowStartUnix, Expr::value(window))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(&license.id))

@@ -135,14 +135,24 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn a_spoofed_header_from_an_untrusted_peer_changes_nothing() {
-        let headers = ForwardingHeaders {
-            x_forwarded_for: Some("203.0.113.9"),
+    /// The context of a request from `peer` with `headers`, where [`proxies`] are trusted.
+    fn resolved(peer: &str, headers: ForwardingHeaders<'_>) -> RequestContext {
+        RequestContext::resolve(Some(ip(peer)), headers, &proxies(), None)
+    }
+
+    /// `X-Forwarded-For: chain` and `X-Forwarded-Proto: https`.
+    fn forwarded_over_https(chain: &str) -> ForwardingHeaders<'_> {
+        ForwardingHeaders {
+            x_forwarded_for: Some(chain),
             x_forwarded_proto: Some("https"),
             ..Default::default()
-        };
-        let context = RequestContext::resolve(Some(ip("198.51.100.7")), headers, &proxies(), None);
+        }
+    }
+
+    #[test]
+    fn a_spoofed_header_from_an_untrusted_peer_changes_nothing() {
+        let headers = forwarded_over_https("203.0.113.9");
+        let context = resolved("198.51.100.7", headers);
         assert_eq!(context.client_ip, "198.51.100.7");
         assert!(!context.forwarded_https);
         let nobody = RequestContext::resolve(Some(ip("127.0.0.1")), headers, &[], None);
@@ -154,12 +164,10 @@ mod tests {
 
     #[test]
     fn through_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
-        let headers = ForwardingHeaders {
-            x_forwarded_for: Some("6.6.6.6, 203.0.113.9, 10.1.2.3"),
-            x_forwarded_proto: Some("https"),
-            ..Default::default()
-        };
-        let context = RequestContext::resolve(Some(ip("127.0.0.1")), headers, &proxies(), None);
+        let context = resolved(
+            "127.0.0.1",
+            forwarded_over_https("6.6.6.6, 203.0.113.9, 10.1.2.3"),
+        );
         assert_eq!(
             context.client_ip, "203.0.113.9",
             "the client cannot pick 6.6.6.6"
@@ -174,7 +182,7 @@ mod tests {
             x_forwarded_for: Some("9.9.9.9"),
             ..Default::default()
         };
-        let context = RequestContext::resolve(Some(ip("127.0.0.1")), headers, &proxies(), None);
+        let context = resolved("127.0.0.1", headers);
         assert_eq!(context.client_ip, "2001:db8::17");
         assert!(context.forwarded_https);
     }
@@ -185,7 +193,7 @@ mod tests {
             x_forwarded_for: Some("not-an-address, 10.0.0.9"),
             ..Default::default()
         };
-        let context = RequestContext::resolve(Some(ip("127.0.0.1")), headers, &proxies(), None);
+        let context = resolved("127.0.0.1", headers);
         assert_eq!(context.client_ip, "10.0.0.9");
     }
 }

@@ -1,7 +1,7 @@
 //! Case-insensitive substring search that treats user text literally on every database.
 
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
-use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ColumnTrait, Condition};
 
 /// `%`, `_` and `\` in user text match themselves, not patterns.
 pub fn like_contains(text: &str) -> LikeExpr {
@@ -22,6 +22,15 @@ pub fn like_contains(text: &str) -> LikeExpr {
 /// and agents both have a `name`).
 pub fn lower(column: impl ColumnTrait) -> Expr {
     Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
+}
+
+/// Rows where `text` (see [`like_contains`]) is in any of `columns`, each given as [`lower`]
+/// of a column.
+pub fn in_any(text: &str, columns: impl IntoIterator<Item = Expr>) -> Condition {
+    let pattern = like_contains(text);
+    columns.into_iter().fold(Condition::any(), |any, column| {
+        any.add(column.like(pattern.clone()))
+    })
 }
 
 #[cfg(test)]

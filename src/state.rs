@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::agent_client::AgentClient;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::executions::lease::LeaseSettings;
 use crate::quota::QuotaContext;
 
 #[derive(Clone, Debug)]
@@ -17,6 +18,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where quota windows read the time; a test moves it across midnight.
     pub clock: SharedClock,
+    /// This server instance, new at every start: the owner of the leases of the executions it
+    /// runs (`executions::lease::new_instance_id`).
+    pub instance_id: Arc<str>,
 }
 
 impl AppState {
@@ -25,6 +29,15 @@ impl AppState {
         QuotaContext {
             now: self.clock.now(),
             default_burst_per_second: self.config.default_burst_per_second,
+        }
+    }
+
+    /// The leases this instance takes on the executions it runs.
+    pub fn execution_lease(&self) -> LeaseSettings {
+        LeaseSettings {
+            owner: self.instance_id.clone(),
+            period: self.config.execution_lease,
+            clock: self.clock.clone(),
         }
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database};
 
+pub mod own_postgres;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -133,10 +135,62 @@ impl Drop for TestDatabase {
     }
 }
 
+/// How long one test body may run on one backend before it fails instead of hanging.
+pub const DEFAULT_TEST_TIMEOUT_SECS: u64 = 180;
+/// Overrides [`DEFAULT_TEST_TIMEOUT_SECS`] (whole seconds), e.g. for a slow machine.
+pub const TEST_TIMEOUT_SWITCH: &str = "ABETWORKS_TEST_TIMEOUT_SECS";
+
+/// The time limit of one test body: `ABETWORKS_TEST_TIMEOUT_SECS` when it is a positive
+/// number of seconds, else [`DEFAULT_TEST_TIMEOUT_SECS`].
+pub fn test_timeout() -> Duration {
+    timeout_from(std::env::var(TEST_TIMEOUT_SWITCH).ok().as_deref())
+}
+
+fn timeout_from(switch: Option<&str>) -> Duration {
+    let seconds = switch
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .unwrap_or(DEFAULT_TEST_TIMEOUT_SECS);
+    Duration::from_secs(seconds)
+}
+
+/// Runs one test body on `db`, failing (with the backend's name) when it takes longer than
+/// [`test_timeout`], instead of letting a stuck test hang the whole run.
+pub async fn run_with_timeout<F, Fut>(db: TestDatabase, body: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let on = format!("on {:?}", db.backend);
+    within_test_timeout(&on, body(db)).await;
+}
+
+/// Awaits `test`, failing with `what` (where it ran) in the message when it takes longer than
+/// [`test_timeout`]. For tests outside [`on_every_database!`](crate::on_every_database).
+pub async fn within_test_timeout<T>(what: &str, test: impl std::future::Future<Output = T>) -> T {
+    within(test_timeout(), what, test).await
+}
+
+async fn within<T>(limit: Duration, what: &str, test: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, test).await {
+        Ok(done) => done,
+        Err(_) => panic!(
+            "the test did not finish within {} s {what} (the limit is set by \
+             {TEST_TIMEOUT_SWITCH})",
+            limit.as_secs_f64()
+        ),
+    }
+}
+
 /// Runs `$body(TestDatabase)` once on SQLite and once on PostgreSQL (failing when PostgreSQL
-/// does not answer, unless skipped on purpose with `ABETWORKS_TEST_POSTGRES=skip`). Creates `mod $name { on_sqlite, on_postgres }`.
+/// does not answer, unless skipped on purpose with `ABETWORKS_TEST_POSTGRES=skip`), each within
+/// [`test_timeout`]. Creates `mod $name { on_sqlite, on_postgres }`; with the name alone, the
+/// body is the function of that name beside the macro (`super::$name`).
 #[macro_export]
 macro_rules! on_every_database {
+    ($name:ident) => {
+        $crate::on_every_database!($name, super::$name);
+    };
     ($name:ident, $body:path) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +198,7 @@ macro_rules! on_every_database {
                 let db = $crate::testing::TestDatabase::create($crate::testing::Backend::Sqlite)
                     .await
                     .expect("a temporary SQLite database");
-                $body(db).await;
+                $crate::testing::run_with_timeout(db, $body).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,9 +206,40 @@ macro_rules! on_every_database {
                 if let Some(db) =
                     $crate::testing::TestDatabase::create($crate::testing::Backend::Postgres).await
                 {
-                    $body(db).await;
+                    $crate::testing::run_with_timeout(db, $body).await;
                 }
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_limit_is_the_switch_when_it_is_a_positive_number_of_seconds_and_180_otherwise() {
+        let seconds = |switch| timeout_from(switch).as_secs();
+        assert_eq!(seconds(Some("5")), 5);
+        assert_eq!(seconds(Some(" 7 ")), 7);
+        for fallback in [None, Some(""), Some("0"), Some("-3"), Some("soon")] {
+            assert_eq!(seconds(fallback), DEFAULT_TEST_TIMEOUT_SECS, "{fallback:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_test_body_over_its_time_limit_fails_and_says_where_it_ran() {
+        let slow = tokio::time::sleep(Duration::from_secs(30));
+        let failed = tokio::spawn(within(Duration::from_millis(20), "on Sqlite", slow))
+            .await
+            .expect_err("the body is stopped");
+        let message = failed.into_panic();
+        let message = message.downcast_ref::<String>().expect("a panic message");
+        assert!(
+            message.contains("did not finish within 0.02 s on Sqlite"),
+            "{message}"
+        );
+        let quick = within(Duration::from_secs(5), "on Sqlite", async { 42 }).await;
+        assert_eq!(quick, 42, "a body in time gives its result");
+    }
 }

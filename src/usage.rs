@@ -4,10 +4,11 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    FromQueryResult, PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, Set,
 };
 
+use crate::db::find_by_id;
 use crate::entities::{
     agent_catalog, api_keys, api_usage_tracking as tracking, resource_usage, users,
 };
@@ -43,14 +44,9 @@ const MAX_TRACKED_ERROR_CHARS: usize = 4000;
 /// what a caller sent: text is cleaned, and references to rows that do not exist are dropped.
 pub async fn track(db: &impl ConnectionTrait, call: TrackCall) -> CoreResult<String> {
     let id = new_id();
-    let only_ids = |id: Option<String>| id.filter(|i| is_valid_id(i));
-    let (user_id, agent_id) = (only_ids(call.user_id), only_ids(call.agent_id));
-    let api_key_id = only_ids(call.api_key_id);
-    let mut row = tracking::ActiveModel {
+    let refs = Refs::of(call.user_id, call.agent_id, call.api_key_id);
+    let row = tracking::ActiveModel {
         id: Set(id.clone()),
-        user_id: Set(user_id.clone()),
-        agent_id: Set(agent_id.clone()),
-        api_key_id: Set(api_key_id.clone()),
         endpoint: Set(storable_text(&call.endpoint, MAX_ENDPOINT_CHARS)),
         method: Set(storable_text(&call.method, MAX_METHOD_CHARS)),
         status_code: Set(i32::from(call.status_code)),
@@ -59,55 +55,94 @@ pub async fn track(db: &impl ConnectionTrait, call: TrackCall) -> CoreResult<Str
             .error
             .map(|e| storable_text(&e, MAX_TRACKED_ERROR_CHARS))),
         created_at: Set(Utc::now()),
+        ..Default::default()
     };
-    match tracking::Entity::insert(row.clone())
+    insert_with_existing_refs(db, refs, |refs| tracking::ActiveModel {
+        user_id: Set(refs.user_id),
+        agent_id: Set(refs.agent_id),
+        api_key_id: Set(refs.api_key_id),
+        ..row.clone()
+    })
+    .await?;
+    Ok(id)
+}
+
+/// The user, agent and API key a tracking or error row points at, each only if it looks like
+/// one of our ids.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Refs {
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub api_key_id: Option<String>,
+}
+
+impl Refs {
+    pub(crate) fn of(
+        user_id: Option<String>,
+        agent_id: Option<String>,
+        api_key_id: Option<String>,
+    ) -> Self {
+        let only_id = |id: Option<String>| id.filter(|i| is_valid_id(i));
+        Self {
+            user_id: only_id(user_id),
+            agent_id: only_id(agent_id),
+            api_key_id: only_id(api_key_id),
+        }
+    }
+
+    /// Those that name existing rows.
+    async fn existing(self, db: &impl ConnectionTrait) -> CoreResult<Self> {
+        Ok(Self {
+            user_id: existing::<users::Entity>(db, self.user_id).await?,
+            agent_id: existing::<agent_catalog::Entity>(db, self.agent_id).await?,
+            api_key_id: existing::<api_keys::Entity>(db, self.api_key_id).await?,
+        })
+    }
+}
+
+/// `id` if it names a row of `E`.
+async fn existing<E>(db: &impl ConnectionTrait, id: Option<String>) -> CoreResult<Option<String>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    Ok(match id {
+        Some(id) => find_by_id::<E>(db, &id).await?.map(|_| id),
+        None => None,
+    })
+}
+
+/// Inserts the row `build` makes of `refs`. Recording must not fail because of what it
+/// records: when a reference names no row (a foreign-key violation), the row is inserted again
+/// with only the references that exist.
+pub(crate) async fn insert_with_existing_refs<A>(
+    db: &impl ConnectionTrait,
+    refs: Refs,
+    build: impl Fn(Refs) -> A,
+) -> CoreResult<()>
+where
+    A: ActiveModelTrait + Send,
+{
+    match A::Entity::insert(build(refs.clone()))
         .exec_without_returning(db)
         .await
     {
-        Ok(_) => Ok(id),
+        Ok(_) => Ok(()),
         Err(e) if is_foreign_key_violation(&e) => {
-            let (user_id, agent_id) = existing_refs(db, user_id, agent_id).await?;
-            let api_key_id = match api_key_id {
-                Some(k) => api_keys::Entity::find_by_id(&k).one(db).await?.map(|_| k),
-                None => None,
-            };
-            row.user_id = Set(user_id);
-            row.agent_id = Set(agent_id);
-            row.api_key_id = Set(api_key_id);
-            tracking::Entity::insert(row)
+            A::Entity::insert(build(refs.existing(db).await?))
                 .exec_without_returning(db)
                 .await?;
-            Ok(id)
+            Ok(())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
+fn is_foreign_key_violation(err: &DbErr) -> bool {
     matches!(
         err.sql_err(),
         Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
     )
-}
-
-/// The user and agent ids among those given that name existing rows.
-pub(crate) async fn existing_refs(
-    db: &impl ConnectionTrait,
-    user_id: Option<String>,
-    agent_id: Option<String>,
-) -> CoreResult<(Option<String>, Option<String>)> {
-    let user_id = match user_id {
-        Some(u) => users::Entity::find_by_id(&u).one(db).await?.map(|_| u),
-        None => None,
-    };
-    let agent_id = match agent_id {
-        Some(a) => agent_catalog::Entity::find_by_id(&a)
-            .one(db)
-            .await?
-            .map(|_| a),
-        None => None,
-    };
-    Ok((user_id, agent_id))
 }
 
 /// Adds one finished execution to its day's roll-up: one upsert, so concurrent
@@ -268,9 +303,7 @@ pub(crate) async fn count_calls(
 
 /// Tracking rows whose `created_at` lies in `range`.
 pub(crate) fn in_range(range: TimeRange) -> Condition {
-    Condition::all()
-        .add(tracking::Column::CreatedAt.gte(range.from))
-        .add(tracking::Column::CreatedAt.lte(range.to))
+    range.on(tracking::Column::CreatedAt)
 }
 
 #[cfg(test)]

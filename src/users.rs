@@ -223,23 +223,18 @@ pub async fn list_users(
     page: crate::pagination::PageRequest,
 ) -> CoreResult<crate::pagination::Page<crate::views::UserView>> {
     actor.require_admin()?;
-    use sea_orm::sea_query::ExprTrait;
+    use crate::search::{in_any, lower};
     use sea_orm::{Condition, QueryOrder};
-    let mut condition = Condition::all();
-    if let Some(q) = crate::input::search_text("q", filter.query.as_deref())? {
-        let pattern = crate::search::like_contains(&q);
-        condition = condition.add(
-            Condition::any()
-                .add(crate::search::lower(users::Column::Email).like(pattern.clone()))
-                .add(crate::search::lower(users::Column::Name).like(pattern)),
+    let searched = crate::input::search_text("q", filter.query.as_deref())?;
+    let email_or_name = [lower(users::Column::Email), lower(users::Column::Name)];
+    let condition = Condition::all()
+        .add_option(searched.map(|q| in_any(&q, email_or_name)))
+        .add_option(filter.role.map(|role| users::Column::Role.eq(role)))
+        .add_option(
+            actor
+                .organization_scope()
+                .map(|org| users::Column::OrganizationId.eq(org)),
         );
-    }
-    if let Some(role) = filter.role {
-        condition = condition.add(users::Column::Role.eq(role));
-    }
-    if let Some(org) = actor.organization_scope() {
-        condition = condition.add(users::Column::OrganizationId.eq(org));
-    }
     let newest_first = users::Entity::find()
         .filter(condition)
         .order_by_desc(users::Column::CreatedAt);
@@ -264,13 +259,7 @@ pub async fn change_user(
 ) -> CoreResult<users::Model> {
     use sea_orm::IntoActiveModel;
     actor.require_super_admin()?;
-    if !crate::ids::is_valid_id(user_id) {
-        return Err(CoreError::NotFound { entity: "user" });
-    }
-    let user = users::Entity::find_by_id(user_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or(CoreError::NotFound { entity: "user" })?;
+    let user = crate::db::find_or_404::<users::Entity>(db, user_id, "user").await?;
     if actor.user_id == user_id
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::SuperAdmin))
     {
@@ -278,12 +267,8 @@ pub async fn change_user(
     }
     let before = serde_json::json!({ "role": user.role, "disabled": user.disabled });
     let mut active = user.into_active_model();
-    if let Some(role) = change.role {
-        active.role = Set(role);
-    }
-    if let Some(disabled) = change.disabled {
-        active.disabled = Set(disabled);
-    }
+    crate::db::set_if_some(&mut active.role, change.role);
+    crate::db::set_if_some(&mut active.disabled, change.disabled);
     active.updated_at = Set(Utc::now());
     let txn = crate::db::begin_write(db).await?;
     let user = active.update(&txn).await?;
@@ -293,19 +278,12 @@ pub async fn change_user(
         (_, Some(false)) => "user.enable",
         _ => "user.role_change",
     };
-    crate::audit::record(
-        &txn,
-        crate::audit::AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action,
-            target_type: "user",
-            target_id: Some(&user.id),
-            before: Some(before),
-            after: Some(after),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    crate::audit::AuditEntry::of(action, "user", &user.id)
+        .by(actor)
+        .before(before)
+        .after(after)
+        .record(&txn)
+        .await?;
     txn.commit().await?;
     Ok(user)
 }

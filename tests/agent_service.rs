@@ -1,5 +1,6 @@
 //! The Rust side of the agent service against the real Python service (`python-agents/`):
-//! catalog sync, a signed execute of each of the six agents, and the refusals.
+//! catalog sync, a signed execute of each agent, a streamed execute with its progress, and the
+//! refusals.
 //!
 //! The service is started once per test binary and shared by every test: it takes 10-20 s to
 //! start (each worker imports pandas, statsmodels and scikit-learn), so one start per test
@@ -28,7 +29,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use abetworks::agent_client::{AgentClient, AgentError, FieldError};
+use abetworks::agent_client::{AgentClient, AgentError, AgentEvent, FieldError};
 use abetworks::catalog::{
     apply_sync, list_published, sync_from_service, CatalogFilter, SyncReport,
 };
@@ -37,7 +38,8 @@ use abetworks::db::connect_and_migrate;
 use abetworks::entities::enums::AgentStatus;
 use abetworks::entities::{agent_catalog, modules};
 use abetworks::testing::TestDatabase;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{json, Value};
 
 /// Secret input fields masked in what is stored, with the real email agent.
@@ -45,7 +47,8 @@ use serde_json::{json, Value};
 mod secrets;
 
 const SECRET: &str = "agent-service-integration-test-secret";
-const SIX_AGENTS: [&str; 6] = [
+const AGENTS: [&str; 7] = [
+    "batch-lead-scoring",
     "churn",
     "data-clean",
     "email",
@@ -222,6 +225,45 @@ fn client() -> AgentClient {
     client_with_secret(SECRET)
 }
 
+/// A migrated database of the test's own whose catalog is synced from the shared service
+/// (`publish`: every agent published), and the client that synced it.
+async fn synced_catalog(
+    test_db: &TestDatabase,
+    publish: bool,
+) -> (DatabaseConnection, AgentClient) {
+    let client = client();
+    let db = connect_and_migrate(&test_db.url)
+        .await
+        .expect("a migrated database");
+    sync_from_service(&db, &client, publish)
+        .await
+        .expect("the first sync");
+    (db, client)
+}
+
+/// The row of `E` that meets `condition`, which must be there (`what` says which).
+async fn one_where<E>(
+    db: &DatabaseConnection,
+    condition: impl IntoCondition,
+    what: &str,
+) -> E::Model
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let found = E::find().filter(condition).one(db).await;
+    found
+        .expect("the rows are read")
+        .unwrap_or_else(|| panic!("{what} is still there"))
+}
+
+/// A sync report that lists only `slug`, as `changed` (unavailable or updated).
+fn only(slug: &str, changed: fn(&mut SyncReport) -> &mut Vec<String>) -> SyncReport {
+    let mut report = SyncReport::default();
+    changed(&mut report).push(slug.into());
+    report
+}
+
 fn execution_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -287,7 +329,9 @@ fn assert_object_schema(slug: &str, which: &str, schema: &Value) {
 
 // ------------------------------------------------------------------ catalog sync
 
-async fn syncing_registers_all_six_agents_and_a_second_sync_adds_nothing(test_db: TestDatabase) {
+async fn syncing_registers_every_agent_with_its_schemas_and_a_second_sync_adds_nothing(
+    test_db: TestDatabase,
+) {
     let client = client();
     let db = connect_and_migrate(&test_db.url)
         .await
@@ -298,7 +342,7 @@ async fn syncing_registers_all_six_agents_and_a_second_sync_adds_nothing(test_db
         .expect("the first sync");
     let mut added = first.added.clone();
     added.sort();
-    assert_eq!(added, SIX_AGENTS, "{first:?}");
+    assert_eq!(added, AGENTS, "{first:?}");
     assert!(
         first.updated.is_empty() && first.unavailable.is_empty(),
         "{first:?}"
@@ -310,7 +354,7 @@ async fn syncing_registers_all_six_agents_and_a_second_sync_adds_nothing(test_db
         .await
         .expect("the catalog");
     let slugs: Vec<&str> = rows.iter().map(|r| r.slug.as_str()).collect();
-    assert_eq!(slugs, SIX_AGENTS);
+    assert_eq!(slugs, AGENTS);
     for row in &rows {
         assert!(!row.name.trim().is_empty(), "{}: no name", row.slug);
         assert!(
@@ -350,7 +394,7 @@ async fn syncing_registers_all_six_agents_and_a_second_sync_adds_nothing(test_db
     assert!(lead.output_schema["properties"]["grade"].is_object());
 
     let modules = modules::Entity::find().all(&db).await.expect("the modules");
-    assert_eq!(modules.len(), 6);
+    assert_eq!(modules.len(), AGENTS.len());
     assert!(modules.iter().all(|m| m.available && m.agent_id.is_some()));
 
     let second = sync_from_service(&db, &client, false)
@@ -366,25 +410,20 @@ async fn syncing_registers_all_six_agents_and_a_second_sync_adds_nothing(test_db
         .await
         .expect("the catalog")
         .len();
-    assert_eq!(count, 6);
+    assert_eq!(count, AGENTS.len());
 }
 
 abetworks::on_every_database!(
-    syncing_registers_all_six_agents_with_their_schemas_and_a_second_sync_adds_nothing,
-    super::syncing_registers_all_six_agents_and_a_second_sync_adds_nothing
+    syncing_registers_every_agent_with_its_schemas_and_a_second_sync_adds_nothing
 );
 
-async fn an_agent_gone_from_the_service_is_marked_unavailable(test_db: TestDatabase) {
-    let client = client();
-    let db = connect_and_migrate(&test_db.url)
-        .await
-        .expect("a migrated database");
-    sync_from_service(&db, &client, true)
-        .await
-        .expect("the first sync");
+async fn an_agent_missing_from_the_service_is_marked_unavailable_and_never_deleted(
+    test_db: TestDatabase,
+) {
+    let (db, client) = synced_catalog(&test_db, true).await;
 
     let offered = client.list_agents().await.expect("the agent list");
-    assert_eq!(offered.len(), 6);
+    assert_eq!(offered.len(), AGENTS.len());
     let without_churn: Vec<_> = offered
         .iter()
         .filter(|a| a.slug != "churn")
@@ -393,37 +432,27 @@ async fn an_agent_gone_from_the_service_is_marked_unavailable(test_db: TestDatab
     let report = apply_sync(&db, &without_churn, true)
         .await
         .expect("a sync without churn");
-    assert_eq!(
-        report,
-        SyncReport {
-            unavailable: vec!["churn".into()],
-            ..SyncReport::default()
-        }
-    );
+    assert_eq!(report, only("churn", |r| &mut r.unavailable));
 
     // Never deleted: the row and its schemas stay, only the status changes.
     let all = agent_catalog::Entity::find()
         .all(&db)
         .await
         .expect("the catalog");
-    assert_eq!(all.len(), 6);
+    assert_eq!(all.len(), AGENTS.len());
     let churn = all
         .iter()
         .find(|a| a.slug == "churn")
         .expect("churn is still in the catalog");
     assert_eq!(churn.status, AgentStatus::Unavailable);
     assert_object_schema("churn", "input", &churn.input_schema);
-    let churn_module = modules::Entity::find()
-        .filter(modules::Column::Slug.eq("churn"))
-        .one(&db)
-        .await
-        .expect("the modules")
-        .expect("churn's module is still there");
+    let churn_module = modules::Column::Slug.eq("churn");
+    let churn_module = one_where::<modules::Entity>(&db, churn_module, "churn's module").await;
     assert!(!churn_module.available);
     let listed = list_published(&db, &CatalogFilter::default())
         .await
         .expect("the marketplace");
-    assert_eq!(listed.len(), 5);
+    assert_eq!(listed.len(), AGENTS.len() - 1);
     assert!(
         listed.iter().all(|a| a.slug != "churn"),
         "an unavailable agent is not listed"
@@ -433,26 +462,15 @@ async fn an_agent_gone_from_the_service_is_marked_unavailable(test_db: TestDatab
     let back = sync_from_service(&db, &client, true)
         .await
         .expect("a full sync");
-    assert_eq!(
-        back,
-        SyncReport {
-            updated: vec!["churn".into()],
-            ..SyncReport::default()
-        }
-    );
-    let churn_again = agent_catalog::Entity::find()
-        .filter(agent_catalog::Column::Slug.eq("churn"))
-        .one(&db)
-        .await
-        .expect("the catalog")
-        .expect("churn");
+    assert_eq!(back, only("churn", |r| &mut r.updated));
+    let churn_again = agent_catalog::Column::Slug.eq("churn");
+    let churn_again = one_where::<agent_catalog::Entity>(&db, churn_again, "churn").await;
     assert_eq!(churn_again.id, churn.id);
     assert_eq!(churn_again.status, AgentStatus::Available);
 }
 
 abetworks::on_every_database!(
-    an_agent_missing_from_the_service_is_marked_unavailable_and_never_deleted,
-    super::an_agent_gone_from_the_service_is_marked_unavailable
+    an_agent_missing_from_the_service_is_marked_unavailable_and_never_deleted
 );
 
 // ------------------------------------------------------------------ each agent, signed
@@ -686,6 +704,99 @@ async fn the_churn_agent_rates_a_struggling_monthly_customer_high_risk_and_a_loy
         f64_at(&output, "/model/holdout_auc") > 0.75,
         "a model worth using: {output:#}"
     );
+}
+
+// ------------------------------------------------------------------ streamed
+
+#[tokio::test]
+async fn the_batch_lead_scoring_agent_streams_its_progress_up_to_the_total_then_its_output() {
+    let mut stream = client()
+        .execute_streaming(
+            &execution_id(),
+            "integration-test-user",
+            "batch-lead-scoring",
+            &json!({"count": 1000, "delay_ms": 1}),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the stream was refused: {e:?}"));
+    let mut done = Vec::new();
+    let answer = loop {
+        match stream.next().await {
+            Some(Ok(AgentEvent::Progress { done: d, total, .. })) => {
+                assert_eq!(total, 1000);
+                done.push(d);
+            }
+            Some(Ok(AgentEvent::Output(answer))) => break answer,
+            Some(Err(error)) => panic!(
+                "the stream failed: {error:?} (service log: {})",
+                service().log_path.display()
+            ),
+            None => panic!("the stream ended without the output"),
+        }
+    };
+    assert!(stream.next().await.is_none(), "nothing after the output");
+    assert!(done.len() >= 3, "live progress: {done:?}");
+    assert_eq!(done.first(), Some(&0));
+    assert_eq!(done.last(), Some(&1000));
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+    assert_eq!(answer.output["scored"], 1000);
+    assert_eq!(answer.output["sample"], true);
+    assert!(
+        answer.duration_ms >= 1000,
+        "a thousand leads, a millisecond each"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_agent_without_progress_answers_its_output_alone() {
+    let stream = client()
+        .execute_streaming(
+            &execution_id(),
+            "integration-test-user",
+            "sentiment",
+            &json!({"text": "I love it"}),
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("the stream is accepted");
+    let mut reports = 0;
+    let answer = stream
+        .until_output(|_, _, _| reports += 1)
+        .await
+        .expect("the output");
+    assert_eq!(reports, 0);
+    assert_eq!(str_at(&answer.output, "/results/0/label"), "positive");
+}
+
+#[tokio::test]
+async fn a_streamed_call_is_refused_or_rejected_like_the_plain_execute() {
+    let stream = |client: AgentClient, slug: &'static str, input: Value| async move {
+        client
+            .execute_streaming(
+                &execution_id(),
+                "integration-test-user",
+                slug,
+                &input,
+                Duration::from_secs(30),
+            )
+            .await
+    };
+    let impostor = client_with_secret("not-the-shared-secret");
+    let forged = stream(impostor, "batch-lead-scoring", json!({})).await;
+    assert!(
+        matches!(forged, Err(AgentError::Unauthorized)),
+        "{forged:?}"
+    );
+    let unknown = stream(client(), "no-such-agent", json!({})).await;
+    assert!(
+        matches!(unknown, Err(AgentError::UnknownAgent)),
+        "{unknown:?}"
+    );
+    match stream(client(), "batch-lead-scoring", json!({"count": 5001})).await {
+        Err(AgentError::Rejected { fields, .. }) => assert_eq!(fields[0].field, "count"),
+        other => panic!("a count over 5000 should be rejected, got {other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------ refusals

@@ -8,8 +8,8 @@
 //! Without PostgreSQL's binaries (`/usr/lib/postgresql/*/bin/initdb`) the database tests fail
 //! with a message saying so: they never skip silently.
 
-use std::net::{SocketAddr, TcpListener};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -17,6 +17,10 @@ use std::sync::Arc;
 use abetworks::agent_client::{sign, AgentClient, AgentError};
 use abetworks::config::Config;
 use abetworks::db::{connect, connect_and_migrate};
+use abetworks::testing::own_postgres::{
+    append, chown_to_postgres, free_port, initdb, postgres_bin, postgres_command, server_settings,
+    TempDir, TRUST_LOCAL,
+};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -69,72 +73,6 @@ impl TestCa {
     }
 }
 
-/// A temporary folder removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("abetworks-tls-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-/// A PostgreSQL command, as the `postgres` user when the tests run as root.
-fn postgres_command(program: &Path) -> Command {
-    if running_as_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
-fn postgres_bin() -> PathBuf {
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .expect("PostgreSQL's binaries are needed: /usr/lib/postgresql/*/bin/initdb")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap()
-}
-
 fn run(command: &mut Command, what: &str) {
     let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
@@ -168,26 +106,12 @@ impl Postgres {
         };
         let dir = server.dir.0.clone();
         server.data = dir.join("data");
-        if running_as_root() {
-            run(
-                Command::new("chown").arg("postgres:postgres").arg(&dir),
-                "chown",
-            );
+        if let Some(mut chown) = chown_to_postgres(&dir, false) {
+            run(&mut chown, "chown");
         }
-        run(
-            postgres_command(&server.bin.join("initdb"))
-                .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"])
-                .arg("--no-sync")
-                .arg("-D")
-                .arg(&server.data),
-            "initdb",
-        );
+        run(&mut initdb(&server.bin, &server.data), "initdb");
 
-        let mut settings = format!(
-            "port = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n",
-            server.port,
-            dir.display()
-        );
+        let mut settings = server_settings(server.port, &dir);
         let hba = match tls {
             Some(ca) => {
                 let cert = server.dir.write("server.crt", &ca.server_chain_pem);
@@ -204,18 +128,12 @@ impl Postgres {
                  hostssl all all 127.0.0.1/32 trust\n\
                  hostnossl all all 127.0.0.1/32 reject\n"
             }
-            None => "local all all trust\nhost all all 127.0.0.1/32 trust\n",
+            None => TRUST_LOCAL,
         };
         append(&server.data.join("postgresql.conf"), &settings);
         std::fs::write(server.data.join("pg_hba.conf"), hba).unwrap();
-        if running_as_root() {
-            run(
-                Command::new("chown")
-                    .arg("-R")
-                    .arg("postgres:postgres")
-                    .arg(&dir),
-                "chown",
-            );
+        if let Some(mut chown) = chown_to_postgres(&dir, true) {
+            run(&mut chown, "chown");
         }
 
         let log = dir.join("server.log");
@@ -257,10 +175,14 @@ impl Drop for Postgres {
     }
 }
 
-fn append(path: &Path, text: &str) {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-    file.write_all(text.as_bytes()).unwrap();
+/// The message of `err` names each of `parts` (what to change, and why); the message.
+#[track_caller]
+fn assert_names_all(err: &impl std::fmt::Display, parts: &[&str]) -> String {
+    let message = err.to_string();
+    for part in parts {
+        assert!(message.contains(part), "{part} in: {message}");
+    }
+    message
 }
 
 #[tokio::test]
@@ -294,10 +216,10 @@ async fn postgres_over_tls_is_verified_against_the_private_ca() {
     let err = connect(&server.url("sslmode=verify-full"))
         .await
         .expect_err("an unknown CA is refused");
-    let message = err.to_string();
-    assert!(message.contains("DATABASE_URL"), "{message}");
-    assert!(message.contains("sslmode=verify-full"), "{message}");
-    assert!(message.contains("certificate"), "{message}");
+    assert_names_all(
+        &err,
+        &["DATABASE_URL", "sslmode=verify-full", "certificate"],
+    );
 
     // The server's own rule: plain connections are rejected.
     let err = connect(&server.url("sslmode=disable"))
@@ -313,10 +235,7 @@ async fn a_plain_postgres_refuses_sslmode_require_with_a_clear_message() {
     let err = connect_and_migrate(&server.url("sslmode=require"))
         .await
         .expect_err("require against a server without TLS fails");
-    let message = err.to_string();
-    assert!(message.contains("TLS"), "{message}");
-    assert!(message.contains("DATABASE_URL"), "{message}");
-    assert!(message.contains("sslmode=require"), "{message}");
+    let message = assert_names_all(&err, &["TLS", "DATABASE_URL", "sslmode=require"]);
     println!("start-up would fail with: database: {message}");
 
     // prefer falls back to a plain connection, as libpq does.

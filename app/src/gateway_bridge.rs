@@ -34,6 +34,7 @@ pub async fn execute(
             endpoint: &endpoint,
             method: "POST",
             quota: state.quota_context(),
+            lease: state.execution_lease(),
         },
     )
     .await

@@ -22,6 +22,7 @@ use components::header::SiteHeader;
 use pages::account::AccountPage;
 use pages::admin::AdminPage;
 use pages::auth::{LoginPage, RegisterPage};
+use pages::background_runs::RunsPage;
 use pages::marketplace::MarketplacePage;
 use pages::my_agents::MyAgentsPage;
 use pages::my_requests::MyRequestsPage;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view=AccountPage/>
                     <Route path=StaticSegment("my-agents") view=MyAgentsPage/>
                     <Route path=StaticSegment("my-requests") view=MyRequestsPage/>
+                    <Route path=StaticSegment("runs") view=RunsPage/>
                     <Route path=(StaticSegment("agents"), ParamSegment("id"), StaticSegment("run")) view=RunAgentPage/>
                     <Route path=StaticSegment("admin") view=AdminPage/>
                     <Route path=(StaticSegment("admin"), ParamSegment("tab")) view=AdminPage/>

@@ -76,6 +76,25 @@ pub fn state() -> Result<AppState, AppError> {
     app_state().map_err(|e| internal_failure(format!("{e}")))
 }
 
+/// How a server function that acts for its caller starts: the signed-in caller (else
+/// `UNAUTHENTICATED`), then the state.
+pub async fn as_caller() -> Result<(AppState, Actor), AppError> {
+    let (_, actor) = actor().await?;
+    Ok((state()?, actor))
+}
+
+/// [`as_caller`] for the super admin only ([`require_super_admin`]).
+pub async fn as_super_admin() -> Result<(AppState, Actor), AppError> {
+    let actor = require_super_admin().await?;
+    Ok((state()?, actor))
+}
+
+/// [`as_caller`] for an admin of either kind ([`require_admin`]).
+pub async fn as_admin() -> Result<(AppState, Actor), AppError> {
+    let actor = require_admin().await?;
+    Ok((state()?, actor))
+}
+
 /// What the server's middleware worked out about this request: the client's address and the
 /// request id ([`RequestContext`]); the REST extractors read the same value.
 fn request_context() -> RequestContext {

@@ -208,7 +208,8 @@ test("approve one request with a limit and reject another with a note", async ({
 test("filter errors by severity, expand one and resolve it", async ({ page }) => {
   const admin = await adminApi();
   const member = await registerMember();
-  const [agent] = await agents(member.ctx);
+  // An agent whose input schema requires a field, so an empty input is refused.
+  const agent = (await agents(member.ctx)).find((a) => a.slug === "sentiment")!;
   await grantByApi(admin, member.id, agent.id, 10);
   const bad = await member.ctx.post(`/api/agents/${agent.id}/execute`, { data: { input: {} } });
   expect(bad.status(), await bad.text()).toBeGreaterThanOrEqual(400);

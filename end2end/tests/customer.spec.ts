@@ -80,7 +80,7 @@ test("issue 4: register, sign out, sign in, create and revoke an API key", async
   await page.getByTestId("create-key-submit").click();
   await expect(page.locator("#key-name-error")).not.toBeEmpty();
   await page.getByLabel("Name").fill("CI pipeline");
-  await expect(page.getByTestId("key-agent").locator("option")).toHaveCount(7);
+  await expect(page.getByTestId("key-agent").locator("option")).toHaveCount(8);
   await page.getByTestId("key-agent").selectOption({ label: "Sentiment Analyzer" });
   const nextYear = `${new Date().getUTCFullYear() + 1}-06-30`;
   await page.getByLabel("Expires on").fill(nextYear);

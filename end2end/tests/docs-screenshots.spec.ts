@@ -1,4 +1,4 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect, type Browser, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -30,6 +30,20 @@ async function shoot(page: Page, name: string) {
   await page.screenshot({ path: path.join(imagesDir, `${name}.png`), type: "png" });
 }
 
+/** Opens `route`, waits for the first element with `testId`, and takes the picture `name`. */
+async function shootWhenShown(page: Page, route: string, testId: string, name: string) {
+  await open(page, route);
+  await expect(page.getByTestId(testId).first()).toBeVisible();
+  await shoot(page, name);
+}
+
+/** A browser context of the pictures' size in the light theme, and a page in it. */
+async function lightPage(browser: Browser) {
+  const context = await browser.newContext({ viewport });
+  await context.addInitScript(() => localStorage.setItem("abetworks-theme", "light"));
+  return { context, page: await context.newPage() };
+}
+
 test("screenshots for the guides", async ({ browser }) => {
   test.setTimeout(240_000);
   fs.mkdirSync(imagesDir, { recursive: true });
@@ -41,9 +55,7 @@ test("screenshots for the guides", async ({ browser }) => {
   const leadScoring = bySlug("lead-scoring");
 
   // A member with a license in use, a pending request and a failed call (for the error log).
-  const context = await browser.newContext({ viewport });
-  await context.addInitScript(() => localStorage.setItem("abetworks-theme", "light"));
-  const page = await context.newPage();
+  const { context, page } = await lightPage(browser);
   // A readable name for the pictures; another address when the server already has this one.
   const register = (email: string) =>
     page.request.post("/api/auth/register", {
@@ -80,13 +92,8 @@ test("screenshots for the guides", async ({ browser }) => {
   expect(refused.status(), await refused.text()).toBe(422);
 
   // The member's screens.
-  await open(page, "/marketplace");
-  await expect(page.getByTestId("access-button").first()).toBeVisible();
-  await shoot(page, "marketplace");
-
-  await open(page, "/my-agents");
-  await expect(page.getByTestId("license-card").first()).toBeVisible();
-  await shoot(page, "my-agents");
+  await shootWhenShown(page, "/marketplace", "access-button", "marketplace");
+  await shootWhenShown(page, "/my-agents", "license-card", "my-agents");
 
   await open(page, `/agents/${sentiment.id}/run`);
   await page.getByLabel("Text", { exact: true }).fill("The new release is fast and lovely. Setup was a bit confusing.");
@@ -97,18 +104,11 @@ test("screenshots for the guides", async ({ browser }) => {
   await context.close();
 
   // The super admin's dashboard.
-  const adminContext = await browser.newContext({ viewport });
-  await adminContext.addInitScript(() => localStorage.setItem("abetworks-theme", "light"));
-  const adminPage = await adminContext.newPage();
+  const { context: adminContext, page: adminPage } = await lightPage(browser);
   await signInOnPage(adminPage, adminEmail, adminPassword);
 
-  await open(adminPage, "/admin/licenses");
-  await expect(adminPage.getByTestId("license-row").first()).toBeVisible();
-  await shoot(adminPage, "admin-licenses");
-
-  await open(adminPage, "/admin/requests");
-  await expect(adminPage.getByTestId("admin-request-row").first()).toBeVisible();
-  await shoot(adminPage, "admin-requests");
+  await shootWhenShown(adminPage, "/admin/licenses", "license-row", "admin-licenses");
+  await shootWhenShown(adminPage, "/admin/requests", "admin-request-row", "admin-requests");
 
   await open(adminPage, "/admin/analytics");
   for (const id of ["chart-trend", "chart-agents", "chart-users"]) {

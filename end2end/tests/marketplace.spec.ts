@@ -7,7 +7,7 @@ test("the marketplace is rendered on the server and lists the synced agents", as
       const html = await (await request.get("/marketplace")).text();
       return (html.match(/data-testid="agent-card"/g) || []).length;
     }, { timeout: 30_000 })
-    .toBe(6);
+    .toBe(7);
 });
 
 test("the page hydrates: the details dialog and the theme toggle work only with WASM", async ({ page }) => {
@@ -44,7 +44,7 @@ test("the page hydrates: the details dialog and the theme toggle work only with 
 
 test("search narrows the marketplace to matching agents", async ({ page }) => {
   await page.goto("/marketplace");
-  await expect(page.getByTestId("agent-card")).toHaveCount(6);
+  await expect(page.getByTestId("agent-card")).toHaveCount(7);
   await expect(async () => {
     await page.getByTestId("marketplace-search").fill("sentiment");
     await expect(page.getByTestId("agent-card")).toHaveCount(1, { timeout: 2_000 });

@@ -33,6 +33,8 @@ mod m20261125_000016_create_login_attempts;
 mod m20261125_000017_create_notifications;
 mod m20261125_000018_create_registration_attempts;
 mod m20261201_000019_quota_windows;
+mod m20261210_000020_execution_leases;
+mod m20261210_000021_background_runs;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -56,6 +58,7 @@ pub const TABLES: &[&str] = &[
     "registration_attempts",
     "license_top_ups",
     "license_events",
+    "run_events",
 ];
 
 /// The indexes written in raw SQL, which the core may rely on by name.
@@ -93,6 +96,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_create_notifications::Migration),
             Box::new(m20261125_000018_create_registration_attempts::Migration),
             Box::new(m20261201_000019_quota_windows::Migration),
+            Box::new(m20261210_000020_execution_leases::Migration),
+            Box::new(m20261210_000021_background_runs::Migration),
         ]
     }
 }

@@ -213,6 +213,29 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             error_message: Some("slow".into()),
             created_at: at(20),
             finished_at: Some(at(21)),
+            window_start_unix: Some(1_795_000_000),
+            lease_owner: Some("instance-1".into()),
+            lease_expires_at: Some(at(22)),
+            mode: ExecutionMode::Background,
+            progress_done: Some(5),
+            progress_total: Some(10),
+            progress_message: Some("Scored 5 of 10".into()),
+            started_at: Some(at(20)),
+            attempts: 2,
+            cancel_requested: true,
+            run_input: Some(json!({"text": "hi"})),
+        }
+    );
+    round_trip!(
+        db,
+        run_events,
+        run_events::Model {
+            id: "run-event-1".into(),
+            run_id: "exec-1".into(),
+            seq: 1,
+            kind: RunEventKind::Progress,
+            data: json!({"done": 5, "total": 10}),
+            created_at: at(21),
         }
     );
     let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();

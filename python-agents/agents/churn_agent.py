@@ -215,20 +215,21 @@ def get_model() -> TrainedModel:
         return _model
 
 
+# How a reason reads, by feature; `auto_pay` reads as a sentence of its own.
+_DESCRIPTIONS = {
+    "tenure_months": "{} month(s) as a customer",
+    "monthly_charges": "pays {:.2f} per month",
+    "support_tickets_90d": "{} support ticket(s) in the last 90 days",
+    "logins_30d": "{} login(s) in the last 30 days",
+    "payment_failures_90d": "{} failed payment(s) in the last 90 days",
+    "contract": "{} contract",
+}
+
+
 def _describe(feature: str, customer: Customer) -> str:
     value = getattr(customer, feature)
-    if feature == "tenure_months":
-        return f"{value} month(s) as a customer"
-    if feature == "monthly_charges":
-        return f"pays {value:.2f} per month"
-    if feature == "support_tickets_90d":
-        return f"{value} support ticket(s) in the last 90 days"
-    if feature == "logins_30d":
-        return f"{value} login(s) in the last 30 days"
-    if feature == "payment_failures_90d":
-        return f"{value} failed payment(s) in the last 90 days"
-    if feature == "contract":
-        return f"{value} contract"
+    if feature in _DESCRIPTIONS:
+        return _DESCRIPTIONS[feature].format(value)
     return "pays automatically" if value else "does not use automatic payment"
 
 

@@ -31,11 +31,11 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from jinja2 import TemplateError, Undefined, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MergeValue = str | int | float | bool | None | list[Any] | dict[str, Any]
@@ -114,19 +114,18 @@ def _check_email(value: str) -> str:
     return value
 
 
+# An address, trimmed and checked.
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
 class Recipient(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(description="Recipient address; also available as {{ email }}")
+    email: Email = Field(description="Recipient address; also available as {{ email }}")
     name: str | None = Field(default=None, description="Display name; also {{ name }}")
     fields: dict[str, MergeValue] = Field(
         default_factory=dict, description="Merge fields for this recipient"
     )
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        return _check_email(value)
 
 
 class SmtpSettings(BaseModel):
@@ -134,7 +133,7 @@ class SmtpSettings(BaseModel):
 
     host: str = Field(min_length=1, max_length=255)
     port: int = Field(default=587, ge=1, le=65535)
-    sender: str = Field(description="From address")
+    sender: Email = Field(description="From address")
     sender_name: str | None = Field(default=None, max_length=200)
     username: str | None = None
     # Secret in the schema (writeOnly, format "password"): the platform masks it in every
@@ -147,11 +146,6 @@ class SmtpSettings(BaseModel):
     starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
     use_ssl: bool = Field(default=False, description="Connect with implicit TLS (port 465)")
     timeout_seconds: float = Field(default=15.0, gt=0, le=60)
-
-    @field_validator("sender")
-    @classmethod
-    def _valid_sender(cls, value: str) -> str:
-        return _check_email(value)
 
 
 class Input(BaseModel):

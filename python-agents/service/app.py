@@ -1,26 +1,38 @@
 """The Abetworks agent service application factory.
 
 Only the Rust gateway talks to this service. ``GET /agents`` needs the shared secret as a
-bearer token; ``POST /agents/{slug}/execute`` needs the gateway's HMAC signature (see
+bearer token; ``POST /agents/{slug}/execute`` and its streaming form
+``POST /agents/{slug}/execute/stream`` need the gateway's HMAC signature (see
 :mod:`service.signing`). Agents run in worker processes (see :mod:`service.pool`).
+
+The streaming form answers NDJSON, one JSON object per line: ``{"type": "progress", "done",
+"total", "message"}`` lines while the agent works (only agents that report progress send
+them), then exactly one final line, ``{"type": "output", "output", "durationMs"}`` or
+``{"type": "error", "status", "error": {...}}`` where ``status`` is what the plain execute
+would have answered and ``error`` is its error object. Refusals (401, 404, 413, 422) come
+before the stream starts and are the plain execute's answers. When the client goes away the
+agent's worker process is killed and replaced: the work stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from service.config import Settings
 from service.discovery import AgentSpec, discover_agents
@@ -29,6 +41,7 @@ from service.signing import (
     HEADER_TIMESTAMP,
     ReplayGuard,
     SignatureError,
+    SignedCall,
     check_headers,
     verify_signature,
 )
@@ -127,6 +140,39 @@ def _status_type(status: int) -> str:
     }.get(status, "http_error")
 
 
+class NdjsonStream(StreamingResponse):
+    """A streamed answer that stops as soon as the client goes away.
+
+    Starlette watches for the disconnect only on ASGI servers older than spec 2.4 (newer ones
+    report it at the next write); this always watches, so an agent that reports no progress
+    is stopped at once too. The body iterator is closed at the end either way, which is what
+    stops the agent's work.
+    """
+
+    media_type = "application/x-ndjson"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def stream() -> None:
+                    with contextlib.suppress(OSError):  # the client went away mid-write
+                        await self.stream_response(send)
+                    group.cancel_scope.cancel()
+
+                group.start_soon(stream)
+                await self.listen_for_disconnect(receive)
+                group.cancel_scope.cancel()
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+def ndjson_line(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     if settings.secret_is_default:
@@ -205,8 +251,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse(catalog)
 
-    @app.post("/agents/{slug}/execute")
-    async def execute(slug: str, request: Request) -> Response:
+    async def admit(slug: str, request: Request) -> tuple[SignedCall, Any] | Response:
+        """The checks before a run: the signature, the agent and its input.
+
+        Returns the signed call and the raw input, or the refusal to answer.
+        """
         # 1. The signature, before anything in the body is looked at.
         try:
             call, signature = check_headers(request.headers, time.time())
@@ -247,38 +296,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raw_input, problems = parse_input(spec, body)
         if problems:
             return validation_response(problems)
+        return call, raw_input
 
-        # 3. Run it in a worker process, under the time limit.
-        started = time.perf_counter()
-        try:
-            output = await asyncio.wait_for(
-                pool.execute(slug, raw_input), settings.time_limit_seconds
-            )
-        except TimeoutError:
+    def failure(
+        slug: str, call: SignedCall, exc: BaseException, limit: float
+    ) -> tuple[int, dict[str, Any]]:
+        """Logs a failed run; returns its status and error object (``{"type", "message"}``)."""
+        if isinstance(exc, TimeoutError):
             logger.error(
-                "agent %s timed out after %.1fs (execution %s)",
-                slug,
-                settings.time_limit_seconds,
-                call.execution_id,
+                "agent %s timed out after %.1fs (execution %s)", slug, limit, call.execution_id
             )
-            return error_response(
-                504,
-                "timeout",
-                f"Agent {slug!r} did not finish within {settings.time_limit_seconds:g} seconds",
-            )
-        except AgentFailed as exc:
-            logger.exception(
+            message = f"Agent {slug!r} did not finish within {limit:g} seconds"
+            return 504, {"type": "timeout", "message": message}
+        if isinstance(exc, AgentFailed):
+            logger.error(
                 "agent %s raised %s (execution %s, user %s)",
                 slug,
                 exc.type_name,
                 call.execution_id,
                 call.user_id,
+                exc_info=exc,
             )
-            return error_response(500, exc.type_name, exc.message, traceback=exc.traceback_text)
-        except WorkerCrashed as exc:
-            logger.exception("agent %s crashed its worker (execution %s)", slug, call.execution_id)
-            return error_response(500, "WorkerCrashed", str(exc), traceback="")
-        duration_ms = round((time.perf_counter() - started) * 1000)
+            error = {"type": exc.type_name, "message": exc.message, "traceback": exc.traceback_text}
+            return 500, error
+        if isinstance(exc, WorkerCrashed):
+            logger.error(
+                "agent %s crashed its worker (execution %s)", slug, call.execution_id, exc_info=exc
+            )
+            return 500, {"type": "WorkerCrashed", "message": str(exc), "traceback": ""}
+        logger.error(
+            "agent %s: unexpected error (execution %s)", slug, call.execution_id, exc_info=exc
+        )
+        return 500, {"type": "internal_error", "message": "The agent service hit an internal error"}
+
+    def log_success(slug: str, call: SignedCall, duration_ms: int) -> None:
         logger.info(
             "agent %s ran in %d ms (execution %s, user %s)",
             slug,
@@ -286,7 +337,97 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             call.execution_id,
             call.user_id,
         )
+
+    def signed_post(path: str, run: Callable[[str, SignedCall, Any], Awaitable[Response]]) -> None:
+        """Serves `run` at `path` (POST) to the calls `admit` lets in; its refusal to others."""
+
+        async def endpoint(slug: str, request: Request) -> Response:
+            admitted = await admit(slug, request)
+            if isinstance(admitted, Response):
+                return admitted
+            call, raw_input = admitted
+            return await run(slug, call, raw_input)
+
+        endpoint.__name__ = run.__name__
+        app.post(path)(endpoint)
+
+    async def execute(slug: str, call: SignedCall, raw_input: Any) -> Response:
+        # Run it in a worker process, under the time limit.
+        limit = settings.time_limit_seconds
+        started = time.perf_counter()
+        try:
+            output = await asyncio.wait_for(pool.execute(slug, raw_input), limit)
+        except (TimeoutError, AgentFailed, WorkerCrashed) as exc:
+            status, error = failure(slug, call, exc, limit)
+            return error_response(status, error.pop("type"), error.pop("message"), **error)
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        log_success(slug, call, duration_ms)
         content = b'{"output":' + output + b',"durationMs":' + str(duration_ms).encode() + b"}"
         return Response(content, media_type="application/json")
+
+    signed_post("/agents/{slug}/execute", execute)
+
+    async def stream_run(slug: str, call: SignedCall, raw_input: Any) -> AsyncIterator[bytes]:
+        """The NDJSON lines of one run: its progress, then its output or its error.
+
+        Progress the client is too slow to take is coalesced (the newest report wins), so a
+        slow reader never holds up the agent; the last report always comes before the end.
+        """
+        limit = settings.stream_time_limit_seconds
+        latest: dict[str, Any] | None = None
+        arrived = asyncio.Event()
+
+        def on_progress(report: dict[str, Any]) -> None:
+            nonlocal latest
+            latest = report
+            arrived.set()
+
+        started = time.perf_counter()
+        run = asyncio.ensure_future(
+            asyncio.wait_for(pool.execute(slug, raw_input, on_progress), limit)
+        )
+        # Its outcome is read below, unless the client went away first.
+        run.add_done_callback(lambda task: task.cancelled() or task.exception())
+        try:
+            while True:
+                if latest is not None:
+                    report, latest = latest, None
+                    yield ndjson_line({"type": "progress", **report})
+                    continue
+                if run.done():
+                    break
+                arrived.clear()
+                waiter = asyncio.ensure_future(arrived.wait())
+                try:
+                    await asyncio.wait((run, waiter), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+            try:
+                output = run.result()
+            except Exception as exc:
+                status, error = failure(slug, call, exc, limit)
+                yield ndjson_line({"type": "error", "status": status, "error": error})
+                return
+            duration_ms = round((time.perf_counter() - started) * 1000)
+            log_success(slug, call, duration_ms)
+            yield (
+                b'{"type":"output","output":'
+                + output
+                + b',"durationMs":'
+                + str(duration_ms).encode()
+                + b"}\n"
+            )
+        finally:
+            if not run.done():
+                # The client went away: cancelling the call kills the agent's worker.
+                run.cancel()
+                logger.warning(
+                    "the client left: stopped agent %s (execution %s)", slug, call.execution_id
+                )
+
+    async def execute_stream(slug: str, call: SignedCall, raw_input: Any) -> Response:
+        return NdjsonStream(stream_run(slug, call, raw_input))
+
+    signed_post("/agents/{slug}/execute/stream", execute_stream)
 
     return app

@@ -1,7 +1,10 @@
 """Agent discovery: one module in the agents folder is one agent.
 
 A module is an agent when it has a docstring in the metadata format below, pydantic models
-``Input`` and ``Output`` and a callable ``run(input: Input) -> Output``. Files whose name
+``Input`` and ``Output`` and a callable ``run(input: Input) -> Output``. A long agent may
+report its progress: when ``run`` has a parameter named ``progress`` it is called as
+``run(input, progress=progress)``, and the agent calls ``progress(done, total, message)`` as
+it works (see :class:`service.worker.ProgressReporter`). Files whose name
 starts with ``_`` are skipped. The slug is the module name without a trailing ``_agent``,
 with underscores turned into hyphens (``lead_scoring_agent.py`` -> ``lead-scoring``).
 
@@ -79,6 +82,7 @@ class AgentSpec:
     input_model: type[BaseModel]
     output_model: type[BaseModel]
     run: Any
+    reports_progress: bool = False
 
     def catalog_entry(self) -> dict[str, Any]:
         md = self.metadata
@@ -95,6 +99,7 @@ class AgentSpec:
             "version": md.version,
             "inputSchema": self.input_model.model_json_schema(),
             "outputSchema": self.output_model.model_json_schema(mode="serialization"),
+            "reportsProgress": self.reports_progress,
         }
 
 
@@ -212,6 +217,14 @@ def _model(module: ModuleType, attr: str) -> type[BaseModel]:
     return value
 
 
+def accepts_progress(run: Any) -> bool:
+    """Whether ``run`` takes a ``progress`` parameter (a callback for its progress)."""
+    try:
+        return "progress" in inspect.signature(run).parameters
+    except (TypeError, ValueError):  # no signature to read (some builtins)
+        return False
+
+
 def load_agent(path: Path) -> AgentSpec:
     """Import and check one agent module. Raises on any problem."""
     module = import_agent_module(path)
@@ -232,6 +245,7 @@ def load_agent(path: Path) -> AgentSpec:
         input_model=input_model,
         output_model=output_model,
         run=run,
+        reports_progress=accepts_progress(run),
     )
 
 

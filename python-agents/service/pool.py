@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -220,9 +221,16 @@ class WorkerPool:
             )
             self._retire(worker)
 
-    async def execute(self, slug: str, raw_input: Any) -> bytes:
+    async def execute(
+        self,
+        slug: str,
+        raw_input: Any,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> bytes:
         """Run one agent call in a free worker; returns the output model's JSON.
 
+        With ``on_progress``, the agent's progress reports (``{"done", "total", "message"}``)
+        are handed to it, in order, as they arrive; all of them come before the return.
         Raises AgentFailed when the agent raised, WorkerCrashed when its process died.
         Cancel it (e.g. with asyncio.wait_for) to enforce a time limit: a worker that is
         cancelled mid-call is killed and replaced.
@@ -230,9 +238,14 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("the worker pool is closed")
         worker = await self._acquire()
+        request = {"slug": slug, "input": raw_input, "progress": on_progress is not None}
         try:
-            await worker.send(json.dumps({"slug": slug, "input": raw_input}).encode("utf-8"))
+            await worker.send(json.dumps(request).encode("utf-8"))
             kind, payload = await worker.recv()
+            while kind == protocol.KIND_PROGRESS:
+                if on_progress is not None:
+                    on_progress(json.loads(payload))
+                kind, payload = await worker.recv()
         except (asyncio.IncompleteReadError, ConnectionError) as exc:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(worker.proc.wait(), 2.0)

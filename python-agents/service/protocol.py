@@ -6,6 +6,8 @@ service to a worker are JSON objects. Frames from a worker start with one kind b
 - ``R`` ready, then JSON ``{"loaded": [slug, ...], "failed": {slug: error}}``
 - ``O`` success, then the output model as JSON (sent on untouched to the caller)
 - ``E`` failure, then JSON ``{"type", "message", "traceback"}``
+- ``P`` progress, then JSON ``{"done", "total", "message"}``: any number of these may come
+  before the ``O`` or ``E`` that ends a call (only when the call asked for progress)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ MAX_FRAME_BYTES = 256 * 1024 * 1024
 KIND_READY = b"R"
 KIND_OUTPUT = b"O"
 KIND_ERROR = b"E"
+KIND_PROGRESS = b"P"
 
 
 def encode_frame(payload: bytes) -> bytes:

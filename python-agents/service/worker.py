@@ -16,7 +16,9 @@ import logging
 import os
 import signal
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +28,10 @@ from service.discovery import AgentSpec, load_agent
 logger = logging.getLogger("abetworks.agents.worker")
 
 PARENT_PID_ENV = "ABETWORKS_AGENT_SERVICE_PID"
+# Progress reports closer together than this are dropped (the last one, done == total, never
+# is): an agent may report after every item without flooding the pipe.
+PROGRESS_MIN_INTERVAL_SECONDS = 0.05
+MAX_PROGRESS_MESSAGE_CHARS = 500
 
 
 def _die_with_parent() -> None:
@@ -79,10 +85,55 @@ def _error_payload(exc: BaseException) -> bytes:
     ).encode("utf-8")
 
 
-def run_agent(spec: AgentSpec, raw_input: Any) -> bytes:
-    """Validate the input, run the agent and return its output as JSON bytes."""
+class ProgressReporter:
+    """The ``progress`` an agent gets: ``progress(done, total, message=None)``.
+
+    ``done`` and ``total`` are integers with ``0 <= done <= total``; ``message`` is a short
+    text (cut at 500 characters). Reports are sent to the service as ``P`` frames, at most one
+    every 50 ms except the final one (``done == total``); without a ``send`` (a call that did
+    not ask for progress) they are checked and dropped.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[bytes], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._send = send
+        self._clock = clock
+        self._last_sent: float | None = None
+
+    def __call__(self, done: int, total: int, message: str | None = None) -> None:
+        for name, value in (("done", done), ("total", total)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"progress {name} must be an integer, got {value!r}")
+        if not 0 <= done <= total:
+            raise ValueError(f"progress must have 0 <= done <= total, got {done} of {total}")
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"progress message must be a string, got {type(message).__name__}")
+        if self._send is None:
+            return
+        now = self._clock()
+        recent = (
+            self._last_sent is not None and now - self._last_sent < PROGRESS_MIN_INTERVAL_SECONDS
+        )
+        if recent and done < total:
+            return
+        self._last_sent = now
+        text = None if message is None else message[:MAX_PROGRESS_MESSAGE_CHARS]
+        self._send(json.dumps({"done": done, "total": total, "message": text}).encode("utf-8"))
+
+
+def run_agent(spec: AgentSpec, raw_input: Any, progress: ProgressReporter | None = None) -> bytes:
+    """Validate the input, run the agent and return its output as JSON bytes.
+
+    An agent whose ``run`` takes ``progress`` gets ``progress`` (a silent reporter if none).
+    """
     agent_input = spec.input_model.model_validate(raw_input)
-    result = spec.run(agent_input)
+    if spec.reports_progress:
+        result = spec.run(agent_input, progress=progress or ProgressReporter())
+    else:
+        result = spec.run(agent_input)
     if inspect.iscoroutine(result):
         result = asyncio.run(result)
     if not isinstance(result, spec.output_model):
@@ -118,10 +169,16 @@ def serve(proto_in: IO[bytes], proto_out: IO[bytes]) -> None:
         request = json.loads(frame)
         slug = request["slug"]
         spec = agents.get(slug)
+        reporter = ProgressReporter(
+            (lambda payload: _write_frame(proto_out, protocol.KIND_PROGRESS, payload))
+            if request.get("progress")
+            else None
+        )
         try:
             if spec is None:
                 raise LookupError(f"agent {slug!r} is not loaded in this worker")
-            reply = protocol.encode_frame(protocol.KIND_OUTPUT + run_agent(spec, request["input"]))
+            output = run_agent(spec, request["input"], reporter)
+            reply = protocol.encode_frame(protocol.KIND_OUTPUT + output)
         except (Exception, SystemExit) as exc:
             reply = protocol.encode_frame(protocol.KIND_ERROR + _error_payload(exc))
         proto_out.write(reply)

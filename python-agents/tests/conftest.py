@@ -48,11 +48,19 @@ class AgentClient:
         self.client = client
         self.app = client.app
 
-    def execute(self, slug: str, agent_input: Any, **sign: Any) -> Any:
+    def execute(self, slug: str, agent_input: Any, *, stream: bool = False, **sign: Any) -> Any:
+        """A signed call of the plain execute, or of its NDJSON form with `stream`."""
         body = json.dumps({"input": agent_input}).encode()
-        return self.client.post(
-            f"/agents/{slug}/execute", content=body, headers=signed_headers(slug, body, **sign)
-        )
+        path = f"/agents/{slug}/execute/stream" if stream else f"/agents/{slug}/execute"
+        return self.client.post(path, content=body, headers=signed_headers(slug, body, **sign))
+
+    def lines(self, slug: str, agent_input: Any) -> list[dict[str, Any]]:
+        """The NDJSON lines of a streamed call that was accepted."""
+        response = self.execute(slug, agent_input, stream=True)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/x-ndjson"
+        assert response.text.endswith("\n")
+        return [json.loads(line) for line in response.text.splitlines()]
 
     def output(self, slug: str, agent_input: Any) -> dict[str, Any]:
         response = self.execute(slug, agent_input)
@@ -69,7 +77,7 @@ class AgentClient:
 
 @pytest.fixture(scope="session")
 def real_agents() -> Iterator[AgentClient]:
-    """The service with the six real agents, started once for the whole run."""
+    """The service with the real agents, started once for the whole run."""
     app = create_app(Settings(secret=SECRET, workers=2))
     with TestClient(app) as client:
         yield AgentClient(client)
@@ -183,6 +191,35 @@ FAKE_AGENTS: dict[str, str] = {
                 loops += 1
             return Output(loops=loops)
     ''',
+    "steps_agent.py": '''
+        """Steps
+
+        Counts to a number, reporting its progress after each step.
+
+        Price cents: 0
+        """
+        import time
+        from pydantic import BaseModel, Field
+
+        class Input(BaseModel):
+            steps: int = Field(default=3, ge=0, le=10_000)
+            pause: float = Field(default=0.0, ge=0)
+            fail_at: int | None = None
+
+        class Output(BaseModel):
+            counted: int
+
+        def fail(step):
+            raise RuntimeError(f"step {step} went wrong")
+
+        def run(input: Input, progress) -> Output:
+            for step in range(1, input.steps + 1):
+                time.sleep(input.pause)
+                if step == input.fail_at:
+                    fail(step)
+                progress(step, input.steps, f"step {step}")
+            return Output(counted=input.steps)
+    ''',
     "crash_agent.py": '''
         """Crash
 
@@ -290,7 +327,7 @@ FAKE_AGENTS: dict[str, str] = {
         raise RuntimeError("must never be imported")
     ''',
 }
-VALID_FAKES = {"echo", "marker", "boom", "slow", "spin", "crash", "bad-output", "env"}
+VALID_FAKES = {"echo", "marker", "boom", "slow", "spin", "steps", "crash", "bad-output", "env"}
 
 
 def write_fake_agents(folder: Path, marker: Path) -> Path:
@@ -318,6 +355,7 @@ def marker(fake_dir: Path) -> Iterator[Path]:
 
 
 FAKE_TIME_LIMIT = 1.5
+FAKE_STREAM_TIME_LIMIT = 2.5
 
 
 @pytest.fixture(scope="session")
@@ -326,6 +364,7 @@ def fake_agents(fake_dir: Path) -> Iterator[AgentClient]:
         secret=SECRET,
         agents_dir=fake_dir,
         time_limit_seconds=FAKE_TIME_LIMIT,
+        stream_time_limit_seconds=FAKE_STREAM_TIME_LIMIT,
         workers=2,
         max_body_bytes=64 * 1024,
     )

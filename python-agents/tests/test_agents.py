@@ -1,4 +1,4 @@
-"""The six real agents, called through the service with realistic input."""
+"""The real agents, called through the service with realistic input."""
 
 from __future__ import annotations
 
@@ -79,6 +79,57 @@ def test_lead_scoring_validates(real_agents: AgentClient) -> None:
     response = real_agents.execute("lead-scoring", {**HOT_LEAD, "company_size": -3})
     assert response.status_code == 422
     assert response.json()["error"]["fields"][0]["field"] == "company_size"
+
+
+# ---------------------------------------------------------------- batch lead scoring
+
+
+def test_batch_scores_given_leads_exactly_like_lead_scoring(real_agents: AgentClient) -> None:
+    out = real_agents.output(
+        "batch-lead-scoring", {"leads": [COLD_LEAD, HOT_LEAD], "include_all": True}
+    )
+    hot = real_agents.output("lead-scoring", HOT_LEAD)
+    cold = real_agents.output("lead-scoring", COLD_LEAD)
+    assert out["scored"] == 2 and out["sample"] is False
+    assert [(lead["lead_id"], lead["score"], lead["grade"]) for lead in out["leads"]] == [
+        ("L-1002", cold["score"], cold["grade"]),
+        ("L-1001", hot["score"], hot["grade"]),
+    ]
+    assert out["top_leads"][0]["lead_id"] == "L-1001"
+    assert out["top_leads"][0]["main_reason"] == hot["top_reasons"][0]
+    assert out["grades"] == {"A": 1, "B": 0, "C": 0, "D": 1}
+    assert out["average_score"] == (hot["score"] + cold["score"]) / 2
+
+
+def test_batch_sample_list_is_reproducible_and_summed_up(real_agents: AgentClient) -> None:
+    first = real_agents.output("batch-lead-scoring", {"count": 300, "seed": 11, "top": 5})
+    again = real_agents.output("batch-lead-scoring", {"count": 300, "seed": 11, "top": 5})
+    other = real_agents.output("batch-lead-scoring", {"count": 300, "seed": 12, "top": 5})
+    assert first == again and first != other
+    assert first["scored"] == 300 and first["sample"] is True
+    assert sum(first["grades"].values()) == 300
+    assert first["leads"] == []  # only on request
+    scores = [lead["score"] for lead in first["top_leads"]]
+    assert len(scores) == 5 and scores == sorted(scores, reverse=True)
+    assert 20 < first["average_score"] < 80
+
+
+@pytest.mark.parametrize(
+    ("agent_input", "field"),
+    [
+        ({"count": 5001}, "count"),
+        ({"delay_ms": 21}, "delay_ms"),
+        ({"leads": []}, "leads"),
+        ({"leads": [{**HOT_LEAD, "company_size": -1}]}, "leads.0.company_size"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_batch_lead_scoring_validates(
+    real_agents: AgentClient, agent_input: dict[str, Any], field: str
+) -> None:
+    response = real_agents.execute("batch-lead-scoring", agent_input)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["error"]["fields"]] == [field]
 
 
 # ---------------------------------------------------------------- email

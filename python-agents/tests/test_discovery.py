@@ -19,7 +19,21 @@ from service.discovery import (
 )
 from tests.conftest import FAKE_AGENTS, SECRET, VALID_FAKES, AgentClient
 
-REAL_SLUGS = ["churn", "data-clean", "email", "forecast", "lead-scoring", "sentiment"]
+REAL_SLUGS = [
+    "batch-lead-scoring",
+    "churn",
+    "data-clean",
+    "email",
+    "forecast",
+    "lead-scoring",
+    "sentiment",
+]
+
+
+def fields_of(metadata: object, *extra: str) -> dict[str, object]:
+    """The catalog fields of parsed metadata (and `extra` ones), by name."""
+    names = ("category", "price_cents", "currency", "icon", "version", *extra)
+    return {name: getattr(metadata, name) for name in names}
 
 
 def test_slug_rules() -> None:
@@ -55,25 +69,20 @@ def test_parse_docstring_full_format() -> None:
     assert md.short_description == "Reads invoices and pulls out totals."
     assert md.long_description == "Handles PDFs and images.\n\nChecks the VAT arithmetic."
     assert md.features == ("Line items", "VAT check that wraps onto a second line")
-    assert (md.category, md.price_cents, md.currency, md.icon, md.version) == (
-        "Finance",
-        1999,
-        "EUR",
-        "🧾",
-        "2.1.0",
-    )
+    assert fields_of(md) == {
+        "category": "Finance",
+        "price_cents": 1999,
+        "currency": "EUR",
+        "icon": "🧾",
+        "version": "2.1.0",
+    }
 
 
 def test_parse_docstring_defaults() -> None:
     md = parse_docstring("Tiny\n\nDoes one thing.\n\nPrice cents: 0\n")
     assert md.long_description == "Does one thing."
-    assert (md.category, md.currency, md.icon, md.version, md.features) == (
-        "General",
-        "USD",
-        "🤖",
-        "1.0.0",
-        (),
-    )
+    defaults = {"category": "General", "currency": "USD", "icon": "🤖", "version": "1.0.0"}
+    assert fields_of(md, "features") == {**defaults, "price_cents": 0, "features": ()}
 
 
 def test_a_paragraph_with_a_colon_stays_a_paragraph() -> None:
@@ -98,10 +107,10 @@ def test_parse_docstring_rejects(doc: str | None, problem: str) -> None:
         parse_docstring(doc)
 
 
-def test_the_six_real_agents_are_discovered(real_agents: AgentClient) -> None:
+def test_the_real_agents_are_discovered(real_agents: AgentClient) -> None:
     catalog = real_agents.catalog()
     assert [a["slug"] for a in catalog] == REAL_SLUGS
-    assert real_agents.client.get("/health").json() == {"status": "ok", "agents": 6}
+    assert real_agents.client.get("/health").json() == {"status": "ok", "agents": 7}
     for agent in catalog:
         assert set(agent) == {
             "slug",
@@ -116,6 +125,7 @@ def test_the_six_real_agents_are_discovered(real_agents: AgentClient) -> None:
             "version",
             "inputSchema",
             "outputSchema",
+            "reportsProgress",
         }
         assert agent["name"] and agent["shortDescription"] and agent["longDescription"]
         assert agent["longDescription"] != agent["shortDescription"]
@@ -131,6 +141,8 @@ def test_the_six_real_agents_are_discovered(real_agents: AgentClient) -> None:
     assert "series" in by_slug["forecast"]["inputSchema"]["required"]
     assert "recipients" in by_slug["email"]["inputSchema"]["properties"]
     assert "grade" in by_slug["lead-scoring"]["outputSchema"]["properties"]
+    # Only the batch agent reports its progress.
+    assert [a["slug"] for a in catalog if a["reportsProgress"]] == ["batch-lead-scoring"]
     # The SMTP password is marked as a secret in the schema.
     smtp = by_slug["email"]["inputSchema"]["$defs"]["SmtpSettings"]["properties"]
     assert smtp["password"]["anyOf"][0]["format"] == "password"

@@ -95,7 +95,7 @@ def server(fake_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 def test_health_over_http(server: Server) -> None:
     response = httpx.get(f"{server.url}/health")
-    assert response.json() == {"status": "ok", "agents": 8}
+    assert response.json() == {"status": "ok", "agents": 9}
 
 
 def test_agents_do_not_see_the_secret(server: Server) -> None:
@@ -133,6 +133,29 @@ def test_concurrent_calls_over_http(server: Server) -> None:
         elapsed = time.monotonic() - started
     assert statuses == [200, 200]
     assert elapsed < 1.8
+
+
+def test_a_client_that_leaves_a_stream_stops_its_agent(server: Server) -> None:
+    workers = set(_children(server.proc.pid))
+    body = json.dumps({"input": {"steps": 1000, "pause": 0.05}}).encode()  # 50 s of work
+    url = f"{server.url}/agents/steps/execute/stream"
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream("POST", url, content=body, headers=signed_headers("steps", body)) as answer,
+    ):
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/x-ndjson"
+        first = json.loads(next(answer.iter_lines()))
+        assert first["type"] == "progress" and first["total"] == 1000
+    # The connection is closed: the worker running the agent is killed and replaced.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = set(_children(server.proc.pid))
+        if len(workers - now) == 1 and len(now) == 2:
+            break
+        time.sleep(0.05)
+    assert len(workers - now) == 1 and len(now) == 2, (workers, now)
+    assert "the client left: stopped agent steps" in server.log.read_text()
 
 
 def test_shutdown_stops_workers_and_secret_never_logged(server: Server) -> None:

@@ -202,4 +202,4 @@ def test_agents_listing_needs_the_bearer_secret(fake_agents: AgentClient) -> Non
 def test_health_is_open(fake_agents: AgentClient) -> None:
     response = fake_agents.client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "agents": 8}
+    assert response.json() == {"status": "ok", "agents": 9}

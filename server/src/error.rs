@@ -11,6 +11,9 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+/// The `Retry-After` of a call refused because the database cannot be reached.
+const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
 /// Boxed, since it travels in every handler's `Result`.
 #[derive(Debug)]
 pub struct ApiError(Box<Failure>);
@@ -49,7 +52,13 @@ impl ApiError {
     }
 
     fn internal_of_kind(detail: String, kind: ErrorKind) -> Self {
-        let mut error = Self::of(ErrorCode::InternalError);
+        let mut error = match kind {
+            // An outage, not a bug: 503 and a hint to retry, until the database is back.
+            ErrorKind::DatabaseUnavailable => {
+                Self::of(ErrorCode::Busy).with_retry_after(DATABASE_RETRY_AFTER_SECS)
+            }
+            _ => Self::of(ErrorCode::InternalError),
+        };
         error.0.internal = Some((detail, kind));
         error
     }
@@ -141,6 +150,7 @@ impl IntoResponse for ApiError {
         if let Some((detail, kind)) = failure.internal {
             // The error-log middleware writes the row and answers with its id as `referenceId`.
             response.extensions_mut().insert(InternalFailure {
+                code: failure.body.code,
                 detail,
                 kind,
                 backtrace: std::backtrace::Backtrace::force_capture().to_string(),
@@ -153,6 +163,8 @@ impl IntoResponse for ApiError {
 /// A 5xx of our own, carried to the error-log middleware on the response.
 #[derive(Clone, Debug)]
 pub struct InternalFailure {
+    /// What the caller is answered: `INTERNAL_ERROR`, or `BUSY` while the database is down.
+    pub code: ErrorCode,
     pub detail: String,
     pub kind: ErrorKind,
     pub backtrace: String,
@@ -209,6 +221,29 @@ mod tests {
             let body: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(body["error"]["code"], code);
         }
+    }
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_reached_answers_503_busy_with_retry_after_and_is_logged() {
+        let down = CoreError::Database(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ));
+        let response = ApiError::from(down).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let failure = response
+            .extensions()
+            .get::<InternalFailure>()
+            .cloned()
+            .expect("a fault for the error log");
+        assert_eq!(failure.kind, ErrorKind::DatabaseUnavailable);
+        assert_eq!(failure.code, ErrorCode::Busy);
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "BUSY");
+        assert!(!body.to_string().contains("Timeout"), "{body}");
     }
 
     #[tokio::test]

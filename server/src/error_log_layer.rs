@@ -9,6 +9,7 @@ use std::sync::Once;
 use abetworks::error::{ErrorBody, ErrorCode};
 use abetworks::error_logs::{self, ErrorKind, NewErrorLog};
 use axum::extract::{Request, State};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
@@ -44,8 +45,11 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 fn answer(reference: Option<String>) -> Response {
-    ApiError::from(ErrorBody::of(ErrorCode::InternalError).with_reference(reference))
-        .into_response()
+    answer_with(ErrorCode::InternalError, reference)
+}
+
+fn answer_with(code: ErrorCode, reference: Option<String>) -> Response {
+    ApiError::from(ErrorBody::of(code).with_reference(reference)).into_response()
 }
 
 async fn write_log(state: &AppState, entry: NewErrorLog) -> Option<String> {
@@ -97,7 +101,7 @@ pub async fn log_server_errors(
                 &state,
                 NewErrorLog {
                     kind: failure.kind,
-                    code: ErrorCode::InternalError.as_str().into(),
+                    code: failure.code.as_str().into(),
                     message: failure.detail,
                     stack_trace: Some(failure.backtrace),
                     user_id: None,
@@ -108,7 +112,13 @@ pub async fn log_server_errors(
             )
             .await;
             report_to_sentry(&detail, request_id.as_deref(), reference.as_deref(), &path);
-            answer(reference)
+            let mut answered = answer_with(failure.code, reference);
+            if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+                answered
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after.clone());
+            }
+            answered
         }
         Err(payload) => {
             let message = panic_message(payload.as_ref());

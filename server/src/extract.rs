@@ -139,43 +139,6 @@ fn role_forbidden() -> ApiError {
     ApiError::new(ErrorCode::Forbidden, "Your role does not allow this.")
 }
 
-/// An extractor for the signed-in user whose role passes `Role::$allowed`, refusing others.
-macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $allowed:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug)]
-        pub struct $name(pub CurrentUser);
-
-        impl<S> FromRequestParts<S> for $name
-        where
-            AppState: FromRef<S>,
-            S: Send + Sync,
-        {
-            type Rejection = ApiError;
-
-            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-                let current = CurrentUser::from_request_parts(parts, state).await?;
-                if current.user.role.$allowed() {
-                    Ok(Self(current))
-                } else {
-                    Err(role_forbidden())
-                }
-            }
-        }
-    };
-}
-
-role_extractor!(
-    /// An organisation admin or a super admin (read-only views of their organisation).
-    AdminUser,
-    is_admin
-);
-role_extractor!(
-    /// A super admin: everything.
-    SuperAdmin,
-    is_super_admin
-);
-
 /// What the request-context middleware worked out for this request.
 fn context_of(parts: &Parts) -> RequestContext {
     parts
@@ -211,12 +174,16 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     }
 }
 
-/// The signed-in caller as the core's [`Actor`] (with the request's address and id): what a
-/// handler hands to every core function that authorises, scopes or audits. The core checks
-/// the role; a route may still put [`SuperAdmin`] or [`AdminUser`] first, so the wrong role
-/// is refused before the body is read.
+/// A signed-in caller's request: the application state and the caller as the core's
+/// [`Actor`] (with the request's address and id), what a handler hands to every core function
+/// that authorises, scopes or audits. The core checks the role; [`SuperAdmin`] and
+/// [`AdminUser`] are the same with a role check, so the wrong role is refused before the body
+/// is read.
 #[derive(Clone, Debug)]
-pub struct Caller(pub Actor);
+pub struct Caller {
+    pub state: AppState,
+    pub actor: Actor,
+}
 
 impl<S> FromRequestParts<S> for Caller
 where
@@ -228,6 +195,52 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         let context = context_of(parts);
-        Ok(Self(current.actor(context.client_ip, context.request_id)))
+        Ok(Self {
+            state: AppState::from_ref(state),
+            actor: current.actor(context.client_ip, context.request_id),
+        })
     }
 }
+
+/// A [`Caller`] whose role passes `Role::$allowed`, refusing others (403).
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $allowed:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            pub state: AppState,
+            pub actor: Actor,
+        }
+
+        impl<S> FromRequestParts<S> for $name
+        where
+            AppState: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                if caller.actor.role.$allowed() {
+                    Ok(Self {
+                        state: caller.state,
+                        actor: caller.actor,
+                    })
+                } else {
+                    Err(role_forbidden())
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// An organisation admin or a super admin (read-only views of their organisation).
+    AdminUser,
+    is_admin
+);
+role_extractor!(
+    /// A super admin: everything.
+    SuperAdmin,
+    is_super_admin
+);

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::{sqlx, DatabaseBackend, DatabaseConnection};
 
 use crate::state::AppState;
 
@@ -76,7 +76,7 @@ pub fn install_recorder() -> &'static PrometheusHandle {
 }
 
 /// Counters, histograms (in seconds) and gauges with their HELP lines.
-const COUNTERS: [(&str, &str); 5] = [
+const COUNTERS: [(&str, &str); 6] = [
     (HTTP_REQUESTS, "HTTP requests answered, by method, route template and status."),
     (
         metric_names::EXECUTIONS,
@@ -89,6 +89,10 @@ const COUNTERS: [(&str, &str); 5] = [
     (
         metric_names::LICENSE_DENIALS,
         "Agent runs refused for the license (required, revoked, suspended, expired), by agent and code.",
+    ),
+    (
+        metric_names::EXECUTIONS_ABANDONED,
+        "Executions settled as abandoned by the sweeper (their instance stopped; the unit was given back).",
     ),
     (
         metric_names::LOGIN_THROTTLES,
@@ -218,28 +222,18 @@ struct PoolStats {
 /// The sqlx pool behind the connection. The backend is checked first: SeaORM's accessors
 /// panic on a connection of another kind.
 fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
-    let stats = |size: u32, idle: usize, max: u32| PoolStats {
-        size: f64::from(size),
-        idle: idle as f64,
-        max: f64::from(max),
-    };
     match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            Some(stats(
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            ))
-        }
-        DatabaseBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
-            Some(stats(
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            ))
-        }
+        DatabaseBackend::Postgres => Some(stats_of(db.get_postgres_connection_pool())),
+        DatabaseBackend::Sqlite => Some(stats_of(db.get_sqlite_connection_pool())),
         _ => None,
+    }
+}
+
+/// The size, idle and maximum connections of a pool of either backend.
+fn stats_of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> PoolStats {
+    PoolStats {
+        size: f64::from(pool.size()),
+        idle: pool.num_idle() as f64,
+        max: f64::from(pool.options().get_max_connections()),
     }
 }

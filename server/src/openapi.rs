@@ -161,6 +161,10 @@ fn operation(route: &Route, references: &mut SchemaList) -> Operation {
             "text/csv",
             json_content(ObjectBuilder::new().schema_type(Type::String)),
         ),
+        Answer::EventStream => success.content(
+            "text/event-stream",
+            json_content(ObjectBuilder::new().schema_type(Type::String)),
+        ),
         Answer::Nothing => success,
     };
     builder = builder.response(route.success_status.to_string(), success);

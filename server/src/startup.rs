@@ -74,9 +74,12 @@ impl Application {
             agents,
             config: config.clone(),
             clock,
+            instance_id: abetworks::executions::lease::new_instance_id().into(),
         };
 
         prepare_data(&state).await?;
+        // Executions left running by an instance that died are settled before serving.
+        sweep_abandoned(&state).await;
 
         let listener = TcpListener::bind(config.site_addr)
             .await
@@ -123,6 +126,18 @@ impl Application {
             tokio::spawn(sync_catalog_with_retries(self.state.clone()));
         }
         tokio::spawn(housekeeping(self.state.clone()));
+        // Stopped with the server, also when this future is dropped (its task aborted).
+        let _sweeper = AbortOnDrop(tokio::spawn(sweep_periodically(self.state.clone())));
+        // Background runs: this instance's workers take queued runs (`abetworks::runs`).
+        let _workers = AbortOnDrop(tokio::spawn(abetworks::runs::worker::run_workers(
+            self.state.db.clone(),
+            self.state.agents.clone(),
+            self.state.execution_lease(),
+            abetworks::runs::worker::WorkerSettings {
+                workers: self.state.config.run_workers,
+                per_agent: self.state.config.run_workers_per_agent,
+            },
+        )));
         axum::serve(
             self.listener,
             self.router
@@ -130,6 +145,15 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await
+    }
+}
+
+/// A background task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -195,6 +219,27 @@ async fn sync_catalog_with_retries(state: AppState) {
                 tokio::time::sleep(Duration::from_secs(3)).await;
             }
         }
+    }
+}
+
+/// One sweep of executions whose lease ended (`abetworks::executions::sweep`); a failure is
+/// logged and the next sweep tries again.
+async fn sweep_abandoned(state: &AppState) {
+    match abetworks::executions::sweep::sweep_expired(&state.db, state.clock.now()).await {
+        // The core logs what it settled.
+        Ok(_) => {}
+        Err(e) => tracing::warn!("the execution sweep failed: {e}"),
+    }
+}
+
+/// Sweeps every `ABETWORKS_SWEEP_INTERVAL_SECS` until the application stops.
+async fn sweep_periodically(state: AppState) {
+    let every = state.config.sweep_interval;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        sweep_abandoned(&state).await;
     }
 }
 

@@ -1,11 +1,11 @@
 use chrono::Duration;
-use sea_orm::{DatabaseConnection, PaginatorTrait};
+use sea_orm::DatabaseConnection;
 
 use super::*;
 use crate::entities::enums::QuotaWindow;
 use crate::entities::{logs, user_agent_licenses};
 use crate::licenses::LicenseView;
-use crate::test_fixtures as fx;
+use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
 
 fn ask(agent: &agent_catalog::Model, reason: &str) -> NewAccessRequest {
@@ -16,10 +16,6 @@ fn ask(agent: &agent_catalog::Model, reason: &str) -> NewAccessRequest {
     }
 }
 
-fn page() -> PageRequest {
-    PageRequest::default()
-}
-
 const TEN_CALLS: Approval = Approval {
     api_call_limit: Some(10),
     expires_at: None,
@@ -28,19 +24,13 @@ const TEN_CALLS: Approval = Approval {
 };
 
 async fn audited(db: &DatabaseConnection, action: &str) -> u64 {
-    logs::Entity::find()
-        .filter(logs::Column::Action.eq(action))
-        .count(db)
-        .await
-        .unwrap()
+    fx::count_where::<logs::Entity>(db, logs::Column::Action.eq(action)).await
 }
 
 async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited(
     db: TestDatabase,
 ) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let request = create(
         &db,
         &fx::actor_from(&user, "10.0.0.7"),
@@ -66,22 +56,16 @@ async fn a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_au
     assert!(json.get("reviewNote").is_some());
 }
 crate::on_every_database!(
-    a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited,
-    super::a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited
+    a_user_asks_for_a_published_agent_sees_the_request_pending_and_it_is_audited
 );
 
 async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing_is_written(
     db: TestDatabase,
 ) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     for reason in ["", "   ", "a\0b", &"x".repeat(MAX_REASON_CHARS + 1)] {
         let result = create(&db, &fx::actor(&user), ask(&agent, reason)).await;
-        assert!(
-            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "requestReason"),
-            "{result:?}"
-        );
+        fx::assert_invalid(&result, "requestReason");
     }
     assert!(create(
         &db,
@@ -93,8 +77,7 @@ async fn a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing
     assert_eq!(fx::count::<requests::Entity>(&db).await, 1);
 }
 crate::on_every_database!(
-    a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing_is_written,
-    super::a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing_is_written
+    a_reason_that_is_empty_too_long_or_has_nul_bytes_is_invalid_and_nothing_is_written
 );
 
 async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase) {
@@ -127,18 +110,12 @@ async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase)
     ));
     assert_eq!(fx::count::<requests::Entity>(&db).await, 0);
 }
-crate::on_every_database!(
-    unknown_unpublished_or_malformed_agents_are_not_found,
-    super::unknown_unpublished_or_malformed_agents_are_not_found
-);
+crate::on_every_database!(unknown_unpublished_or_malformed_agents_are_not_found);
 
 async fn asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls(
     db: TestDatabase,
 ) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, user, summarizer) = fx::cast(&db).await;
     let translator = fx::agent(&db, "translator", true).await;
     let first = create(&db, &fx::actor(&user), ask(&summarizer, "first"))
         .await
@@ -182,21 +159,13 @@ async fn asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_call
             ..ask(&summarizer, "odd")
         };
         let result = create(&db, &fx::actor(&user), bad).await;
-        assert!(
-            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "requestedCalls"),
-            "{result:?}"
-        );
+        fx::assert_invalid(&result, "requestedCalls");
     }
 }
-crate::on_every_database!(
-    asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls,
-    super::asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls
-);
+crate::on_every_database!(asking_twice_is_a_conflict_and_asking_while_licensed_asks_for_more_calls);
 
 async fn concurrent_requests_leave_exactly_one_pending(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let (db, actor, request) = (db.clone(), fx::actor(&user), ask(&agent, "please"));
@@ -206,10 +175,7 @@ async fn concurrent_requests_leave_exactly_one_pending(db: TestDatabase) {
     assert_eq!(fx::successes_among_conflicts(tasks).await, 1);
     assert_eq!(fx::count::<requests::Entity>(&db).await, 1);
 }
-crate::on_every_database!(
-    concurrent_requests_leave_exactly_one_pending,
-    super::concurrent_requests_leave_exactly_one_pending
-);
+crate::on_every_database!(concurrent_requests_leave_exactly_one_pending);
 
 async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -254,10 +220,7 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
     );
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
 }
-crate::on_every_database!(
-    approving_grants_the_license_in_the_same_transaction_and_audits_both,
-    super::approving_grants_the_license_in_the_same_transaction_and_audits_both
-);
+crate::on_every_database!(approving_grants_the_license_in_the_same_transaction_and_audits_both);
 
 async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -285,9 +248,7 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
             },
         )
         .await;
-        assert!(
-            matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit")
-        );
+        fx::assert_invalid(&bad, "apiCallLimit");
     }
     let past = Approval {
         api_call_limit: Some(1),
@@ -295,7 +256,7 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
         ..Default::default()
     };
     let bad = approve(&db, &fx::actor(&admin), &request.id, past).await;
-    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
+    fx::assert_invalid(&bad, "expiresAt");
     let unknown = approve(&db, &fx::actor(&admin), "42", TEN_CALLS).await;
     assert!(matches!(unknown, Err(CoreError::NotFound { .. })));
     assert_eq!(
@@ -303,10 +264,7 @@ async fn an_approval_that_cannot_grant_changes_nothing(db: TestDatabase) {
         AccessRequestStatus::Pending
     );
 }
-crate::on_every_database!(
-    an_approval_that_cannot_grant_changes_nothing,
-    super::an_approval_that_cannot_grant_changes_nothing
-);
+crate::on_every_database!(an_approval_that_cannot_grant_changes_nothing);
 
 async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -320,10 +278,7 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
         &"n".repeat(MAX_REVIEW_NOTE_CHARS + 1),
     ] {
         let result = reject(&db, &fx::actor(&admin), &request.id, note).await;
-        assert!(
-            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "reviewNote"),
-            "{result:?}"
-        );
+        fx::assert_invalid(&result, "reviewNote");
     }
     assert_eq!(audited(&db, "access_request.reject").await, 0);
     let rejected = reject(
@@ -346,18 +301,10 @@ async fn rejecting_needs_a_note_and_the_user_sees_it(db: TestDatabase) {
         .await
         .unwrap();
 }
-crate::on_every_database!(
-    rejecting_needs_a_note_and_the_user_sees_it,
-    super::rejecting_needs_a_note_and_the_user_sees_it
-);
+crate::on_every_database!(rejecting_needs_a_note_and_the_user_sees_it);
 
 async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
-    let translator = fx::agent(&db, "translator", true).await;
+    let (db, admin, ana, bob, summarizer, translator) = fx::crowd(&db).await;
     let first = create(&db, &fx::actor(&ana), ask(&summarizer, "one"))
         .await
         .unwrap();
@@ -380,45 +327,25 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
         vec![second.id.clone(), first.id.clone(), third.id.clone()]
     );
 
-    let pending = AccessRequestFilter {
-        status: Some(AccessRequestStatus::Pending),
-        ..Default::default()
-    };
+    let pending = fx::default_with(|f: &mut AccessRequestFilter| {
+        f.status = Some(AccessRequestStatus::Pending)
+    });
     assert_eq!(list(&db, &pending, page()).await.unwrap().total, 2);
-    let by_agent = AccessRequestFilter {
-        agent_id: Some(translator.id.clone()),
-        ..Default::default()
-    };
+    let by_agent =
+        fx::default_with(|f: &mut AccessRequestFilter| f.agent_id = Some(translator.id.clone()));
     assert_eq!(
         list(&db, &by_agent, page()).await.unwrap().items[0].id,
         third.id
     );
-    let future = AccessRequestFilter {
-        from: Some(Utc::now() + Duration::hours(1)),
-        ..Default::default()
-    };
-    assert_eq!(list(&db, &future, page()).await.unwrap().total, 0);
-    let past = AccessRequestFilter {
-        to: Some(Utc::now() + Duration::hours(1)),
-        ..Default::default()
-    };
+    let found = async |filter: AccessRequestFilter| Ok(list(&db, &filter, page()).await?.total);
+    fx::assert_dates_checked(found).await;
+    let past = fx::default_with(|f: &mut AccessRequestFilter| {
+        f.to = Some(Utc::now() + Duration::hours(1))
+    });
     assert_eq!(list(&db, &past, page()).await.unwrap().total, 3);
 
-    let inverted = AccessRequestFilter {
-        from: Some(Utc::now()),
-        to: Some(Utc::now() - Duration::days(1)),
-        ..Default::default()
-    };
-    assert!(
-        matches!(list(&db, &inverted, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "from")
-    );
-    let bad_agent = AccessRequestFilter {
-        agent_id: Some("x\0".into()),
-        ..Default::default()
-    };
-    assert!(
-        matches!(list(&db, &bad_agent, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "agentId")
-    );
+    let bad_agent = fx::default_with(|f: &mut AccessRequestFilter| f.agent_id = Some("x\0".into()));
+    fx::assert_invalid(&list(&db, &bad_agent, page()).await, "agentId");
 
     // Each user sees only their own.
     let bobs = list_mine(&db, &fx::actor(&bob), page()).await.unwrap();
@@ -432,10 +359,7 @@ async fn the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
     };
     assert_eq!(list_mine(&db, &unknown, page()).await.unwrap().total, 0);
 }
-crate::on_every_database!(
-    the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates,
-    super::the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates
-);
+crate::on_every_database!(the_admin_list_puts_pending_first_and_filters_by_status_agent_and_dates);
 
 /// `user` holds a license for `agent` with `limit` calls (three of them used) and asks for
 /// more; the request.
@@ -513,49 +437,26 @@ async fn an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_
     assert_eq!(kinds, [TopUp, Changed, Granted]);
 }
 crate::on_every_database!(
-    an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license,
-    super::an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license
+    an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_the_same_license
 );
 
 async fn an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that(
     db: TestDatabase,
 ) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, ana, bob, agent, _) = fx::crowd(&db).await;
     let (ana_license, ana_asks) = holder_asks_for_more(&db, &admin, &ana, &agent, 5).await;
-    let topped = approve(
-        &db,
-        &fx::actor(&admin),
-        &ana_asks.id,
-        Approval {
-            top_up_calls: Some(10),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .license;
+    let top_up = fx::default_with(|a: &mut Approval| a.top_up_calls = Some(10));
+    let topped = approve(&db, &fx::actor(&admin), &ana_asks.id, top_up).await;
+    let topped = topped.unwrap().license;
     assert_eq!(topped.id, ana_license.id);
     assert_eq!(
         (topped.api_call_limit, topped.top_ups, topped.remaining),
         (5, 10, Some(12))
     );
     let (bob_license, bob_asks) = holder_asks_for_more(&db, &admin, &bob, &agent, 5).await;
-    let raised = approve(
-        &db,
-        &fx::actor(&admin),
-        &bob_asks.id,
-        Approval {
-            api_call_limit: Some(1000),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .license;
+    let new_limit = fx::default_with(|a: &mut Approval| a.api_call_limit = Some(1000));
+    let raised = approve(&db, &fx::actor(&admin), &bob_asks.id, new_limit).await;
+    let raised = raised.unwrap().license;
     assert_eq!(raised.id, bob_license.id);
     assert_eq!(
         (raised.api_call_limit, raised.api_calls_used, raised.top_ups),
@@ -564,22 +465,15 @@ async fn an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_th
     assert_eq!(raised.window, QuotaWindow::Lifetime, "the plan is kept");
 }
 crate::on_every_database!(
-    an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that,
-    super::an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that
+    an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_that
 );
 
 async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, ana, summarizer) = fx::cast(&db).await;
     let translator = fx::agent(&db, "translator", true).await;
     let (license, increase) = holder_asks_for_more(&db, &admin, &ana, &summarizer, 5).await;
     let nothing = approve(&db, &fx::actor(&admin), &increase.id, Approval::default()).await;
-    assert!(
-        matches!(nothing, Err(CoreError::Invalid { ref field, .. }) if field == "topUpCalls"),
-        "{nothing:?}"
-    );
+    fx::assert_invalid(&nothing, "topUpCalls");
     let expiry_only = Approval {
         expires_at: Some(Utc::now() + Duration::days(3)),
         ..Default::default()
@@ -594,10 +488,7 @@ async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(
         ..Default::default()
     };
     let result = approve(&db, &fx::actor(&admin), &increase.id, bad_top_up).await;
-    assert!(
-        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "topUpCalls"),
-        "{result:?}"
-    );
+    fx::assert_invalid(&result, "topUpCalls");
     let bad_plan = Approval {
         top_up_calls: Some(5),
         plan: Some(QuotaPlan {
@@ -607,10 +498,7 @@ async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(
         ..Default::default()
     };
     let result = approve(&db, &fx::actor(&admin), &increase.id, bad_plan).await;
-    assert!(
-        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "resetDay"),
-        "{result:?}"
-    );
+    fx::assert_invalid(&result, "resetDay");
 
     let access = create(&db, &fx::actor(&ana), ask(&translator, "please"))
         .await
@@ -626,10 +514,7 @@ async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(
         "{result:?}"
     );
     let result = approve(&db, &fx::actor(&admin), &access.id, Approval::default()).await;
-    assert!(
-        matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"),
-        "{result:?}"
-    );
+    fx::assert_invalid(&result, "apiCallLimit");
 
     for request in [&increase, &access] {
         assert_eq!(
@@ -642,10 +527,7 @@ async fn an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing(
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
     assert_eq!(audited(&db, "access_request.approve").await, 0);
 }
-crate::on_every_database!(
-    an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing,
-    super::an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing
-);
+crate::on_every_database!(an_approval_without_what_its_kind_needs_is_invalid_and_changes_nothing);
 
 async fn an_increase_for_a_license_revoked_meanwhile_is_a_conflict(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -670,7 +552,4 @@ async fn an_increase_for_a_license_revoked_meanwhile_is_a_conflict(db: TestDatab
         AccessRequestStatus::Pending
     );
 }
-crate::on_every_database!(
-    an_increase_for_a_license_revoked_meanwhile_is_a_conflict,
-    super::an_increase_for_a_license_revoked_meanwhile_is_a_conflict
-);
+crate::on_every_database!(an_increase_for_a_license_revoked_meanwhile_is_a_conflict);

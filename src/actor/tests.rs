@@ -43,10 +43,7 @@ async fn written(db: &DatabaseConnection) -> (u64, u64) {
 }
 
 async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, admin, ana, agent) = fx::cast(&db).await;
     let license = fx::license(&db, &admin, &ana, &agent, 10).await;
     let request = access_requests::create(
         &db,
@@ -189,7 +186,4 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
     assert_eq!(request.status, AccessRequestStatus::Pending);
     assert!(!error_logs::get(&db, &error_id).await.unwrap().resolved);
 }
-crate::on_every_database!(
-    only_the_super_admin_may_run_admin_operations,
-    super::only_the_super_admin_may_run_admin_operations
-);
+crate::on_every_database!(only_the_super_admin_may_run_admin_operations);

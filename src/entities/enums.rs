@@ -2,6 +2,6 @@
 //! crate, with their SeaORM derives behind its `db` feature; the entities use them from here.
 
 pub use abetworks_types::enums::{
-    AccessRequestKind, AccessRequestStatus, AgentStatus, ExecutionStatus, LicenseEventKind,
-    LicenseStatus, QuotaWindow, Role, Severity, TaskStatus,
+    AccessRequestKind, AccessRequestStatus, AgentStatus, ExecutionMode, ExecutionStatus,
+    LicenseEventKind, LicenseStatus, QuotaWindow, Role, RunEventKind, Severity, TaskStatus,
 };

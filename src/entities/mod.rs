@@ -89,6 +89,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod registration_attempts;
 pub mod resource_usage;
+pub mod run_events;
 pub mod tasks;
 pub mod tower_sessions;
 pub mod user_agent_licenses;

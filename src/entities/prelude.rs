@@ -16,6 +16,7 @@ pub use super::notifications::Entity as Notifications;
 pub use super::organizations::Entity as Organizations;
 pub use super::registration_attempts::Entity as RegistrationAttempts;
 pub use super::resource_usage::Entity as ResourceUsage;
+pub use super::run_events::Entity as RunEvents;
 pub use super::tasks::Entity as Tasks;
 pub use super::tower_sessions::Entity as TowerSessions;
 pub use super::user_agent_licenses::Entity as UserAgentLicenses;

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::entities::logs;
 use crate::error::ConflictReason;
-use crate::test_fixtures as fx;
+use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
 use abetworks_types::Vocabulary;
 
@@ -105,14 +105,15 @@ fn failure(kind: ErrorKind) -> NewErrorLog {
     }
 }
 
-fn page() -> PageRequest {
-    PageRequest::default()
+/// Logs a failure of `kind`; its reference id.
+async fn logged(db: &DatabaseConnection, kind: ErrorKind) -> String {
+    log_error(db, failure(kind))
+        .await
+        .expect("the error is logged")
 }
 
 async fn logging_returns_the_reference_id_and_classifies_the_error(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let entry = NewErrorLog {
         user_id: Some(user.id.clone()),
         agent_id: Some(agent.id.clone()),
@@ -133,10 +134,7 @@ async fn logging_returns_the_reference_id_and_classifies_the_error(db: TestDatab
     );
     assert!(!row.resolved);
 }
-crate::on_every_database!(
-    logging_returns_the_reference_id_and_classifies_the_error,
-    super::logging_returns_the_reference_id_and_classifies_the_error
-);
+crate::on_every_database!(logging_returns_the_reference_id_and_classifies_the_error);
 
 async fn logging_never_fails_on_what_it_logs(db: TestDatabase) {
     let db = fx::connect(&db).await;
@@ -157,21 +155,14 @@ async fn logging_never_fails_on_what_it_logs(db: TestDatabase) {
     );
     assert_eq!(row.severity, Severity::Critical);
 }
-crate::on_every_database!(
-    logging_never_fails_on_what_it_logs,
-    super::logging_never_fails_on_what_it_logs
-);
+crate::on_every_database!(logging_never_fails_on_what_it_logs);
 
 async fn the_list_filters_by_severity_type_dates_and_resolution_newest_first(db: TestDatabase) {
     let db = fx::connect(&db).await;
     let admin = fx::super_admin(&db, "admin@example.com").await;
-    let timeout = log_error(&db, failure(ErrorKind::AgentTimeout))
-        .await
-        .unwrap();
-    let panic = log_error(&db, failure(ErrorKind::Panic)).await.unwrap();
-    let rejected = log_error(&db, failure(ErrorKind::AgentRejectedInput))
-        .await
-        .unwrap();
+    let timeout = logged(&db, ErrorKind::AgentTimeout).await;
+    let panic = logged(&db, ErrorKind::Panic).await;
+    let rejected = logged(&db, ErrorKind::AgentRejectedInput).await;
     resolve(&db, &fx::actor(&admin), &rejected, None)
         .await
         .unwrap();
@@ -181,56 +172,29 @@ async fn the_list_filters_by_severity_type_dates_and_resolution_newest_first(db:
         all.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
         vec![rejected.clone(), panic.clone(), timeout.clone()]
     );
-    let critical = ErrorFilter {
-        severity: Some(Severity::Critical),
-        ..Default::default()
-    };
+    let critical = fx::default_with(|f: &mut ErrorFilter| f.severity = Some(Severity::Critical));
     assert_eq!(
         list(&db, &critical, page()).await.unwrap().items[0].id,
         panic
     );
-    let timeouts = ErrorFilter {
-        kind: Some(ErrorKind::AgentTimeout),
-        ..Default::default()
-    };
+    let timeouts = fx::default_with(|f: &mut ErrorFilter| f.kind = Some(ErrorKind::AgentTimeout));
     assert_eq!(
         list(&db, &timeouts, page()).await.unwrap().items[0].id,
         timeout
     );
-    let open = ErrorFilter {
-        resolved: Some(false),
-        ..Default::default()
-    };
+    let open = fx::default_with(|f: &mut ErrorFilter| f.resolved = Some(false));
     assert_eq!(list(&db, &open, page()).await.unwrap().total, 2);
-    let future = ErrorFilter {
-        from: Some(Utc::now() + Duration::minutes(1)),
-        ..Default::default()
-    };
-    assert_eq!(list(&db, &future, page()).await.unwrap().total, 0);
-    let inverted = ErrorFilter {
-        from: Some(Utc::now()),
-        to: Some(Utc::now() - Duration::hours(1)),
-        ..Default::default()
-    };
-    assert!(
-        matches!(list(&db, &inverted, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "from")
-    );
+    let found = async |filter: ErrorFilter| Ok(list(&db, &filter, page()).await?.total);
+    fx::assert_dates_checked(found).await;
 }
-crate::on_every_database!(
-    the_list_filters_by_severity_type_dates_and_resolution_newest_first,
-    super::the_list_filters_by_severity_type_dates_and_resolution_newest_first
-);
+crate::on_every_database!(the_list_filters_by_severity_type_dates_and_resolution_newest_first);
 
 async fn resolving_is_audited_once_and_a_second_time_is_a_conflict(db: TestDatabase) {
     let db = fx::connect(&db).await;
     let admin = fx::super_admin(&db, "admin@example.com").await;
-    let id = log_error(&db, failure(ErrorKind::AgentFailed))
-        .await
-        .unwrap();
+    let id = logged(&db, ErrorKind::AgentFailed).await;
     let bad_note = resolve(&db, &fx::actor(&admin), &id, Some("x\0y")).await;
-    assert!(
-        matches!(bad_note, Err(CoreError::Invalid { ref field, .. }) if field == "resolutionNote")
-    );
+    fx::assert_invalid(&bad_note, "resolutionNote");
     let long_note = "n".repeat(MAX_RESOLUTION_NOTE_CHARS + 1);
     assert!(resolve(&db, &fx::actor(&admin), &id, Some(&long_note))
         .await
@@ -271,10 +235,7 @@ async fn resolving_is_audited_once_and_a_second_time_is_a_conflict(db: TestDatab
         ("error.resolve", Some(id.as_str()))
     );
 }
-crate::on_every_database!(
-    resolving_is_audited_once_and_a_second_time_is_a_conflict,
-    super::resolving_is_audited_once_and_a_second_time_is_a_conflict
-);
+crate::on_every_database!(resolving_is_audited_once_and_a_second_time_is_a_conflict);
 
 async fn the_stats_count_by_type_severity_and_day_with_the_resolution_rate(db: TestDatabase) {
     let db = fx::connect(&db).await;
@@ -288,7 +249,7 @@ async fn the_stats_count_by_type_severity_and_day_with_the_resolution_rate(db: T
         (ErrorKind::AgentFailed, day(3, 12)),
         (ErrorKind::AgentFailed, day(9, 12)), // outside the range
     ] {
-        let id = log_error(&db, failure(kind)).await.unwrap();
+        let id = logged(&db, kind).await;
         error_logs::ActiveModel {
             id: Set(id.clone()),
             created_at: Set(at),
@@ -307,32 +268,19 @@ async fn the_stats_count_by_type_severity_and_day_with_the_resolution_rate(db: T
     let stats = stats(&db, range).await.unwrap();
     assert_eq!((stats.total, stats.resolved, stats.unresolved), (4, 1, 3));
     assert!((stats.resolution_rate - 0.25).abs() < 1e-9);
-    let by_type: Vec<_> = stats
-        .by_type
-        .iter()
-        .map(|k| (k.key.as_str(), k.count))
-        .collect();
+    let by_type_and_severity = [&stats.by_type, &stats.by_severity]
+        .map(|counts| fx::pairs(counts, |k| (k.key.as_str(), k.count)));
     assert_eq!(
-        by_type,
-        vec![("agent_timeout", 2), ("agent_failed", 1), ("panic", 1)]
+        by_type_and_severity,
+        [
+            vec![("agent_timeout", 2), ("agent_failed", 1), ("panic", 1)],
+            vec![("medium", 2), ("critical", 1), ("high", 1)]
+        ]
     );
-    let by_severity: Vec<_> = stats
-        .by_severity
-        .iter()
-        .map(|k| (k.key.as_str(), k.count))
-        .collect();
-    assert_eq!(
-        by_severity,
-        vec![("medium", 2), ("critical", 1), ("high", 1)]
-    );
-    let per_day: Vec<_> = stats
-        .per_day
-        .iter()
-        .map(|d| (d.day.to_string(), d.count))
-        .collect();
+    let per_day = fx::pairs(&stats.per_day, |d| (d.day.to_string(), d.count));
     assert_eq!(
         per_day,
-        vec![
+        [
             ("2025-03-01".into(), 2),
             ("2025-03-02".into(), 0),
             ("2025-03-03".into(), 2),
@@ -350,7 +298,4 @@ async fn stats_of_nothing(db: &DatabaseConnection) -> ErrorStats {
     .unwrap();
     stats(db, range).await.unwrap()
 }
-crate::on_every_database!(
-    the_stats_count_by_type_severity_and_day_with_the_resolution_rate,
-    super::the_stats_count_by_type_severity_and_day_with_the_resolution_rate
-);
+crate::on_every_database!(the_stats_count_by_type_severity_and_day_with_the_resolution_rate);

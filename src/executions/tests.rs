@@ -1,20 +1,9 @@
-use chrono::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::entities::{resource_usage, users};
-use crate::test_fixtures as fx;
+use crate::entities::resource_usage;
+use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
-
-fn new_run(user: &users::Model, agent: &agent_catalog::Model) -> NewExecution {
-    NewExecution {
-        user_id: user.id.clone(),
-        agent_id: agent.id.clone(),
-        license_id: None,
-        api_key_id: None,
-        input: json!({"text": "hello"}),
-    }
-}
 
 fn succeeded(ms: i64) -> ExecutionOutcome {
     ExecutionOutcome {
@@ -36,15 +25,16 @@ fn failed(ms: i64) -> ExecutionOutcome {
     }
 }
 
-fn page() -> PageRequest {
-    PageRequest::default()
+/// The one daily roll-up row there is.
+async fn the_roll_up(db: &DatabaseConnection) -> resource_usage::Model {
+    let roll_ups = resource_usage::Entity::find().all(db).await.unwrap();
+    assert_eq!(roll_ups.len(), 1, "one roll-up row: {roll_ups:?}");
+    roll_ups.into_iter().next().expect("a roll-up row")
 }
 
 async fn an_execution_runs_then_finishes_and_feeds_the_daily_roll_up(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let first = start(&db, new_run(&user, &agent)).await.unwrap();
+    let (db, user, agent) = fx::customer(&db).await;
+    let first = start(&db, fx::new_run(&user, &agent)).await.unwrap();
     assert_eq!(first.status, ExecutionStatus::Running);
     let done = finish(&db, &first.id, succeeded(120)).await.unwrap();
     assert_eq!(done.status, ExecutionStatus::Succeeded);
@@ -52,14 +42,12 @@ async fn an_execution_runs_then_finishes_and_feeds_the_daily_roll_up(db: TestDat
     assert_eq!(done.duration_ms, Some(120));
     assert!(done.finished_at.is_some());
 
-    let second = start(&db, new_run(&user, &agent)).await.unwrap();
+    let second = start(&db, fx::new_run(&user, &agent)).await.unwrap();
     let broken = finish(&db, &second.id, failed(30)).await.unwrap();
     assert_eq!(broken.error_code.as_deref(), Some("AGENT_FAILED"));
     assert_eq!(broken.error_message.as_deref(), Some("boom with a NUL"));
 
-    let roll_ups = resource_usage::Entity::find().all(&db).await.unwrap();
-    assert_eq!(roll_ups.len(), 1);
-    let day = &roll_ups[0];
+    let day = the_roll_up(&db).await;
     assert_eq!(
         (
             day.calls,
@@ -71,26 +59,17 @@ async fn an_execution_runs_then_finishes_and_feeds_the_daily_roll_up(db: TestDat
     );
     assert_eq!(day.day, Utc::now().date_naive());
 }
-crate::on_every_database!(
-    an_execution_runs_then_finishes_and_feeds_the_daily_roll_up,
-    super::an_execution_runs_then_finishes_and_feeds_the_daily_roll_up
-);
+crate::on_every_database!(an_execution_runs_then_finishes_and_feeds_the_daily_roll_up);
 
 async fn finishing_twice_is_a_conflict_and_bad_outcomes_are_invalid(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let run = start(&db, new_run(&user, &agent)).await.unwrap();
+    let (db, user, agent) = fx::customer(&db).await;
+    let run = start(&db, fx::new_run(&user, &agent)).await.unwrap();
     let running = ExecutionOutcome {
         status: ExecutionStatus::Running,
         ..succeeded(1)
     };
-    assert!(
-        matches!(finish(&db, &run.id, running).await, Err(CoreError::Invalid { ref field, .. }) if field == "status")
-    );
-    assert!(
-        matches!(finish(&db, &run.id, succeeded(-1)).await, Err(CoreError::Invalid { ref field, .. }) if field == "durationMs")
-    );
+    fx::assert_invalid(&finish(&db, &run.id, running).await, "status");
+    fx::assert_invalid(&finish(&db, &run.id, succeeded(-1)).await, "durationMs");
     finish(&db, &run.id, succeeded(5)).await.unwrap();
     assert!(matches!(
         finish(&db, &run.id, failed(5)).await,
@@ -104,25 +83,16 @@ async fn finishing_twice_is_a_conflict_and_bad_outcomes_are_invalid(db: TestData
         finish(&db, "nope", succeeded(5)).await,
         Err(CoreError::NotFound { .. })
     ));
-    let roll_up = resource_usage::Entity::find()
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
+    let roll_up = the_roll_up(&db).await;
     assert_eq!(roll_up.calls, 1);
 }
-crate::on_every_database!(
-    finishing_twice_is_a_conflict_and_bad_outcomes_are_invalid,
-    super::finishing_twice_is_a_conflict_and_bad_outcomes_are_invalid
-);
+crate::on_every_database!(finishing_twice_is_a_conflict_and_bad_outcomes_are_invalid);
 
 async fn concurrent_finishes_add_up_in_the_roll_up(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let mut runs = Vec::new();
     for _ in 0..20 {
-        runs.push(start(&db, new_run(&user, &agent)).await.unwrap().id);
+        runs.push(start(&db, fx::new_run(&user, &agent)).await.unwrap().id);
     }
     let tasks: Vec<_> = runs
         .into_iter()
@@ -134,30 +104,19 @@ async fn concurrent_finishes_add_up_in_the_roll_up(db: TestDatabase) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let roll_up = resource_usage::Entity::find()
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
+    let roll_up = the_roll_up(&db).await;
     assert_eq!(
         (roll_up.calls, roll_up.successes, roll_up.total_duration_ms),
         (20, 20, 200)
     );
 }
-crate::on_every_database!(
-    concurrent_finishes_add_up_in_the_roll_up,
-    super::concurrent_finishes_add_up_in_the_roll_up
-);
+crate::on_every_database!(concurrent_finishes_add_up_in_the_roll_up);
 
 async fn a_user_sees_only_their_own_executions_newest_first(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
-    let translator = fx::agent(&db, "translator", true).await;
-    let older = start(&db, new_run(&ana, &summarizer)).await.unwrap();
-    let newer = start(&db, new_run(&ana, &translator)).await.unwrap();
-    start(&db, new_run(&bob, &summarizer)).await.unwrap();
+    let (db, _, ana, bob, summarizer, translator) = fx::crowd(&db).await;
+    let older = start(&db, fx::new_run(&ana, &summarizer)).await.unwrap();
+    let newer = start(&db, fx::new_run(&ana, &translator)).await.unwrap();
+    start(&db, fx::new_run(&bob, &summarizer)).await.unwrap();
 
     let mine = list_mine(&db, &fx::actor(&ana), None, page())
         .await
@@ -184,18 +143,12 @@ async fn a_user_sees_only_their_own_executions_newest_first(db: TestDatabase) {
     assert_eq!(json["status"], "running");
     assert!(json.get("agentSlug").is_some());
 }
-crate::on_every_database!(
-    a_user_sees_only_their_own_executions_newest_first,
-    super::a_user_sees_only_their_own_executions_newest_first
-);
+crate::on_every_database!(a_user_sees_only_their_own_executions_newest_first);
 
 async fn the_admin_list_filters_by_user_agent_status_and_dates(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
-    let ana_run = start(&db, new_run(&ana, &agent)).await.unwrap();
-    let bob_run = start(&db, new_run(&bob, &agent)).await.unwrap();
+    let (db, _, ana, bob, agent, _) = fx::crowd(&db).await;
+    let ana_run = start(&db, fx::new_run(&ana, &agent)).await.unwrap();
+    let bob_run = start(&db, fx::new_run(&bob, &agent)).await.unwrap();
     finish(&db, &bob_run.id, failed(3)).await.unwrap();
 
     assert_eq!(
@@ -205,50 +158,22 @@ async fn the_admin_list_filters_by_user_agent_status_and_dates(db: TestDatabase)
             .total,
         2
     );
-    let by_user = ExecutionFilter {
-        user_id: Some(ana.id.clone()),
-        ..Default::default()
-    };
+    let by_user = fx::default_with(|f: &mut ExecutionFilter| f.user_id = Some(ana.id.clone()));
     assert_eq!(
         list_all(&db, &by_user, page()).await.unwrap().items[0].id,
         ana_run.id
     );
-    let failures = ExecutionFilter {
-        status: Some(ExecutionStatus::Failed),
-        ..Default::default()
-    };
+    let failures =
+        fx::default_with(|f: &mut ExecutionFilter| f.status = Some(ExecutionStatus::Failed));
     assert_eq!(
         list_all(&db, &failures, page()).await.unwrap().items[0].id,
         bob_run.id
     );
-    let by_agent = ExecutionFilter {
-        agent_id: Some(agent.id.clone()),
-        ..Default::default()
-    };
+    let by_agent = fx::default_with(|f: &mut ExecutionFilter| f.agent_id = Some(agent.id.clone()));
     assert_eq!(list_all(&db, &by_agent, page()).await.unwrap().total, 2);
-    let future = ExecutionFilter {
-        from: Some(Utc::now() + Duration::minutes(5)),
-        ..Default::default()
-    };
-    assert_eq!(list_all(&db, &future, page()).await.unwrap().total, 0);
-
-    let inverted = ExecutionFilter {
-        from: Some(Utc::now()),
-        to: Some(Utc::now() - Duration::days(1)),
-        ..Default::default()
-    };
-    assert!(
-        matches!(list_all(&db, &inverted, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "from")
-    );
-    let bad_user = ExecutionFilter {
-        user_id: Some("1 OR 1=1".into()),
-        ..Default::default()
-    };
-    assert!(
-        matches!(list_all(&db, &bad_user, page()).await, Err(CoreError::Invalid { ref field, .. }) if field == "userId")
-    );
+    let found = async |filter: ExecutionFilter| Ok(list_all(&db, &filter, page()).await?.total);
+    fx::assert_dates_checked(found).await;
+    let bad_user = fx::default_with(|f: &mut ExecutionFilter| f.user_id = Some("1 OR 1=1".into()));
+    fx::assert_invalid(&list_all(&db, &bad_user, page()).await, "userId");
 }
-crate::on_every_database!(
-    the_admin_list_filters_by_user_agent_status_and_dates,
-    super::the_admin_list_filters_by_user_agent_status_and_dates
-);
+crate::on_every_database!(the_admin_list_filters_by_user_agent_status_and_dates);

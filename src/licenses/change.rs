@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::{find_changeable, get_at, record_event, validate_expiry, validate_limit, QuotaPlan};
 use crate::actor::Actor;
-use crate::audit::{self, AuditEntry};
+use crate::audit::AuditEntry;
 use crate::db::begin_write;
 use crate::entities::enums::{LicenseEventKind, LicenseStatus};
 use crate::entities::user_agent_licenses as licenses;
@@ -160,24 +160,10 @@ pub(crate) async fn apply_change(
         // Carry what the current window used (and its live top-ups) over into the new plan's
         // window; a stored window that is already over carries nothing.
         let current = || Expr::col(C::WindowStartUnix).gte(old_start);
-        let carried =
-            |kept: Expr, gone: Expr| -> Expr { Expr::case(current(), kept).finally(gone).into() };
-        update = update
-            .col_expr(
-                C::ApiCallsUsed,
-                carried(Expr::col(C::ApiCallsUsed), Expr::value(0i64)),
-            )
-            .col_expr(
-                C::TopUpCalls,
-                carried(Expr::col(C::TopUpCalls), Expr::value(0i64)),
-            )
-            .col_expr(
-                C::TopUpExpiresAt,
-                carried(
-                    Expr::col(C::TopUpExpiresAt),
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                ),
-            )
+        let used: Expr = Expr::case(current(), Expr::col(C::ApiCallsUsed))
+            .finally(Expr::value(0i64))
+            .into();
+        update = quota::keep_top_ups_if(update.col_expr(C::ApiCallsUsed, used), current)
             .col_expr(C::WindowStartUnix, Expr::value(start));
     }
     if update.exec(conn).await?.rows_affected != 1 {
@@ -187,19 +173,12 @@ pub(crate) async fn apply_change(
         .one(conn)
         .await?
         .ok_or(CoreError::NotFound { entity: "license" })?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "license.update",
-            target_type: "license",
-            target_id: Some(&before.id),
-            before: serde_json::to_value(before).ok(),
-            after: serde_json::to_value(&after).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    AuditEntry::of("license.update", "license", &before.id)
+        .by(actor)
+        .before(before)
+        .after(&after)
+        .record(conn)
+        .await?;
     let (mut was, mut is) = changed_fields(before, &after);
     if change.reset_usage {
         let usage = quota::standing(before, now);

@@ -2,7 +2,7 @@
 //! revocation, written on the connection (the transaction) of the change itself, so a change
 //! and its line commit together or not at all.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
     QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
@@ -39,15 +39,12 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
+/// A line of history with the email of whoever made the change.
 #[derive(Debug, FromQueryResult)]
 struct EventRow {
-    id: String,
-    license_id: String,
-    kind: LicenseEventKind,
-    actor_id: Option<String>,
+    #[sea_orm(nested)]
+    event: events::Model,
     actor_email: Option<String>,
-    detail: Option<Value>,
-    created_at: DateTime<Utc>,
 }
 
 /// A license's history, newest first, with the email of whoever made each change (super
@@ -71,16 +68,16 @@ pub async fn history(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|row| LicenseEventView {
-            id: row.id,
-            license_id: row.license_id,
-            kind: row.kind,
-            actor_id: row.actor_id,
-            actor_email: row.actor_email,
-            detail: row
+        .map(|EventRow { event, actor_email }| LicenseEventView {
+            id: event.id,
+            license_id: event.license_id,
+            kind: event.kind,
+            actor_id: event.actor_id,
+            actor_email,
+            detail: event
                 .detail
                 .unwrap_or_else(|| Value::Object(Default::default())),
-            created_at: row.created_at,
+            created_at: event.created_at,
         })
         .collect())
 }

@@ -1,12 +1,15 @@
 use chrono::{Duration, Utc};
 
-use sea_orm::PaginatorTrait;
-
 use super::*;
 use crate::entities::{logs, user_agent_licenses};
-use crate::test_fixtures as fx;
+use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
 use abetworks_types::Vocabulary;
+
+/// The licenses `filter` lists on the first page.
+async fn listed(db: &DatabaseConnection, filter: &LicenseFilter) -> Vec<LicenseView> {
+    list(db, filter, page()).await.unwrap().items
+}
 
 fn grant_of(user: &users::Model, agent: &agent_catalog::Model, limit: i64) -> GrantLicense {
     GrantLicense {
@@ -16,10 +19,6 @@ fn grant_of(user: &users::Model, agent: &agent_catalog::Model, limit: i64) -> Gr
         expires_at: None,
         plan: QuotaPlan::default(),
     }
-}
-
-fn page() -> PageRequest {
-    PageRequest::default()
 }
 
 #[test]
@@ -50,8 +49,9 @@ fn limits_outside_minus_one_to_ten_million_are_invalid() {
         assert!(validate_limit(ok).is_ok(), "{ok}");
     }
     for bad in [-2, i64::MIN, MAX_API_CALL_LIMIT + 1, i64::MAX] {
+        let result = validate_limit(bad);
         assert!(
-            matches!(validate_limit(bad), Err(CoreError::Invalid { field, .. }) if field == "apiCallLimit"),
+            matches!(result, Err(CoreError::Invalid { field, .. }) if field == "apiCallLimit"),
             "{bad}"
         );
     }
@@ -92,10 +92,7 @@ async fn granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited(db:
     let json = serde_json::to_value(&view).unwrap();
     assert!(json.get("apiCallLimit").is_some() && json.get("nearLimit").is_some());
 }
-crate::on_every_database!(
-    granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited,
-    super::granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited
-);
+crate::on_every_database!(granting_shows_the_user_the_agent_and_the_full_quota_and_is_audited);
 
 async fn granting_twice_is_a_conflict_and_writes_nothing_more(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -107,10 +104,7 @@ async fn granting_twice_is_a_conflict_and_writes_nothing_more(db: TestDatabase) 
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 1);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 1);
 }
-crate::on_every_database!(
-    granting_twice_is_a_conflict_and_writes_nothing_more,
-    super::granting_twice_is_a_conflict_and_writes_nothing_more
-);
+crate::on_every_database!(granting_twice_is_a_conflict_and_writes_nothing_more);
 
 async fn concurrent_grants_give_exactly_one_license(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -130,10 +124,7 @@ async fn grant_license(
 ) -> CoreResult<LicenseView> {
     grant(db, actor, g).await
 }
-crate::on_every_database!(
-    concurrent_grants_give_exactly_one_license,
-    super::concurrent_grants_give_exactly_one_license
-);
+crate::on_every_database!(concurrent_grants_give_exactly_one_license);
 
 async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -173,40 +164,27 @@ async fn unknown_or_malformed_user_and_agent_ids_are_not_found(db: TestDatabase)
     ));
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
 }
-crate::on_every_database!(
-    unknown_or_malformed_user_and_agent_ids_are_not_found,
-    super::unknown_or_malformed_user_and_agent_ids_are_not_found
-);
+crate::on_every_database!(unknown_or_malformed_user_and_agent_ids_are_not_found);
 
 async fn absurd_limits_and_past_expiry_are_invalid_and_write_nothing(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
     for limit in [-2, -1000, MAX_API_CALL_LIMIT + 1, i64::MAX] {
         let result = grant(&db, &fx::actor(&admin), grant_of(&user, &agent, limit)).await;
-        assert!(
-            matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit")
-        );
+        fx::assert_invalid(&result, "apiCallLimit");
     }
     let past = GrantLicense {
         expires_at: Some(Utc::now() - Duration::minutes(1)),
         ..grant_of(&user, &agent, 5)
     };
     let result = grant(&db, &fx::actor(&admin), past).await;
-    assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "expiresAt"));
+    fx::assert_invalid(&result, "expiresAt");
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 0);
 }
-crate::on_every_database!(
-    absurd_limits_and_past_expiry_are_invalid_and_write_nothing,
-    super::absurd_limits_and_past_expiry_are_invalid_and_write_nothing
-);
+crate::on_every_database!(absurd_limits_and_past_expiry_are_invalid_and_write_nothing);
 
 async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
-    let translator = fx::agent(&db, "translator", true).await;
+    let (db, admin, ana, bob, summarizer, translator) = fx::crowd(&db).await;
     let ana_sum = fx::license(&db, &admin, &ana, &summarizer, 10).await;
     let ana_tr = fx::license(&db, &admin, &ana, &translator, 10).await;
     let bob_sum = fx::license(&db, &admin, &bob, &summarizer, -1).await;
@@ -220,33 +198,21 @@ async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase
     let by_summarizer = list_by_agent(&db, &summarizer.id, page()).await.unwrap();
     assert_eq!(by_summarizer.total, 2);
 
-    let ids_with = |status| {
-        let filter = LicenseFilter {
-            status: Some(status),
-            ..Default::default()
-        };
-        let db = db.clone();
-        async move {
-            list(&db, &filter, page())
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .map(|l| l.id)
-                .collect::<Vec<_>>()
-        }
+    let ids_with = async |status| {
+        let filter = fx::default_with(|f: &mut LicenseFilter| f.status = Some(status));
+        fx::pairs(&listed(&db, &filter).await, |l| l.id.clone())
     };
     assert_eq!(
         ids_with(EffectiveStatus::Active).await,
-        vec![ana_sum.id.clone()]
+        [ana_sum.id.as_str()]
     );
     assert_eq!(
         ids_with(EffectiveStatus::Expired).await,
-        vec![ana_tr.id.clone()]
+        [ana_tr.id.as_str()]
     );
     assert_eq!(
         ids_with(EffectiveStatus::Revoked).await,
-        vec![bob_sum.id.clone()]
+        [bob_sum.id.as_str()]
     );
     assert!(ids_with(EffectiveStatus::Suspended).await.is_empty());
     let expired = get(&db, &ana_tr.id).await.unwrap();
@@ -273,15 +239,12 @@ async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase
         0
     );
     let nul = list(&db, &search("a\0b"), page()).await;
-    assert!(matches!(nul, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
+    fx::assert_invalid(&nul, "q");
     let long = list(&db, &search(&"x".repeat(500)), page()).await;
-    assert!(matches!(long, Err(CoreError::Invalid { ref field, .. }) if field == "q"));
-    let bad_user = LicenseFilter {
-        user_id: Some("not-an-id".into()),
-        ..Default::default()
-    };
+    fx::assert_invalid(&long, "q");
+    let bad_user = fx::default_with(|f: &mut LicenseFilter| f.user_id = Some("not-an-id".into()));
     let bad = list(&db, &bad_user, page()).await;
-    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "userId"));
+    fx::assert_invalid(&bad, "userId");
 
     let one = list(
         &db,
@@ -295,10 +258,7 @@ async fn lists_filter_by_user_agent_effective_status_and_search(db: TestDatabase
         (3, 1, 2, 2)
     );
 }
-crate::on_every_database!(
-    lists_filter_by_user_agent_effective_status_and_search,
-    super::lists_filter_by_user_agent_effective_status_and_search
-);
+crate::on_every_database!(lists_filter_by_user_agent_effective_status_and_search);
 
 async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -358,7 +318,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         Utc::now(),
     )
     .await;
-    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "apiCallLimit"));
+    fx::assert_invalid(&bad, "apiCallLimit");
     let revoke_by_update = LicenseChange {
         status: Some(LicenseStatus::Revoked),
         ..Default::default()
@@ -371,7 +331,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
         Utc::now(),
     )
     .await;
-    assert!(matches!(bad, Err(CoreError::Invalid { ref field, .. }) if field == "status"));
+    fx::assert_invalid(&bad, "status");
     let unknown = update(
         &db,
         &fx::actor(&admin),
@@ -384,10 +344,7 @@ async fn updating_changes_limit_expiry_and_status_and_audits_before_and_after(db
     assert_eq!(get(&db, &license.id).await.unwrap().api_call_limit, 50);
     assert_eq!(fx::count::<logs::Entity>(&db).await, 3);
 }
-crate::on_every_database!(
-    updating_changes_limit_expiry_and_status_and_audits_before_and_after,
-    super::updating_changes_limit_expiry_and_status_and_audits_before_and_after
-);
+crate::on_every_database!(updating_changes_limit_expiry_and_status_and_audits_before_and_after);
 
 async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -420,10 +377,7 @@ async fn revoking_is_final_audited_and_frees_the_slot_for_a_new_grant(db: TestDa
     fx::license(&db, &admin, &user, &agent, 3).await;
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 2);
 }
-crate::on_every_database!(
-    revoking_is_final_audited_and_frees_the_slot_for_a_new_grant,
-    super::revoking_is_final_audited_and_frees_the_slot_for_a_new_grant
-);
+crate::on_every_database!(revoking_is_final_audited_and_frees_the_slot_for_a_new_grant);
 
 async fn an_expired_live_license_is_replaced_by_a_new_grant(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -435,17 +389,10 @@ async fn an_expired_live_license_is_replaced_by_a_new_grant(db: TestDatabase) {
         get(&db, &old.id).await.unwrap().status,
         EffectiveStatus::Revoked
     );
-    let replaced = logs::Entity::find()
-        .filter(logs::Column::Action.eq("license.replace_expired"))
-        .count(&db)
-        .await
-        .unwrap();
-    assert_eq!(replaced, 1);
+    let replaced = logs::Column::Action.eq("license.replace_expired");
+    assert_eq!(fx::count_where::<logs::Entity>(&db, replaced).await, 1);
 }
-crate::on_every_database!(
-    an_expired_live_license_is_replaced_by_a_new_grant,
-    super::an_expired_live_license_is_replaced_by_a_new_grant
-);
+crate::on_every_database!(an_expired_live_license_is_replaced_by_a_new_grant);
 
 async fn near_limit_and_exhausted_follow_the_counter(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -461,10 +408,7 @@ async fn near_limit_and_exhausted_follow_the_counter(db: TestDatabase) {
     assert!(view.exhausted);
     assert_eq!(view.remaining, Some(0));
 }
-crate::on_every_database!(
-    near_limit_and_exhausted_follow_the_counter,
-    super::near_limit_and_exhausted_follow_the_counter
-);
+crate::on_every_database!(near_limit_and_exhausted_follow_the_counter);
 
 async fn lists_sort_by_user_usage_and_expiry_with_never_as_the_latest(db: TestDatabase) {
     let db = fx::connect(&db).await;
@@ -489,21 +433,10 @@ async fn lists_sort_by_user_usage_and_expiry_with_never_as_the_latest(db: TestDa
             .await
             .unwrap();
     }
-    let emails_sorted_by = |sort: &str| {
-        let filter = LicenseFilter {
-            sort: LicenseSort::parse(sort).unwrap(),
-            ..Default::default()
-        };
-        let db = db.clone();
-        async move {
-            list(&db, &filter, page())
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .map(|l| l.user_email)
-                .collect::<Vec<_>>()
-        }
+    let emails_sorted_by = async |sort: &str| {
+        let filter =
+            fx::default_with(|f: &mut LicenseFilter| f.sort = LicenseSort::parse(sort).unwrap());
+        fx::pairs(&listed(&db, &filter).await, |l| l.user_email.clone())
     };
     let (a, b, c) = ("ana@example.com", "bob@example.com", "cara@example.com");
     assert_eq!(emails_sorted_by("-granted").await, [c, b, a]);
@@ -516,7 +449,4 @@ async fn lists_sort_by_user_usage_and_expiry_with_never_as_the_latest(db: TestDa
     assert_eq!(emails_sorted_by("expires").await, [c, a, b]);
     assert_eq!(emails_sorted_by("-expires").await, [b, a, c]);
 }
-crate::on_every_database!(
-    lists_sort_by_user_usage_and_expiry_with_never_as_the_latest,
-    super::lists_sort_by_user_usage_and_expiry_with_never_as_the_latest
-);
+crate::on_every_database!(lists_sort_by_user_usage_and_expiry_with_never_as_the_latest);

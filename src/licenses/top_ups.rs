@@ -11,10 +11,10 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{
-    find_changeable, record_event, require_exists, validate_expiry, TopUpView, MAX_API_CALL_LIMIT,
+    find_changeable, record_event, require_exists, validate_calls, validate_expiry, TopUpView,
 };
 use crate::actor::Actor;
-use crate::audit::{self, AuditEntry};
+use crate::audit::AuditEntry;
 use crate::db::begin_write;
 use crate::entities::enums::{LicenseEventKind, LicenseStatus};
 use crate::entities::{license_top_ups as top_up_rows, user_agent_licenses as licenses};
@@ -38,12 +38,7 @@ pub struct NewTopUp {
 
 /// Checks a top-up; returns its trimmed note.
 fn validate(top_up: &NewTopUp, now: DateTime<Utc>) -> CoreResult<String> {
-    if !(1..=MAX_API_CALL_LIMIT).contains(&top_up.calls) {
-        return Err(CoreError::invalid(
-            "calls",
-            format!("must be between 1 and {MAX_API_CALL_LIMIT}"),
-        ));
-    }
+    validate_calls("calls", Some(top_up.calls))?;
     let note = required_text("note", &top_up.note, MAX_TOP_UP_NOTE_CHARS)?;
     validate_expiry(top_up.expires_at, now)?;
     Ok(note)
@@ -150,19 +145,11 @@ pub(crate) async fn add_top_up(
     }
     .insert(conn)
     .await?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(&actor.user_id),
-            action: "license.top_up",
-            target_type: "license",
-            target_id: Some(&license.id),
-            before: None,
-            after: serde_json::to_value(&row).ok(),
-            ip: actor.ip(),
-        },
-    )
-    .await?;
+    AuditEntry::of("license.top_up", "license", &license.id)
+        .by(actor)
+        .after(&row)
+        .record(conn)
+        .await?;
     let view = TopUpView::from(row);
     let detail = json!({
         "calls": view.calls,

@@ -110,17 +110,14 @@ async fn invalid_plans_are_refused_by_grant_and_update_and_write_nothing(db: Tes
     let unchanged = get(&db, &license.id).await.unwrap();
     assert_eq!(unchanged.window, QuotaWindow::Lifetime);
 }
-crate::on_every_database!(
-    invalid_plans_are_refused_by_grant_and_update_and_write_nothing,
-    super::invalid_plans_are_refused_by_grant_and_update_and_write_nothing
-);
+crate::on_every_database!(invalid_plans_are_refused_by_grant_and_update_and_write_nothing);
 
 async fn a_top_up_adds_calls_to_the_current_window_and_shows_in_the_view_and_the_history(
     db: TestDatabase,
 ) {
     let (db, admin, user, agent) = fx::cast(&db).await;
     let now = Utc::now();
-    let license = fx::license_on_plan(&db, &admin, &user, &agent, 2, daily()).await;
+    let license = fx::license(&db, &admin, &user, &agent, (2, daily())).await;
     assert!(fx::admit(&db, &license.id, now).await);
     assert!(fx::admit(&db, &license.id, now).await);
     assert!(
@@ -179,8 +176,7 @@ async fn a_top_up_adds_calls_to_the_current_window_and_shows_in_the_view_and_the
     assert!(json.get("windowStart").is_some() && json.get("licenseId").is_some());
 }
 crate::on_every_database!(
-    a_top_up_adds_calls_to_the_current_window_and_shows_in_the_view_and_the_history,
-    super::a_top_up_adds_calls_to_the_current_window_and_shows_in_the_view_and_the_history
+    a_top_up_adds_calls_to_the_current_window_and_shows_in_the_view_and_the_history
 );
 
 async fn top_ups_with_an_expiry_stop_counting_after_it(db: TestDatabase) {
@@ -215,10 +211,7 @@ async fn top_ups_with_an_expiry_stop_counting_after_it(db: TestDatabase) {
     let view = get_at(&db, &license.id, later).await.unwrap();
     assert_eq!((view.top_ups, view.window_start), (2, None));
 }
-crate::on_every_database!(
-    top_ups_with_an_expiry_stop_counting_after_it,
-    super::top_ups_with_an_expiry_stop_counting_after_it
-);
+crate::on_every_database!(top_ups_with_an_expiry_stop_counting_after_it);
 
 async fn a_top_up_needs_calls_a_note_a_future_expiry_a_super_admin_and_a_license_not_revoked(
     db: TestDatabase,
@@ -274,8 +267,7 @@ async fn a_top_up_needs_calls_a_note_a_future_expiry_a_super_admin_and_a_license
     assert_eq!(get(&db, &license.id).await.unwrap().top_ups, 0);
 }
 crate::on_every_database!(
-    a_top_up_needs_calls_a_note_a_future_expiry_a_super_admin_and_a_license_not_revoked,
-    super::a_top_up_needs_calls_a_note_a_future_expiry_a_super_admin_and_a_license_not_revoked
+    a_top_up_needs_calls_a_note_a_future_expiry_a_super_admin_and_a_license_not_revoked
 );
 
 async fn a_plan_change_keeps_the_id_and_the_used_count(db: TestDatabase) {
@@ -330,15 +322,12 @@ async fn a_plan_change_keeps_the_id_and_the_used_count(db: TestDatabase) {
     assert_eq!(changed.detail["after"]["windowTimeZone"], "Europe/Berlin");
     assert!(changed.detail["after"].get("apiCallLimit").is_none());
 }
-crate::on_every_database!(
-    a_plan_change_keeps_the_id_and_the_used_count,
-    super::a_plan_change_keeps_the_id_and_the_used_count
-);
+crate::on_every_database!(a_plan_change_keeps_the_id_and_the_used_count);
 
 async fn reset_usage_renews_the_current_window_at_zero_and_is_in_the_history(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
     let now = Utc::now();
-    let license = fx::license_on_plan(&db, &admin, &user, &agent, 3, daily()).await;
+    let license = fx::license(&db, &admin, &user, &agent, (3, daily())).await;
     for _ in 0..3 {
         assert!(fx::admit(&db, &license.id, now).await);
     }
@@ -370,10 +359,7 @@ async fn reset_usage_renews_the_current_window_at_zero_and_is_in_the_history(db:
     assert_eq!(renewed.detail["after"]["apiCallsUsed"], 0);
     assert_eq!(renewed.actor_email.as_deref(), Some("admin@example.com"));
 }
-crate::on_every_database!(
-    reset_usage_renews_the_current_window_at_zero_and_is_in_the_history,
-    super::reset_usage_renews_the_current_window_at_zero_and_is_in_the_history
-);
+crate::on_every_database!(reset_usage_renews_the_current_window_at_zero_and_is_in_the_history);
 
 async fn the_history_lists_grant_changes_top_up_and_revocation_newest_first_with_the_actors_email(
     db: TestDatabase,
@@ -438,6 +424,5 @@ async fn the_history_lists_grant_changes_top_up_and_revocation_newest_first_with
     }
 }
 crate::on_every_database!(
-    the_history_lists_grant_changes_top_up_and_revocation_newest_first_with_the_actors_email,
-    super::the_history_lists_grant_changes_top_up_and_revocation_newest_first_with_the_actors_email
+    the_history_lists_grant_changes_top_up_and_revocation_newest_first_with_the_actors_email
 );

@@ -65,11 +65,7 @@ fn monthly(zone: &str, reset_day: i32) -> QuotaPlan {
 }
 
 async fn row(db: &DatabaseConnection, license_id: &str) -> licenses::Model {
-    licenses::Entity::find_by_id(license_id.to_owned())
-        .one(db)
-        .await
-        .unwrap()
-        .expect("the license row")
+    fx::row::<licenses::Entity>(db, license_id).await
 }
 
 async fn used(db: &DatabaseConnection, license_id: &str) -> i64 {
@@ -100,9 +96,7 @@ async fn licensed(
     limit: i64,
     plan: QuotaPlan,
 ) -> String {
-    fx::license_on_plan(db, admin, user, agent, limit, plan)
-        .await
-        .id
+    fx::license(db, admin, user, agent, (limit, plan)).await.id
 }
 
 /// Admission as the gateway asks for it: the row as just read, the call at `now`.
@@ -182,10 +176,7 @@ async fn the_license_check_names_why_a_caller_is_refused(db: TestDatabase) {
     let renewed = fx::license(&db, &admin, &user, &agent, 3).await;
     assert_eq!(check(db.clone(), u, a).await, Ok(renewed.id));
 }
-crate::on_every_database!(
-    the_license_check_names_why_a_caller_is_refused,
-    super::the_license_check_names_why_a_caller_is_refused
-);
+crate::on_every_database!(the_license_check_names_why_a_caller_is_refused);
 
 async fn a_lifetime_limit_stops_at_the_limit_and_a_refund_makes_room_again(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -212,10 +203,7 @@ async fn a_lifetime_limit_stops_at_the_limit_and_a_refund_makes_room_again(db: T
     assert_eq!((usage.limit, usage.used), (4, 4));
     assert_eq!(used(&db, &id).await, 4);
 }
-crate::on_every_database!(
-    a_lifetime_limit_stops_at_the_limit_and_a_refund_makes_room_again,
-    super::a_lifetime_limit_stops_at_the_limit_and_a_refund_makes_room_again
-);
+crate::on_every_database!(a_lifetime_limit_stops_at_the_limit_and_a_refund_makes_room_again);
 
 async fn a_refund_never_takes_the_counter_below_zero_nor_into_another_window(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -230,10 +218,7 @@ async fn a_refund_never_takes_the_counter_below_zero_nor_into_another_window(db:
     assert!(!refund(&db, &id, 86_400, now).await.unwrap());
     assert_eq!(used(&db, &id).await, 1);
 }
-crate::on_every_database!(
-    a_refund_never_takes_the_counter_below_zero_nor_into_another_window,
-    super::a_refund_never_takes_the_counter_below_zero_nor_into_another_window
-);
+crate::on_every_database!(a_refund_never_takes_the_counter_below_zero_nor_into_another_window);
 
 async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -279,10 +264,7 @@ async fn suspended_expired_revoked_and_unknown_licenses_are_not_admitted(db: Tes
     }
     assert_eq!(used(&db, &id).await, 1);
 }
-crate::on_every_database!(
-    suspended_expired_revoked_and_unknown_licenses_are_not_admitted,
-    super::suspended_expired_revoked_and_unknown_licenses_are_not_admitted
-);
+crate::on_every_database!(suspended_expired_revoked_and_unknown_licenses_are_not_admitted);
 
 /// Admission in a task of its own, reading the row first as the gateway does.
 fn spawn_admit(
@@ -334,9 +316,6 @@ async fn two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty(db:
     assert_eq!(admitted, 10);
     assert_eq!(used(&db, &id).await, 50);
 }
-crate::on_every_database!(
-    two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty,
-    super::two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty
-);
+crate::on_every_database!(two_hundred_concurrent_admissions_against_fifty_admit_exactly_fifty);
 
 mod windows;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Func, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
 };
 
 use super::{count_calls, count_per_bucket, in_range, period_starts};
@@ -25,6 +25,37 @@ fn calls_count() -> Expr {
     Expr::expr(Func::count(Expr::col(tracking::Column::Id.as_column_ref())))
 }
 
+/// The [`TOP`] agents or users (`related`) by calls in `range`, as `M`: `calls` and the
+/// `columns` of each, `[id, label, other]`, named `{prefix}_{column}`; ties go by label.
+async fn most_calls<M, C>(
+    db: &impl ConnectionTrait,
+    range: TimeRange,
+    related: tracking::Relation,
+    prefix: &str,
+    columns: [C; 3],
+) -> CoreResult<Vec<M>>
+where
+    M: FromQueryResult + Send + Sync,
+    C: ColumnTrait,
+{
+    let mut query = tracking::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, related.def());
+    for column in columns {
+        let name = format!("{prefix}_{}", column.as_str());
+        query = query.column_as(column, name).group_by(column);
+    }
+    Ok(query
+        .expr_as(calls_count(), "calls")
+        .filter(in_range(range))
+        .order_by(calls_count(), Order::Desc)
+        .order_by_asc(columns[1])
+        .limit(TOP)
+        .into_model::<M>()
+        .all(db)
+        .await?)
+}
+
 /// The overview of `[from, to]`: `from` after `to`, or a range over 400 days, is `Invalid`.
 pub async fn overview(
     db: &impl ConnectionTrait,
@@ -41,40 +72,12 @@ pub async fn overview(
     let total_calls = count_calls(db, in_range(range)).await?;
     let failed_calls = count_calls(db, in_range(range).add(failed())).await?;
 
-    let by_agent = tracking::Entity::find()
-        .select_only()
-        .join(JoinType::InnerJoin, tracking::Relation::Agent.def())
-        .column_as(agent_catalog::Column::Id, "agent_id")
-        .column_as(agent_catalog::Column::Name, "agent_name")
-        .column_as(agent_catalog::Column::Slug, "agent_slug")
-        .expr_as(calls_count(), "calls")
-        .filter(in_range(range))
-        .group_by(agent_catalog::Column::Id)
-        .group_by(agent_catalog::Column::Name)
-        .group_by(agent_catalog::Column::Slug)
-        .order_by(calls_count(), Order::Desc)
-        .order_by_asc(agent_catalog::Column::Name)
-        .limit(TOP)
-        .into_model::<AgentCalls>()
-        .all(db)
-        .await?;
-    let by_user = tracking::Entity::find()
-        .select_only()
-        .join(JoinType::InnerJoin, tracking::Relation::User.def())
-        .column_as(users::Column::Id, "user_id")
-        .column_as(users::Column::Email, "user_email")
-        .column_as(users::Column::Name, "user_name")
-        .expr_as(calls_count(), "calls")
-        .filter(in_range(range))
-        .group_by(users::Column::Id)
-        .group_by(users::Column::Email)
-        .group_by(users::Column::Name)
-        .order_by(calls_count(), Order::Desc)
-        .order_by_asc(users::Column::Email)
-        .limit(TOP)
-        .into_model::<UserCalls>()
-        .all(db)
-        .await?;
+    use agent_catalog::Column as Agent;
+    use users::Column as User;
+    let agent = [Agent::Id, Agent::Name, Agent::Slug];
+    let user = [User::Id, User::Email, User::Name];
+    let by_agent = most_calls(db, range, tracking::Relation::Agent, "agent", agent).await?;
+    let by_user = most_calls(db, range, tracking::Relation::User, "user", user).await?;
 
     let trend =
         count_per_bucket::<tracking::Entity>(db, in_range(range), range, granularity).await?;

@@ -4,7 +4,6 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection};
 use super::*;
 use crate::entities::api_usage_tracking as tracking;
 use crate::entities::enums::LicenseStatus;
-use crate::error::CoreError;
 use crate::licenses::LicenseChange;
 use crate::licenses::{self, EffectiveStatus};
 use crate::test_fixtures as fx;
@@ -108,17 +107,11 @@ fn the_week_starts_on_monday_and_the_month_on_the_first_in_utc() {
 }
 
 async fn tracking_writes_one_row_and_keeps_only_what_can_be_stored(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let id = track(&db, call(Some(&user.id), Some(&agent.id), 200))
         .await
         .unwrap();
-    let row = tracking::Entity::find_by_id(&id)
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = fx::row::<tracking::Entity>(&db, &id).await;
     assert_eq!(
         (row.user_id.as_deref(), row.agent_id.as_deref()),
         (Some(user.id.as_str()), Some(agent.id.as_str()))
@@ -139,11 +132,7 @@ async fn tracking_writes_one_row_and_keeps_only_what_can_be_stored(db: TestDatab
         ..call(None, None, 404)
     };
     let id = track(&db, hostile).await.unwrap();
-    let row = tracking::Entity::find_by_id(&id)
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = fx::row::<tracking::Entity>(&db, &id).await;
     assert_eq!(
         (row.user_id, row.agent_id, row.api_key_id),
         (None, None, None)
@@ -153,18 +142,10 @@ async fn tracking_writes_one_row_and_keeps_only_what_can_be_stored(db: TestDatab
     assert_eq!(row.duration_ms, 0);
     assert_eq!(row.error.map(|e| e.chars().count()), Some(4000));
 }
-crate::on_every_database!(
-    tracking_writes_one_row_and_keeps_only_what_can_be_stored,
-    super::tracking_writes_one_row_and_keeps_only_what_can_be_stored
-);
+crate::on_every_database!(tracking_writes_one_row_and_keeps_only_what_can_be_stored);
 
 async fn my_usage_shows_the_license_in_force_for_each_agent(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
-    let translator = fx::agent(&db, "translator", true).await;
+    let (db, admin, ana, bob, summarizer, translator) = fx::crowd(&db).await;
     let old = fx::license(&db, &admin, &ana, &summarizer, 5).await;
     licenses::revoke(&db, &fx::actor(&admin), &old.id)
         .await
@@ -209,18 +190,10 @@ async fn my_usage_shows_the_license_in_force_for_each_agent(db: TestDatabase) {
     );
     assert!(my_usage(&db, "junk").await.unwrap().is_empty());
 }
-crate::on_every_database!(
-    my_usage_shows_the_license_in_force_for_each_agent,
-    super::my_usage_shows_the_license_in_force_for_each_agent
-);
+crate::on_every_database!(my_usage_shows_the_license_in_force_for_each_agent);
 
 async fn the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let admin = fx::super_admin(&db, "admin@example.com").await;
-    let ana = fx::member(&db, "ana@example.com").await;
-    let bob = fx::member(&db, "bob@example.com").await;
-    let summarizer = fx::agent(&db, "summarizer", true).await;
-    let translator = fx::agent(&db, "translator", true).await;
+    let (db, admin, ana, bob, summarizer, translator) = fx::crowd(&db).await;
     for status in [200, 200, 429] {
         track(&db, call(Some(&ana.id), Some(&summarizer.id), status))
             .await
@@ -244,31 +217,14 @@ async fn the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users(db: T
         (seen.total_calls, seen.successful_calls, seen.failed_calls),
         (5, 2, 3)
     );
-    let by_agent: Vec<_> = seen
-        .by_agent
-        .iter()
-        .map(|a| (a.agent_slug.as_str(), a.calls))
-        .collect();
-    assert_eq!(by_agent, vec![("summarizer", 3), ("translator", 1)]);
-    let by_user: Vec<_> = seen
-        .by_user
-        .iter()
-        .map(|u| (u.user_email.as_str(), u.calls))
-        .collect();
-    assert_eq!(
-        by_user,
-        vec![("ana@example.com", 3), ("bob@example.com", 1)]
-    );
+    let by_agent = fx::pairs(&seen.by_agent, |a| (a.agent_slug.as_str(), a.calls));
+    assert_eq!(by_agent, [("summarizer", 3), ("translator", 1)]);
+    let by_user = fx::pairs(&seen.by_user, |u| (u.user_email.as_str(), u.calls));
+    assert_eq!(by_user, [("ana@example.com", 3), ("bob@example.com", 1)]);
     assert_eq!(seen.granularity, Granularity::Hour);
     assert_eq!(seen.trend.len(), 3);
     assert_eq!(seen.trend.iter().map(|p| p.calls).sum::<u64>(), 5);
-    assert_eq!(
-        seen.heavy_users
-            .iter()
-            .map(|l| l.id.clone())
-            .collect::<Vec<_>>(),
-        vec![heavy.id]
-    );
+    assert_eq!(fx::pairs(&seen.heavy_users, |l| l.id.clone()), [heavy.id]);
     assert_eq!(
         (
             seen.calls_today,
@@ -280,10 +236,7 @@ async fn the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users(db: T
     let json = serde_json::to_value(&seen).unwrap();
     assert!(json.get("heavyUsers").is_some() && json.get("callsThisWeek").is_some());
 }
-crate::on_every_database!(
-    the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users,
-    super::the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users
-);
+crate::on_every_database!(the_overview_counts_calls_by_agent_and_user_and_flags_heavy_users);
 
 async fn the_trend_is_per_hour_up_to_two_days_and_per_day_beyond(db: TestDatabase) {
     let db = fx::connect(&db).await;
@@ -313,35 +266,27 @@ async fn the_trend_is_per_hour_up_to_two_days_and_per_day_beyond(db: TestDatabas
     assert_eq!(points, vec![0, 3, 0, 1, 0]);
     assert_eq!(daily.total_calls, 4);
 }
-crate::on_every_database!(
-    the_trend_is_per_hour_up_to_two_days_and_per_day_beyond,
-    super::the_trend_is_per_hour_up_to_two_days_and_per_day_beyond
-);
+crate::on_every_database!(the_trend_is_per_hour_up_to_two_days_and_per_day_beyond);
 
 async fn inverted_or_overlong_ranges_and_absurd_batches_are_invalid(db: TestDatabase) {
     let db = fx::connect(&db).await;
     let now = Utc::now();
     let inverted = overview(&db, now, now - Duration::seconds(1)).await;
-    assert!(matches!(inverted, Err(CoreError::Invalid { ref field, .. }) if field == "from"));
+    fx::assert_invalid(&inverted, "from");
     let overlong = overview(&db, now - Duration::days(401), now).await;
-    assert!(matches!(overlong, Err(CoreError::Invalid { ref field, .. }) if field == "to"));
+    fx::assert_invalid(&overlong, "to");
     for batch in [0, MAX_EXPORT_BATCH + 1, u64::MAX] {
         let result = export_rows(&db, now - Duration::days(1), now, None, batch).await;
-        assert!(matches!(result, Err(CoreError::Invalid { ref field, .. }) if field == "batch"));
+        fx::assert_invalid(&result, "batch");
     }
     assert!(export_rows(&db, now, now - Duration::days(1), None, 10)
         .await
         .is_err());
 }
-crate::on_every_database!(
-    inverted_or_overlong_ranges_and_absurd_batches_are_invalid,
-    super::inverted_or_overlong_ranges_and_absurd_batches_are_invalid
-);
+crate::on_every_database!(inverted_or_overlong_ranges_and_absurd_batches_are_invalid);
 
 async fn the_export_reads_every_row_of_the_range_once_in_batches(db: TestDatabase) {
-    let db = fx::connect(&db).await;
-    let user = fx::member(&db, "ana@example.com").await;
-    let agent = fx::agent(&db, "summarizer", true).await;
+    let (db, user, agent) = fx::customer(&db).await;
     let same_instant = utc(2025, 3, 1, 10, 0);
     for _ in 0..4 {
         tracked_at(&db, same_instant, 200).await;
@@ -392,7 +337,4 @@ async fn the_export_reads_every_row_of_the_range_once_in_batches(db: TestDatabas
     assert_eq!(recent[0].agent_slug.as_deref(), Some("summarizer"));
     assert!(recent[0].csv_line().ends_with('\n'));
 }
-crate::on_every_database!(
-    the_export_reads_every_row_of_the_range_once_in_batches,
-    super::the_export_reads_every_row_of_the_range_once_in_batches
-);
+crate::on_every_database!(the_export_reads_every_row_of_the_range_once_in_batches);

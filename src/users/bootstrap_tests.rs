@@ -9,7 +9,7 @@ const PASSWORD: &str = "a long enough password";
 
 /// Both calls often pass the "no admin yet" checks before either inserts (hashing runs off
 /// the thread); whatever the interleaving, exactly one creates the admin and neither fails.
-async fn instances_starting_together_create_the_admin_once(db: TestDatabase) {
+async fn admin_bootstrap_race(db: TestDatabase) {
     let db = fx::connect(&db).await;
     let (first, second) = tokio::join!(
         ensure_first_super_admin(&db, EMAIL, PASSWORD),
@@ -28,7 +28,4 @@ async fn instances_starting_together_create_the_admin_once(db: TestDatabase) {
     )));
 }
 
-crate::on_every_database!(
-    admin_bootstrap_race,
-    super::instances_starting_together_create_the_admin_once
-);
+crate::on_every_database!(admin_bootstrap_race);

@@ -7,8 +7,7 @@ use std::net::TcpListener;
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
-use abetworks::catalog::{find_agent, sync_from_service};
-use abetworks::db::connect_and_migrate;
+use abetworks::catalog::find_agent;
 use abetworks::entities::enums::Role;
 use abetworks::entities::{api_usage_tracking, error_logs, logs, module_executions};
 use abetworks::executions::{list_all, list_mine, ExecutionFilter};
@@ -24,7 +23,7 @@ use chrono::Utc;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::json;
 
-use super::{client, service};
+use super::{service, synced_catalog};
 
 /// ASCII, as SMTP `AUTH PLAIN` carries it.
 const SMTP_PASSWORD: &str = "smtp-pass-7Q2x9Lk4";
@@ -145,13 +144,7 @@ where
 }
 
 async fn the_agent_gets_the_smtp_password_and_no_stored_row_shows_it(test_db: TestDatabase) {
-    let agents = client();
-    let db = connect_and_migrate(&test_db.url)
-        .await
-        .expect("a migrated database");
-    sync_from_service(&db, &agents, false)
-        .await
-        .expect("the catalog syncs");
+    let (db, agents) = synced_catalog(&test_db, false).await;
     let agent = find_agent(&db, "email")
         .await
         .expect("the catalog")
@@ -196,6 +189,7 @@ async fn the_agent_gets_the_smtp_password_and_no_stored_row_shows_it(test_db: Te
                 now: Utc::now(),
                 default_burst_per_second: None,
             },
+            lease: Default::default(),
         },
     )
     .await
@@ -256,10 +250,7 @@ async fn the_agent_gets_the_smtp_password_and_no_stored_row_shows_it(test_db: Te
         );
     }
 }
-abetworks::on_every_database!(
-    the_agent_gets_the_smtp_password_and_no_stored_row_shows_it,
-    super::the_agent_gets_the_smtp_password_and_no_stored_row_shows_it
-);
+abetworks::on_every_database!(the_agent_gets_the_smtp_password_and_no_stored_row_shows_it);
 
 fn json_text(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).expect("JSON")

@@ -41,10 +41,11 @@ pub trait Vocabulary: Copy + Into<&'static str> + FromStr + VariantArray + 'stat
 impl<T> Vocabulary for T where T: Copy + Into<&'static str> + FromStr + VariantArray + 'static {}
 
 /// Declares a vocabulary enum with its derives. `stored` ones also map to a `varchar(32)`
-/// column through SeaORM when the `db` feature is on.
+/// column through SeaORM when the `db` feature is on; `SCREAMING_SNAKE_CASE` ones (the error
+/// codes) are written in that case instead of snake_case.
 macro_rules! vocabulary {
     (stored $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        vocabulary!(@enum
+        vocabulary!(@enum "snake_case"
             [#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
              #[cfg_attr(feature = "db", sea_orm(
                  rs_type = "String",
@@ -53,17 +54,20 @@ macro_rules! vocabulary {
              ))]]
             $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
     };
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        vocabulary!(@enum [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    (SCREAMING_SNAKE_CASE $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum "SCREAMING_SNAKE_CASE" [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
     };
-    (@enum [$($extra:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum "snake_case" [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    };
+    (@enum $case:tt [$($extra:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ }) => {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
             strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
         )]
-        #[serde(rename_all = "snake_case")]
-        #[strum(serialize_all = "snake_case")]
+        #[serde(rename_all = $case)]
+        #[strum(serialize_all = $case)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $($extra)*
         pub enum $name {
@@ -165,8 +169,33 @@ vocabulary!(stored
 );
 
 vocabulary!(stored
-    /// The state of one execution of an agent.
-    ExecutionStatus { Pending, Running, Succeeded, Failed }
+    /// The state of one execution of an agent. `abandoned`: the instance running it stopped
+    /// (its lease ran out); its unit was given back and an error logged. Not a success.
+    /// `queued`: a background run admitted and waiting for a worker; `cancelled`: a background
+    /// run stopped by its owner, its unit given back.
+    ExecutionStatus { Pending, Queued, Running, Succeeded, Failed, Abandoned, Cancelled }
+);
+
+impl ExecutionStatus {
+    /// Whether the execution has ended (nothing will change it any more).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::Abandoned | Self::Cancelled
+        )
+    }
+}
+
+vocabulary!(stored
+    /// How an execution was asked for: `sync` answers the call itself (execute); `background`
+    /// is a run taken from the queue by a worker (runs).
+    ExecutionMode { Sync, Background }
+);
+
+vocabulary!(stored
+    /// What one event of a background run says: its status changed, how far it has got, its
+    /// output, or its error.
+    RunEventKind { Status, Progress, Output, Error }
 );
 
 vocabulary!(stored

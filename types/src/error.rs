@@ -4,57 +4,42 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Every error a caller can see. Serialised in SCREAMING_SNAKE_CASE (`QUOTA_EXCEEDED`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    BadRequest,
-    Unauthenticated,
-    InvalidCredentials,
-    InvalidApiKey,
-    ApiKeyRevoked,
-    ApiKeyExpired,
-    Forbidden,
-    AccountDisabled,
-    CrossOriginRequest,
-    KeyScopeMismatch,
-    LicenseRequired,
-    LicenseExpired,
-    LicenseSuspended,
-    LicenseRevoked,
-    NotFound,
-    AgentNotFound,
-    Conflict,
-    PayloadTooLarge,
-    ValidationFailed,
-    InvalidInput,
-    QuotaExceeded,
-    RateLimited,
-    LoginThrottled,
-    InternalError,
-    AgentFailed,
-    AgentUnavailable,
-    AgentTimeout,
-    /// The server is saturated (e.g. the password hashing queue is full); retry shortly.
-    Busy,
-    /// The browser could not reach the server (never sent by the server).
-    Network,
-}
+vocabulary!(SCREAMING_SNAKE_CASE
+    /// Every error a caller can see. Serialised in SCREAMING_SNAKE_CASE (`QUOTA_EXCEEDED`).
+    ErrorCode {
+        BadRequest,
+        Unauthenticated,
+        InvalidCredentials,
+        InvalidApiKey,
+        ApiKeyRevoked,
+        ApiKeyExpired,
+        Forbidden,
+        AccountDisabled,
+        CrossOriginRequest,
+        KeyScopeMismatch,
+        LicenseRequired,
+        LicenseExpired,
+        LicenseSuspended,
+        LicenseRevoked,
+        NotFound,
+        AgentNotFound,
+        Conflict,
+        PayloadTooLarge,
+        ValidationFailed,
+        InvalidInput,
+        QuotaExceeded,
+        RateLimited,
+        LoginThrottled,
+        InternalError,
+        AgentFailed,
+        AgentUnavailable,
+        AgentTimeout,
+        /// The server is saturated (e.g. the password hashing queue is full); retry shortly.
+        Busy,
+        /// The browser could not reach the server (never sent by the server).
+        Network,
+    }
+);
 
 impl ErrorCode {
     /// The one status table.
@@ -76,11 +61,6 @@ impl ErrorCode {
             AgentUnavailable | Busy | Network => 503,
             AgentTimeout => 504,
         }
-    }
-
-    /// The wire text, e.g. `QUOTA_EXCEEDED`.
-    pub fn as_str(self) -> &'static str {
-        self.into()
     }
 
     /// What a user reads when nothing more specific is known.
@@ -122,35 +102,21 @@ impl ErrorCode {
     }
 }
 
-/// Which conflict a 409 is: the UI and API clients branch on this, not on the message.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ConflictReason {
-    AlreadyLicensed,
-    AlreadyPending,
-    NotPending,
-    AlreadyResolved,
-    AlreadyFinished,
-    AlreadyRevoked,
-    LicenseRevoked,
-    EmailTaken,
-    SlugTaken,
-    OwnAccount,
-}
+vocabulary!(
+    /// Which conflict a 409 is: the UI and API clients branch on this, not on the message.
+    ConflictReason {
+        AlreadyLicensed,
+        AlreadyPending,
+        NotPending,
+        AlreadyResolved,
+        AlreadyFinished,
+        AlreadyRevoked,
+        LicenseRevoked,
+        EmailTaken,
+        SlugTaken,
+        OwnAccount,
+    }
+);
 
 impl ConflictReason {
     /// What the user reads.

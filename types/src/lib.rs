@@ -2,6 +2,7 @@
 //! the server functions and the browser. It compiles to WASM (serde, chrono and strum only);
 //! the `db` feature adds the SeaORM derives the core needs to store the enums.
 
+#[macro_use]
 pub mod enums;
 pub mod error;
 pub mod inputs;

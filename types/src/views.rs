@@ -469,3 +469,61 @@ impl LicenseView {
         self.status == EffectiveStatus::Active && !self.exhausted
     }
 }
+
+view! {
+    /// How far a background run has got: `done` of `total`, with the agent's words.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RunProgress {
+        pub done: i64,
+        pub total: i64,
+        pub message: Option<String>,
+    }
+}
+
+view! {
+    /// Why a background run did not succeed: the error code and a message for its owner.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RunError {
+        pub code: String,
+        pub message: String,
+    }
+}
+
+view! {
+    /// A background run as its owner and the super admin see it (`GET /api/runs/{runId}`).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RunView {
+        pub run_id: String,
+        pub agent_id: String,
+        pub agent_name: String,
+        pub agent_slug: String,
+        pub status: ExecutionStatus,
+        pub progress: Option<RunProgress>,
+        pub output: Option<Value>,
+        pub error: Option<RunError>,
+        /// The owner asked to stop it; the worker running it stops at its next report.
+        pub cancel_requested: bool,
+        /// How many times a worker took it (a run whose instance died is taken again).
+        pub attempts: i32,
+        pub created_at: DateTime<Utc>,
+        pub started_at: Option<DateTime<Utc>>,
+        pub finished_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// The answer to `POST /api/agents/{agentId}/runs`: the run is admitted and queued.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RunAccepted {
+        pub run_id: String,
+        pub status: ExecutionStatus,
+        pub usage: UsageSnapshot,
+    }
+}
+
+impl RunView {
+    /// Whether the run has ended (nothing will change it any more).
+    pub fn is_finished(&self) -> bool {
+        self.status.is_finished()
+    }
+}

@@ -94,10 +94,9 @@ pub async fn request_access(
     reason: String,
     requested_calls: Option<i64>,
 ) -> Result<AccessRequestView, AppError> {
-    use crate::server::{actor, core_error, state};
+    use crate::server::{as_caller, core_error};
     use abetworks::access_requests::{create, NewAccessRequest};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let request = NewAccessRequest {
         agent_id,
         reason,
@@ -109,21 +108,25 @@ pub async fn request_access(
 /// The caller's requests, newest first (the most recent 100).
 #[server(endpoint = "ui/marketplace/my-requests")]
 pub async fn my_requests() -> Result<Vec<AccessRequestView>, AppError> {
-    use crate::server::{actor, core_error, state};
+    let (state, actor) = crate::server::as_caller().await?;
+    latest_requests(&state, &actor).await
+}
+
+/// The caller's most recent requests (a page of the largest size), newest first.
+#[cfg(feature = "ssr")]
+async fn latest_requests(
+    state: &crate::server::AppState,
+    actor: &abetworks::Actor,
+) -> Result<Vec<AccessRequestView>, AppError> {
     use abetworks::pagination::{PageRequest, MAX_PAGE_SIZE};
-    let (_, actor) = actor().await?;
-    let state = state()?;
-    let page = abetworks::access_requests::list_mine(
-        &state.db,
-        &actor,
-        PageRequest {
-            page: 1,
-            page_size: MAX_PAGE_SIZE,
-        },
-    )
-    .await
-    .map_err(core_error)?;
-    Ok(page.items)
+    let latest = PageRequest {
+        page: 1,
+        page_size: MAX_PAGE_SIZE,
+    };
+    abetworks::access_requests::list_mine(&state.db, actor, latest)
+        .await
+        .map(|page| page.items)
+        .map_err(crate::server::core_error)
 }
 
 /// A license on My Agents: the license, what is left in its window in words (the reset time
@@ -141,26 +144,15 @@ pub struct MyLicense {
 #[server(endpoint = "ui/marketplace/my-agents")]
 pub async fn my_agents() -> Result<Vec<MyLicense>, AppError> {
     use super::quota::quota_text_now;
-    use crate::server::{actor, core_error, state};
-    use abetworks::pagination::{PageRequest, MAX_PAGE_SIZE};
+    use crate::server::{as_caller, core_error};
     use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let licenses = abetworks::licenses::list_for_holder(&state.db, &actor)
         .await
         .map_err(core_error)?;
-    let requests = abetworks::access_requests::list_mine(
-        &state.db,
-        &actor,
-        PageRequest {
-            page: 1,
-            page_size: MAX_PAGE_SIZE,
-        },
-    )
-    .await
-    .map_err(core_error)?;
+    let requests = latest_requests(&state, &actor).await?;
     let asking = |agent_id: &str| {
-        requests.items.iter().any(|r| {
+        requests.iter().any(|r| {
             r.agent_id == agent_id
                 && r.kind == AccessRequestKind::Increase
                 && r.status == AccessRequestStatus::Pending

@@ -35,6 +35,18 @@ pub fn role_label(role: Role) -> &'static str {
     }
 }
 
+/// An agent of the catalog as a choice in a picker: its name, then its slug.
+#[cfg(feature = "ssr")]
+pub fn agent_option(
+    agent: abetworks::entities::agent_catalog::Model,
+) -> abetworks_types::views::PickOption {
+    abetworks_types::views::PickOption {
+        id: agent.id,
+        label: agent.name,
+        detail: agent.slug,
+    }
+}
+
 /// A path inside this site to return to after signing in; anything else means the marketplace.
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {

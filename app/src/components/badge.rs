@@ -45,7 +45,7 @@ macro_rules! tones {
 
 tones!(EffectiveStatus: Ok => Active, Warn => Suspended, Danger => Revoked | Expired);
 tones!(AccessRequestStatus: Ok => Approved, Warn => Pending, Danger => Rejected);
-tones!(ExecutionStatus: Ok => Succeeded, Warn => Pending | Running, Danger => Failed);
+tones!(ExecutionStatus: Ok => Succeeded, Warn => Pending | Queued | Running, Danger => Failed | Abandoned | Cancelled);
 tones!(AgentStatus: Ok => Available, Danger => Unavailable);
 tones!(Severity: Ok => Low, Warn => Medium, Danger => High | Critical);
 

@@ -95,6 +95,46 @@ pub fn described_by(message: Signal<Option<String>>, ids: impl Into<String>) -> 
     }
 }
 
+/// A field with a hint under its control: the label (with a "*" when `required`), the control
+/// (`children`, which spreads [`hinted`]), the hint (`{id}-hint`) and the message about the
+/// field (`{id}-error`, see [`FieldError`]).
+#[component]
+pub fn HintedField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    hint: &'static str,
+    message: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hidden: Option<Signal<bool>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" hidden=move || hidden.is_some_and(|h| h.get())>
+            <label for=id.clone()>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {children()}
+            <p class="hint" id=format!("{id}-hint")>{hint}</p>
+            <FieldError id=format!("{id}-error") message/>
+        </div>
+    }
+}
+
+/// [`described_by`] for the control of the [`HintedField`] `id`: its hint and its message.
+pub fn hinted(message: Signal<Option<String>>, id: &str) -> impl Attribute {
+    described_by(message, format!("{id}-hint {id}-error"))
+}
+
+/// A count typed in a form field: a whole number of 1 or more, or `message` saying so.
+pub fn positive_count(text: &str, message: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| message.to_owned())
+}
+
 /// The message for one form field, shown under it and linked with `aria-describedby`.
 #[component]
 pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {

@@ -2,7 +2,7 @@
 //! a grid of agent cards, a details dialog and a request dialog.
 
 use abetworks_types::enums::AgentAccess;
-use abetworks_types::views::{AgentView, MarketplaceAgent};
+use abetworks_types::views::{AccessRequestView, AgentView, MarketplaceAgent};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
@@ -13,11 +13,11 @@ use crate::api::marketplace::{
 };
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{
-    described_by, EmptyState, ErrorPanel, FieldError, FormError, FormFailure, Loading,
-    WaitingSelect,
+    described_by, EmptyState, ErrorPanel, FieldError, FormFailure, Loading, WaitingSelect,
 };
 use crate::components::page_intro::PageIntro;
-use crate::error::{ConflictReason, ErrorCode};
+use crate::error::{AppError, ConflictReason, ErrorCode};
+use crate::pages::request_form::RequestDialogForm;
 
 const FILTER_KEYS: [&str; 4] = ["q", "category", "minPrice", "maxPrice"];
 
@@ -373,93 +373,55 @@ fn AgentCardView(agent: MarketplaceAgent) -> impl IntoView {
     }
 }
 
+/// Asks for access to `agent`, with a reason for the reviewer.
 #[component]
 fn RequestForm(
     agent: AgentView,
     access: RwSignal<AgentAccess>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let action = ServerAction::<RequestAccess>::new();
-    let value = action.value();
     let (reason, set_reason) = signal(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            access.set(AgentAccess::Pending);
-        }
-    });
-    Effect::new(move |_| {
-        // A conflict means the state changed elsewhere: show it as it is.
-        if let Some(Err(e)) = value.get() {
-            if e.is_conflict(ConflictReason::AlreadyPending) {
-                access.set(AgentAccess::Pending);
-            } else if e.is_conflict(ConflictReason::AlreadyLicensed) {
-                access.set(AgentAccess::Licensed);
-            }
-        }
-    });
-    let failure = FormFailure::of(value);
-    let reason_error = failure.field("requestReason");
-    let general = failure.general();
-    let agent_id = agent.id.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        action.dispatch(RequestAccess {
-            agent_id: agent_id.clone(),
+    let request = move || {
+        Some(RequestAccess {
+            agent_id: agent.id.clone(),
             reason: reason.get_untracked(),
             requested_calls: None,
-        });
+        })
     };
-    let done = move || matches!(value.get(), Some(Ok(_)));
-    // The form is replaced by the confirmation: keep keyboard focus in the dialog.
-    let done_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if done() {
-            request_animation_frame(move || {
-                if let Some(button) = done_button.get_untracked() {
-                    let _ = button.focus();
-                }
-            });
+    let answered = move |answer: &Result<AccessRequestView, AppError>| match answer {
+        Ok(_) => access.set(AgentAccess::Pending),
+        // A conflict means the state changed elsewhere: show it as it is.
+        Err(e) if e.is_conflict(ConflictReason::AlreadyPending) => access.set(AgentAccess::Pending),
+        Err(e) if e.is_conflict(ConflictReason::AlreadyLicensed) => {
+            access.set(AgentAccess::Licensed)
         }
-    });
+        Err(_) => {}
+    };
+    let fields = move |failure: FormFailure| {
+        let reason_error = failure.field("requestReason");
+        view! {
+            <div class="field">
+                <label for="request-reason">"Reason" <span class="required" aria-hidden="true">" *"</span></label>
+                <textarea
+                    id="request-reason"
+                    name="reason"
+                    rows="4"
+                    maxlength="1000"
+                    required
+                    autofocus
+                    data-testid="request-reason"
+                    {..described_by(reason_error, "request-reason-hint request-reason-error")}
+                    prop:value=reason
+                    on:input=move |ev| set_reason.set(event_target_value(&ev))
+                ></textarea>
+                <p class="hint" id="request-reason-hint">{move || format!("{} / 1000 characters", reason.get().chars().count())}</p>
+                <FieldError id="request-reason-error" message=reason_error/>
+            </div>
+        }
+    };
     view! {
-        <Show
-            when=done
-            fallback=move || view! {
-                <form class="form" novalidate on:submit=on_submit.clone() data-testid="request-form">
-                    <p class="muted">"Tell the reviewer what you will use it for. You will see the decision under My requests."</p>
-                    <FormError message=general/>
-                    <div class="field">
-                        <label for="request-reason">"Reason" <span class="required" aria-hidden="true">" *"</span></label>
-                        <textarea
-                            id="request-reason"
-                            name="reason"
-                            rows="4"
-                            maxlength="1000"
-                            required
-                            autofocus
-                            data-testid="request-reason"
-                            {..described_by(reason_error, "request-reason-hint request-reason-error")}
-                            prop:value=reason
-                            on:input=move |ev| set_reason.set(event_target_value(&ev))
-                        ></textarea>
-                        <p class="hint" id="request-reason-hint">{move || format!("{} / 1000 characters", reason.get().chars().count())}</p>
-                        <FieldError id="request-reason-error" message=reason_error/>
-                    </div>
-                    <div class="dialog-actions">
-                        <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                        <button type="submit" class="button" data-testid="request-submit" disabled=move || action.pending().get()>
-                            {move || if action.pending().get() { "Sending…" } else { "Send request" }}
-                        </button>
-                    </div>
-                </form>
-            }
-        >
-            <div class="notice notice-ok" role="status" data-testid="request-sent">
-                <p><strong>"Request sent."</strong>" An administrator will review it; you can follow it under "<a href="/my-requests">"My requests"</a>"."</p>
-            </div>
-            <div class="dialog-actions">
-                <button type="button" class="button" node_ref=done_button on:click=move |_| open.set(false)>"Done"</button>
-            </div>
-        </Show>
+        <RequestDialogForm open form_id="request-form" submit_id="request-submit"
+            submit_text="Send request" sent_id="request-sent" request answered fields
+            lead="Tell the reviewer what you will use it for. You will see the decision under My requests."/>
     }
 }

@@ -1,8 +1,10 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod background_runs;
 pub mod marketplace;
 pub mod my_agents;
 pub mod my_requests;
 pub mod not_found;
+mod request_form;
 pub mod run;

@@ -2,7 +2,7 @@
 //! resets, its status, a way to run them and to ask for more calls.
 
 use abetworks_types::enums::{EffectiveStatus, QuotaWindow};
-use abetworks_types::views::LicenseView;
+use abetworks_types::views::{AccessRequestView, LicenseView};
 use abetworks_types::ConflictReason;
 use leptos::prelude::*;
 
@@ -11,10 +11,12 @@ use crate::api::quota::window_limit;
 use crate::components::badge::{Badge, Tone};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{
-    described_by, EmptyState, FieldError, FormError, FormFailure, LoadedList,
+    described_by, positive_count, EmptyState, FieldError, FormFailure, LoadedList,
 };
 use crate::components::page_intro::PageIntro;
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
+use crate::error::AppError;
+use crate::pages::request_form::RequestDialogForm;
 
 #[component]
 pub fn MyAgentsPage() -> impl IntoView {
@@ -22,6 +24,7 @@ pub fn MyAgentsPage() -> impl IntoView {
     view! {
         <PageIntro title="My agents" heading="My agents"
             lead="The agents you are licensed to run, what is left of each license and when it resets."/>
+        <p><a href="/runs" data-testid="runs-link">"Your background runs"</a></p>
         <LoadedList resource=agents loading="Loading your agents…" empty=|| view! {
             <EmptyState title="No licensed agents yet" test_id="my-agents-empty">
                 <p>"Ask for access to an agent in the marketplace; once approved it appears here."</p>
@@ -135,59 +138,53 @@ fn AskForMoreForm(
     asked: RwSignal<bool>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let action = ServerAction::<RequestAccess>::new();
-    let value = action.value();
     let calls = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let typed_wrong = RwSignal::new(None::<String>);
-    Effect::new(move |_| match value.get() {
-        Some(Ok(_)) => asked.set(true),
-        // Asked already, from another tab: show it as it is.
-        Some(Err(e)) if e.is_conflict(ConflictReason::AlreadyPending) => asked.set(true),
-        _ => {}
-    });
-    let failure = FormFailure::of(value);
-    let server_calls_error = failure.field("requestedCalls");
-    let calls_error =
-        Signal::derive(move || typed_wrong.get().or_else(|| server_calls_error.get()));
-    let reason_error = failure.field("requestReason");
-    let general = failure.general();
     let agent_id = license.agent_id.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let wanted = calls
-            .get_untracked()
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0);
-        let Some(wanted) = wanted else {
-            typed_wrong.set(Some(
-                "Enter how many calls you need: a whole number of 1 or more.".to_owned(),
-            ));
-            return;
-        };
-        typed_wrong.set(None);
-        action.dispatch(RequestAccess {
+    let request = move || {
+        let wanted = positive_count(
+            &calls.get_untracked(),
+            "Enter how many calls you need: a whole number of 1 or more.",
+        );
+        typed_wrong.set(wanted.as_ref().err().cloned());
+        Some(RequestAccess {
             agent_id: agent_id.clone(),
             reason: reason.get_untracked(),
-            requested_calls: Some(wanted),
-        });
+            requested_calls: Some(wanted.ok()?),
+        })
     };
-    let done = move || matches!(value.get(), Some(Ok(_)));
-    // The form is replaced by the confirmation: keep keyboard focus in the dialog.
-    let done_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if done() {
-            request_animation_frame(move || {
-                if let Some(button) = done_button.get_untracked() {
-                    let _ = button.focus();
-                }
-            });
-        }
-    });
+    let answered = move |answer: &Result<AccessRequestView, AppError>| match answer {
+        Ok(_) => asked.set(true),
+        // Asked already, from another tab: show it as it is.
+        Err(e) if e.is_conflict(ConflictReason::AlreadyPending) => asked.set(true),
+        Err(_) => {}
+    };
     let id = license.id.clone();
     let (calls_id, reason_id) = (format!("more-calls-{id}"), format!("more-reason-{id}"));
+    let fields = move |failure: FormFailure| {
+        let server_calls_error = failure.field("requestedCalls");
+        let calls_error =
+            Signal::derive(move || typed_wrong.get().or_else(|| server_calls_error.get()));
+        let reason_error = failure.field("requestReason");
+        view! {
+            <div class="field">
+                <label for=calls_id.clone()>"Calls wanted" <span class="required" aria-hidden="true">" *"</span></label>
+                <input id=calls_id.clone() type="number" min="1" step="1" inputmode="numeric" required autofocus
+                    data-testid="more-calls"
+                    {..described_by(calls_error, format!("{calls_id}-error"))}
+                    bind:value=calls/>
+                <FieldError id=format!("{calls_id}-error") message=calls_error/>
+            </div>
+            <div class="field">
+                <label for=reason_id.clone()>"Reason" <span class="required" aria-hidden="true">" *"</span></label>
+                <textarea id=reason_id.clone() rows="4" maxlength="1000" required data-testid="more-reason"
+                    {..described_by(reason_error, format!("{reason_id}-error"))}
+                    bind:value=reason></textarea>
+                <FieldError id=format!("{reason_id}-error") message=reason_error/>
+            </div>
+        }
+    };
     let now = format!(
         "You have {} calls {}.",
         license.api_call_limit,
@@ -198,45 +195,8 @@ fn AskForMoreForm(
         }
     );
     view! {
-        <Show
-            when=done
-            fallback=move || {
-                let (calls_id, reason_id) = (calls_id.clone(), reason_id.clone());
-                view! {
-                    <form class="form" novalidate on:submit=on_submit.clone() data-testid="ask-more-form">
-                        <p class="muted">{now.clone()}" An administrator may raise your limit or add calls to this window. You will see the decision under My requests."</p>
-                        <FormError message=general/>
-                        <div class="field">
-                            <label for=calls_id.clone()>"Calls wanted" <span class="required" aria-hidden="true">" *"</span></label>
-                            <input id=calls_id.clone() type="number" min="1" step="1" inputmode="numeric" required autofocus
-                                data-testid="more-calls"
-                                {..described_by(calls_error, format!("{calls_id}-error"))}
-                                bind:value=calls/>
-                            <FieldError id=format!("{calls_id}-error") message=calls_error/>
-                        </div>
-                        <div class="field">
-                            <label for=reason_id.clone()>"Reason" <span class="required" aria-hidden="true">" *"</span></label>
-                            <textarea id=reason_id.clone() rows="4" maxlength="1000" required data-testid="more-reason"
-                                {..described_by(reason_error, format!("{reason_id}-error"))}
-                                bind:value=reason></textarea>
-                            <FieldError id=format!("{reason_id}-error") message=reason_error/>
-                        </div>
-                        <div class="dialog-actions">
-                            <button type="button" class="button button-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                            <button type="submit" class="button" data-testid="more-submit" disabled=move || action.pending().get()>
-                                {move || if action.pending().get() { "Sending…" } else { "Ask for more" }}
-                            </button>
-                        </div>
-                    </form>
-                }
-            }
-        >
-            <div class="notice notice-ok" role="status" data-testid="more-sent">
-                <p><strong>"Request sent."</strong>" An administrator will review it; you can follow it under "<a href="/my-requests">"My requests"</a>"."</p>
-            </div>
-            <div class="dialog-actions">
-                <button type="button" class="button" node_ref=done_button on:click=move |_| open.set(false)>"Done"</button>
-            </div>
-        </Show>
+        <RequestDialogForm open form_id="ask-more-form" submit_id="more-submit"
+            submit_text="Ask for more" sent_id="more-sent" request answered fields
+            lead=format!("{now} An administrator may raise your limit or add calls to this window. You will see the decision under My requests.")/>
     }
 }

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::quota::{remaining_text, window_limit};
-use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData};
+use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData, StartBackgroundRun};
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::JsonView;
@@ -17,6 +17,7 @@ use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, Sc
 use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
 use crate::error::{AppError, ErrorCode, FieldIssue};
+use crate::pages::background_runs::BackgroundRunPanel;
 
 #[component]
 pub fn RunAgentPage() -> impl IntoView {
@@ -113,12 +114,9 @@ fn RunView(
 
     let spec_for_submit = spec.clone();
     let root_for_submit = root.clone();
-    let id_for_submit = agent_id.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if run.pending().get_untracked() {
-            return;
-        }
+    // The input from the form or the JSON editor; `None` (with the messages shown) when it is
+    // not valid.
+    let gather = move || -> Option<serde_json::Value> {
         let input = if json_mode.get_untracked() {
             match serde_json::from_str::<serde_json::Value>(&json_text.get_untracked()) {
                 Ok(v) if v.is_object() => v,
@@ -127,14 +125,14 @@ fn RunView(
                         "input",
                         "The input must be a JSON object { … }.",
                     )]);
-                    return;
+                    return None;
                 }
                 Err(e) => {
                     errors.0.set(vec![FieldIssue::new(
                         "input",
                         format!("This is not valid JSON ({e})."),
                     )]);
-                    return;
+                    return None;
                 }
             }
         } else {
@@ -145,16 +143,66 @@ fn RunView(
                 Err(messages) => {
                     errors.0.set(messages);
                     focus_first_invalid();
-                    return;
+                    return None;
                 }
             }
         };
         errors.0.set(Vec::new());
+        Some(input)
+    };
+    let gather_for_background = gather.clone();
+    let id_for_submit = agent_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if run.pending().get_untracked() {
+            return;
+        }
+        let Some(input) = gather() else {
+            return;
+        };
         run.dispatch(RunAgent {
             agent_id: id_for_submit.clone(),
             input_json: input.to_string(),
         });
     };
+
+    // A background run: admitted and queued at once; its panel follows it.
+    let background = ServerAction::<StartBackgroundRun>::new();
+    let background_run_id = RwSignal::new(None::<String>);
+    let id_for_background = agent_id.clone();
+    let on_background = move |_| {
+        if background.pending().get_untracked() {
+            return;
+        }
+        let Some(input) = gather_for_background() else {
+            return;
+        };
+        background.dispatch(StartBackgroundRun {
+            agent_id: id_for_background.clone(),
+            input_json: input.to_string(),
+        });
+    };
+    let background_agent = agent_id.clone();
+    Effect::new(move |_| {
+        let Some(outcome) = background.value().get() else {
+            return;
+        };
+        match outcome {
+            Ok(accepted) => {
+                background_run_id.set(Some(accepted.run_id));
+                history_version.update(|v| *v += 1);
+                let agent = background_agent.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) = run_page(agent).await {
+                        license.set(fresh.license);
+                        quota_text.set(fresh.quota_text);
+                    }
+                });
+            }
+            Err(error) => errors.0.set(error.fields),
+        }
+    });
+    let background_pending = background.pending();
 
     let spec_for_toggle = spec.clone();
     let root_for_toggle = root.clone();
@@ -249,6 +297,11 @@ fn RunView(
                                 view! { "Run "{name.clone()} }.into_any()
                             }}
                         </button>
+                        <button type="button" class="button button-secondary" data-testid="run-background-button"
+                            disabled=move || background_pending.get() on:click=on_background
+                            title="Start the run and follow its progress here; it goes on if you leave the page">
+                            {move || if background_pending.get() { "Starting…" } else { "Run in background" }}
+                        </button>
                         <span id="run-remaining" class="muted" data-testid="remaining">
                             {move || license.with(|l| l.as_ref().map(remaining_text).unwrap_or_default())}
                         </span>
@@ -275,6 +328,11 @@ fn RunView(
                 }}
             </section>
         </div>
+
+        {move || background.value().get().and_then(Result::err).map(|error| view! {
+            <section class="panel">{run_error_view(error)}</section>
+        })}
+        <BackgroundRunPanel run_id=background_run_id/>
 
         <section class="panel" id="history" aria-labelledby="history-heading">
             <h2 id="history-heading">"Recent executions"</h2>
@@ -348,6 +406,9 @@ fn HistoryRow(execution: ExecutionView) -> impl IntoView {
     let label = match execution.status {
         ExecutionStatus::Succeeded => "Succeeded",
         ExecutionStatus::Failed => "Failed",
+        ExecutionStatus::Abandoned => "Abandoned",
+        ExecutionStatus::Cancelled => "Cancelled",
+        ExecutionStatus::Queued => "Queued",
         ExecutionStatus::Running | ExecutionStatus::Pending => "Running",
     };
     let detail = match (&execution.output, &execution.error_code) {

@@ -33,7 +33,7 @@ export async function catalog(ctx: APIRequestContext): Promise<Agent[]> {
       items = res.ok() ? (await res.json()).items ?? [] : [];
       return items.length;
     }, { timeout: 30_000 })
-    .toBe(6);
+    .toBe(7);
   return items;
 }
 

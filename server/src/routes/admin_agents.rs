@@ -4,15 +4,13 @@ use abetworks::agent_client::AgentDescriptor;
 use abetworks::catalog::{self, AgentChange, SyncReport};
 use abetworks::pagination::{Page, PageRequest};
 use abetworks::views::AgentView;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{Caller, SuperAdmin};
+use crate::extract::SuperAdmin;
 use crate::input::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -24,8 +22,7 @@ pub struct AgentQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<AgentQuery>,
 ) -> Result<Json<Page<AgentView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -34,9 +31,7 @@ pub async fn list(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiJson(descriptor): ApiJson<AgentDescriptor>,
 ) -> Result<(StatusCode, Json<AgentView>), ApiError> {
     let agent = catalog::create_agent(&state.db, &actor, descriptor).await?;
@@ -56,9 +51,7 @@ pub struct AgentPatch {
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<AgentPatch>,
 ) -> Result<Json<AgentView>, ApiError> {
@@ -77,10 +70,7 @@ pub async fn update(
 
 /// New agents from a manual sync are drafts: the catalog owner publishes them. An agent
 /// service that fails reads as its code (AGENT_UNAVAILABLE when it cannot be reached).
-pub async fn sync(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-) -> Result<Json<SyncReport>, ApiError> {
+pub async fn sync(SuperAdmin { state, .. }: SuperAdmin) -> Result<Json<SyncReport>, ApiError> {
     let report = catalog::sync_from_service(&state.db, &state.agents, false).await?;
     Ok(Json(report))
 }

@@ -2,18 +2,17 @@
 
 use abetworks::entities::enums::Severity;
 use abetworks::error_logs::{self, ErrorFilter, ErrorKind, ErrorStats};
-use abetworks::input::{parse_time, DayBound, TimeRange};
+use abetworks::input::{parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
 use abetworks::types::Vocabulary;
 use abetworks::views::ErrorLogView;
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
+use super::range_or_last_30_days;
 use crate::error::ApiError;
-use crate::extract::{Caller, SuperAdmin};
+use crate::extract::SuperAdmin;
 use crate::input::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,8 +29,7 @@ pub struct ErrorQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<ErrorQuery>,
 ) -> Result<Json<Page<ErrorLogView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -53,9 +51,7 @@ pub struct ResolveBody {
 }
 
 pub async fn resolve(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Json<ErrorLogView>, ApiError> {
@@ -73,14 +69,10 @@ pub struct StatsQuery {
 }
 
 pub async fn stats(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> Result<Json<ErrorStats>, ApiError> {
-    let default = TimeRange::last_days(30);
-    let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
-    let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
-    let range = TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))?;
+    let range = range_or_last_30_days(query.from.as_deref(), query.to.as_deref())?;
     Ok(Json(error_logs::stats(&state.db, range).await?))
 }
 

@@ -5,14 +5,12 @@ use abetworks::executions::{self, ExecutionFilter, ExecutionView};
 use abetworks::input::{id_filter, parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
 use abetworks::types::Vocabulary;
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::SuperAdmin;
 use crate::input::ApiQuery;
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,8 +26,7 @@ pub struct ExecutionQuery {
 }
 
 pub async fn list_all(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<Page<ExecutionView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;

@@ -11,17 +11,15 @@ use abetworks::types::enums::QuotaWindow;
 use abetworks::types::inputs::QuotaPlan;
 use abetworks::types::views::{LicenseEventView, TopUpView};
 use abetworks::types::Vocabulary;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
-use super::PageQuery;
+use super::{PageQuery, Paging};
 use crate::error::ApiError;
-use crate::extract::{Caller, SuperAdmin};
+use crate::extract::SuperAdmin;
 use crate::input::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -38,8 +36,7 @@ pub struct LicenseQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<LicenseQuery>,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -123,9 +120,7 @@ pub struct GrantBody {
 }
 
 pub async fn grant(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiJson(body): ApiJson<GrantBody>,
 ) -> Result<(StatusCode, Json<LicenseView>), ApiError> {
     let plan = PlanFields {
@@ -173,9 +168,7 @@ pub struct LicensePatch {
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<LicensePatch>,
 ) -> Result<Json<LicenseView>, ApiError> {
@@ -216,9 +209,7 @@ pub struct TopUpBody {
 }
 
 pub async fn top_up(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<TopUpBody>,
 ) -> Result<(StatusCode, Json<TopUpView>), ApiError> {
@@ -232,51 +223,41 @@ pub async fn top_up(
 }
 
 pub async fn top_ups(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<TopUpView>>, ApiError> {
     Ok(Json(licenses::top_ups(&state.db, &actor, &id).await?))
 }
 
 pub async fn history(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<LicenseEventView>>, ApiError> {
     Ok(Json(licenses::history(&state.db, &actor, &id).await?))
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<LicenseView>, ApiError> {
     Ok(Json(licenses::revoke(&state.db, &actor, &id).await?))
 }
 
 pub async fn by_user(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiPath(user_id): ApiPath<String>,
-    ApiQuery(paging): ApiQuery<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
-    let page = paging.request()?;
     Ok(Json(
         licenses::list_by_user(&state.db, &user_id, page).await?,
     ))
 }
 
 pub async fn by_agent(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiPath(agent_id): ApiPath<String>,
-    ApiQuery(paging): ApiQuery<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<Json<Page<LicenseView>>, ApiError> {
-    let page = paging.request()?;
     Ok(Json(
         licenses::list_by_agent(&state.db, &agent_id, page).await?,
     ))

@@ -8,16 +8,14 @@ use abetworks::input::{id_filter, parse_time, DayBound};
 use abetworks::pagination::{Page, PageRequest};
 use abetworks::types::enums::QuotaWindow;
 use abetworks::types::Vocabulary;
-use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::admin_licenses::PlanFields;
 use crate::error::ApiError;
-use crate::extract::{Caller, SuperAdmin};
+use crate::extract::SuperAdmin;
 use crate::input::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -32,8 +30,7 @@ pub struct RequestQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<RequestQuery>,
 ) -> Result<Json<Page<AccessRequestView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -63,9 +60,7 @@ pub struct ApproveBody {
 }
 
 pub async fn approve(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<ApprovedRequest>, ApiError> {
@@ -94,9 +89,7 @@ pub struct RejectBody {
 }
 
 pub async fn reject(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<AccessRequestView>, ApiError> {

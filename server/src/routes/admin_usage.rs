@@ -1,11 +1,10 @@
 //! `/api/admin/usage/*`: usage analytics and the CSV export, for the super admin.
 
-use abetworks::input::{parse_time, DayBound, TimeRange};
+use abetworks::input::TimeRange;
 use abetworks::usage::{export_rows, ExportCursor, CSV_HEADER};
 use abetworks::usage::{overview as usage_overview, UsageOverview};
 use abetworks::CoreError;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,10 +12,10 @@ use chrono::{DateTime, Utc};
 use futures_util::stream;
 use serde::Deserialize;
 
+use super::range_or_last_30_days;
 use crate::error::ApiError;
 use crate::extract::SuperAdmin;
 use crate::input::ApiQuery;
-use crate::state::AppState;
 
 /// Rows read per database round trip while streaming the export.
 const EXPORT_BATCH: u64 = 1_000;
@@ -39,18 +38,14 @@ fn range(query: &RangeQuery, now: DateTime<Utc>) -> Result<TimeRange, ApiError> 
         }
         return Ok(TimeRange::current(window, now)?);
     }
-    let from = parse_time("from", query.from.as_deref(), DayBound::Start)?;
-    let to = parse_time("to", query.to.as_deref(), DayBound::End)?;
-    let default = TimeRange::last_days(30);
-    Ok(TimeRange::new(
-        from.unwrap_or(default.from),
-        to.unwrap_or(default.to),
+    Ok(range_or_last_30_days(
+        query.from.as_deref(),
+        query.to.as_deref(),
     )?)
 }
 
 pub async fn overview(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Json<UsageOverview>, ApiError> {
     let range = range(&query, state.clock.now())?;
@@ -59,8 +54,7 @@ pub async fn overview(
 
 /// Streams the tracking rows of the range as CSV, batch by batch, never all in memory.
 pub async fn export_csv(
-    State(state): State<AppState>,
-    _: SuperAdmin,
+    SuperAdmin { state, .. }: SuperAdmin,
     ApiQuery(query): ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
     let range = range(&query, state.clock.now())?;

@@ -6,14 +6,12 @@ use abetworks::pagination::{Page, PageRequest};
 use abetworks::types::Vocabulary;
 use abetworks::users::{self, UserChange, UserFilter};
 use abetworks::views::UserView;
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{AdminUser, Caller, SuperAdmin};
+use crate::extract::{AdminUser, SuperAdmin};
 use crate::input::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -26,9 +24,7 @@ pub struct UserListQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    _: AdminUser,
-    Caller(actor): Caller,
+    AdminUser { state, actor }: AdminUser,
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
     let page = PageRequest::new(query.page, query.page_size)?;
@@ -49,9 +45,7 @@ pub struct UserPatch {
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    _: SuperAdmin,
-    Caller(actor): Caller,
+    SuperAdmin { state, actor }: SuperAdmin,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {

@@ -6,18 +6,19 @@ use abetworks::gateway::UsageSnapshot;
 use abetworks::gateway::{self, ExecuteFailure, ExecuteRequest, EXECUTE_ENDPOINT};
 use abetworks::pagination::Page;
 use abetworks::CoreError;
-use axum::extract::State;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::PageQuery;
+use super::{PageQuery, Paging};
 use crate::error::ApiError;
 use crate::extract::{Caller, CurrentUser, RequestId};
-use crate::input::{ApiJson, ApiPath, ApiQuery};
+use crate::input::{ApiJson, ApiPath};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -38,7 +39,7 @@ pub fn failure_response(failure: &ExecuteFailure) -> ApiError {
 
 /// `RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) for the quota window: none for an
 /// unlimited license, no `-Reset` for a lifetime limit (it never resets).
-fn rate_limit_headers(usage: &UsageSnapshot, now: DateTime<Utc>) -> HeaderMap {
+pub fn rate_limit_headers(usage: &UsageSnapshot, now: DateTime<Utc>) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let Some(remaining) = usage.remaining else {
         return headers;
@@ -60,30 +61,59 @@ fn rate_limit_headers(usage: &UsageSnapshot, now: DateTime<Utc>) -> HeaderMap {
     headers
 }
 
+/// A call through the gateway (execute, start a run): the state, the caller, the agent of the
+/// path (its id or slug) and the body. A call refused before the gateway (no credentials,
+/// malformed body) is tracked here first, so every call writes one usage row.
+pub struct GatewayCall<T>(pub AppState, pub CurrentUser, pub String, pub T);
+
+impl<T, S> FromRequest<S> for GatewayCall<T>
+where
+    T: DeserializeOwned + Send,
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = request.into_parts();
+        let current = CurrentUser::from_request_parts(&mut parts, state).await;
+        let ApiPath(agent) = ApiPath::<String>::from_request_parts(&mut parts, state).await?;
+        let body = ApiJson::<T>::from_request(Request::from_parts(parts, body), state).await;
+        let app = AppState::from_ref(state);
+        let current = match current {
+            Ok(current) => current,
+            Err(error) => {
+                gateway::track_refused(&app.db, None, None, error.body()).await;
+                return Err(error);
+            }
+        };
+        match body {
+            Ok(ApiJson(body)) => Ok(Self(app, current, agent, body)),
+            Err(error) => {
+                let (user_id, key_id) = (Some(current.id()), current.api_key_id());
+                gateway::track_refused(&app.db, user_id, key_id, error.body()).await;
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The answer to a call the gateway refused: its error, with the RateLimit headers when it is
+/// over its quota.
+pub fn refused_response(failure: &ExecuteFailure, now: DateTime<Utc>) -> Response {
+    let headers = match failure {
+        ExecuteFailure::QuotaExceeded { usage, .. } => rate_limit_headers(usage, now),
+        _ => HeaderMap::new(),
+    };
+    (headers, failure_response(failure)).into_response()
+}
+
 /// Runs the agent. Calls refused before the gateway (no credentials, malformed body) are
 /// tracked here, so every call writes one usage row.
 pub async fn execute(
-    State(state): State<AppState>,
     RequestId(request_id): RequestId,
-    current: Result<CurrentUser, ApiError>,
-    ApiPath(agent): ApiPath<String>,
-    body: Result<ApiJson<ExecuteBody>, ApiError>,
+    GatewayCall(state, current, agent, body): GatewayCall<ExecuteBody>,
 ) -> Result<Response, ApiError> {
-    let current = match current {
-        Ok(current) => current,
-        Err(error) => {
-            gateway::track_refused(&state.db, None, None, error.body()).await;
-            return Err(error);
-        }
-    };
-    let body = match body {
-        Ok(ApiJson(body)) => body,
-        Err(error) => {
-            let (user_id, key_id) = (Some(current.id()), current.api_key_id());
-            gateway::track_refused(&state.db, user_id, key_id, error.body()).await;
-            return Err(error);
-        }
-    };
     let quota = state.quota_context();
     let outcome = gateway::execute(
         &state.db,
@@ -98,6 +128,7 @@ pub async fn execute(
             endpoint: EXECUTE_ENDPOINT,
             method: "POST",
             quota,
+            lease: state.execution_lease(),
         },
     )
     .await?;
@@ -105,23 +136,15 @@ pub async fn execute(
         Ok(success) => {
             (rate_limit_headers(&success.usage, quota.now), Json(success)).into_response()
         }
-        Err(failure) => {
-            let headers = match &failure {
-                ExecuteFailure::QuotaExceeded { usage, .. } => rate_limit_headers(usage, quota.now),
-                _ => HeaderMap::new(),
-            };
-            (headers, failure_response(&failure)).into_response()
-        }
+        Err(failure) => refused_response(&failure, quota.now),
     })
 }
 
 pub async fn my_executions(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { state, actor }: Caller,
     ApiPath(agent): ApiPath<String>,
-    ApiQuery(paging): ApiQuery<PageQuery>,
+    Paging(page): Paging,
 ) -> Result<Json<Page<ExecutionView>>, ApiError> {
-    let page = paging.request()?;
     let agent = abetworks::catalog::find_agent(&state.db, &agent)
         .await?
         .ok_or(CoreError::NotFound { entity: "agent" })?;

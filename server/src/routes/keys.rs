@@ -3,7 +3,6 @@
 use abetworks::api_keys::{self, NewKey};
 use abetworks::pagination::Page;
 use abetworks::views::{ApiKeyView, CreatedKey};
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -13,7 +12,6 @@ use super::whole_list;
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::input::{ApiJson, ApiPath};
-use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -23,18 +21,14 @@ pub struct CreateKeyBody {
     expires_at: Option<DateTime<Utc>>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-) -> Result<Json<Page<ApiKeyView>>, ApiError> {
+pub async fn list(Caller { state, actor }: Caller) -> Result<Json<Page<ApiKeyView>>, ApiError> {
     Ok(Json(whole_list(
         api_keys::key_views(&state.db, &actor).await?,
     )))
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateKeyBody>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     let new = NewKey {
@@ -47,8 +41,7 @@ pub async fn create(
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     api_keys::revoke_key(&state.db, &actor, &id).await?;

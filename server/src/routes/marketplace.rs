@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::{whole_list, PageQuery};
+use super::{whole_list, PageQuery, Paging};
 use crate::error::ApiError;
 use crate::extract::{Caller, CurrentUser};
 use crate::input::{ApiJson, ApiQuery};
@@ -44,8 +44,7 @@ pub async fn agents(
 }
 
 pub async fn my_agents(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { state, actor }: Caller,
 ) -> Result<Json<Vec<LicenseView>>, ApiError> {
     Ok(Json(
         abetworks::licenses::list_for_holder(&state.db, &actor).await?,
@@ -62,8 +61,7 @@ pub struct RequestAccessBody {
 }
 
 pub async fn request_access(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<RequestAccessBody>,
 ) -> Result<(StatusCode, Json<AccessRequestView>), ApiError> {
     let created = access_requests::create(
@@ -80,11 +78,9 @@ pub async fn request_access(
 }
 
 pub async fn my_requests(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    ApiQuery(paging): ApiQuery<PageQuery>,
+    Caller { state, actor }: Caller,
+    Paging(page): Paging,
 ) -> Result<Json<Page<AccessRequestView>>, ApiError> {
-    let page = paging.request()?;
     Ok(Json(
         access_requests::list_mine(&state.db, &actor, page).await?,
     ))

@@ -14,10 +14,14 @@ pub mod auth;
 pub mod health;
 pub mod keys;
 pub mod marketplace;
+pub mod runs;
 
 use abetworks::error::CoreResult;
+use abetworks::input::{parse_time, DayBound, TimeRange};
 use abetworks::pagination::{Page, PageRequest};
+use axum::extract::FromRequestParts;
 use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::Method;
 use axum::routing::{on, MethodFilter};
 use axum::Router;
@@ -25,6 +29,8 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::error::ApiError;
+use crate::input::ApiQuery;
 use crate::state::ServerState;
 
 /// A list that is never paginated, in the shape of a page.
@@ -47,11 +53,25 @@ pub struct PageQuery {
     page_size: Option<i64>,
 }
 
-impl PageQuery {
-    /// The page asked for, checked.
-    pub fn request(&self) -> CoreResult<PageRequest> {
-        PageRequest::new(self.page, self.page_size)
+/// The page a list without filters asks for (its query is a [`PageQuery`]), checked.
+pub struct Paging(pub PageRequest);
+
+impl<S: Send + Sync> FromRequestParts<S> for Paging {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ApiQuery(query) = ApiQuery::<PageQuery>::from_request_parts(parts, state).await?;
+        Ok(Self(PageRequest::new(query.page, query.page_size)?))
     }
+}
+
+/// The range a report's query asks for: `from` and `to` as dates or times (`to` through the end
+/// of its day), each defaulting to that end of the last 30 days.
+pub fn range_or_last_30_days(from: Option<&str>, to: Option<&str>) -> CoreResult<TimeRange> {
+    let from = parse_time("from", from, DayBound::Start)?;
+    let to = parse_time("to", to, DayBound::End)?;
+    let default = TimeRange::last_days(30);
+    TimeRange::new(from.unwrap_or(default.from), to.unwrap_or(default.to))
 }
 
 /// Who may call a route. Enforced by the handler's extractor; declared here for the
@@ -102,6 +122,8 @@ fn named_with_references<T: ToSchema>(list: &mut SchemaList) {
 pub enum Answer {
     Json(Schematic),
     Csv,
+    /// Server-sent events (`text/event-stream`).
+    EventStream,
     Nothing,
 }
 
@@ -210,6 +232,13 @@ impl Route {
         self
     }
 
+    /// 200 with a stream of server-sent events.
+    pub fn answers_event_stream(mut self) -> Self {
+        self.success_status = 200;
+        self.answer = Answer::EventStream;
+        self
+    }
+
     /// Error statuses particular to this route (a conflict, a throttle, the agent service).
     pub fn fails(mut self, statuses: &'static [u16]) -> Self {
         self.failures = statuses;
@@ -286,6 +315,7 @@ pub fn api() -> ApiRoutes {
     let api = keys::routes(api);
     let api = marketplace::routes(api);
     let api = agents::routes(api);
+    let api = runs::routes(api);
     let api = admin_licenses::routes(api);
     let api = admin_requests::routes(api);
     let api = admin_usage::routes(api);

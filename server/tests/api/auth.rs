@@ -1,6 +1,10 @@
 //! Accounts, sessions, throttling, API keys and the security headers, over HTTP.
 
-use crate::common::{error_code, spawn_app, spawn_app_on_url, NO_AGENT_SERVICE, PASSWORD};
+use crate::common::server_binary::{run_to_end, server_command};
+use crate::common::{
+    error_code, script_client, spawn_app, spawn_app_on_url, TestApp, NO_AGENT_SERVICE, PASSWORD,
+    ROOT,
+};
 use abetworks::entities::enums::Role;
 use abetworks::entities::{login_attempts, logs};
 use abetworks::on_every_database;
@@ -9,15 +13,48 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-async fn register_creates_a_signed_in_member(database: TestDatabase) {
+/// `GET /api/auth/me` from a client of its own that sends `cookie` (`name=value`).
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> reqwest::Response {
+    script_client()
+        .get(app.url("/api/auth/me"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the request is sent")
+}
+
+/// The app, and a browser of its own on it.
+async fn app_with_browser(database: TestDatabase) -> (TestApp, reqwest::Client) {
     let app = spawn_app(database).await;
     let client = app.new_client();
+    (app, client)
+}
+
+/// The app with the member `email` (not signed in), and a browser of its own.
+async fn app_with_member(database: TestDatabase, email: &str) -> (TestApp, reqwest::Client) {
+    let (app, client) = app_with_browser(database).await;
+    app.create_user(email, Role::Member).await;
+    (app, client)
+}
+
+/// Signs in from `client` as each of `emails` in turn with a wrong password: the statuses.
+async fn wrong_passwords(
+    app: &TestApp,
+    client: &reqwest::Client,
+    emails: impl IntoIterator<Item = String>,
+) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for email in emails {
+        let response = app.login(client, &email, "wrong-password").await;
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+async fn registering_creates_a_member_who_is_signed_in(database: TestDatabase) {
+    let (app, client) = app_with_browser(database).await;
     let response = app
-        .post(
-            &client,
-            "/api/auth/register",
-            json!({"email": "  Ann@Example.com ", "password": PASSWORD, "name": "Ann"}),
-        )
+        .register(&client, "  Ann@Example.com ", PASSWORD, "Ann")
         .await;
     assert_eq!(response.status(), 201);
     let user: Value = response.json().await.unwrap();
@@ -27,41 +64,23 @@ async fn register_creates_a_signed_in_member(database: TestDatabase) {
     let me: Value = app.get(&client, "/api/auth/me").await.json().await.unwrap();
     assert_eq!(me["id"], user["id"]);
 }
-on_every_database!(
-    registering_creates_a_member_who_is_signed_in,
-    super::register_creates_a_signed_in_member
-);
+on_every_database!(registering_creates_a_member_who_is_signed_in);
 
-async fn duplicate_email_is_409(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    let client = app.new_client();
-    let body = json!({"email": "bo@example.com", "password": PASSWORD, "name": "Bo"});
-    assert_eq!(
-        app.post(&client, "/api/auth/register", body).await.status(),
-        201
-    );
-    let again = json!({"email": " BO@example.COM", "password": PASSWORD, "name": "Bo"});
+async fn a_taken_email_in_any_case_is_refused_with_409(database: TestDatabase) {
+    let (app, client) = app_with_browser(database).await;
+    let first = app.register(&client, "bo@example.com", PASSWORD, "Bo");
+    assert_eq!(first.await.status(), 201);
     let response = app
-        .post(&app.new_client(), "/api/auth/register", again)
+        .register(&app.new_client(), " BO@example.COM", PASSWORD, "Bo")
         .await;
     assert_eq!(response.status(), 409);
     assert_eq!(error_code(response).await, "CONFLICT");
 }
-on_every_database!(
-    a_taken_email_in_any_case_is_refused_with_409,
-    super::duplicate_email_is_409
-);
+on_every_database!(a_taken_email_in_any_case_is_refused_with_409);
 
-async fn weak_password_is_422(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    let client = app.new_client();
-    let response = app
-        .post(
-            &client,
-            "/api/auth/register",
-            json!({"email": "cy@example.com", "password": "short", "name": ""}),
-        )
-        .await;
+async fn a_weak_password_is_refused_with_422_and_a_message_per_field(database: TestDatabase) {
+    let (app, client) = app_with_browser(database).await;
+    let response = app.register(&client, "cy@example.com", "short", "").await;
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let fields: Vec<&str> = body["error"]["fields"]
@@ -71,14 +90,10 @@ async fn weak_password_is_422(database: TestDatabase) {
         .map(|f| f["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["password", "name"]);
-    let email_as_password =
-        json!({"email": "cy@example.com", "password": "cy@example.com", "name": "Cy"});
-    assert_eq!(
-        app.post(&client, "/api/auth/register", email_as_password)
-            .await
-            .status(),
-        422
-    );
+    let email_as_password = app
+        .register(&client, "cy@example.com", "cy@example.com", "Cy")
+        .await;
+    assert_eq!(email_as_password.status(), 422);
     let unknown_field = json!({"email": "cy@example.com", "password": PASSWORD, "name": "Cy", "role": "super_admin"});
     assert_eq!(
         app.post(&client, "/api/auth/register", unknown_field)
@@ -87,30 +102,17 @@ async fn weak_password_is_422(database: TestDatabase) {
         422
     );
 }
-on_every_database!(
-    a_weak_password_is_refused_with_422_and_a_message_per_field,
-    super::weak_password_is_422
-);
+on_every_database!(a_weak_password_is_refused_with_422_and_a_message_per_field);
 
-async fn wrong_password_is_401(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    app.create_user("dee@example.com", Role::Member).await;
-    let client = app.new_client();
+async fn a_wrong_password_and_an_unknown_email_both_get_the_same_401(database: TestDatabase) {
+    let (app, client) = app_with_member(database, "dee@example.com").await;
     let wrong = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "dee@example.com", "password": "not-the-password"}),
-        )
+        .login(&client, "dee@example.com", "not-the-password")
         .await;
     assert_eq!(wrong.status(), 401);
     let wrong: Value = wrong.json().await.unwrap();
     let unknown = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "nobody@example.com", "password": "not-the-password"}),
-        )
+        .login(&client, "nobody@example.com", "not-the-password")
         .await;
     assert_eq!(unknown.status(), 401);
     let unknown: Value = unknown.json().await.unwrap();
@@ -120,32 +122,15 @@ async fn wrong_password_is_401(database: TestDatabase) {
     );
     assert_eq!(app.get(&client, "/api/auth/me").await.status(), 401);
 }
-on_every_database!(
-    a_wrong_password_and_an_unknown_email_both_get_the_same_401,
-    super::wrong_password_is_401
-);
+on_every_database!(a_wrong_password_and_an_unknown_email_both_get_the_same_401);
 
-async fn throttling_then_recovery(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    app.create_user("eve@example.com", Role::Member).await;
-    let client = app.new_client();
-    for _ in 0..5 {
-        let r = app
-            .post(
-                &client,
-                "/api/auth/login",
-                json!({"email": "eve@example.com", "password": "wrong-password"}),
-            )
-            .await;
-        assert_eq!(r.status(), 401);
-    }
-    let blocked = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "EVE@example.com", "password": PASSWORD}),
-        )
-        .await;
+async fn five_failed_logins_throttle_the_email_with_429_until_the_window_passes(
+    database: TestDatabase,
+) {
+    let (app, client) = app_with_member(database, "eve@example.com").await;
+    let failures = vec!["eve@example.com".to_owned(); 5];
+    assert_eq!(wrong_passwords(&app, &client, failures).await, [401; 5]);
+    let blocked = app.login(&client, "EVE@example.com", PASSWORD).await;
     assert_eq!(
         blocked.status(),
         429,
@@ -162,11 +147,7 @@ async fn throttling_then_recovery(database: TestDatabase) {
     // Another account from the same address is unaffected.
     app.create_user("fay@example.com", Role::Member).await;
     let other = app
-        .post(
-            &app.new_client(),
-            "/api/auth/login",
-            json!({"email": "fay@example.com", "password": PASSWORD}),
-        )
+        .login(&app.new_client(), "fay@example.com", PASSWORD)
         .await;
     assert_eq!(other.status(), 200);
 
@@ -180,83 +161,41 @@ async fn throttling_then_recovery(database: TestDatabase) {
         .exec(&app.state.db)
         .await
         .unwrap();
-    let recovered = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "eve@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let recovered = app.login(&client, "eve@example.com", PASSWORD).await;
     assert_eq!(recovered.status(), 200);
 }
-on_every_database!(
-    five_failed_logins_throttle_the_email_with_429_until_the_window_passes,
-    super::throttling_then_recovery
-);
+on_every_database!(five_failed_logins_throttle_the_email_with_429_until_the_window_passes);
 
-async fn address_throttle(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    app.create_user("gil@example.com", Role::Member).await;
-    let client = app.new_client();
-    for i in 0..50 {
-        let email = format!("guess{i}@example.com");
-        let r = app
-            .post(
-                &client,
-                "/api/auth/login",
-                json!({"email": email, "password": "wrong-password"}),
-            )
-            .await;
-        assert_ne!(r.status(), 500);
-    }
-    let below = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "gil@example.com", "password": PASSWORD}),
-        )
-        .await;
+async fn an_address_failing_more_than_fifty_times_is_throttled(database: TestDatabase) {
+    let (app, client) = app_with_member(database, "gil@example.com").await;
+    let guesses = (0..50).map(|i| format!("guess{i}@example.com"));
+    let statuses = wrong_passwords(&app, &client, guesses).await;
+    assert!(!statuses.contains(&500), "{statuses:?}");
+    let below = app.login(&client, "gil@example.com", PASSWORD).await;
     assert_eq!(
         below.status(),
         200,
         "50 failures from one address are still allowed"
     );
-    let failed = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "guess-last@example.com", "password": "wrong-password"}),
-        )
-        .await;
-    assert_eq!(failed.status(), 401);
-    let blocked = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "gil@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let last = ["guess-last@example.com".to_owned()];
+    assert_eq!(wrong_passwords(&app, &client, last).await, [401]);
+    let blocked = app.login(&client, "gil@example.com", PASSWORD).await;
     assert_eq!(
         blocked.status(),
         429,
         "an address failing over 50 times is throttled for every email"
     );
 }
-on_every_database!(
-    an_address_failing_more_than_fifty_times_is_throttled,
-    super::address_throttle
-);
+on_every_database!(an_address_failing_more_than_fifty_times_is_throttled);
 
-async fn session_shared_across_instances(database: TestDatabase) {
+async fn a_session_survives_on_a_second_server_instance_sharing_the_database(
+    database: TestDatabase,
+) {
     let first = spawn_app_on_url(&database.url, NO_AGENT_SERVICE).await;
     let second = spawn_app_on_url(&database.url, NO_AGENT_SERVICE).await;
     first.create_user("hal@example.com", Role::Member).await;
     let login = first
-        .post(
-            &first.new_client(),
-            "/api/auth/login",
-            json!({"email": "hal@example.com", "password": PASSWORD}),
-        )
+        .login(&first.new_client(), "hal@example.com", PASSWORD)
         .await;
     assert_eq!(login.status(), 200);
     let cookie = login.headers()["set-cookie"]
@@ -266,43 +205,23 @@ async fn session_shared_across_instances(database: TestDatabase) {
         .next()
         .unwrap()
         .to_owned();
-    let me = reqwest::Client::new()
-        .get(second.url("/api/auth/me"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let me = me_with_cookie(&second, &cookie).await;
     assert_eq!(me.status(), 200, "the second instance knows the session");
     drop(database);
 }
-on_every_database!(
-    a_session_survives_on_a_second_server_instance_sharing_the_database,
-    super::session_shared_across_instances
-);
+on_every_database!(a_session_survives_on_a_second_server_instance_sharing_the_database);
 
-async fn session_cookie_flags_and_logout(database: TestDatabase) {
-    let app = spawn_app(database).await;
-    app.create_user("ida@example.com", Role::Member).await;
-    let client = app.new_client();
-    let first = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "ida@example.com", "password": PASSWORD}),
-        )
-        .await;
+async fn the_session_cookie_is_http_only_lax_cycled_and_destroyed_at_logout(
+    database: TestDatabase,
+) {
+    let (app, client) = app_with_member(database, "ida@example.com").await;
+    let first = app.login(&client, "ida@example.com", PASSWORD).await;
     let set_cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("abetworks_session="));
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
     assert!(!set_cookie.contains("Secure"), "plain http in development");
-    let second = app
-        .post(
-            &client,
-            "/api/auth/login",
-            json!({"email": "ida@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let second = app.login(&client, "ida@example.com", PASSWORD).await;
     let second_cookie = second.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert_ne!(
         set_cookie.split(';').next(),
@@ -317,20 +236,12 @@ async fn session_cookie_flags_and_logout(database: TestDatabase) {
         204
     );
     assert_eq!(app.get(&client, "/api/auth/me").await.status(), 401);
-    let replay = reqwest::Client::new()
-        .get(app.url("/api/auth/me"))
-        .header("cookie", second_cookie.split(';').next().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let replay = me_with_cookie(&app, second_cookie.split(';').next().unwrap()).await;
     assert_eq!(replay.status(), 401, "the session is destroyed at logout");
 }
-on_every_database!(
-    the_session_cookie_is_http_only_lax_cycled_and_destroyed_at_logout,
-    super::session_cookie_flags_and_logout
-);
+on_every_database!(the_session_cookie_is_http_only_lax_cycled_and_destroyed_at_logout);
 
-async fn cross_origin_cookie_post_is_403(database: TestDatabase) {
+async fn a_cross_origin_post_with_the_session_cookie_is_refused_with_403(database: TestDatabase) {
     let app = spawn_app(database).await;
     let (client, _) = app.signed_in("jo@example.com", Role::Member).await;
     let forged = client
@@ -342,16 +253,9 @@ async fn cross_origin_cookie_post_is_403(database: TestDatabase) {
         .unwrap();
     assert_eq!(forged.status(), 403);
     assert_eq!(error_code(forged).await, "CROSS_ORIGIN_REQUEST");
-    let created = app
-        .post(&client, "/api/keys", json!({"name": "mine"}))
-        .await;
-    assert_eq!(created.status(), 201);
-    let secret = created.json::<Value>().await.unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = app.api_key(&client, json!({"name": "mine"})).await;
     // A bearer key is not a browser credential: no Origin needed.
-    let with_key = reqwest::Client::new()
+    let with_key = script_client()
         .post(app.url("/api/keys"))
         .bearer_auth(&secret)
         .json(&json!({"name": "from a script"}))
@@ -365,20 +269,12 @@ async fn cross_origin_cookie_post_is_403(database: TestDatabase) {
         "the forged request wrote nothing"
     );
 }
-on_every_database!(
-    a_cross_origin_post_with_the_session_cookie_is_refused_with_403,
-    super::cross_origin_cookie_post_is_403
-);
+on_every_database!(a_cross_origin_post_with_the_session_cookie_is_refused_with_403);
 
-async fn key_shown_once_usable_then_revoked(database: TestDatabase) {
+async fn an_api_key_is_shown_once_works_as_a_bearer_and_stops_when_revoked(database: TestDatabase) {
     let app = spawn_app(database).await;
     let (client, _) = app.signed_in("kim@example.com", Role::Member).await;
-    let created: Value = app
-        .post(&client, "/api/keys", json!({"name": "CI"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created = app.new_key(&client, json!({"name": "CI"})).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("abk_") && secret.len() >= 47);
     let id = created["key"]["id"].as_str().unwrap().to_owned();
@@ -391,13 +287,7 @@ async fn key_shown_once_usable_then_revoked(database: TestDatabase) {
     );
     assert!(listed.contains("\"name\":\"CI\""));
 
-    let bearer = reqwest::Client::new();
-    let me = bearer
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let me = app.get_with_key("/api/auth/me", &secret).await;
     assert_eq!(me.status(), 200);
     let used: Value = app.get(&client, "/api/keys").await.json().await.unwrap();
     assert!(
@@ -406,36 +296,20 @@ async fn key_shown_once_usable_then_revoked(database: TestDatabase) {
     );
 
     assert_eq!(
-        client
-            .delete(app.url(&format!("/api/keys/{id}")))
-            .send()
+        app.delete(&client, &format!("/api/keys/{id}"))
             .await
-            .unwrap()
             .status(),
         204
     );
-    let revoked = bearer
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let revoked = app.get_with_key("/api/auth/me", &secret).await;
     assert_eq!(revoked.status(), 401);
     assert_eq!(error_code(revoked).await, "API_KEY_REVOKED");
-    let unknown = bearer
-        .get(app.url("/api/auth/me"))
-        .bearer_auth("abk_nope")
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.get_with_key("/api/auth/me", "abk_nope").await;
     assert_eq!(unknown.status(), 401);
 }
-on_every_database!(
-    an_api_key_is_shown_once_works_as_a_bearer_and_stops_when_revoked,
-    super::key_shown_once_usable_then_revoked
-);
+on_every_database!(an_api_key_is_shown_once_works_as_a_bearer_and_stops_when_revoked);
 
-async fn expired_key_is_401(database: TestDatabase) {
+async fn an_expired_api_key_is_refused_with_401(database: TestDatabase) {
     let app = spawn_app(database).await;
     let (client, _) = app.signed_in("lu@example.com", Role::Member).await;
     let past = app
@@ -446,45 +320,27 @@ async fn expired_key_is_401(database: TestDatabase) {
         )
         .await;
     assert_eq!(past.status(), 422, "an expiry in the past is refused");
-    let created: Value = app
-        .post(&client, "/api/keys", json!({"name": "soon", "expiresAt": (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339()}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let secret = app
+        .api_key(&client, json!({"name": "soon", "expiresAt": soon}))
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let response = reqwest::Client::new()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(created["secret"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_with_key("/api/auth/me", &secret).await;
     assert_eq!(response.status(), 401);
     assert_eq!(error_code(response).await, "API_KEY_EXPIRED");
 }
-on_every_database!(
-    an_expired_api_key_is_refused_with_401,
-    super::expired_key_is_401
-);
+on_every_database!(an_expired_api_key_is_refused_with_401);
 
-async fn disabled_user_is_locked_out(database: TestDatabase) {
+async fn a_disabled_user_is_locked_out_of_sessions_keys_and_login(database: TestDatabase) {
     let app = spawn_app(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+    let admin = app.signed_in_as_root().await;
     let (member, member_id) = app.signed_in("max@example.com", Role::Member).await;
-    let created: Value = app
-        .post(&member, "/api/keys", json!({"name": "k"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let secret = app.api_key(&member, json!({"name": "k"})).await;
 
-    let disabled = admin
-        .patch(app.url(&format!("/api/admin/users/{member_id}")))
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+    let member_path = format!("/api/admin/users/{member_id}");
+    let disabled = app
+        .patch(&admin, &member_path, json!({"disabled": true}))
+        .await;
     assert_eq!(disabled.status(), 200);
 
     assert_eq!(
@@ -492,20 +348,11 @@ async fn disabled_user_is_locked_out(database: TestDatabase) {
         401,
         "the session stops at once"
     );
-    let by_key = reqwest::Client::new()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap();
+    let by_key = app.get_with_key("/api/auth/me", &secret).await;
     assert_eq!(by_key.status(), 403, "the key stops at once");
     assert_eq!(error_code(by_key).await, "ACCOUNT_DISABLED");
     let login = app
-        .post(
-            &app.new_client(),
-            "/api/auth/login",
-            json!({"email": "max@example.com", "password": PASSWORD}),
-        )
+        .login(&app.new_client(), "max@example.com", PASSWORD)
         .await;
     assert_eq!(login.status(), 403);
 
@@ -523,21 +370,16 @@ async fn disabled_user_is_locked_out(database: TestDatabase) {
         );
     }
 }
-on_every_database!(
-    a_disabled_user_is_locked_out_of_sessions_keys_and_login,
-    super::disabled_user_is_locked_out
-);
+on_every_database!(a_disabled_user_is_locked_out_of_sessions_keys_and_login);
 
-async fn role_change_is_audited(database: TestDatabase) {
+async fn a_role_change_and_a_failed_sign_in_are_audited_with_before_and_after(
+    database: TestDatabase,
+) {
     let app = spawn_app(database).await;
-    let (admin, admin_id) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+    let (admin, admin_id) = app.signed_in(ROOT, Role::SuperAdmin).await;
     let member_id = app.create_user("ned@example.com", Role::Member).await;
-    let response = admin
-        .patch(app.url(&format!("/api/admin/users/{member_id}")))
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let member = format!("/api/admin/users/{member_id}");
+    let response = app.patch(&admin, &member, json!({"role": "admin"})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["role"], "admin");
     let entry = logs::Entity::find()
@@ -549,23 +391,17 @@ async fn role_change_is_audited(database: TestDatabase) {
     assert_eq!(entry.actor_id.as_deref(), Some(admin_id.as_str()));
     assert_eq!(entry.before.unwrap()["role"], "member");
     assert_eq!(entry.after.unwrap()["role"], "admin");
-    let self_demote = admin
-        .patch(app.url(&format!("/api/admin/users/{admin_id}")))
-        .json(&json!({"role": "member"}))
-        .send()
-        .await
-        .unwrap();
+    let admin_path = format!("/api/admin/users/{admin_id}");
+    let self_demote = app
+        .patch(&admin, &admin_path, json!({"role": "member"}))
+        .await;
     assert_eq!(
         self_demote.status(),
         409,
         "a super admin cannot lock themselves out"
     );
     let failed = app
-        .post(
-            &app.new_client(),
-            "/api/auth/login",
-            json!({"email": "ned@example.com", "password": "wrong-password"}),
-        )
+        .login(&app.new_client(), "ned@example.com", "wrong-password")
         .await;
     assert_eq!(failed.status(), 401);
     let failures = logs::Entity::find()
@@ -575,12 +411,9 @@ async fn role_change_is_audited(database: TestDatabase) {
         .unwrap();
     assert_eq!(failures.len(), 1, "a failed sign-in is audited");
 }
-on_every_database!(
-    a_role_change_and_a_failed_sign_in_are_audited_with_before_and_after,
-    super::role_change_is_audited
-);
+on_every_database!(a_role_change_and_a_failed_sign_in_are_audited_with_before_and_after);
 
-async fn security_headers_everywhere(database: TestDatabase) {
+async fn every_response_carries_the_security_headers_and_a_script_nonce(database: TestDatabase) {
     let app = spawn_app(database).await;
     for path in ["/marketplace", "/api/auth/me", "/healthz"] {
         let response = reqwest::get(app.url(path)).await.unwrap();
@@ -615,12 +448,9 @@ async fn security_headers_everywhere(database: TestDatabase) {
         "inline hydration scripts carry the nonce"
     );
 }
-on_every_database!(
-    every_response_carries_the_security_headers_and_a_script_nonce,
-    super::security_headers_everywhere
-);
+on_every_database!(every_response_carries_the_security_headers_and_a_script_nonce);
 
-async fn huge_bodies_are_413(database: TestDatabase) {
+async fn a_body_over_the_limit_is_refused_with_413(database: TestDatabase) {
     let app = spawn_app(database).await;
     let huge = "x".repeat(300 * 1024);
     let response = app
@@ -634,40 +464,27 @@ async fn huge_bodies_are_413(database: TestDatabase) {
     let body: serde_json::Value = response.json().await.expect("a JSON error body");
     assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
 }
-on_every_database!(
-    a_body_over_the_limit_is_refused_with_413,
-    super::huge_bodies_are_413
-);
+on_every_database!(a_body_over_the_limit_is_refused_with_413);
 
-async fn create_admin_command(database: TestDatabase) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let run = |password: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["create-admin", "--email", "Ops@Example.com"])
-            .env("DATABASE_URL", &database.url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server binary starts");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
-    let weak = run("short");
+/// `server create-admin` for `Ops@Example.com`, given `password` on its standard input.
+async fn create_admin(database_url: &str, password: &str) -> std::process::Output {
+    let mut command = server_command(database_url);
+    command.args(["create-admin", "--email", "Ops@Example.com"]);
+    run_to_end(command, format!("{password}\n").as_bytes()).await
+}
+
+async fn the_create_admin_command_reads_the_password_from_stdin_and_never_overwrites(
+    database: TestDatabase,
+) {
+    let weak = create_admin(&database.url, "short").await;
     assert!(!weak.status.success(), "a weak password is refused");
-    let created = run(PASSWORD);
+    let created = create_admin(&database.url, PASSWORD).await;
     assert!(
         created.status.success(),
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let again = run("another-long-password");
+    let again = create_admin(&database.url, "another-long-password").await;
     assert!(
         !again.status.success(),
         "an existing account is never overwritten"
@@ -675,16 +492,9 @@ async fn create_admin_command(database: TestDatabase) {
 
     let app = spawn_app_on_url(&database.url, NO_AGENT_SERVICE).await;
     let login = app
-        .post(
-            &app.new_client(),
-            "/api/auth/login",
-            json!({"email": "ops@example.com", "password": PASSWORD}),
-        )
+        .login(&app.new_client(), "ops@example.com", PASSWORD)
         .await;
     assert_eq!(login.status(), 200);
     assert_eq!(login.json::<Value>().await.unwrap()["role"], "super_admin");
 }
-on_every_database!(
-    the_create_admin_command_reads_the_password_from_stdin_and_never_overwrites,
-    super::create_admin_command
-);
+on_every_database!(the_create_admin_command_reads_the_password_from_stdin_and_never_overwrites);

@@ -16,21 +16,13 @@ use crate::common::database_rows::{
     assert_rows_kept, empty_tables, fill_every_table, insert, new_id, snapshot, sorted, Seeded,
     Snapshot,
 };
-use crate::common::{spawn_app, TestApp};
+use crate::common::{server_binary, spawn_app, TestApp};
 
 /// Runs the server binary with `args` against `database_url`.
 async fn server_command(database_url: &str, args: &[&Path]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
-    command
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env_remove("ABETWORKS_ADMIN_EMAIL")
-        .env_remove("ABETWORKS_ADMIN_PASSWORD")
-        .env_remove("ABETWORKS_ENV");
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the command's thread finishes")
-        .expect("the server binary runs")
+    let mut command = server_binary::server_command(database_url);
+    command.args(args);
+    server_binary::run_to_end(command, b"").await
 }
 
 async fn backup(database_url: &str, file: &Path, force: bool) -> Output {
@@ -147,52 +139,68 @@ impl Load {
 async fn write_a_little(db: &DatabaseConnection, seeded: &Seeded) {
     let now = chrono::Utc::now();
     let v = |text: &str| Value::from(text.to_owned());
-    insert(
-        db,
-        "logs",
-        vec![
-            ("id", v(&new_id())),
-            ("actor_id", v(&seeded.user_id)),
-            ("action", v("load.write")),
-            ("target_type", v("agent")),
-            ("target_id", v(&seeded.agent_id)),
-            ("created_at", now.into()),
-        ],
-    )
-    .await;
-    insert(
-        db,
-        "api_usage_tracking",
-        vec![
-            ("id", v(&new_id())),
-            ("user_id", v(&seeded.user_id)),
-            ("agent_id", v(&seeded.agent_id)),
-            ("api_key_id", v(&seeded.api_key_id)),
-            ("endpoint", v("/api/v1/agents/x/execute")),
-            ("method", v("POST")),
-            ("status_code", 200i32.into()),
-            ("duration_ms", 12i64.into()),
-            ("created_at", now.into()),
-        ],
-    )
-    .await;
-    insert(
-        db,
-        "login_attempts",
-        vec![
-            ("id", v(&new_id())),
-            ("email", v("load@example.com")),
-            ("ip", v("127.0.0.1")),
-            ("succeeded", false.into()),
-            ("created_at", now.into()),
-        ],
-    )
-    .await;
+    let rows = [
+        (
+            "logs",
+            vec![
+                ("actor_id", v(&seeded.user_id)),
+                ("action", v("load.write")),
+                ("target_type", v("agent")),
+                ("target_id", v(&seeded.agent_id)),
+            ],
+        ),
+        (
+            "api_usage_tracking",
+            vec![
+                ("user_id", v(&seeded.user_id)),
+                ("agent_id", v(&seeded.agent_id)),
+                ("api_key_id", v(&seeded.api_key_id)),
+                ("endpoint", v("/api/v1/agents/x/execute")),
+                ("method", v("POST")),
+                ("status_code", 200i32.into()),
+                ("duration_ms", 12i64.into()),
+            ],
+        ),
+        (
+            "login_attempts",
+            vec![
+                ("email", v("load@example.com")),
+                ("ip", v("127.0.0.1")),
+                ("succeeded", false.into()),
+            ],
+        ),
+    ];
+    for (table, mut columns) in rows {
+        columns.extend([("id", v(&new_id())), ("created_at", now.into())]);
+        insert(db, table, columns).await;
+    }
 }
 
 /// The table-by-table rows of a whole database, each sorted (for exact comparisons).
 fn sorted_tables(snapshot: &Snapshot) -> Vec<(&String, Vec<&serde_json::Value>)> {
     snapshot.iter().map(|(t, rows)| (t, sorted(rows))).collect()
+}
+
+/// The database at `database_url` holds exactly `rows`, table by table.
+async fn assert_holds(database_url: &str, rows: &Snapshot, what: &str) {
+    assert_eq!(
+        sorted_tables(&snapshot_of(database_url).await),
+        sorted_tables(rows),
+        "{what}"
+    );
+}
+
+/// `what`, a restore of `file` into `database_url`, succeeds and leaves exactly `rows` there.
+async fn assert_restores_exactly(
+    database_url: &str,
+    file: &Path,
+    force: bool,
+    rows: &Snapshot,
+    what: &str,
+) {
+    assert_succeeded(&restore(database_url, file, force).await, what);
+    let leaves = format!("{what} leaves exactly the backup's rows");
+    assert_holds(database_url, rows, &leaves).await;
 }
 
 async fn snapshot_of(database_url: &str) -> Snapshot {
@@ -204,12 +212,9 @@ async fn snapshot_of(database_url: &str) -> Snapshot {
     rows
 }
 
-on_every_database!(
-    a_backup_taken_while_the_server_writes_restores_every_earlier_row,
-    super::backup_under_load
-);
+on_every_database!(a_backup_taken_while_the_server_writes_restores_every_earlier_row);
 
-async fn backup_under_load(database: TestDatabase) {
+async fn a_backup_taken_while_the_server_writes_restores_every_earlier_row(database: TestDatabase) {
     let (backend, source_url) = (database.backend, database.url.clone());
     let app = spawn_app(database).await;
     let seeded = fill_every_table(&app.state.db).await;
@@ -249,12 +254,9 @@ async fn backup_under_load(database: TestDatabase) {
     );
 }
 
-on_every_database!(
-    neither_command_replaces_anything_without_force,
-    super::refusals_and_force
-);
+on_every_database!(neither_command_replaces_anything_without_force);
 
-async fn refusals_and_force(database: TestDatabase) {
+async fn neither_command_replaces_anything_without_force(database: TestDatabase) {
     let backend = database.backend;
     let source = abetworks::db::connect_and_migrate(&database.url)
         .await
@@ -305,20 +307,13 @@ async fn refusals_and_force(database: TestDatabase) {
         "a restore over a database with rows",
         "not empty",
     );
-    assert_eq!(
-        sorted_tables(&snapshot_of(&target.url).await),
-        sorted_tables(&target_rows),
-        "the refused restore changed nothing"
-    );
-    assert_succeeded(
-        &restore(&target.url, &file.0, true).await,
-        "a forced restore",
-    );
-    assert_eq!(
-        sorted_tables(&snapshot_of(&target.url).await),
-        sorted_tables(&source_rows),
-        "a forced restore leaves exactly the backup's rows"
-    );
+    assert_holds(
+        &target.url,
+        &target_rows,
+        "the refused restore changed nothing",
+    )
+    .await;
+    assert_restores_exactly(&target.url, &file.0, true, &source_rows, "a forced restore").await;
 
     // A migrated but empty database (a server started on it once) needs no --force.
     let migrated = TestDatabase::create(backend).await.expect("a target");
@@ -326,13 +321,6 @@ async fn refusals_and_force(database: TestDatabase) {
         .await
         .expect("the target migrates");
     let _ = migrated_db.close().await;
-    assert_succeeded(
-        &restore(&migrated.url, &file.0, false).await,
-        "a restore into a migrated, empty database",
-    );
-    assert_eq!(
-        sorted_tables(&snapshot_of(&migrated.url).await),
-        sorted_tables(&source_rows),
-        "the empty database now holds the backup's rows"
-    );
+    let into_empty = "a restore into a migrated, empty database";
+    assert_restores_exactly(&migrated.url, &file.0, false, &source_rows, into_empty).await;
 }

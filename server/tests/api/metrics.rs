@@ -3,7 +3,8 @@
 //! agent series carry a slug only this test uses; the shared series (a route, the throttle
 //! counter) are checked by a step that is tried again when another test moved them meanwhile.
 
-use crate::common::{error_code, spawn_app_with, TestApp};
+use crate::common::prometheus::{assert_reads_two_samples, Exposition, Labels};
+use crate::common::{error_code, spawn_app_with, stand_in, TestApp};
 use abetworks::entities::enums::Role;
 use abetworks::metric_names;
 use abetworks::on_every_database;
@@ -16,99 +17,10 @@ use server::metrics::{
     HTTP_REQUESTS, HTTP_REQUEST_SECONDS, LICENSES_NEAR_LIMIT, UNMATCHED,
 };
 
-/// One line of the exposition: `name{label="value",…} value`.
-#[derive(Debug)]
-struct Sample {
-    name: String,
-    labels: Vec<(String, String)>,
-    value: f64,
-}
-
-/// The samples of a Prometheus text exposition (comments skipped).
-fn parse(text: &str) -> Vec<Sample> {
-    text.lines()
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            let (series, value) = line.rsplit_once(' ').expect("a value after the series");
-            let value = value.parse().expect("a number");
-            let Some((name, labels)) = series.split_once('{') else {
-                return Sample {
-                    name: series.to_owned(),
-                    labels: Vec::new(),
-                    value,
-                };
-            };
-            Sample {
-                name: name.to_owned(),
-                labels: parse_labels(labels.strip_suffix('}').expect("labels end with }")),
-                value,
-            }
-        })
-        .collect()
-}
-
-/// `a="x",b="y \"quoted\""` into pairs, unescaping `\\`, `\"` and `\n`.
-fn parse_labels(text: &str) -> Vec<(String, String)> {
-    let mut labels = Vec::new();
-    let mut rest = text;
-    while let Some((key, after)) = rest.split_once("=\"") {
-        let mut value = String::new();
-        let mut chars = after.char_indices();
-        let end = loop {
-            match chars.next().expect("a closing quote") {
-                (i, '"') => break i,
-                (_, '\\') => match chars.next().expect("an escaped character").1 {
-                    'n' => value.push('\n'),
-                    other => value.push(other),
-                },
-                (_, c) => value.push(c),
-            }
-        };
-        labels.push((key.trim_start_matches(',').to_owned(), value));
-        rest = &after[end + 1..];
-    }
-    labels
-}
-
-type Labels<'a> = &'a [(&'a str, &'a str)];
-
-struct Exposition {
-    text: String,
-    samples: Vec<Sample>,
-}
-
-impl Exposition {
-    /// The sum of the series of `name` that carry all of `labels` (0 when there is none).
-    fn value(&self, name: &str, labels: Labels) -> f64 {
-        self.matching(name, labels).map(|s| s.value).sum()
-    }
-
-    fn has(&self, name: &str, labels: Labels) -> bool {
-        self.matching(name, labels).next().is_some()
-    }
-
-    fn matching<'s>(
-        &'s self,
-        name: &'s str,
-        labels: Labels<'s>,
-    ) -> impl Iterator<Item = &'s Sample> + 's {
-        self.samples.iter().filter(move |sample| {
-            sample.name == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| sample.labels.iter().any(|(sk, sv)| sk == k && sv == v))
-        })
-    }
-}
-
 async fn scrape(app: &TestApp) -> Exposition {
     let response = app.get(&app.client, "/metrics").await;
     assert_eq!(response.status(), 200);
-    let text = response.text().await.expect("the exposition");
-    Exposition {
-        samples: parse(&text),
-        text,
-    }
+    Exposition::new(response.text().await.expect("the exposition"))
 }
 
 /// A series and by how much one act must move it.
@@ -152,12 +64,7 @@ async fn moves_exactly(app: &TestApp, act: impl AsyncFn(), steps: &[Step<'_>]) {
 
 /// A stand-in agent service offering one agent, `slug`, that echoes its input.
 async fn probe_service(slug: &str) -> String {
-    let descriptor = json!({
-        "slug": slug, "name": format!("Probe {slug}"), "shortDescription": "metrics probe",
-        "longDescription": "metrics probe", "category": "Test", "priceCents": 0,
-        "currency": "USD", "icon": "🧪", "features": [], "version": "1",
-        "inputSchema": {"type": "object"}, "outputSchema": {"type": "object"}
-    });
+    let descriptor = stand_in::descriptor(slug, &format!("Probe {slug}"), "metrics probe");
     let app = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route(
@@ -166,59 +73,29 @@ async fn probe_service(slug: &str) -> String {
         )
         .route(
             "/agents/{slug}/execute",
-            post(|Json(body): Json<Value>| async move {
-                Json(json!({"output": {"echo": body["input"]}, "durationMs": 1}))
-            }),
+            post(|Json(body): Json<Value>| async move { Json(stand_in::echoed(&body)) }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let address = listener.local_addr().expect("an address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
+    stand_in::serve(app).await
 }
 
-async fn run(app: &TestApp, client: &reqwest::Client, agent_id: &str) -> reqwest::Response {
-    app.post(
-        client,
-        &format!("/api/agents/{agent_id}/execute"),
-        json!({"input": {"text": "hi"}}),
-    )
-    .await
-}
-
-async fn counters_move(database: TestDatabase) {
+async fn the_counters_move_by_what_was_done(database: TestDatabase) {
     // Unique to this run, so no other test (nor this test on the other database) moves the
     // agent's series.
     let slug = format!("probe-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let app = spawn_app_with(database, &probe_service(&slug).await).await;
-    abetworks::catalog::sync_from_service(&app.state.db, &app.state.agents, true)
-        .await
-        .expect("the probe agent is synced");
-    let agent_id = abetworks::catalog::find_agent(&app.state.db, &slug)
-        .await
-        .expect("the catalog answers")
-        .expect("the probe agent is in the catalog")
-        .id;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+    app.sync_catalog().await;
+    let agent_id = app.agent_id(&slug).await;
+    let admin = app.signed_in_as_root().await;
     let (member, member_id) = app.signed_in("mia@example.com", Role::Member).await;
     let (outsider, _) = app.signed_in("otto@example.com", Role::Member).await;
-    let granted = app
-        .post(
-            &admin,
-            "/api/admin/licenses",
-            json!({"userId": member_id, "agentId": agent_id, "apiCallLimit": 1}),
-        )
+    app.grant(&admin, &member_id, &agent_id, json!({"apiCallLimit": 1}))
         .await;
-    assert_eq!(granted.status(), 201);
 
     let before = scrape(&app).await;
-    assert_eq!(run(&app, &member, &agent_id).await.status(), 200);
-    let refused = run(&app, &member, &agent_id).await;
+    assert_eq!(app.execute(&member, &agent_id).await.status(), 200);
+    let refused = app.execute(&member, &agent_id).await;
     assert_eq!(error_code(refused).await, "QUOTA_EXCEEDED");
-    let denied = run(&app, &outsider, &agent_id).await;
+    let denied = app.execute(&outsider, &agent_id).await;
     assert_eq!(error_code(denied).await, "LICENSE_REQUIRED");
     let after = scrape(&app).await;
     let agent = ("agent", slug.as_str());
@@ -349,22 +226,13 @@ async fn counters_move(database: TestDatabase) {
         "one license at 90% or more of its limit, and the agent service up"
     );
 }
-on_every_database!(the_counters_move_by_what_was_done, super::counters_move);
+on_every_database!(the_counters_move_by_what_was_done);
 
 #[test]
 fn the_exposition_is_read_into_names_labels_and_values() {
-    let text = "# HELP x y\n# TYPE x counter\n\
-                x_total{route=\"/a/{id}\",note=\"say \\\"hi\\\", twice\"} 12\nplain 1.5\n";
-    let read = parse(text);
-    assert_eq!(read.len(), 2);
-    assert_eq!(read[0].name, "x_total");
-    assert_eq!(
-        read[0].labels,
-        vec![
-            ("route".to_owned(), "/a/{id}".to_owned()),
-            ("note".to_owned(), "say \"hi\", twice".to_owned()),
-        ]
+    assert_reads_two_samples(
+        "# HELP x y\n# TYPE x counter\n\
+         x_total{route=\"/a/{id}\",note=\"say \\\"hi\\\", twice\"} 12\nplain 1.5\n",
+        &[("route", "/a/{id}"), ("note", "say \"hi\", twice")],
     );
-    assert_eq!(read[0].value, 12.0);
-    assert_eq!((read[1].name.as_str(), read[1].value), ("plain", 1.5));
 }

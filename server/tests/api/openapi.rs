@@ -84,6 +84,10 @@ fn the_document_lists_every_served_route_with_its_schemas() {
                 "{at}: answer schema"
             ),
             Answer::Csv => assert!(success["content"]["text/csv"].is_object(), "{at}: CSV"),
+            Answer::EventStream => assert!(
+                success["content"]["text/event-stream"].is_object(),
+                "{at}: server-sent events"
+            ),
             Answer::Nothing => assert!(success.get("content").is_none(), "{at}: no body"),
         }
         for status in route.error_statuses() {

@@ -11,18 +11,17 @@ use abetworks::testing::TestDatabase;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use serde_json::{json, Value};
 
-use crate::common::{error_code, spawn_app_with_clock, stand_in, TestApp};
+use crate::common::{error_code, id_of, licensing_on_clock, TestApp};
+use crate::world::Answer;
 
-/// The app in front of the stand-in agent service, its catalog synced, its quota windows read
-/// from the returned clock (today, 12:00 UTC).
-async fn app_with_clock(database: TestDatabase) -> (TestApp, ManualClock) {
-    let agents = stand_in::start().await;
+/// The licensing scene ([`licensing_on_clock`]) on a manual clock standing at today, 12:00
+/// UTC: the app, root's client, the echo agent's id and the clock.
+async fn licensing_at_noon(
+    database: TestDatabase,
+) -> (TestApp, reqwest::Client, String, ManualClock) {
     let clock = ManualClock::new(noon_today());
-    let app = spawn_app_with_clock(database, &agents, Arc::new(clock.clone())).await;
-    abetworks::catalog::sync_from_service(&app.state.db, &app.state.agents, true)
-        .await
-        .unwrap();
-    (app, clock)
+    let (app, admin, echo) = licensing_on_clock(database, Arc::new(clock.clone())).await;
+    (app, admin, echo, clock)
 }
 
 fn noon_today() -> DateTime<Utc> {
@@ -32,47 +31,28 @@ fn noon_today() -> DateTime<Utc> {
         .and_utc()
 }
 
-async fn echo_id(app: &TestApp) -> String {
-    abetworks::catalog::find_agent(&app.state.db, "echo")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
+/// A plan of `limit` calls a UTC day.
+fn calls_a_day(limit: i64) -> Value {
+    json!({"apiCallLimit": limit, "window": "day"})
 }
 
-/// Grants `user` the echo agent with `plan` (limit and window fields) and returns the license.
-async fn grant(
-    app: &TestApp,
-    admin: &reqwest::Client,
-    user_id: &str,
-    agent_id: &str,
-    plan: Value,
-) -> Value {
-    let mut body = json!({"userId": user_id, "agentId": agent_id});
-    for (name, value) in plan.as_object().unwrap() {
-        body[name] = value.clone();
-    }
-    let response = app.post(admin, "/api/admin/licenses", body).await;
-    assert_eq!(response.status(), 201, "the license is granted");
-    response.json().await.unwrap()
+/// A plan of `limit` calls a month, from the first.
+fn calls_a_month(limit: i64) -> Value {
+    json!({"apiCallLimit": limit, "window": "month"})
 }
 
-async fn run(app: &TestApp, client: &reqwest::Client, agent: &str) -> reqwest::Response {
-    app.post(
-        client,
-        &format!("/api/agents/{agent}/execute"),
-        json!({"input": {"text": "hi"}}),
-    )
-    .await
+/// A plan of `limit` calls in all (`-1`: no limit).
+fn calls_in_all(limit: i64) -> Value {
+    json!({ "apiCallLimit": limit })
 }
 
-async fn patch(
-    app: &TestApp,
-    admin: &reqwest::Client,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    admin.patch(app.url(path)).json(&body).send().await.unwrap()
+/// The `kind` of each event of a license's history, newest first.
+fn kinds_of(history: &Value) -> Vec<&str> {
+    let events = history.as_array().expect("a list of events");
+    events
+        .iter()
+        .map(|event| event["kind"].as_str().expect("a kind"))
+        .collect()
 }
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -88,27 +68,16 @@ fn time(value: &Value) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().expect("an id").to_owned()
-}
-
-async fn rate_limit_headers(database: TestDatabase) {
-    let (app, clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn execute_answers_carry_rate_limit_headers_for_a_daily_license_and_none_for_an_unlimited_one(
+    database: TestDatabase,
+) {
+    let (app, admin, echo, clock) = licensing_at_noon(database).await;
     let (daily, daily_id) = app.signed_in("dana@example.com", Role::Member).await;
     let (free, free_id) = app.signed_in("finn@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    grant(
-        &app,
-        &admin,
-        &daily_id,
-        &echo,
-        json!({"apiCallLimit": 5, "window": "day"}),
-    )
-    .await;
-    grant(&app, &admin, &free_id, &echo, json!({"apiCallLimit": -1})).await;
+    app.grant(&admin, &daily_id, &echo, calls_a_day(5)).await;
+    app.grant(&admin, &free_id, &echo, calls_in_all(-1)).await;
 
-    let response = run(&app, &daily, &echo).await;
+    let response = app.execute(&daily, &echo).await;
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "ratelimit-limit").as_deref(), Some("5"));
     assert_eq!(
@@ -127,7 +96,7 @@ async fn rate_limit_headers(database: TestDatabase) {
         clock.now() + Duration::hours(12)
     );
 
-    let response = run(&app, &free, &echo).await;
+    let response = app.execute(&free, &echo).await;
     assert_eq!(response.status(), 200);
     for name in ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] {
         assert_eq!(
@@ -138,28 +107,20 @@ async fn rate_limit_headers(database: TestDatabase) {
     }
 }
 on_every_database!(
-    execute_answers_carry_rate_limit_headers_for_a_daily_license_and_none_for_an_unlimited_one,
-    super::rate_limit_headers
+    execute_answers_carry_rate_limit_headers_for_a_daily_license_and_none_for_an_unlimited_one
 );
 
-async fn daily_quota_exceeded(database: TestDatabase) {
-    let (app, clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn a_daily_license_over_its_limit_answers_429_with_retry_after_and_runs_again_the_next_day(
+    database: TestDatabase,
+) {
+    let (app, admin, echo, clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("dave@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    grant(
-        &app,
-        &admin,
-        &member_id,
-        &echo,
-        json!({"apiCallLimit": 2, "window": "day"}),
-    )
-    .await;
+    app.grant(&admin, &member_id, &echo, calls_a_day(2)).await;
     for _ in 0..2 {
-        assert_eq!(run(&app, &member, &echo).await.status(), 200);
+        assert_eq!(app.execute(&member, &echo).await.status(), 200);
     }
 
-    let refused = run(&app, &member, &echo).await;
+    let refused = app.execute(&member, &echo).await;
     assert_eq!(refused.status(), 429);
     let retry_after: i64 = header(&refused, "retry-after")
         .expect("a Retry-After header")
@@ -180,25 +141,22 @@ async fn daily_quota_exceeded(database: TestDatabase) {
     );
 
     clock.advance(Duration::days(1));
-    let next_day = run(&app, &member, &echo).await;
+    let next_day = app.execute(&member, &echo).await;
     assert_eq!(next_day.status(), 200, "a new day, a new window");
     let body: Value = next_day.json().await.unwrap();
     assert_eq!(body["usage"]["used"], 1);
 }
 on_every_database!(
-    a_daily_license_over_its_limit_answers_429_with_retry_after_and_runs_again_the_next_day,
-    super::daily_quota_exceeded
+    a_daily_license_over_its_limit_answers_429_with_retry_after_and_runs_again_the_next_day
 );
 
-async fn lifetime_quota_exceeded(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn a_lifetime_limit_over_its_limit_answers_429_without_retry_after(database: TestDatabase) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("lena@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    grant(&app, &admin, &member_id, &echo, json!({"apiCallLimit": 1})).await;
-    assert_eq!(run(&app, &member, &echo).await.status(), 200);
+    app.grant(&admin, &member_id, &echo, calls_in_all(1)).await;
+    assert_eq!(app.execute(&member, &echo).await.status(), 200);
 
-    let refused = run(&app, &member, &echo).await;
+    let refused = app.execute(&member, &echo).await;
     assert_eq!(refused.status(), 429);
     assert_eq!(
         header(&refused, "retry-after"),
@@ -210,27 +168,17 @@ async fn lifetime_quota_exceeded(database: TestDatabase) {
     assert_eq!(body["error"]["usage"]["window"], "lifetime");
     assert!(body["error"]["usage"]["resetsAt"].is_null());
 }
-on_every_database!(
-    a_lifetime_limit_over_its_limit_answers_429_without_retry_after,
-    super::lifetime_quota_exceeded
-);
+on_every_database!(a_lifetime_limit_over_its_limit_answers_429_without_retry_after);
 
-async fn top_up_and_history(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn a_top_up_through_rest_lets_the_customer_run_again_and_appears_in_the_history(
+    database: TestDatabase,
+) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("tess@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    let license = grant(
-        &app,
-        &admin,
-        &member_id,
-        &echo,
-        json!({"apiCallLimit": 1, "window": "day"}),
-    )
-    .await;
+    let license = app.grant(&admin, &member_id, &echo, calls_a_day(1)).await;
     let license_id = id_of(&license);
-    assert_eq!(run(&app, &member, &echo).await.status(), 200);
-    assert_eq!(run(&app, &member, &echo).await.status(), 429);
+    assert_eq!(app.execute(&member, &echo).await.status(), 200);
+    assert_eq!(app.execute(&member, &echo).await.status(), 429);
 
     let top_ups = format!("/api/admin/licenses/{license_id}/top-ups");
     let added = app
@@ -242,7 +190,7 @@ async fn top_up_and_history(database: TestDatabase) {
     assert_eq!(added["licenseId"], license_id.as_str());
     assert_eq!(added["note"], "launch week");
 
-    let again = run(&app, &member, &echo).await;
+    let again = app.execute(&member, &echo).await;
     assert_eq!(
         again.status(),
         200,
@@ -252,7 +200,7 @@ async fn top_up_and_history(database: TestDatabase) {
     assert_eq!(body["usage"]["topUps"], 2);
     assert_eq!(body["usage"]["remaining"], 1);
 
-    let listed: Value = app.get(&admin, &top_ups).await.json().await.unwrap();
+    let listed = app.get_json(&admin, &top_ups).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["id"], added["id"]);
     let history = app
@@ -260,61 +208,44 @@ async fn top_up_and_history(database: TestDatabase) {
         .await;
     assert_eq!(history.status(), 200);
     let history: Value = history.json().await.unwrap();
-    let kinds: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap())
-        .collect();
+    let kinds = kinds_of(&history);
     assert_eq!(kinds, ["top_up", "granted"], "newest first");
     assert_eq!(history[0]["actorEmail"], "root@example.com");
 
+    // Refused top-ups: the status of each.
+    let top_up = async |who: &reqwest::Client, path: &str, calls: i64| {
+        let body = json!({"calls": calls, "note": "x"});
+        app.post(who, path, body).await.status()
+    };
     let unknown = format!("/api/admin/licenses/{}/top-ups", abetworks::ids::new_id());
-    let missing = app
-        .post(&admin, &unknown, json!({"calls": 2, "note": "x"}))
+    assert_eq!(top_up(&admin, &unknown, 2).await, 404);
+    let none = top_up(&admin, &top_ups, 0).await;
+    assert_eq!(none, 422, "a top-up adds at least one call");
+    assert_eq!(top_up(&member, &top_ups, 2).await, 403);
+    let revoked = app
+        .delete(&admin, &format!("/api/admin/licenses/{license_id}"))
         .await;
-    assert_eq!(missing.status(), 404);
-    let none = app
-        .post(&admin, &top_ups, json!({"calls": 0, "note": "x"}))
-        .await;
-    assert_eq!(none.status(), 422, "a top-up adds at least one call");
-    let by_member = app
-        .post(&member, &top_ups, json!({"calls": 2, "note": "x"}))
-        .await;
-    assert_eq!(by_member.status(), 403);
-    let revoked = admin
-        .delete(app.url(&format!("/api/admin/licenses/{license_id}")))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(revoked.status(), 200);
-    let late = app
-        .post(&admin, &top_ups, json!({"calls": 2, "note": "x"}))
-        .await;
-    assert_eq!(late.status(), 409, "no top-ups on a revoked license");
+    let late = top_up(&admin, &top_ups, 2).await;
+    assert_eq!(late, 409, "no top-ups on a revoked license");
 }
-on_every_database!(
-    a_top_up_through_rest_lets_the_customer_run_again_and_appears_in_the_history,
-    super::top_up_and_history
-);
+on_every_database!(a_top_up_through_rest_lets_the_customer_run_again_and_appears_in_the_history);
 
-async fn window_change(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn changing_the_window_with_patch_keeps_the_license_id(database: TestDatabase) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("wim@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    let license = grant(&app, &admin, &member_id, &echo, json!({"apiCallLimit": 10})).await;
+    let license = app.grant(&admin, &member_id, &echo, calls_in_all(10)).await;
     let license_id = id_of(&license);
     let path = format!("/api/admin/licenses/{license_id}");
-    assert_eq!(run(&app, &member, &echo).await.status(), 200);
+    assert_eq!(app.execute(&member, &echo).await.status(), 200);
 
-    let changed = patch(
-        &app,
-        &admin,
-        &path,
-        json!({"window": "day", "windowTimeZone": "Europe/Berlin", "burstPerSecond": 5}),
-    )
-    .await;
+    let changed = app
+        .patch(
+            &admin,
+            &path,
+            json!({"window": "day", "windowTimeZone": "Europe/Berlin", "burstPerSecond": 5}),
+        )
+        .await;
     assert_eq!(changed.status(), 200);
     let changed: Value = changed.json().await.unwrap();
     assert_eq!(changed["id"], license_id.as_str(), "the same license");
@@ -324,7 +255,7 @@ async fn window_change(database: TestDatabase) {
     assert_eq!(changed["apiCallsUsed"], 1, "the used calls carry over");
     assert!(changed["resetsAt"].is_string());
 
-    let day_only = patch(&app, &admin, &path, json!({"resetDay": 15})).await;
+    let day_only = app.patch(&admin, &path, json!({"resetDay": 15})).await;
     assert_eq!(day_only.status(), 200);
     let day_only: Value = day_only.json().await.unwrap();
     assert_eq!(
@@ -337,24 +268,22 @@ async fn window_change(database: TestDatabase) {
         "fields not sent keep their values"
     );
     assert_eq!(day_only["burstPerSecond"], 5);
-    let default_burst = patch(&app, &admin, &path, json!({"burstPerSecond": null})).await;
+    let default_burst = app
+        .patch(&admin, &path, json!({"burstPerSecond": null}))
+        .await;
     let default_burst: Value = default_burst.json().await.unwrap();
     assert!(
         default_burst["burstPerSecond"].is_null(),
         "null follows the default"
     );
 
-    let bad_zone = patch(
-        &app,
-        &admin,
-        &path,
-        json!({"windowTimeZone": "Mars/Olympus"}),
-    )
-    .await;
+    let bad_zone = app
+        .patch(&admin, &path, json!({"windowTimeZone": "Mars/Olympus"}))
+        .await;
     assert_eq!(bad_zone.status(), 422);
     assert_eq!(error_code(bad_zone).await, "VALIDATION_FAILED");
 
-    let renewed = patch(&app, &admin, &path, json!({"resetUsage": true})).await;
+    let renewed = app.patch(&admin, &path, json!({"resetUsage": true})).await;
     assert_eq!(renewed.status(), 200);
     let renewed: Value = renewed.json().await.unwrap();
     assert_eq!(renewed["id"], license_id.as_str());
@@ -363,33 +292,17 @@ async fn window_change(database: TestDatabase) {
         "a renewal starts the window at zero"
     );
 
-    let all: Value = app
-        .get(&admin, &format!("/api/admin/licenses/user/{member_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = app
+        .get_json(&admin, &format!("/api/admin/licenses/user/{member_id}"))
+        .await;
     assert_eq!(all["total"], 1, "still one license");
-    let history: Value = app
-        .get(&admin, &format!("{path}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kinds: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap())
-        .collect();
+    let history = app.get_json(&admin, &format!("{path}/history")).await;
+    let kinds = kinds_of(&history);
     assert_eq!(kinds.first(), Some(&"renewed"));
     assert!(kinds.contains(&"changed"));
     assert_eq!(kinds.last(), Some(&"granted"));
 }
-on_every_database!(
-    changing_the_window_with_patch_keeps_the_license_id,
-    super::window_change
-);
+on_every_database!(changing_the_window_with_patch_keeps_the_license_id);
 
 /// The member asks for `calls` more on the echo agent; the answer's body.
 async fn ask_for_more(app: &TestApp, member: &reqwest::Client, agent: &str, calls: i64) -> Value {
@@ -404,31 +317,21 @@ async fn ask_for_more(app: &TestApp, member: &reqwest::Client, agent: &str, call
     asked.json().await.unwrap()
 }
 
-async fn increase_request(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn request_access_by_a_holder_creates_an_increase_request_that_the_admin_approves_with_top_up_calls(
+    database: TestDatabase,
+) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("ivy@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    let license = grant(
-        &app,
-        &admin,
-        &member_id,
-        &echo,
-        json!({"apiCallLimit": 1, "window": "day"}),
-    )
-    .await;
-    assert_eq!(run(&app, &member, &echo).await.status(), 200);
-    assert_eq!(run(&app, &member, &echo).await.status(), 429);
+    let license = app.grant(&admin, &member_id, &echo, calls_a_day(1)).await;
+    assert_eq!(app.execute(&member, &echo).await.status(), 200);
+    assert_eq!(app.execute(&member, &echo).await.status(), 429);
 
     let request = ask_for_more(&app, &member, &echo, 50).await;
     assert_eq!(request["kind"], "increase");
     assert_eq!(request["requestedCalls"], 50);
-    let listed: Value = app
-        .get(&admin, "/api/admin/access-requests?status=pending")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = app
+        .get_json(&admin, "/api/admin/access-requests?status=pending")
+        .await;
     assert_eq!(listed["items"][0]["kind"], "increase");
     assert_eq!(listed["items"][0]["requestedCalls"], 50);
 
@@ -448,27 +351,17 @@ async fn increase_request(database: TestDatabase) {
     );
     assert_eq!(approved["license"]["topUps"], 50);
     assert_eq!(approved["license"]["apiCallLimit"], 1);
-    assert_eq!(run(&app, &member, &echo).await.status(), 200);
+    assert_eq!(app.execute(&member, &echo).await.status(), 200);
 }
-on_every_database!(
-    request_access_by_a_holder_creates_an_increase_request_that_the_admin_approves_with_top_up_calls,
-    super::increase_request
-);
+on_every_database!(request_access_by_a_holder_creates_an_increase_request_that_the_admin_approves_with_top_up_calls);
 
-async fn approval_needs_calls(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn approving_an_increase_without_api_call_limit_or_top_up_calls_is_422(
+    database: TestDatabase,
+) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (holder, holder_id) = app.signed_in("hal@example.com", Role::Member).await;
     let (newcomer, _) = app.signed_in("nia@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
-    let license = grant(
-        &app,
-        &admin,
-        &holder_id,
-        &echo,
-        json!({"apiCallLimit": 5, "window": "month"}),
-    )
-    .await;
+    let license = app.grant(&admin, &holder_id, &echo, calls_a_month(5)).await;
 
     let increase = ask_for_more(&app, &holder, &echo, 20).await;
     let approve = format!("/api/admin/access-requests/{}/approve", id_of(&increase));
@@ -509,14 +402,10 @@ async fn approval_needs_calls(database: TestDatabase) {
     assert_eq!(granted["license"]["resetDay"], 15);
     assert_eq!(granted["license"]["windowTimeZone"], "UTC");
 }
-on_every_database!(
-    approving_an_increase_without_api_call_limit_or_top_up_calls_is_422,
-    super::approval_needs_calls
-);
+on_every_database!(approving_an_increase_without_api_call_limit_or_top_up_calls_is_422);
 
-async fn usage_window_preset(database: TestDatabase) {
-    let (app, clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn window_day_on_the_usage_overview_works_and_window_year_is_422(database: TestDatabase) {
+    let (app, admin, _, clock) = licensing_at_noon(database).await;
     let midnight = clock.now() - Duration::hours(12);
 
     let day = app
@@ -530,12 +419,9 @@ async fn usage_window_preset(database: TestDatabase) {
         midnight + Duration::days(1) - Duration::milliseconds(1)
     );
 
-    let month: Value = app
-        .get(&admin, "/api/admin/usage/overview?window=month")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let month = app
+        .get_json(&admin, "/api/admin/usage/overview?window=month")
+        .await;
     let first = time(&month["from"]);
     assert_eq!((first.day(), first.month()), (1, midnight.month()));
     assert!(time(&month["to"]) > midnight);
@@ -553,35 +439,20 @@ async fn usage_window_preset(database: TestDatabase) {
         assert_eq!(app.get(&admin, refused).await.status(), 422, "{refused}");
     }
 }
-on_every_database!(
-    window_day_on_the_usage_overview_works_and_window_year_is_422,
-    super::usage_window_preset
-);
+on_every_database!(window_day_on_the_usage_overview_works_and_window_year_is_422);
 
-/// The answer as the contract test reads it.
-async fn answer_of(response: reqwest::Response) -> crate::world::Answer {
-    let status = response.status().as_u16();
-    let content_type = header(&response, "content-type")
-        .and_then(|v| v.split(';').next().map(|v| v.trim().to_ascii_lowercase()));
-    let text = response.text().await.unwrap();
-    crate::world::Answer {
-        status,
-        content_type,
-        text: (!text.is_empty()).then_some(text),
-    }
-}
-
-async fn answers_fit_the_document(database: TestDatabase) {
-    let (app, _clock) = app_with_clock(database).await;
-    let (admin, _) = app.signed_in("root@example.com", Role::SuperAdmin).await;
+async fn the_new_bodies_and_answers_fit_the_published_document(database: TestDatabase) {
+    let (app, admin, echo, _clock) = licensing_at_noon(database).await;
     let (member, member_id) = app.signed_in("cora@example.com", Role::Member).await;
-    let echo = echo_id(&app).await;
     let document = serde_json::to_value(server::openapi::document()).unwrap();
     let mut wrong = Vec::new();
-    let mut check = |method: &str, path: &str, answer: crate::world::Answer| {
+    // Reads each answer, notes how it breaks the document, and gives it back.
+    let mut check = async |method: &str, path: &str, response: reqwest::Response| -> Answer {
+        let answer = Answer::read(response).await;
         for violation in crate::contract::contract_violations(&document, method, path, &answer) {
             wrong.push(format!("{method} {path} {}: {violation}", answer.status));
         }
+        answer
     };
 
     let granted = app
@@ -592,51 +463,26 @@ async fn answers_fit_the_document(database: TestDatabase) {
                    "windowTimeZone": "Asia/Tokyo", "burstPerSecond": 10}),
         )
         .await;
-    let granted = answer_of(granted).await;
-    let license_id = id_of(&granted.json().unwrap());
-    check("POST", "/api/admin/licenses", granted);
-    let license = format!("/api/admin/licenses/{license_id}");
-    let ran = answer_of(run(&app, &member, &echo).await).await;
-    check("POST", "/api/agents/{agentId}/execute", ran);
+    let granted = check("POST", "/api/admin/licenses", granted).await;
+    let license = format!("/api/admin/licenses/{}", id_of(&granted.json().unwrap()));
+    let ran = app.execute(&member, &echo).await;
+    check("POST", "/api/agents/{agentId}/execute", ran).await;
     // The 429 is not checked here: its `limit`, `used` and `usage` members are not in the
     // documented ErrorBody yet (reported to the lead).
-    assert_eq!(run(&app, &member, &echo).await.status(), 429);
-    let changed = patch(
-        &app,
-        &admin,
-        &license,
-        json!({"window": "month", "resetDay": 3}),
-    )
-    .await;
-    check(
-        "PATCH",
-        "/api/admin/licenses/{id}",
-        answer_of(changed).await,
-    );
-    let added = app
-        .post(
-            &admin,
-            &format!("{license}/top-ups"),
-            json!({"calls": 3, "note": "pilot"}),
-        )
+    assert_eq!(app.execute(&member, &echo).await.status(), 429);
+    let changed = app
+        .patch(&admin, &license, json!({"window": "month", "resetDay": 3}))
         .await;
-    check(
-        "POST",
-        "/api/admin/licenses/{id}/top-ups",
-        answer_of(added).await,
-    );
-    let listed = app.get(&admin, &format!("{license}/top-ups")).await;
-    check(
-        "GET",
-        "/api/admin/licenses/{id}/top-ups",
-        answer_of(listed).await,
-    );
+    check("PATCH", "/api/admin/licenses/{id}", changed).await;
+    let top_ups = format!("{license}/top-ups");
+    let added = app
+        .post(&admin, &top_ups, json!({"calls": 3, "note": "pilot"}))
+        .await;
+    check("POST", "/api/admin/licenses/{id}/top-ups", added).await;
+    let listed = app.get(&admin, &top_ups).await;
+    check("GET", "/api/admin/licenses/{id}/top-ups", listed).await;
     let history = app.get(&admin, &format!("{license}/history")).await;
-    check(
-        "GET",
-        "/api/admin/licenses/{id}/history",
-        answer_of(history).await,
-    );
+    check("GET", "/api/admin/licenses/{id}/history", history).await;
     let asked = app
         .post(
             &member,
@@ -644,32 +490,23 @@ async fn answers_fit_the_document(database: TestDatabase) {
             json!({"agentId": echo, "requestReason": "more", "requestedCalls": 9}),
         )
         .await;
-    let asked = answer_of(asked).await;
-    let request_id = id_of(&asked.json().unwrap());
-    check("POST", "/api/marketplace/request-access", asked);
+    let asked = check("POST", "/api/marketplace/request-access", asked).await;
+    let approve = format!(
+        "/api/admin/access-requests/{}/approve",
+        id_of(&asked.json().unwrap())
+    );
     let approved = app
         .post(
             &admin,
-            &format!("/api/admin/access-requests/{request_id}/approve"),
+            &approve,
             json!({"apiCallLimit": 5, "topUpCalls": 9}),
         )
         .await;
-    check(
-        "POST",
-        "/api/admin/access-requests/{id}/approve",
-        answer_of(approved).await,
-    );
+    check("POST", "/api/admin/access-requests/{id}/approve", approved).await;
     let overview = app
         .get(&admin, "/api/admin/usage/overview?window=month")
         .await;
-    check(
-        "GET",
-        "/api/admin/usage/overview",
-        answer_of(overview).await,
-    );
+    check("GET", "/api/admin/usage/overview", overview).await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
-on_every_database!(
-    the_new_bodies_and_answers_fit_the_published_document,
-    super::answers_fit_the_document
-);
+on_every_database!(the_new_bodies_and_answers_fit_the_published_document);

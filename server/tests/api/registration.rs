@@ -26,7 +26,9 @@ fn retry_after(response: &reqwest::Response) -> u64 {
     secs
 }
 
-async fn registrations_over_the_limit_answer_429(database: TestDatabase) {
+async fn registrations_over_the_limit_from_one_address_answer_429_with_retry_after(
+    database: TestDatabase,
+) {
     let app = spawn_app(database).await;
     let register =
         |n: u64| json!({"email": format!("r{n}@example.com"), "password": PASSWORD, "name": "Reg"});
@@ -69,7 +71,4 @@ async fn registrations_over_the_limit_answer_429(database: TestDatabase) {
         .unwrap();
     assert!(made.is_empty(), "no account for a refused registration");
 }
-on_every_database!(
-    registrations_over_the_limit_from_one_address_answer_429_with_retry_after,
-    super::registrations_over_the_limit_answer_429
-);
+on_every_database!(registrations_over_the_limit_from_one_address_answer_429_with_retry_after);

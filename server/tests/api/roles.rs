@@ -80,6 +80,12 @@ pub fn table() -> Vec<Row> {
         row("POST", "/api/agents/{agentId}/execute", SignedIn, Echo)
             .sends(|_| Some(json!({"input": {"text": "hi"}}))),
         row("GET", "/api/agents/{agentId}/executions", SignedIn, Echo),
+        row("POST", "/api/agents/{agentId}/runs", SignedIn, Echo)
+            .sends(|_| Some(json!({"input": {"text": "hi"}}))),
+        row("GET", "/api/runs", SignedIn, Nothing),
+        row("GET", "/api/runs/{runId}", SignedIn, OwnRun),
+        row("GET", "/api/runs/{runId}/events", SignedIn, CancelledRun),
+        row("POST", "/api/runs/{runId}/cancel", SignedIn, OwnRun),
         row("GET", "/api/usage/my-usage", SignedIn, Nothing),
         row("GET", "/api/admin/licenses", SuperAdmin, Nothing),
         row("POST", "/api/admin/licenses", SuperAdmin, FreshAgent)
@@ -205,6 +211,34 @@ pub fn coverage_problems() -> Vec<String> {
     problems
 }
 
+#[test]
+fn every_served_route_has_a_row_in_the_role_table_and_every_row_a_route() {
+    assert_covered(coverage_problems());
+}
+
+/// Fails the test with every problem of a role table's coverage.
+#[track_caller]
+pub fn assert_covered(problems: Vec<String>) {
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The world a role matrix calls into, once its table's coverage `problems` are checked.
+pub async fn checked_world(problems: Vec<String>, database: TestDatabase) -> World {
+    assert_covered(problems);
+    World::new(database).await
+}
+
+/// Fails the test with every call of a role matrix that went wrong.
+#[track_caller]
+pub fn assert_no_call_went_wrong(wrong: &[String]) {
+    assert!(
+        wrong.is_empty(),
+        "{} calls went wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 /// One call of the matrix and its answer.
 pub struct Exchange {
     pub method: &'static str,
@@ -272,16 +306,10 @@ pub fn split_problem(
     })
 }
 
-#[test]
-fn every_served_route_has_a_row_in_the_role_table_and_every_row_a_route() {
-    let problems = coverage_problems();
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-async fn walk_every_route(database: TestDatabase) {
-    let problems = coverage_problems();
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-    let world = World::new(database).await;
+async fn every_route_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others(
+    database: TestDatabase,
+) {
+    let world = checked_world(coverage_problems(), database).await;
     let mut wrong = Vec::new();
     for exchange in walk(&world).await {
         let body = exchange.answer.json();
@@ -292,14 +320,6 @@ async fn walk_every_route(database: TestDatabase) {
             wrong.push(format!("{} {method} {path}: {problem}", exchange.caller()));
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} calls went wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_call_went_wrong(&wrong);
 }
-on_every_database!(
-    every_route_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others,
-    super::walk_every_route
-);
+on_every_database!(every_route_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others);

@@ -9,8 +9,8 @@ use axum::http::Method;
 use server::routes::Access;
 
 use crate::common::PASSWORD;
-use crate::roles::split_problem;
-use crate::world::{Body, Credential, Made, Need, Who, World};
+use crate::roles::{assert_covered, assert_no_call_went_wrong, checked_world, split_problem};
+use crate::world::{Body, Credential, Made, Need, Who};
 
 type Args = Vec<(&'static str, String)>;
 
@@ -92,6 +92,15 @@ fn table() -> Vec<Row> {
             ]
         }),
         row("ui/agents/executions", SignedIn, Echo, the_agent),
+        row("ui/runs/start", SignedIn, Echo, |m| {
+            vec![
+                ("agent_id", m.id.clone()),
+                ("input_json", r#"{"text":"hi"}"#.into()),
+            ]
+        }),
+        row("ui/runs/get", SignedIn, OwnRun, the_id),
+        row("ui/runs/cancel", SignedIn, OwnRun, the_id),
+        row("ui/runs/mine", SignedIn, Nothing, none),
         row("ui/keys/list", SignedIn, Nothing, none),
         row("ui/keys/agents", SignedIn, Nothing, none),
         row("ui/keys/create", SignedIn, Nothing, |_| {
@@ -200,14 +209,13 @@ fn coverage_problems() -> Vec<String> {
 
 #[test]
 fn every_server_function_has_a_row_in_the_role_table_and_every_row_a_function() {
-    let problems = coverage_problems();
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_covered(coverage_problems());
 }
 
-async fn walk_every_server_function(database: TestDatabase) {
-    let problems = coverage_problems();
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-    let world = World::new(database).await;
+async fn every_server_function_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others(
+    database: TestDatabase,
+) {
+    let world = checked_world(coverage_problems(), database).await;
     let mut wrong = Vec::new();
     for row in table() {
         for who in [Who::Anonymous, Who::Member, Who::OrgAdmin, Who::SuperAdmin] {
@@ -227,14 +235,8 @@ async fn walk_every_server_function(database: TestDatabase) {
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} calls went wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_call_went_wrong(&wrong);
 }
 on_every_database!(
-    every_server_function_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others,
-    super::walk_every_server_function
+    every_server_function_refuses_the_roles_it_must_and_serves_a_valid_call_of_the_others
 );

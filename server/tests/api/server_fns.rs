@@ -26,7 +26,9 @@ async fn call(
     (status, body)
 }
 
-async fn statuses_follow_the_error_code(database: TestDatabase) {
+async fn a_server_function_refusing_bad_credentials_or_a_member_answers_401_or_403_with_the_code(
+    database: TestDatabase,
+) {
     let app = spawn_app(database).await;
     app.create_user("una@example.com", Role::Member).await;
 
@@ -54,6 +56,5 @@ async fn statuses_follow_the_error_code(database: TestDatabase) {
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 on_every_database!(
-    a_server_function_refusing_bad_credentials_or_a_member_answers_401_or_403_with_the_code,
-    super::statuses_follow_the_error_code
+    a_server_function_refusing_bad_credentials_or_a_member_answers_401_or_403_with_the_code
 );

@@ -10,7 +10,7 @@ use axum::http::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app_with, stand_in, TestApp, PASSWORD};
+use crate::common::{script_client, spawn_app_with_agents, TestApp, PASSWORD};
 
 /// Who calls: nobody signed in, or a user of one role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +89,12 @@ pub enum Need {
     PendingRequest,
     /// An unresolved error in the error log.
     ErrorLog,
+    /// A queued background run of the caller's (the member's when anonymous) on `echo`
+    /// (the test app has no run workers, so it stays queued).
+    OwnRun,
+    /// A background run of the caller's (the member's when anonymous), cancelled: its events
+    /// end.
+    CancelledRun,
     /// The member's account.
     Member,
     /// An account nobody else uses, to change.
@@ -113,6 +119,23 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Reads `response` whole.
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        let text = response.text().await.unwrap_or_default();
+        Answer {
+            status,
+            content_type,
+            text: (!text.is_empty()).then_some(text),
+        }
+    }
+
     pub fn json(&self) -> Option<Value> {
         self.text
             .as_deref()
@@ -153,19 +176,11 @@ fn id_of(body: &Value) -> String {
 
 impl World {
     pub async fn new(database: TestDatabase) -> Self {
-        let agents = stand_in::start().await;
-        let app = spawn_app_with(database, &agents).await;
-        abetworks::catalog::sync_from_service(&app.state.db, &app.state.agents, true)
-            .await
-            .expect("the stand-in's agents are synced");
+        let app = spawn_app_with_agents(database).await;
         let (grantor, _) = app.signed_in("grantor@example.com", Role::SuperAdmin).await;
-        let echo = abetworks::catalog::find_agent(&app.state.db, "echo")
-            .await
-            .expect("the catalog answers")
-            .expect("echo is in the catalog")
-            .id;
+        let echo = app.agent_id("echo").await;
         let mut world = Self {
-            script: reqwest::Client::new(),
+            script: script_client(),
             app,
             echo,
             grantor,
@@ -175,16 +190,7 @@ impl World {
             let email = format!("{who:?}@example.com").to_lowercase();
             let role = who.role().expect("a signed-in caller has a role");
             let (session, user_id) = world.app.signed_in(&email, role).await;
-            let created = world
-                .app
-                .post(&session, "/api/keys", json!({"name": "matrix"}))
-                .await;
-            let created = expect_json(created, 201, "a player's key").await;
-            let key = created["secret"]
-                .as_str()
-                .or(created["text"].as_str())
-                .expect("the key's text")
-                .to_owned();
+            let key = world.app.api_key(&session, json!({"name": "matrix"})).await;
             world.license(&user_id, &world.echo.clone(), -1).await;
             world.players.push(Player {
                 who,
@@ -267,6 +273,20 @@ impl World {
                 let created = expect_json(created, 201, "a key to revoke").await;
                 id_of(&created["key"])
             }
+            Need::OwnRun | Need::CancelledRun => {
+                let owner = self.player(who).unwrap_or(member);
+                let path = format!("/api/agents/{}/runs", self.echo);
+                let body = json!({"input": {"text": "for the matrix"}});
+                let started = self.app.post(&owner.session, &path, body).await;
+                let run = expect_json(started, 202, "a background run").await;
+                let id = run["runId"].as_str().expect("a run id").to_owned();
+                if need == Need::CancelledRun {
+                    let path = format!("/api/runs/{id}/cancel");
+                    let cancelled = self.app.post(&owner.session, &path, json!({})).await;
+                    expect_json(cancelled, 200, "a cancelled run").await;
+                }
+                id
+            }
             Need::ErrorLog => log_error(&self.app.state.db, new_error(&unique))
                 .await
                 .expect("an error is logged"),
@@ -328,20 +348,7 @@ impl World {
             Some(Body::Form(pairs)) => request.form(&pairs),
             None => request,
         };
-        let response = request.send().await.expect("the request is sent");
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase());
-        let text = response.text().await.unwrap_or_default();
-        Answer {
-            status,
-            content_type,
-            text: (!text.is_empty()).then_some(text),
-        }
+        Answer::read(request.send().await.expect("the request is sent")).await
     }
 }
 

@@ -59,10 +59,7 @@ async fn a_daily_window_resets_at_midnight_in_its_own_zone_and_not_in_utc(db: Te
         unix("2027-07-14T22:00:00Z")
     );
 }
-crate::on_every_database!(
-    a_daily_window_resets_at_midnight_in_its_own_zone_and_not_in_utc,
-    super::a_daily_window_resets_at_midnight_in_its_own_zone_and_not_in_utc
-);
+crate::on_every_database!(a_daily_window_resets_at_midnight_in_its_own_zone_and_not_in_utc);
 
 async fn a_monthly_window_resets_on_its_reset_day_across_daylight_saving_changes(db: TestDatabase) {
     let (db, admin, user, agent) = fx::cast(&db).await;
@@ -124,10 +121,7 @@ async fn a_monthly_window_resets_on_its_reset_day_across_daylight_saving_changes
         unix("2027-11-15T05:00:00Z")
     );
 }
-crate::on_every_database!(
-    a_monthly_window_resets_on_its_reset_day_across_daylight_saving_changes,
-    super::a_monthly_window_resets_on_its_reset_day_across_daylight_saving_changes
-);
+crate::on_every_database!(a_monthly_window_resets_on_its_reset_day_across_daylight_saving_changes);
 
 async fn a_call_admitted_before_midnight_and_refunded_after_gives_nothing_to_the_new_day(
     db: TestDatabase,
@@ -161,8 +155,7 @@ async fn a_call_admitted_before_midnight_and_refunded_after_gives_nothing_to_the
     assert_eq!(used(&db, &id).await, 0);
 }
 crate::on_every_database!(
-    a_call_admitted_before_midnight_and_refunded_after_gives_nothing_to_the_new_day,
-    super::a_call_admitted_before_midnight_and_refunded_after_gives_nothing_to_the_new_day
+    a_call_admitted_before_midnight_and_refunded_after_gives_nothing_to_the_new_day
 );
 
 async fn a_burst_rate_admits_its_rate_per_second_and_takes_no_unit_from_the_refused(
@@ -220,8 +213,7 @@ async fn a_burst_rate_admits_its_rate_per_second_and_takes_no_unit_from_the_refu
     );
 }
 crate::on_every_database!(
-    a_burst_rate_admits_its_rate_per_second_and_takes_no_unit_from_the_refused,
-    super::a_burst_rate_admits_its_rate_per_second_and_takes_no_unit_from_the_refused
+    a_burst_rate_admits_its_rate_per_second_and_takes_no_unit_from_the_refused
 );
 
 async fn twenty_concurrent_calls_within_one_second_admit_exactly_the_burst_rate(db: TestDatabase) {
@@ -246,10 +238,7 @@ async fn twenty_concurrent_calls_within_one_second_admit_exactly_the_burst_rate(
     assert_eq!((admitted, limited), (5, 15));
     assert_eq!(used(&db, &id).await, 5);
 }
-crate::on_every_database!(
-    twenty_concurrent_calls_within_one_second_admit_exactly_the_burst_rate,
-    super::twenty_concurrent_calls_within_one_second_admit_exactly_the_burst_rate
-);
+crate::on_every_database!(twenty_concurrent_calls_within_one_second_admit_exactly_the_burst_rate);
 
 /// Counts admissions per window start; every other outcome must be `QuotaExceeded`.
 async fn admissions_by_window(
@@ -311,8 +300,7 @@ async fn two_hundred_concurrent_admissions_across_midnight_admit_exactly_fifty_e
     );
 }
 crate::on_every_database!(
-    two_hundred_concurrent_admissions_across_midnight_admit_exactly_fifty_each_day,
-    super::two_hundred_concurrent_admissions_across_midnight_admit_exactly_fifty_each_day
+    two_hundred_concurrent_admissions_across_midnight_admit_exactly_fifty_each_day
 );
 
 /// The same 200 calls started in mixed order: once a call of the new day has started it, the
@@ -352,8 +340,7 @@ async fn two_hundred_interleaved_admissions_across_midnight_never_exceed_a_day_n
     );
 }
 crate::on_every_database!(
-    two_hundred_interleaved_admissions_across_midnight_never_exceed_a_day_nor_step_back,
-    super::two_hundred_interleaved_admissions_across_midnight_never_exceed_a_day_nor_step_back
+    two_hundred_interleaved_admissions_across_midnight_never_exceed_a_day_nor_step_back
 );
 
 /// A call whose clock is behind (read before midnight, admitted after the new day began) is
@@ -370,7 +357,4 @@ async fn a_call_whose_clock_is_behind_is_counted_in_the_newer_window_and_told_so
         (2, Some(new_day), Some(new_day + Duration::days(1)))
     );
 }
-crate::on_every_database!(
-    a_call_whose_clock_is_behind_is_counted_in_the_newer_window_and_told_so,
-    super::a_call_whose_clock_is_behind_is_counted_in_the_newer_window_and_told_so
-);
+crate::on_every_database!(a_call_whose_clock_is_behind_is_counted_in_the_newer_window_and_told_so);

@@ -13,9 +13,8 @@ pub async fn admin_agents(
     page: Option<u64>,
 ) -> Result<Page<AgentView>, AppError> {
     use super::form::page_request;
-    use crate::server::{core_error, require_super_admin, state};
-    require_super_admin().await?;
-    let state = state()?;
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     let page = abetworks::catalog::list_all(&state.db, query.as_deref(), page_request(page)?)
         .await
         .map_err(core_error)?;
@@ -25,17 +24,14 @@ pub async fn admin_agents(
 /// Publishes or unpublishes an agent.
 #[server(endpoint = "admin-ui/agents/publish")]
 pub async fn admin_publish_agent(id: String, published: bool) -> Result<AgentView, AppError> {
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
-    let change = abetworks::catalog::AgentChange {
-        published: Some(published),
-        ..Default::default()
-    };
-    abetworks::catalog::update_agent(&state.db, &actor, &id, change)
-        .await
-        .map(AgentView::from)
-        .map_err(core_error)
+    change_agent(
+        &id,
+        abetworks::catalog::AgentChange {
+            published: Some(published),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Edits an agent's listing: price (in cents), category and descriptions.
@@ -47,17 +43,28 @@ pub async fn admin_update_agent(
     short_description: String,
     long_description: String,
 ) -> Result<AgentView, AppError> {
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
-    let change = abetworks::catalog::AgentChange {
-        price_cents: Some(price_cents),
-        category: Some(category),
-        short_description: Some(short_description),
-        long_description: Some(long_description),
-        ..Default::default()
-    };
-    abetworks::catalog::update_agent(&state.db, &actor, &id, change)
+    change_agent(
+        &id,
+        abetworks::catalog::AgentChange {
+            price_cents: Some(price_cents),
+            category: Some(category),
+            short_description: Some(short_description),
+            long_description: Some(long_description),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Applies `change` to the agent `id` for the caller (the core checks the role).
+#[cfg(feature = "ssr")]
+async fn change_agent(
+    id: &str,
+    change: abetworks::catalog::AgentChange,
+) -> Result<AgentView, AppError> {
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
+    abetworks::catalog::update_agent(&state.db, &actor, id, change)
         .await
         .map(AgentView::from)
         .map_err(core_error)
@@ -66,9 +73,8 @@ pub async fn admin_update_agent(
 /// Syncs the catalog from the agent service (new agents stay unpublished).
 #[server(endpoint = "admin-ui/agents/sync")]
 pub async fn admin_sync_agents() -> Result<SyncReport, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    require_super_admin().await?;
-    let state = state()?;
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     abetworks::catalog::sync_from_service(&state.db, &state.agents, false)
         .await
         .map_err(core_error)

@@ -4,6 +4,7 @@ use abetworks_types::views::{ErrorLogView, ErrorStats};
 use abetworks_types::Page;
 use leptos::prelude::*;
 
+use super::DateRange;
 use crate::error::AppError;
 
 /// How many days the statistics cards cover.
@@ -15,21 +16,18 @@ const STATS_DAYS: i64 = 30;
 pub async fn admin_errors(
     severity: Option<String>,
     kind: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    #[server(flatten)] dates: DateRange,
     resolved: Option<String>,
     page: Option<u64>,
 ) -> Result<Page<ErrorLogView>, AppError> {
-    use super::form::{choice, page_request, time};
-    use crate::server::{core_error, require_super_admin, state};
-    use abetworks::input::DayBound;
-    require_super_admin().await?;
-    let state = state()?;
+    use super::form::{choice, page_request};
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     let filter = abetworks::error_logs::ErrorFilter {
         severity: choice("severity", severity.as_deref())?,
         kind: choice("kind", kind.as_deref())?,
-        from: time("from", from.as_deref(), DayBound::Start)?,
-        to: time("to", to.as_deref(), DayBound::End)?,
+        from: dates.start()?,
+        to: dates.end()?,
         resolved: yes_or_no("resolved", resolved.as_deref())?,
     };
     let page = abetworks::error_logs::list(&state.db, &filter, page_request(page)?)
@@ -52,10 +50,9 @@ fn yes_or_no(field: &str, text: Option<&str>) -> Result<Option<bool>, AppError> 
 /// Error totals of the last 30 days.
 #[server(endpoint = "admin-ui/errors/stats")]
 pub async fn admin_error_stats() -> Result<ErrorStats, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
+    use crate::server::{as_super_admin, core_error};
     use abetworks::input::TimeRange;
-    require_super_admin().await?;
-    let state = state()?;
+    let (state, _) = as_super_admin().await?;
     abetworks::error_logs::stats(&state.db, TimeRange::last_days(STATS_DAYS))
         .await
         .map_err(core_error)
@@ -67,9 +64,8 @@ pub async fn admin_resolve_error(
     id: String,
     note: Option<String>,
 ) -> Result<ErrorLogView, AppError> {
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
     abetworks::error_logs::resolve(&state.db, &actor, &id, note.as_deref())
         .await
         .map(ErrorLogView::from)

@@ -4,6 +4,7 @@ use abetworks_types::views::ExecutionView;
 use abetworks_types::Page;
 use leptos::prelude::*;
 
+use super::DateRange;
 use crate::error::AppError;
 
 /// Every execution matching the filters, newest first.
@@ -12,21 +13,18 @@ pub async fn admin_executions(
     user_id: Option<String>,
     agent_id: Option<String>,
     status: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    #[server(flatten)] dates: DateRange,
     page: Option<u64>,
 ) -> Result<Page<ExecutionView>, AppError> {
-    use super::form::{choice, page_request, time};
-    use crate::server::{core_error, require_super_admin, state};
-    use abetworks::input::DayBound;
-    require_super_admin().await?;
-    let state = state()?;
+    use super::form::{choice, page_request};
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     let filter = abetworks::executions::ExecutionFilter {
         user_id,
         agent_id,
         status: choice("status", status.as_deref())?,
-        from: time("from", from.as_deref(), DayBound::Start)?,
-        to: time("to", to.as_deref(), DayBound::End)?,
+        from: dates.start()?,
+        to: dates.end()?,
     };
     abetworks::executions::list_all(&state.db, &filter, page_request(page)?)
         .await

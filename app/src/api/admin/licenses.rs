@@ -19,10 +19,9 @@ pub async fn admin_licenses(
     page: Option<u64>,
 ) -> Result<Page<LicenseView>, AppError> {
     use super::form::{choice, page_request};
-    use crate::server::{core_error, require_super_admin, state};
+    use crate::server::{as_super_admin, core_error};
     use abetworks::licenses::{LicenseFilter, LicenseSort};
-    require_super_admin().await?;
-    let state = state()?;
+    let (state, _) = as_super_admin().await?;
     let sort = match sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => LicenseSort::default(),
         Some(text) => LicenseSort::parse(text).map_err(core_error)?,
@@ -43,9 +42,8 @@ pub async fn admin_licenses(
 #[server(endpoint = "admin-ui/pick-users")]
 pub async fn admin_pick_users(query: String) -> Result<Vec<PickOption>, AppError> {
     use super::form::pick_request;
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
-    let state = state()?;
+    use crate::server::{as_super_admin, core_error};
+    let (state, actor) = as_super_admin().await?;
     let filter = abetworks::users::UserFilter {
         query: Some(query),
         ..Default::default()
@@ -68,21 +66,13 @@ pub async fn admin_pick_users(query: String) -> Result<Vec<PickOption>, AppError
 #[server(endpoint = "admin-ui/pick-agents")]
 pub async fn admin_pick_agents(query: String) -> Result<Vec<PickOption>, AppError> {
     use super::form::pick_request;
-    use crate::server::{core_error, require_super_admin, state};
-    require_super_admin().await?;
-    let state = state()?;
+    use crate::api::agent_option;
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     let agents = abetworks::catalog::list_all(&state.db, Some(&query), pick_request()?)
         .await
         .map_err(core_error)?;
-    Ok(agents
-        .items
-        .into_iter()
-        .map(|agent| PickOption {
-            id: agent.id,
-            label: agent.name,
-            detail: agent.slug,
-        })
-        .collect())
+    Ok(agents.items.into_iter().map(agent_option).collect())
 }
 
 /// Grants a license; `api_call_limit` -1 is unlimited; `expires_on` a date or blank; no
@@ -96,10 +86,9 @@ pub async fn admin_grant_license(
     plan: Option<QuotaPlan>,
 ) -> Result<LicenseView, AppError> {
     use super::form::{required, time};
-    use crate::server::{actor, core_error, state};
+    use crate::server::{as_caller, core_error};
     use abetworks::input::DayBound;
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let grant = abetworks::licenses::GrantLicense {
         user_id: required("userId", user_id, "Choose a user.")?,
         agent_id: required("agentId", agent_id, "Choose an agent.")?,
@@ -126,10 +115,9 @@ pub async fn admin_update_license(
 ) -> Result<LicenseView, AppError> {
     use super::form::{choice, time};
     use super::NO_EXPIRY;
-    use crate::server::{actor, core_error, state};
+    use crate::server::{as_caller, core_error};
     use abetworks::input::DayBound;
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let expires_at = match expires_on.as_deref().map(str::trim) {
         Some(NO_EXPIRY) => Some(None),
         text => time("expiresAt", text, DayBound::End)?.map(Some),
@@ -149,9 +137,8 @@ pub async fn admin_update_license(
 /// Revokes a license for good.
 #[server(endpoint = "admin-ui/licenses/revoke")]
 pub async fn admin_revoke_license(id: String) -> Result<LicenseView, AppError> {
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
     abetworks::licenses::revoke(&state.db, &actor, &id)
         .await
         .map_err(core_error)
@@ -167,10 +154,9 @@ pub async fn admin_top_up_license(
     expires_on: Option<String>,
 ) -> Result<TopUpView, AppError> {
     use super::form::time;
-    use crate::server::{actor, core_error, state};
+    use crate::server::{as_caller, core_error};
     use abetworks::input::DayBound;
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let top_up = abetworks::licenses::NewTopUp {
         calls,
         note,
@@ -184,21 +170,26 @@ pub async fn admin_top_up_license(
 /// What happened to a license (grants, changes, top-ups, renewals), newest first.
 #[server(endpoint = "admin-ui/licenses/history")]
 pub async fn admin_license_history(id: String) -> Result<Vec<LicenseEventView>, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
-    let state = state()?;
-    abetworks::licenses::history(&state.db, &actor, &id)
-        .await
-        .map_err(core_error)
+    license_records(&id, abetworks::licenses::history).await
 }
 
 /// The calls added to a license, newest first.
 #[server(endpoint = "admin-ui/licenses/top-ups")]
 pub async fn admin_license_top_ups(id: String) -> Result<Vec<TopUpView>, AppError> {
-    use crate::server::{core_error, require_super_admin, state};
-    let actor = require_super_admin().await?;
-    let state = state()?;
-    abetworks::licenses::top_ups(&state.db, &actor, &id)
-        .await
-        .map_err(core_error)
+    license_records(&id, abetworks::licenses::top_ups).await
+}
+
+/// What `read` finds about the license `id` (its history, its top-ups), for the super admin.
+#[cfg(feature = "ssr")]
+async fn license_records<T>(
+    id: &str,
+    read: impl AsyncFnOnce(
+        &sea_orm::DatabaseConnection,
+        &abetworks::Actor,
+        &str,
+    ) -> abetworks::CoreResult<T>,
+) -> Result<T, AppError> {
+    use crate::server::{as_super_admin, core_error};
+    let (state, actor) = as_super_admin().await?;
+    read(&state.db, &actor, id).await.map_err(core_error)
 }

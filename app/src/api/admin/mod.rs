@@ -12,8 +12,36 @@ pub mod requests;
 pub mod usage;
 pub mod users;
 
+use serde::{Deserialize, Serialize};
+
 /// What the license editor sends as `expires_on` to remove an expiry.
 pub const NO_EXPIRY: &str = "never";
+
+/// The dates a list or the usage overview is limited to, as the date inputs send them
+/// (`YYYY-MM-DD`), each day included; blank or absent leaves that end open. A server
+/// function takes it as `#[server(flatten)]`: the fields stay `from` and `to` on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DateRange {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl DateRange {
+    /// The start of the `from` day (UTC), if one is given.
+    pub fn start(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::AppError> {
+        form::time(
+            "from",
+            self.from.as_deref(),
+            abetworks::input::DayBound::Start,
+        )
+    }
+
+    /// The end of the `to` day (UTC), if one is given.
+    pub fn end(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::AppError> {
+        form::time("to", self.to.as_deref(), abetworks::input::DayBound::End)
+    }
+}
 
 /// Reading the forms' text: pages, enum choices and dates, each through the one shared rule.
 #[cfg(feature = "ssr")]

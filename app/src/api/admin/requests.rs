@@ -6,6 +6,7 @@ use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 use abetworks_types::Page;
 use leptos::prelude::*;
 
+use super::DateRange;
 use crate::error::AppError;
 
 /// Access requests, pending first.
@@ -13,20 +14,17 @@ use crate::error::AppError;
 pub async fn admin_requests(
     status: Option<String>,
     agent_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    #[server(flatten)] dates: DateRange,
     page: Option<u64>,
 ) -> Result<Page<AccessRequestView>, AppError> {
-    use super::form::{choice, page_request, time};
-    use crate::server::{core_error, require_super_admin, state};
-    use abetworks::input::DayBound;
-    require_super_admin().await?;
-    let state = state()?;
+    use super::form::{choice, page_request};
+    use crate::server::{as_super_admin, core_error};
+    let (state, _) = as_super_admin().await?;
     let filter = abetworks::access_requests::AccessRequestFilter {
         status: choice("status", status.as_deref())?,
         agent_id,
-        from: time("from", from.as_deref(), DayBound::Start)?,
-        to: time("to", to.as_deref(), DayBound::End)?,
+        from: dates.start()?,
+        to: dates.end()?,
     };
     abetworks::access_requests::list(&state.db, &filter, page_request(page)?)
         .await
@@ -45,10 +43,9 @@ pub async fn admin_approve_request(
     top_up_calls: Option<i64>,
 ) -> Result<ApprovedRequest, AppError> {
     use super::form::time;
-    use crate::server::{actor, core_error, state};
+    use crate::server::{as_caller, core_error};
     use abetworks::input::DayBound;
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    let (state, actor) = as_caller().await?;
     let approval = abetworks::access_requests::Approval {
         api_call_limit,
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
@@ -66,9 +63,8 @@ pub async fn admin_reject_request(
     id: String,
     review_note: String,
 ) -> Result<AccessRequestView, AppError> {
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
     abetworks::access_requests::reject(&state.db, &actor, &id, &review_note)
         .await
         .map_err(core_error)

@@ -3,6 +3,7 @@
 use abetworks_types::views::UsageOverview;
 use leptos::prelude::*;
 
+use super::DateRange;
 use crate::error::AppError;
 
 /// How many days the overview covers when the form leaves a bound blank.
@@ -13,15 +14,12 @@ const DEFAULT_DAYS: i64 = 30;
 /// UTC day or month when `window` is `day` or `month`.
 #[server(endpoint = "admin-ui/usage")]
 pub async fn admin_usage(
-    from: Option<String>,
-    to: Option<String>,
+    #[server(flatten)] dates: DateRange,
     window: Option<String>,
 ) -> Result<UsageOverview, AppError> {
-    use super::form::time;
-    use crate::server::{core_error, require_super_admin, state};
-    use abetworks::input::{DayBound, TimeRange};
-    require_super_admin().await?;
-    let state = state()?;
+    use crate::server::{as_super_admin, core_error};
+    use abetworks::input::TimeRange;
+    let (state, _) = as_super_admin().await?;
     if let Some(window) = window.filter(|w| !w.is_empty()) {
         let range = TimeRange::current(&window, state.clock.now()).map_err(core_error)?;
         return abetworks::usage::overview(&state.db, range.from, range.to)
@@ -29,8 +27,8 @@ pub async fn admin_usage(
             .map_err(core_error);
     }
     let default = TimeRange::last_days(DEFAULT_DAYS);
-    let from = time("from", from.as_deref(), DayBound::Start)?.unwrap_or(default.from);
-    let to = time("to", to.as_deref(), DayBound::End)?.unwrap_or(default.to);
+    let from = dates.start()?.unwrap_or(default.from);
+    let to = dates.end()?.unwrap_or(default.to);
     abetworks::usage::overview(&state.db, from, to)
         .await
         .map_err(core_error)

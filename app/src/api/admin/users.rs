@@ -22,9 +22,8 @@ pub struct UsersData {
 #[server(endpoint = "admin-ui/users")]
 pub async fn admin_users(query: Option<String>, page: Option<u64>) -> Result<UsersData, AppError> {
     use super::form::page_request;
-    use crate::server::{core_error, require_admin, state};
-    let actor = require_admin().await?;
-    let state = state()?;
+    use crate::server::{as_admin, core_error};
+    let (state, actor) = as_admin().await?;
     let filter = abetworks::users::UserFilter {
         query,
         ..Default::default()
@@ -47,9 +46,8 @@ pub async fn admin_change_user(
     disabled: Option<bool>,
 ) -> Result<UserView, AppError> {
     use super::form::choice;
-    use crate::server::{actor, core_error, state};
-    let (_, actor) = actor().await?;
-    let state = state()?;
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
     let change = abetworks::users::UserChange {
         role: choice("role", role.as_deref())?,
         disabled,

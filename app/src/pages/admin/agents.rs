@@ -1,36 +1,24 @@
 //! Agents: the whole catalog; publish / unpublish, edit the listing, sync from the service.
 
 use abetworks_types::views::AgentView;
-use abetworks_types::Page;
 use leptos::prelude::*;
 
-use super::common::{admin_resource, report_outcome, Badge, Outcome, OutcomeNotice, StatusBadge};
-use super::dialogs::{ConfirmDialog, DialogTarget, FormDialog};
-use super::list::{ListText, PagedList, SearchFilters};
+use super::common::{report_outcome, Badge, Outcome, StatusBadge};
+use super::dialogs::{ConfirmDialog, DialogButton, DialogTarget, FormDialog};
+use super::list::{ListState, ListText, PagedTable, SearchFilters};
 use crate::api::admin::agents::{
     admin_agents, AdminPublishAgent, AdminSyncAgents, AdminUpdateAgent,
 };
 use crate::components::badge::Tone;
-use crate::components::table::DataTable;
 
 #[component]
 pub fn AgentsTab() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let page = RwSignal::new(1u64);
-    let outcome = RwSignal::new(None::<Outcome>);
-    let publish = ServerAction::<AdminPublishAgent>::new();
-    let update = ServerAction::<AdminUpdateAgent>::new();
-    let sync = ServerAction::<AdminSyncAgents>::new();
-    let agents = admin_resource(
-        move || {
-            (
-                query.get(),
-                page.get(),
-                publish.version().get() + update.version().get() + sync.version().get(),
-            )
-        },
-        |(q, page, _)| admin_agents(Some(q), Some(page)),
-    );
+    let list = ListState::new();
+    let publish = list.action::<AdminPublishAgent>();
+    let update = list.action::<AdminUpdateAgent>();
+    let sync = list.action::<AdminSyncAgents>();
+    let agents = list.rows(move |page| admin_agents(Some(query.get()), Some(page)));
     let actions = RowActions {
         unpublishing: DialogTarget::new(),
         editing: DialogTarget::new(),
@@ -38,7 +26,7 @@ pub fn AgentsTab() -> impl IntoView {
     };
 
     let close_unpublish = move || actions.unpublishing.open.set(false);
-    report_outcome(publish, outcome, close_unpublish, |agent| {
+    report_outcome(publish, list.outcome, close_unpublish, |agent| {
         format!(
             "{} is now {}.",
             agent.name,
@@ -51,7 +39,7 @@ pub fn AgentsTab() -> impl IntoView {
     });
     report_outcome(
         sync,
-        outcome,
+        list.outcome,
         || {},
         |report| {
             let list = |slugs: &[String]| {
@@ -79,22 +67,16 @@ pub fn AgentsTab() -> impl IntoView {
                     {move || if sync.pending().get() { "Syncing…" } else { "Sync from agent service" }}
                 </button>
             </div>
-            <SearchFilters id="agents-search" label="Name or slug" query page/>
-            <OutcomeNotice outcome/>
-            <PagedList list=agents page text={ListText {
+            <SearchFilters id="agents-search" label="Name or slug" query page=list.page/>
+            <PagedTable rows=agents state=list text={ListText {
                 loading: "Loading the catalog…",
                 empty_title: "No agents",
                 empty_hint: "Sync from the agent service to fill the catalog.",
                 empty_test_id: "agents-empty",
                 label: "Agents",
-            }} table={move |found: Page<AgentView>| view! {
-                <DataTable class="data-table stack-on-mobile" test_id="agents-table" caption="The catalog"
-                    columns=&["Agent", "Category", "Price", "Service", "Listing"] actions=true>
-                    <tbody>
-                        {found.items.into_iter().map(|agent| view! { <AgentTableRow agent actions/> }).collect_view()}
-                    </tbody>
-                </DataTable>
-            }}/>
+            }} class="data-table stack-on-mobile" test_id="agents-table" caption="The catalog"
+                columns=&["Agent", "Category", "Price", "Service", "Listing"] actions=true
+                row=move |agent: AgentView| view! { <AgentTableRow agent actions/> }/>
         </section>
 
         <ConfirmDialog target=actions.unpublishing title="Unpublish this agent?" id="unpublish-dialog" stem="unpublish"
@@ -102,7 +84,7 @@ pub fn AgentsTab() -> impl IntoView {
             keep="Keep it published" confirm="Unpublish" pending=publish.pending()
             on_confirm=move |a: AgentView| { publish.dispatch(AdminPublishAgent { id: a.id, published: false }); }/>
 
-        <EditAgentDialog target=actions.editing action=update outcome/>
+        <EditAgentDialog target=actions.editing action=update outcome=list.outcome/>
     }
 }
 
@@ -118,14 +100,10 @@ struct RowActions {
 #[component]
 fn AgentTableRow(agent: AgentView, actions: RowActions) -> impl IntoView {
     let published = agent.published;
-    let to_edit = agent.clone();
-    let edit = move |_| actions.editing.show(to_edit.clone());
     let listing = if published {
-        let target = agent.clone();
         view! {
-            <button type="button" class="button button-danger button-small" data-testid="agent-unpublish"
-                aria-label=format!("Unpublish {}", agent.name)
-                on:click=move |_| actions.unpublishing.show(target.clone())>"Unpublish"</button>
+            <DialogButton opens=actions.unpublishing about=agent.clone() text="Unpublish" danger=true
+                label=format!("Unpublish {}", agent.name) test_id="agent-unpublish"/>
         }
         .into_any()
     } else {
@@ -150,8 +128,8 @@ fn AgentTableRow(agent: AgentView, actions: RowActions) -> impl IntoView {
             <td data-label="Service"><StatusBadge status=agent.status/></td>
             <td data-label="Listing"><Badge label=listing_label tone=listing_tone/></td>
             <td data-label="Actions" class="row-actions">
-                <button type="button" class="button button-secondary button-small" data-testid="agent-edit"
-                    aria-label=format!("Edit {}", agent.name) on:click=edit>"Edit"</button>
+                <DialogButton opens=actions.editing about=agent.clone() text="Edit" secondary=true
+                    label=format!("Edit {}", agent.name) test_id="agent-edit"/>
                 {listing}
             </td>
         </tr>

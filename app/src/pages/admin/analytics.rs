@@ -10,6 +10,7 @@ use chrono::SecondsFormat;
 use super::common::{admin_resource, limit_text};
 use super::dialogs::DateField;
 use crate::api::admin::usage::admin_usage;
+use crate::api::admin::DateRange;
 use crate::api::{format_date, format_time};
 use crate::components::badge::{Badge, Tone};
 use crate::components::feedback::{EmptyState, Loaded};
@@ -19,16 +20,16 @@ use crate::components::table::DataTable;
 pub fn AnalyticsTab() -> impl IntoView {
     let from_draft = RwSignal::new(String::new());
     let to_draft = RwSignal::new(String::new());
-    // (from, to, window): a window (`day`, `month`) stands for the current UTC day or month.
-    let range = RwSignal::new((String::new(), String::new(), String::new()));
+    // (dates, window): a window (`day`, `month`) stands for the current UTC day or month.
+    let range = RwSignal::new((DateRange::default(), String::new()));
     let usage = admin_resource(
         move || range.get(),
-        |(from, to, window)| admin_usage(Some(from), Some(to), Some(window)),
+        |(dates, window)| admin_usage(dates, Some(window)),
     );
     let current = move |window: &'static str| {
         from_draft.set(String::new());
         to_draft.set(String::new());
-        range.set((String::new(), String::new(), window.to_owned()));
+        range.set((DateRange::default(), window.to_owned()));
     };
 
     view! {
@@ -37,7 +38,11 @@ pub fn AnalyticsTab() -> impl IntoView {
             <div class="panel-head"><h2 id="analytics-heading">"Usage analytics"</h2></div>
             <form class="filters admin-filters" on:submit=move |ev| {
                 ev.prevent_default();
-                range.set((from_draft.get_untracked(), to_draft.get_untracked(), String::new()));
+                let dates = DateRange {
+                    from: Some(from_draft.get_untracked()),
+                    to: Some(to_draft.get_untracked()),
+                };
+                range.set((dates, String::new()));
             }>
                 <DateField id="usage-from" label="From" value=from_draft/>
                 <DateField id="usage-to" label="To" value=to_draft/>

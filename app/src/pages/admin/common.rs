@@ -95,17 +95,30 @@ pub fn OutcomeNotice(outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
     }
 }
 
+/// A server function an admin tab runs from a dialog or a button: it fails with an
+/// [`AppError`], and what it answers is kept (and reported) in signals.
+pub trait AdminAction:
+    ServerFn<Error = AppError, Output: Clone + Send + Sync + 'static> + Clone + Send + Sync + 'static
+{
+}
+
+impl<S> AdminAction for S where
+    S: ServerFn<Error = AppError, Output: Clone + Send + Sync + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// After each run of `action`: `settle()` (closes what it came from), then `outcome` says
 /// what `done` makes of the result, or why it failed.
-pub fn report_outcome<S>(
+pub fn report_outcome<S: AdminAction>(
     action: ServerAction<S>,
     outcome: RwSignal<Option<Outcome>>,
     settle: impl Fn() + 'static,
     done: impl Fn(S::Output) -> String + 'static,
-) where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
+) {
     Effect::new(move |_| {
         let Some(result) = action.value().get() else {
             return;

@@ -3,11 +3,9 @@
 //! row a dialog is about; and the fields several dialogs hold.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 
-use super::common::{ClientOnly, Outcome};
+use super::common::{AdminAction, ClientOnly, Outcome};
 use crate::components::dialog::Dialog;
-use crate::error::AppError;
 
 /// The row a dialog is about, and whether it is open.
 pub struct DialogTarget<T: Send + Sync + 'static> {
@@ -53,6 +51,33 @@ impl<T: Send + Sync + 'static> Clone for DialogTarget<T> {
 }
 
 impl<T: Send + Sync + 'static> Copy for DialogTarget<T> {}
+
+/// A small button among a row's actions that opens `opens`, the dialog about `about`. Plain,
+/// `secondary` or `danger` (red: what it leads to is destructive); `label` is its accessible
+/// name, saying which row it is about.
+#[component]
+pub fn DialogButton<T>(
+    opens: DialogTarget<T>,
+    about: T,
+    text: &'static str,
+    #[prop(into)] label: String,
+    test_id: &'static str,
+    #[prop(optional)] secondary: bool,
+    #[prop(optional)] danger: bool,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    let class = match (secondary, danger) {
+        (_, true) => "button button-danger button-small",
+        (true, false) => "button button-secondary button-small",
+        (false, false) => "button button-small",
+    };
+    view! {
+        <button type="button" class=class data-testid=test_id aria-label=label
+            on:click=move |_| opens.show(about.clone())>{text}</button>
+    }
+}
 
 /// Why a dialog's last attempt failed, if it did.
 #[component]
@@ -106,8 +131,7 @@ pub fn FormDialog<S, T>(
     children: ChildrenFn,
 ) -> impl IntoView
 where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
+    S: AdminAction,
     T: Clone + Send + Sync + 'static,
 {
     let DialogTarget { subject, open } = target;
@@ -164,6 +188,46 @@ where
             </form>
         </Dialog>
         </ClientOnly>
+    }
+}
+
+/// A [`FormDialog`] whose one field is a note ([`NoteField`] `note_id`), under what `describe`
+/// says of the target's subject. The note starts blank each time it opens; `request` makes
+/// the action's input from the subject and the note (or says what is wrong).
+#[component]
+pub fn NoteDialog<S, T>(
+    target: DialogTarget<T>,
+    action: ServerAction<S>,
+    outcome: RwSignal<Option<Outcome>>,
+    describe: impl Fn(&T) -> String + Send + Sync + 'static,
+    request: impl Fn(T, String) -> Result<S, String> + Send + Sync + 'static,
+    done: impl Fn(S::Output) -> String + 'static,
+    title: &'static str,
+    id: &'static str,
+    submit_id: &'static str,
+    submit_text: &'static str,
+    note_id: &'static str,
+    note_label: &'static str,
+    /// The note must be written: `request` checks it, the form leaves the check to it.
+    #[prop(optional)]
+    required: bool,
+    /// The submit button is red: the action is destructive.
+    #[prop(optional)]
+    danger: bool,
+) -> impl IntoView
+where
+    S: AdminAction,
+    T: Clone + Send + Sync + 'static,
+{
+    let note = RwSignal::new(String::new());
+    let about = target.says(describe);
+    let request = move |subject: T| request(subject, note.get_untracked());
+    view! {
+        <FormDialog target action outcome reset=move || note.set(String::new()) request done
+            title id submit_id submit_text danger novalidate=required>
+            <p>{about}</p>
+            <NoteField id=note_id label=note_label value=note required/>
+        </FormDialog>
     }
 }
 

@@ -4,20 +4,18 @@ use std::collections::HashSet;
 
 use abetworks_types::enums::{ErrorKind, Severity};
 use abetworks_types::views::{ErrorLogView, ErrorStats};
-use abetworks_types::Page;
 use leptos::prelude::*;
 
-use super::common::{
-    admin_resource, pretty_json, Badge, CodeBlock, Outcome, OutcomeNotice, StatusBadge,
-};
-use super::dialogs::{DialogTarget, FormDialog, NoteField};
+use super::common::{admin_resource, pretty_json, Badge, CodeBlock, StatusBadge};
+use super::dialogs::{DialogTarget, NoteDialog};
 use super::list::{
-    filter_text, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
+    filter_text, DateRangeFilter, ExpandButton, ListState, ListText, PagedTable, VocabularyFilter,
 };
 use crate::api::admin::errors::{admin_error_stats, admin_errors, AdminResolveError};
+use crate::api::admin::DateRange;
 use crate::components::badge::{words, Tone};
 use crate::components::feedback::Loaded;
-use crate::components::table::{DataTable, Moment};
+use crate::components::table::Moment;
 
 /// How often the list and the statistics refresh.
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
@@ -26,13 +24,12 @@ const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 pub fn ErrorsTab() -> impl IntoView {
     let severity = RwSignal::new(None::<Severity>);
     let kind = RwSignal::new(None::<ErrorKind>);
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
+    let dates = RwSignal::new(DateRange::default());
     let resolved = RwSignal::new(None::<bool>);
-    let page = RwSignal::new(1u64);
-    let tick = RwSignal::new(0u32);
-    let outcome = RwSignal::new(None::<Outcome>);
-    let resolve = ServerAction::<AdminResolveError>::new();
+    let list = ListState::new();
+    let tick = RwSignal::new(0usize);
+    list.reload_on(tick);
+    let resolve = list.action::<AdminResolveError>();
     // Which rows are expanded lives here, not in the rows: the 10 s refresh rebuilds the rows
     // and must not fold up the one the admin is reading.
     let expanded = RwSignal::new(HashSet::<String>::new());
@@ -46,33 +43,18 @@ pub fn ErrorsTab() -> impl IntoView {
         }
     });
 
-    let errors = admin_resource(
-        move || {
-            (
-                severity.get(),
-                kind.get(),
-                from.get(),
-                to.get(),
-                resolved.get(),
-                page.get(),
-                tick.get() as usize + resolve.version().get(),
-            )
-        },
-        |(severity, kind, from, to, resolved, page, _)| {
-            admin_errors(
-                filter_text(severity),
-                filter_text(kind),
-                Some(from),
-                Some(to),
-                resolved.map(|r| if r { "yes" } else { "no" }.to_owned()),
-                Some(page),
-            )
-        },
-    );
-    let stats = admin_resource(
-        move || tick.get() as usize + resolve.version().get(),
-        |_| admin_error_stats(),
-    );
+    let errors = list.rows(move |page| {
+        admin_errors(
+            filter_text(severity.get()),
+            filter_text(kind.get()),
+            dates.get(),
+            resolved
+                .get()
+                .map(|r| if r { "yes" } else { "no" }.to_owned()),
+            Some(page),
+        )
+    });
+    let stats = admin_resource(move || list.changes(), |_| admin_error_stats());
 
     let resolving = DialogTarget::<ErrorLogView>::new();
 
@@ -81,29 +63,31 @@ pub fn ErrorsTab() -> impl IntoView {
             <div class="panel-head"><h2 id="errors-heading">"Error logs"</h2></div>
             <Loaded resource=stats loading="Loading error statistics…" ready=|stats| view! { <StatCards stats/> }/>
             <div class="filters admin-filters">
-                <VocabularyFilter id="errors-severity" label="Severity" any="Any severity" selected=severity page/>
-                <VocabularyFilter id="errors-type" label="Type" any="Any type" selected=kind page/>
-                <ResolvedFilter selected=resolved page/>
-                <DateRangeFilter id="errors" from to page/>
+                <VocabularyFilter id="errors-severity" label="Severity" any="Any severity" selected=severity page=list.page/>
+                <VocabularyFilter id="errors-type" label="Type" any="Any type" selected=kind page=list.page/>
+                <ResolvedFilter selected=resolved page=list.page/>
+                <DateRangeFilter id="errors" dates page=list.page/>
             </div>
-            <OutcomeNotice outcome/>
-            <PagedList list=errors page text={ListText {
+            <PagedTable rows=errors state=list text={ListText {
                 loading: "Loading errors…",
                 empty_title: "No errors match",
                 empty_hint: "Nothing has gone wrong here — or the filters hide it.",
                 empty_test_id: "errors-empty",
                 label: "Errors",
-            }} table={move |found: Page<ErrorLogView>| view! {
-                <DataTable class="data-table" test_id="errors-table" caption="Error logs, newest first"
-                    columns=&["When", "Severity", "Type", "Message", "State"] details=true>
-                    {found.items.into_iter().map(|error| view! {
-                        <ErrorTableRow error expanded on_resolve=move |e: ErrorLogView| resolving.show(e)/>
-                    }).collect_view()}
-                </DataTable>
-            }}/>
+            }} class="data-table" test_id="errors-table" caption="Error logs, newest first"
+                columns=&["When", "Severity", "Type", "Message", "State"] details=true
+                row=move |error: ErrorLogView| view! {
+                    <ErrorTableRow error expanded on_resolve=move |e: ErrorLogView| resolving.show(e)/>
+                }/>
         </section>
 
-        <ResolveErrorDialog target=resolving action=resolve outcome/>
+        // Marks the error resolved, with an optional note.
+        <NoteDialog target=resolving action=resolve outcome=list.outcome
+            title="Resolve this error" id="resolve-dialog" submit_id="resolve-submit" submit_text="Mark resolved"
+            describe=|e: &ErrorLogView| format!("{} — {}", e.code, e.message)
+            note_id="resolve-note" note_label="Resolution note (optional)"
+            request=|e: ErrorLogView, note| Ok(AdminResolveError { id: e.id, note: Some(note) })
+            done=|resolved: ErrorLogView| format!("Marked the error {} ({}) resolved.", resolved.code, resolved.id)/>
     }
 }
 
@@ -212,35 +196,5 @@ fn ErrorTableRow(
                 </td>
             </tr>
         </tbody>
-    }
-}
-
-/// Marks the target error resolved, with an optional note.
-#[component]
-fn ResolveErrorDialog(
-    target: DialogTarget<ErrorLogView>,
-    action: ServerAction<AdminResolveError>,
-    outcome: RwSignal<Option<Outcome>>,
-) -> impl IntoView {
-    let note = RwSignal::new(String::new());
-    let request = move |e: ErrorLogView| {
-        Ok(AdminResolveError {
-            id: e.id,
-            note: Some(note.get_untracked()),
-        })
-    };
-    let done = |resolved: ErrorLogView| {
-        format!(
-            "Marked the error {} ({}) resolved.",
-            resolved.code, resolved.id
-        )
-    };
-    let summary = target.says(|e| format!("{} — {}", e.code, e.message));
-    view! {
-        <FormDialog target action outcome reset=move || note.set(String::new()) request done
-            title="Resolve this error" id="resolve-dialog" submit_id="resolve-submit" submit_text="Mark resolved">
-            <p>{summary}</p>
-            <NoteField id="resolve-note" label="Resolution note (optional)" value=note/>
-        </FormDialog>
     }
 }

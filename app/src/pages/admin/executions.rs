@@ -2,16 +2,17 @@
 
 use abetworks_types::enums::ExecutionStatus;
 use abetworks_types::views::ExecutionView;
-use abetworks_types::Page;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::common::{admin_resource, pretty_json, CodeBlock, Picker, PickerKind, StatusBadge};
+use super::common::{pretty_json, CodeBlock, Picker, PickerKind, StatusBadge};
 use super::list::{
-    filter_text, AgentFilter, DateRangeFilter, ExpandButton, ListText, PagedList, VocabularyFilter,
+    filter_text, AgentFilter, DateRangeFilter, ExpandButton, ListState, ListText, PagedTable,
+    VocabularyFilter,
 };
 use crate::api::admin::executions::admin_executions;
-use crate::components::table::{DataTable, Moment};
+use crate::api::admin::DateRange;
+use crate::components::table::Moment;
 
 #[component]
 pub fn ExecutionsTab() -> impl IntoView {
@@ -20,53 +21,36 @@ pub fn ExecutionsTab() -> impl IntoView {
     let user = RwSignal::new(query.read_untracked().get("user").unwrap_or_default());
     let agent = RwSignal::new(query.read_untracked().get("agent").unwrap_or_default());
     let status = RwSignal::new(None::<ExecutionStatus>);
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let page = RwSignal::new(1u64);
-    let executions = admin_resource(
-        move || {
-            (
-                user.get(),
-                agent.get(),
-                status.get(),
-                from.get(),
-                to.get(),
-                page.get(),
-            )
-        },
-        |(user, agent, status, from, to, page)| {
-            admin_executions(
-                Some(user),
-                Some(agent),
-                filter_text(status),
-                Some(from),
-                Some(to),
-                Some(page),
-            )
-        },
-    );
+    let dates = RwSignal::new(DateRange::default());
+    let list = ListState::new();
+    let executions = list.rows(move |page| {
+        admin_executions(
+            Some(user.get()),
+            Some(agent.get()),
+            filter_text(status.get()),
+            dates.get(),
+            Some(page),
+        )
+    });
 
     view! {
         <section class="panel" aria-labelledby="executions-heading" data-testid="executions-tab">
             <div class="panel-head"><h2 id="executions-heading">"Executions"</h2></div>
             <div class="filters admin-filters">
                 <Picker kind=PickerKind::Users id="exec-user" label="User" selected=user/>
-                <AgentFilter id="executions-agent" selected=agent page/>
-                <VocabularyFilter id="executions-status" label="Status" any="Any status" selected=status page/>
-                <DateRangeFilter id="executions" from to page/>
+                <AgentFilter id="executions-agent" selected=agent page=list.page/>
+                <VocabularyFilter id="executions-status" label="Status" any="Any status" selected=status page=list.page/>
+                <DateRangeFilter id="executions" dates page=list.page/>
             </div>
-            <PagedList list=executions page text={ListText {
+            <PagedTable rows=executions state=list text={ListText {
                 loading: "Loading executions…",
                 empty_title: "No executions match",
                 empty_hint: "Runs of any agent by any user appear here.",
                 empty_test_id: "executions-empty",
                 label: "Executions",
-            }} table={move |found: Page<ExecutionView>| view! {
-                <DataTable class="data-table" test_id="executions-table" caption="Executions, newest first"
-                    columns=&["When", "User", "Agent", "Status", "Duration"] details=true>
-                    {found.items.into_iter().map(|execution| view! { <ExecutionTableRow execution/> }).collect_view()}
-                </DataTable>
-            }}/>
+            }} class="data-table" test_id="executions-table" caption="Executions, newest first"
+                columns=&["When", "User", "Agent", "Status", "Duration"] details=true
+                row=|execution: ExecutionView| view! { <ExecutionTableRow execution/> }/>
         </section>
     }
 }

@@ -11,7 +11,9 @@ use super::plan::{plan_of, PlanFields, PlanInput};
 use crate::api::admin::licenses::{AdminGrantLicense, AdminTopUpLicense, AdminUpdateLicense};
 use crate::api::admin::NO_EXPIRY;
 use crate::api::format_date;
-use crate::components::feedback::{described_by, FieldError, FormFailure};
+use crate::components::feedback::{
+    described_by, hinted, positive_count, FieldError, FormFailure, HintedField,
+};
 
 /// The limit a new grant starts with.
 const DEFAULT_LIMIT: &str = "100";
@@ -156,15 +158,10 @@ pub fn TopUpDialog(
         expiry.set(String::new());
     };
     let request = move |l: LicenseView| {
-        let calls = calls
-            .get_untracked()
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                "Enter how many calls to add: a whole number of 1 or more.".to_owned()
-            })?;
+        let calls = positive_count(
+            &calls.get_untracked(),
+            "Enter how many calls to add: a whole number of 1 or more.",
+        )?;
         let note = note.get_untracked();
         if note.trim().is_empty() {
             return Err(
@@ -210,20 +207,16 @@ pub fn TopUpDialog(
                     required autofocus {..described_by(calls_error, "top-up-calls-error")} bind:value=calls/>
                 <FieldError id="top-up-calls-error" message=calls_error/>
             </div>
-            <div class="field">
-                <label for="top-up-note">"Note" <span class="required" aria-hidden="true">" *"</span></label>
+            <HintedField id="top-up-note" label="Note" required=true message=note_error
+                hint="Why the calls are added; kept in the license's history (up to 500 characters).">
                 <textarea id="top-up-note" data-testid="top-up-note" maxlength="500" required
-                    {..described_by(note_error, "top-up-note-hint top-up-note-error")} bind:value=note></textarea>
-                <p class="hint" id="top-up-note-hint">"Why the calls are added; kept in the license's history (up to 500 characters)."</p>
-                <FieldError id="top-up-note-error" message=note_error/>
-            </div>
-            <div class="field">
-                <label for="top-up-expiry">"Expires on (optional)"</label>
+                    {..hinted(note_error, "top-up-note")} bind:value=note></textarea>
+            </HintedField>
+            <HintedField id="top-up-expiry" label="Expires on (optional)" message=expiry_error
+                hint="Blank: the calls last as long as the window.">
                 <input id="top-up-expiry" data-testid="top-up-expiry" type="date"
-                    {..described_by(expiry_error, "top-up-expiry-hint top-up-expiry-error")} bind:value=expiry/>
-                <p class="hint" id="top-up-expiry-hint">"Blank: the calls last as long as the window."</p>
-                <FieldError id="top-up-expiry-error" message=expiry_error/>
-            </div>
+                    {..hinted(expiry_error, "top-up-expiry")} bind:value=expiry/>
+            </HintedField>
         </FormDialog>
     }
 }

@@ -41,9 +41,9 @@ pub fn LicenseHistoryDialog(
             <Loaded resource=history loading="Loading the history…" ready=|found: History| {
                 found.map(|(events, top_ups)| view! {
                     <h3>"Events, newest first"</h3>
-                    <EventList events/>
+                    {or_none(events, "history-events-empty", "Nothing recorded yet.", |events| view! { <EventList events/> })}
                     <h3>"Top-ups"</h3>
-                    <TopUpTable top_ups/>
+                    {or_none(top_ups, "top-ups-empty", "No calls added yet.", |top_ups| view! { <TopUpTable top_ups/> })}
                 })
             }/>
             <div class="dialog-actions">
@@ -61,12 +61,23 @@ async fn load(id: Option<String>) -> Result<History, AppError> {
     Ok(Some((events, top_ups)))
 }
 
+/// `list` as `show` draws it, or, when there is nothing in it, a line that says so
+/// (`none`, test id `test_id`).
+fn or_none<T, V: IntoView + 'static>(
+    list: Vec<T>,
+    test_id: &'static str,
+    none: &'static str,
+    show: impl FnOnce(Vec<T>) -> V,
+) -> AnyView {
+    if list.is_empty() {
+        view! { <p class="muted" data-testid=test_id>{none}</p> }.into_any()
+    } else {
+        show(list).into_any()
+    }
+}
+
 #[component]
 fn EventList(events: Vec<LicenseEventView>) -> impl IntoView {
-    if events.is_empty() {
-        return view! { <p class="muted" data-testid="history-events-empty">"Nothing recorded yet."</p> }
-            .into_any();
-    }
     view! {
         <ol class="history-list" data-testid="history-events">
             {events.into_iter().map(|event| {
@@ -81,15 +92,10 @@ fn EventList(events: Vec<LicenseEventView>) -> impl IntoView {
             }).collect_view()}
         </ol>
     }
-    .into_any()
 }
 
 #[component]
 fn TopUpTable(top_ups: Vec<TopUpView>) -> impl IntoView {
-    if top_ups.is_empty() {
-        return view! { <p class="muted" data-testid="top-ups-empty">"No calls added yet."</p> }
-            .into_any();
-    }
     view! {
         <DataTable class="data-table" test_id="top-ups-table" caption="Calls added to this license, newest first"
             columns=&["Added", "Calls", "Note", "Expires", "Window from"]>
@@ -106,7 +112,6 @@ fn TopUpTable(top_ups: Vec<TopUpView>) -> impl IntoView {
             </tbody>
         </DataTable>
     }
-    .into_any()
 }
 
 /// An event's detail in one line: "Limit: 50 → 100; Window: lifetime → day" for a change

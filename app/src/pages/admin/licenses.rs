@@ -8,14 +8,13 @@ use abetworks_types::views::LicenseView;
 use abetworks_types::Page;
 use leptos::prelude::*;
 
-use super::common::{
-    admin_resource, limit_text, report_outcome, Outcome, OutcomeNotice, StatusBadge,
-};
-use super::dialogs::{ConfirmDialog, DialogTarget};
+use super::common::{limit_text, report_outcome, StatusBadge};
+use super::dialogs::{ConfirmDialog, DialogButton, DialogTarget};
 use super::license_dialogs::{changed_text, EditLicenseDialog, GrantLicenseDialog, TopUpDialog};
 use super::license_history::LicenseHistoryDialog;
 use super::list::{
-    filter_text, AgentFilter, ListText, PagedList, SearchFilters, SortHeader, VocabularyFilter,
+    filter_text, AgentFilter, ListState, ListText, PagedList, SearchFilters, SortHeader,
+    VocabularyFilter,
 };
 use crate::api::admin::licenses::{
     admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminTopUpLicense, AdminUpdateLicense,
@@ -31,43 +30,26 @@ pub fn LicensesTab() -> impl IntoView {
     let status = RwSignal::new(None::<EffectiveStatus>);
     let agent = RwSignal::new(String::new());
     let sort = RwSignal::new("-granted".to_owned());
-    let page = RwSignal::new(1u64);
-    let outcome = RwSignal::new(None::<Outcome>);
+    let list = ListState::new();
 
-    let grant = ServerAction::<AdminGrantLicense>::new();
+    let grant = list.action::<AdminGrantLicense>();
     // The edit dialog and the suspend / reactivate buttons update apart: each reports its
     // own failure in its own place.
-    let edit = ServerAction::<AdminUpdateLicense>::new();
-    let toggle = ServerAction::<AdminUpdateLicense>::new();
-    let revoke = ServerAction::<AdminRevokeLicense>::new();
-    let top_up = ServerAction::<AdminTopUpLicense>::new();
+    let edit = list.action::<AdminUpdateLicense>();
+    let toggle = list.action::<AdminUpdateLicense>();
+    let revoke = list.action::<AdminRevokeLicense>();
+    let top_up = list.action::<AdminTopUpLicense>();
 
-    let licenses = admin_resource(
-        move || {
-            (
-                query.get(),
-                status.get(),
-                agent.get(),
-                sort.get(),
-                page.get(),
-                grant.version().get()
-                    + edit.version().get()
-                    + toggle.version().get()
-                    + revoke.version().get()
-                    + top_up.version().get(),
-            )
-        },
-        |(q, status, agent, sort, page, _)| {
-            admin_licenses(
-                Some(q),
-                None,
-                Some(agent),
-                filter_text(status),
-                Some(sort),
-                Some(page),
-            )
-        },
-    );
+    let licenses = list.rows(move |page| {
+        admin_licenses(
+            Some(query.get()),
+            None,
+            Some(agent.get()),
+            filter_text(status.get()),
+            Some(sort.get()),
+            Some(page),
+        )
+    });
 
     let granting = DialogTarget::<()>::new();
     let actions = RowActions {
@@ -81,11 +63,11 @@ pub fn LicensesTab() -> impl IntoView {
     };
 
     let close_suspend = move || actions.suspending.open.set(false);
-    report_outcome(toggle, outcome, close_suspend, |license| {
+    report_outcome(toggle, list.outcome, close_suspend, |license| {
         changed_text(&license)
     });
     let close_revoke = move || actions.revoking.open.set(false);
-    report_outcome(revoke, outcome, close_revoke, |license| {
+    report_outcome(revoke, list.outcome, close_revoke, |license| {
         format!(
             "Revoked the license of {} for {}.",
             license.user_email, license.agent_name
@@ -99,12 +81,11 @@ pub fn LicensesTab() -> impl IntoView {
                 <button type="button" class="button" data-testid="grant-license-button"
                     on:click=move |_| granting.show(())>"Grant license"</button>
             </div>
-            <SearchFilters id="licenses-search" label="User email or agent" query page>
-                <AgentFilter id="licenses-agent" selected=agent page/>
-                <VocabularyFilter id="licenses-status" label="Status" any="Any status" selected=status page/>
+            <SearchFilters id="licenses-search" label="User email or agent" query page=list.page>
+                <AgentFilter id="licenses-agent" selected=agent page=list.page/>
+                <VocabularyFilter id="licenses-status" label="Status" any="Any status" selected=status page=list.page/>
             </SearchFilters>
-            <OutcomeNotice outcome/>
-            <PagedList list=licenses page text={ListText {
+            <PagedList rows=licenses state=list text={ListText {
                 loading: "Loading licenses…",
                 empty_title: "No licenses match",
                 empty_hint: "Grant one, or change the filters.",
@@ -115,13 +96,13 @@ pub fn LicensesTab() -> impl IntoView {
                 <table class="data-table stack-on-mobile" data-testid="licenses-table">
                     <caption class="visually-hidden">"Licenses; the column headers sort the list"</caption>
                     <thead><tr>
-                        <SortHeader label="User" key="user" sort page/>
-                        <SortHeader label="Agent" key="agent" sort page/>
-                        <SortHeader label="Used / limit" key="used" sort page/>
+                        <SortHeader label="User" key="user" sort page=list.page/>
+                        <SortHeader label="Agent" key="agent" sort page=list.page/>
+                        <SortHeader label="Used / limit" key="used" sort page=list.page/>
                         <th scope="col">"Window"</th>
-                        <SortHeader label="Status" key="status" sort page/>
-                        <SortHeader label="Granted" key="granted" sort page/>
-                        <SortHeader label="Expires" key="expires" sort page/>
+                        <SortHeader label="Status" key="status" sort page=list.page/>
+                        <SortHeader label="Granted" key="granted" sort page=list.page/>
+                        <SortHeader label="Expires" key="expires" sort page=list.page/>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
                     <tbody>
@@ -132,9 +113,9 @@ pub fn LicensesTab() -> impl IntoView {
             }}/>
         </section>
 
-        <GrantLicenseDialog target=granting action=grant outcome/>
-        <EditLicenseDialog target=actions.editing action=edit outcome/>
-        <TopUpDialog target=actions.topping_up action=top_up outcome/>
+        <GrantLicenseDialog target=granting action=grant outcome=list.outcome/>
+        <EditLicenseDialog target=actions.editing action=edit outcome=list.outcome/>
+        <TopUpDialog target=actions.topping_up action=top_up outcome=list.outcome/>
         <LicenseHistoryDialog target=actions.viewing_history version=Signal::derive(move || top_up.version().get())/>
 
         <ConfirmDialog target=actions.suspending title="Suspend this license?" id="suspend-dialog" stem="suspend"
@@ -182,18 +163,15 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
         "View the calls of {} to {}",
         license.user_email, license.agent_name
     );
-    let (history_who, to_history) = (who.clone(), license.clone());
+    let history_who = who.clone();
     let buttons = in_force.then(|| {
-        let (to_edit, to_toggle, to_revoke) = (license.clone(), license.clone(), license.clone());
-        let to_top_up = license.clone();
+        let (to_toggle, to_revoke) = (license.clone(), license.clone());
         let toggle_label = if suspended { "Reactivate" } else { "Suspend" };
         view! {
-            <button type="button" class="button button-secondary button-small" data-testid="license-edit"
-                aria-label=format!("Edit the limit, expiry and window of {who}")
-                on:click=move |_| actions.editing.show(to_edit.clone())>"Edit"</button>
-            <button type="button" class="button button-secondary button-small" data-testid="license-top-up"
-                aria-label=format!("Top up {who}")
-                on:click=move |_| actions.topping_up.show(to_top_up.clone())>"Top up"</button>
+            <DialogButton opens=actions.editing about=license.clone() text="Edit" secondary=true
+                label=format!("Edit the limit, expiry and window of {who}") test_id="license-edit"/>
+            <DialogButton opens=actions.topping_up about=license.clone() text="Top up" secondary=true
+                label=format!("Top up {who}") test_id="license-top-up"/>
             <button type="button" class="button button-secondary button-small" data-testid="license-toggle"
                 aria-label=format!("{toggle_label} {who}")
                 on:click=move |_| {
@@ -230,9 +208,8 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
             <td data-label="Expires" data-testid="license-expires">{license.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
             <td data-label="Actions" class="row-actions">
                 {buttons}
-                <button type="button" class="button button-secondary button-small" data-testid="license-history"
-                    aria-label=format!("History of {history_who}")
-                    on:click=move |_| actions.viewing_history.show(to_history.clone())>"History"</button>
+                <DialogButton opens=actions.viewing_history about=license.clone() text="History" secondary=true
+                    label=format!("History of {history_who}") test_id="license-history"/>
                 <a class="button button-secondary button-small" data-testid="license-usage-link"
                     href=usage_link aria-label=usage_label>"Usage"</a>
             </td>

@@ -1,16 +1,89 @@
-//! The frame every admin list shares: loading, error and empty states around a table (which
-//! brings its own wrapper, see `DataTable`), then the pager and sortable headers; and the
-//! filters several tabs repeat (agent, date range, a choice of a vocabulary, search). Builds on
-//! `common.rs`.
+//! The frame every admin list shares: its state (page, outcome, what reloads it), loading,
+//! error and empty states around a table (which brings its own wrapper, see `DataTable`), then
+//! the pager and sortable headers; and the filters several tabs repeat (agent, date range, a
+//! choice of a vocabulary, search). Builds on `common.rs`.
+
+use std::future::Future;
 
 use abetworks_types::{Page, Vocabulary};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
-use super::common::admin_resource;
+use super::common::{admin_resource, Outcome, OutcomeNotice};
 use crate::api::admin::licenses::admin_pick_agents;
+use crate::api::admin::DateRange;
 use crate::components::badge::words;
 use crate::components::feedback::{EmptyState, Loaded};
+use crate::components::table::DataTable;
 use crate::error::AppError;
+
+/// What every admin list keeps: the page shown, what the last action did (a list with actions
+/// says so above its table), and the counters whose every change reloads it (its actions' runs,
+/// a timer, …).
+#[derive(Clone, Copy)]
+pub struct ListState {
+    pub page: RwSignal<u64>,
+    pub outcome: RwSignal<Option<Outcome>>,
+    reloads: StoredValue<Vec<RwSignal<usize>>>,
+    has_actions: StoredValue<bool>,
+}
+
+impl ListState {
+    /// Page 1, nothing done yet.
+    pub fn new() -> Self {
+        Self {
+            page: RwSignal::new(1),
+            outcome: RwSignal::new(None),
+            reloads: StoredValue::new(Vec::new()),
+            has_actions: StoredValue::new(false),
+        }
+    }
+
+    /// A server action of the list: its every run reloads the list.
+    pub fn action<S>(self) -> ServerAction<S>
+    where
+        S: ServerFn + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+        S::Error: Send + Sync + 'static,
+    {
+        let action = ServerAction::new();
+        self.reload_on(action.version());
+        self.has_actions.set_value(true);
+        action
+    }
+
+    /// Reloads the list whenever `counter` changes.
+    pub fn reload_on(self, counter: RwSignal<usize>) {
+        self.reloads.update_value(|counters| counters.push(counter));
+    }
+
+    /// A number that changes whenever the list should reload: read in a resource's source, it
+    /// fetches again after each.
+    pub fn changes(self) -> usize {
+        self.reloads
+            .with_value(|counters| counters.iter().map(|c| c.get()).sum())
+    }
+
+    /// The list's rows: `fetch(page)`, again whenever the page changes, the list should reload
+    /// ([`Self::changes`]) or a signal changes that `fetch` reads before it awaits (the
+    /// filters it passes to the server function).
+    pub fn rows<T, Fut>(self, fetch: impl Fn(u64) -> Fut + 'static) -> LocalResource<T>
+    where
+        T: 'static,
+        Fut: Future<Output = T> + 'static,
+    {
+        admin_resource(
+            move || (self.page.get(), self.changes()),
+            move |(page, _)| fetch(page),
+        )
+    }
+}
+
+impl Default for ListState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// What a list shows while loading and when nothing matches.
 pub struct ListText {
@@ -39,12 +112,13 @@ impl<T: Clone + Send + Sync + 'static> PagedAnswer for Page<T> {
     }
 }
 
-/// A page from `list`, drawn by `table`, then the pager; earlier content stays up while the
-/// next page loads.
+/// A page of `rows` (the list of `state`), drawn by `table`, then the pager; earlier content
+/// stays up while the next page loads. A list with actions says above it what the last one
+/// did.
 #[component]
 pub fn PagedList<P, F, V>(
-    list: LocalResource<Result<P, AppError>>,
-    page: RwSignal<u64>,
+    rows: LocalResource<Result<P, AppError>>,
+    state: ListState,
     text: ListText,
     table: F,
 ) -> impl IntoView
@@ -70,9 +144,48 @@ where
             .into_any();
         }
         let (total, pages) = (found.rows().total, found.rows().pages());
-        view! { {table(found)} <Pager page total pages label/> }.into_any()
+        view! { {table(found)} <Pager page=state.page total pages label/> }.into_any()
     };
-    view! { <Loaded resource=list loading ready/> }
+    let notice = state
+        .has_actions
+        .get_value()
+        .then(|| view! { <OutcomeNotice outcome=state.outcome/> });
+    view! { {notice} <Loaded resource=rows loading ready/> }
+}
+
+/// A [`PagedList`] of `Page<T>` in a [`DataTable`], one `row` a row. Rows with `details`
+/// bring their own `<tbody>` (the row and its details row); the others share one.
+#[component]
+pub fn PagedTable<T, F, V>(
+    rows: LocalResource<Result<Page<T>, AppError>>,
+    state: ListState,
+    text: ListText,
+    /// The table's `class`, test id, caption and columns, as [`DataTable`] takes them.
+    class: &'static str,
+    test_id: &'static str,
+    caption: &'static str,
+    columns: &'static [&'static str],
+    #[prop(optional)] details: bool,
+    #[prop(optional)] actions: bool,
+    row: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let table = move |found: Page<T>| {
+        let drawn = found.items.into_iter().map(row.clone()).collect_view();
+        let body = if details {
+            drawn.into_any()
+        } else {
+            view! { <tbody>{drawn}</tbody> }.into_any()
+        };
+        view! {
+            <DataTable class test_id caption columns details actions>{body}</DataTable>
+        }
+    };
+    view! { <PagedList rows state text table/> }
 }
 
 /// Previous / next page, with "page x of y".
@@ -196,21 +309,25 @@ pub fn AgentFilter(
 #[component]
 pub fn DateRangeFilter(
     id: &'static str,
-    from: RwSignal<String>,
-    to: RwSignal<String>,
+    dates: RwSignal<DateRange>,
     page: RwSignal<u64>,
 ) -> impl IntoView {
     let (from_id, to_id) = (format!("{id}-from"), format!("{id}-to"));
+    // Sets one end of the range (`end` picks which) and goes back to page 1.
+    let set = move |end: fn(&mut DateRange) -> &mut Option<String>, ev: leptos::ev::Event| {
+        dates.update(|dates| *end(dates) = Some(event_target_value(&ev)));
+        page.set(1);
+    };
     view! {
         <div class="field">
             <label for=from_id.clone()>"From"</label>
             <input id=from_id.clone() data-testid=from_id type="date"
-                on:change=move |ev| set_filter(from, page, event_target_value(&ev))/>
+                on:change=move |ev| set(|d| &mut d.from, ev)/>
         </div>
         <div class="field">
             <label for=to_id.clone()>"To"</label>
             <input id=to_id.clone() data-testid=to_id type="date"
-                on:change=move |ev| set_filter(to, page, event_target_value(&ev))/>
+                on:change=move |ev| set(|d| &mut d.to, ev)/>
         </div>
     }
 }

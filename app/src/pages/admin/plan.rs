@@ -8,7 +8,7 @@ use abetworks_types::views::LicenseView;
 use abetworks_types::Vocabulary;
 use leptos::prelude::*;
 
-use crate::components::feedback::{described_by, FieldError, FormFailure};
+use crate::components::feedback::{hinted, FormFailure, HintedField};
 
 /// The zones offered while typing; any IANA name is accepted.
 const COMMON_ZONES: &[&str] = &[
@@ -206,10 +206,10 @@ pub fn PlanFields(
     view! {
         <fieldset class="field-group plan-fields" data-testid=id.clone()>
             <legend>"Quota window"</legend>
-            <div class="field">
-                <label for=window_id.clone()>"Window"</label>
+            <HintedField id=window_id.clone() label="Window" message=window_error
+                hint="The call limit applies to each window; a new window starts at zero.">
                 <select id=window_id.clone() data-testid=window_id.clone()
-                    {..described_by(window_error, format!("{window_id}-hint {window_id}-error"))}
+                    {..hinted(window_error, &window_id)}
                     on:change=move |ev| {
                         if let Ok(w) = event_target_value(&ev).parse::<QuotaWindow>() {
                             window.set(w);
@@ -222,39 +222,26 @@ pub fn PlanFields(
                         }
                     }).collect_view()}
                 </select>
-                <p class="hint" id=format!("{window_id}-hint")>"The call limit applies to each window; a new window starts at zero."</p>
-                <FieldError id=format!("{window_id}-error") message=window_error/>
-            </div>
-            <div class="field">
-                <label for=zone_id.clone()>"Time zone"</label>
+            </HintedField>
+            <HintedField id=zone_id.clone() label="Time zone" message=zone_error
+                hint="An IANA name such as Europe/Berlin: days and months start at midnight there.">
                 <input id=zone_id.clone() data-testid=zone_id.clone() type="text" list=zones_id.clone()
                     autocomplete="off" spellcheck="false" maxlength="64"
-                    {..described_by(zone_error, format!("{zone_id}-hint {zone_id}-error"))}
-                    bind:value=zone/>
+                    {..hinted(zone_error, &zone_id)} bind:value=zone/>
                 <datalist id=zones_id>
                     {COMMON_ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
                 </datalist>
-                <p class="hint" id=format!("{zone_id}-hint")>"An IANA name such as Europe/Berlin: days and months start at midnight there."</p>
-                <FieldError id=format!("{zone_id}-error") message=zone_error/>
-            </div>
-            <div class="field" hidden=not_monthly>
-                <label for=day_id.clone()>"Reset day"</label>
+            </HintedField>
+            <HintedField id=day_id.clone() label="Reset day" message=day_error hidden=Signal::derive(not_monthly)
+                hint="The day of the month (1–28) each monthly window starts on.">
                 <input id=day_id.clone() data-testid=day_id.clone() type="number" min="1" max="28" step="1"
-                    inputmode="numeric"
-                    {..described_by(day_error, format!("{day_id}-hint {day_id}-error"))}
-                    bind:value=reset_day/>
-                <p class="hint" id=format!("{day_id}-hint")>"The day of the month (1–28) each monthly window starts on."</p>
-                <FieldError id=format!("{day_id}-error") message=day_error/>
-            </div>
-            <div class="field">
-                <label for=burst_id.clone()>"Burst limit (calls per second, optional)"</label>
+                    inputmode="numeric" {..hinted(day_error, &day_id)} bind:value=reset_day/>
+            </HintedField>
+            <HintedField id=burst_id.clone() label="Burst limit (calls per second, optional)" message=burst_error
+                hint="Blank: the server's default rate.">
                 <input id=burst_id.clone() data-testid=burst_id.clone() type="number" min="1" step="1"
-                    inputmode="numeric"
-                    {..described_by(burst_error, format!("{burst_id}-hint {burst_id}-error"))}
-                    bind:value=burst/>
-                <p class="hint" id=format!("{burst_id}-hint")>"Blank: the server's default rate."</p>
-                <FieldError id=format!("{burst_id}-error") message=burst_error/>
-            </div>
+                    inputmode="numeric" {..hinted(burst_error, &burst_id)} bind:value=burst/>
+            </HintedField>
         </fieldset>
     }
 }

@@ -4,22 +4,20 @@
 
 use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
-use abetworks_types::Page;
 use leptos::prelude::*;
 
-use super::common::{
-    admin_resource, Badge, LimitField, LimitInput, Outcome, OutcomeNotice, StatusBadge,
-};
-use super::dialogs::{DateField, DialogTarget, FormDialog, NoteField};
+use super::common::{Badge, LimitField, LimitInput, Outcome, StatusBadge};
+use super::dialogs::{DateField, DialogButton, DialogTarget, FormDialog, NoteDialog};
 use super::license_dialogs::calls_text;
 use super::list::{
-    filter_text, AgentFilter, DateRangeFilter, ListText, PagedList, VocabularyFilter,
+    filter_text, AgentFilter, DateRangeFilter, ListState, ListText, PagedTable, VocabularyFilter,
 };
 use super::plan::{PlanFields, PlanInput};
 use crate::api::admin::requests::{admin_requests, AdminApproveRequest, AdminRejectRequest};
+use crate::api::admin::DateRange;
 use crate::components::badge::Tone;
-use crate::components::feedback::{described_by, FieldError, FormFailure};
-use crate::components::table::{DataTable, Moment};
+use crate::components::feedback::{described_by, positive_count, FieldError, FormFailure};
+use crate::components::table::Moment;
 
 /// The limit an approval starts with.
 const DEFAULT_LIMIT: &str = "100";
@@ -28,34 +26,18 @@ const DEFAULT_LIMIT: &str = "100";
 pub fn RequestsTab() -> impl IntoView {
     let status = RwSignal::new(None::<AccessRequestStatus>);
     let agent = RwSignal::new(String::new());
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let page = RwSignal::new(1u64);
-    let outcome = RwSignal::new(None::<Outcome>);
-    let approve = ServerAction::<AdminApproveRequest>::new();
-    let reject = ServerAction::<AdminRejectRequest>::new();
-
-    let requests = admin_resource(
-        move || {
-            (
-                status.get(),
-                agent.get(),
-                from.get(),
-                to.get(),
-                page.get(),
-                approve.version().get() + reject.version().get(),
-            )
-        },
-        |(status, agent, from, to, page, _)| {
-            admin_requests(
-                filter_text(status),
-                Some(agent),
-                Some(from),
-                Some(to),
-                Some(page),
-            )
-        },
-    );
+    let dates = RwSignal::new(DateRange::default());
+    let list = ListState::new();
+    let approve = list.action::<AdminApproveRequest>();
+    let reject = list.action::<AdminRejectRequest>();
+    let requests = list.rows(move |page| {
+        admin_requests(
+            filter_text(status.get()),
+            Some(agent.get()),
+            dates.get(),
+            Some(page),
+        )
+    });
 
     let actions = RowActions {
         approving: DialogTarget::new(),
@@ -66,29 +48,37 @@ pub fn RequestsTab() -> impl IntoView {
         <section class="panel" aria-labelledby="requests-heading" data-testid="requests-tab">
             <div class="panel-head"><h2 id="requests-heading">"Access requests"</h2></div>
             <div class="filters admin-filters">
-                <VocabularyFilter id="requests-status" label="Status" any="Any status (pending first)" selected=status page/>
-                <AgentFilter id="requests-agent" selected=agent page/>
-                <DateRangeFilter id="requests" from to page/>
+                <VocabularyFilter id="requests-status" label="Status" any="Any status (pending first)" selected=status page=list.page/>
+                <AgentFilter id="requests-agent" selected=agent page=list.page/>
+                <DateRangeFilter id="requests" dates page=list.page/>
             </div>
-            <OutcomeNotice outcome/>
-            <PagedList list=requests page text={ListText {
+            <PagedTable rows=requests state=list text={ListText {
                 loading: "Loading requests…",
                 empty_title: "No requests match",
                 empty_hint: "New requests from users appear here.",
                 empty_test_id: "requests-empty",
                 label: "Requests",
-            }} table={move |found: Page<AccessRequestView>| view! {
-                <DataTable class="data-table stack-on-mobile" test_id="admin-requests-table"
-                    caption="Access requests, pending first" columns=&["User", "Agent", "Asks for", "Reason", "Requested", "Status"] actions=true>
-                    <tbody>
-                        {found.items.into_iter().map(|request| view! { <RequestTableRow request actions/> }).collect_view()}
-                    </tbody>
-                </DataTable>
-            }}/>
+            }} class="data-table stack-on-mobile" test_id="admin-requests-table" caption="Access requests, pending first"
+                columns=&["User", "Agent", "Asks for", "Reason", "Requested", "Status"] actions=true
+                row=move |request: AccessRequestView| view! { <RequestTableRow request actions/> }/>
         </section>
 
-        <ApproveRequestDialog target=actions.approving action=approve outcome/>
-        <RejectRequestDialog target=actions.rejecting action=reject outcome/>
+        <ApproveRequestDialog target=actions.approving action=approve outcome=list.outcome/>
+        // Rejects the request with a note the user sees.
+        <NoteDialog target=actions.rejecting action=reject outcome=list.outcome
+            title="Reject the request?" id="reject-dialog" submit_id="reject-submit" submit_text="Reject request"
+            describe=|r: &AccessRequestView| format!("{} asked for {}. They will see your note.", r.user_email, r.agent_name)
+            note_id="reject-note" note_label="Review note" required=true danger=true
+            request=|r: AccessRequestView, review_note: String| {
+                if review_note.trim().is_empty() {
+                    return Err("Write a note: the user sees why the request was rejected.".to_owned());
+                }
+                Ok(AdminRejectRequest { id: r.id, review_note })
+            }
+            done=|rejected: AccessRequestView| format!(
+                "Rejected the request of {} for {}; they will see your note.",
+                rejected.user_email, rejected.agent_name
+            )/>
     }
 }
 
@@ -105,14 +95,11 @@ fn RequestTableRow(request: AccessRequestView, actions: RowActions) -> impl Into
     let pending = matches!(request.status, AccessRequestStatus::Pending);
     let who = format!("{} for {}", request.user_email, request.agent_name);
     let buttons = pending.then(|| {
-        let (to_approve, to_reject) = (request.clone(), request.clone());
         view! {
-            <button type="button" class="button button-small" data-testid="request-approve"
-                aria-label=format!("Approve {who}")
-                on:click=move |_| actions.approving.show(to_approve.clone())>"Approve"</button>
-            <button type="button" class="button button-danger button-small" data-testid="request-reject"
-                aria-label=format!("Reject {who}")
-                on:click=move |_| actions.rejecting.show(to_reject.clone())>"Reject"</button>
+            <DialogButton opens=actions.approving about=request.clone() text="Approve"
+                label=format!("Approve {who}") test_id="request-approve"/>
+            <DialogButton opens=actions.rejecting about=request.clone() text="Reject" danger=true
+                label=format!("Reject {who}") test_id="request-reject"/>
         }
     });
     view! {
@@ -209,17 +196,10 @@ impl ApprovalInput {
         }
         let top_up_calls = match add {
             false => None,
-            true => Some(
-                self.add_calls
-                    .get_untracked()
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| {
-                        "Enter the calls to add: a whole number of 1 or more.".to_owned()
-                    })?,
-            ),
+            true => Some(positive_count(
+                &self.add_calls.get_untracked(),
+                "Enter the calls to add: a whole number of 1 or more.",
+            )?),
         };
         Ok(AdminApproveRequest {
             id: request.id,
@@ -332,46 +312,6 @@ fn ApproveRequestDialog(
                     <FieldError id="approve-top-up-calls-error" message=add_error/>
                 </div>
             </Show>
-        </FormDialog>
-    }
-}
-
-/// Rejects the target request with a note the user sees.
-#[component]
-fn RejectRequestDialog(
-    target: DialogTarget<AccessRequestView>,
-    action: ServerAction<AdminRejectRequest>,
-    outcome: RwSignal<Option<Outcome>>,
-) -> impl IntoView {
-    let note = RwSignal::new(String::new());
-    let request = move |r: AccessRequestView| {
-        let review_note = note.get_untracked();
-        if review_note.trim().is_empty() {
-            return Err("Write a note: the user sees why the request was rejected.".to_owned());
-        }
-        Ok(AdminRejectRequest {
-            id: r.id,
-            review_note,
-        })
-    };
-    let done = |rejected: AccessRequestView| {
-        format!(
-            "Rejected the request of {} for {}; they will see your note.",
-            rejected.user_email, rejected.agent_name
-        )
-    };
-    let asked = target.says(|r| {
-        format!(
-            "{} asked for {}. They will see your note.",
-            r.user_email, r.agent_name
-        )
-    });
-    view! {
-        <FormDialog target action outcome reset=move || note.set(String::new()) request done
-            title="Reject the request?" id="reject-dialog" submit_id="reject-submit" submit_text="Reject request"
-            danger=true novalidate=true>
-            <p>{asked}</p>
-            <NoteField id="reject-note" label="Review note" value=note required=true/>
         </FormDialog>
     }
 }

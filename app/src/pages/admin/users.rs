@@ -6,9 +6,9 @@ use abetworks_types::views::UserView;
 use abetworks_types::{Page, Vocabulary};
 use leptos::prelude::*;
 
-use super::common::{admin_resource, report_outcome, Badge, Outcome, OutcomeNotice};
-use super::dialogs::{ConfirmDialog, DialogTarget};
-use super::list::{ListText, PagedAnswer, PagedList, SearchFilters};
+use super::common::{report_outcome, Badge};
+use super::dialogs::{ConfirmDialog, DialogButton, DialogTarget};
+use super::list::{ListState, ListText, PagedAnswer, PagedList, SearchFilters};
 use crate::api::admin::users::{admin_users, AdminChangeUser, UsersData};
 use crate::api::{format_time, role_label};
 use crate::components::badge::Tone;
@@ -24,21 +24,12 @@ impl PagedAnswer for UsersData {
 #[component]
 pub fn UsersTab() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let page = RwSignal::new(1u64);
-    let outcome = RwSignal::new(None::<Outcome>);
-    let change = ServerAction::<AdminChangeUser>::new();
+    let list = ListState::new();
+    let change = list.action::<AdminChangeUser>();
     // Bumped when a role change is cancelled, so the row's select shows the old role again.
     let reload = RwSignal::new(0usize);
-    let users = admin_resource(
-        move || {
-            (
-                query.get(),
-                page.get(),
-                change.version().get() + reload.get(),
-            )
-        },
-        |(q, page, _)| admin_users(Some(q), Some(page)),
-    );
+    list.reload_on(reload);
+    let users = list.rows(move |page| admin_users(Some(query.get()), Some(page)));
     let actions = RowActions {
         disabling: DialogTarget::new(),
         role_change: DialogTarget::new(),
@@ -61,7 +52,7 @@ pub fn UsersTab() -> impl IntoView {
         actions.disabling.open.set(false);
         role_open.set(false);
     };
-    report_outcome(change, outcome, close_dialogs, move |user| {
+    report_outcome(change, list.outcome, close_dialogs, move |user| {
         // Saved: nothing to put back when the role dialog's closing is noticed.
         role_change.set(None);
         format!(
@@ -79,9 +70,8 @@ pub fn UsersTab() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="users-heading" data-testid="users-tab">
             <div class="panel-head"><h2 id="users-heading">"Users"</h2></div>
-            <SearchFilters id="users-search" label="Name or email" query page/>
-            <OutcomeNotice outcome/>
-            <PagedList list=users page text={ListText {
+            <SearchFilters id="users-search" label="Name or email" query page=list.page/>
+            <PagedList rows=users state=list text={ListText {
                 loading: "Loading users…",
                 empty_title: "No users match",
                 empty_hint: "Try another search.",
@@ -179,9 +169,8 @@ fn UserTableRow(
             .into_any()
         } else {
             view! {
-                <button type="button" class="button button-danger button-small" data-testid="user-disable"
-                    aria-label=format!("Disable {}", user.email)
-                    on:click=move |_| actions.disabling.show(target.clone())>"Disable"</button>
+                <DialogButton opens=actions.disabling about=target text="Disable" danger=true
+                    label=format!("Disable {}", user.email) test_id="user-disable"/>
             }
             .into_any()
         }

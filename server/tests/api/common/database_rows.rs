@@ -124,13 +124,19 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
         ("actor_id", v(&user)), ("detail", json!({"calls": 3}).into()),
         ("created_at", now.into()),
     ]).await;
+    let execution = new_id();
     insert(db, "module_executions", vec![
-        ("id", v(&new_id())), ("user_id", v(&user)), ("agent_id", v(&agent)),
+        ("id", v(&execution)), ("user_id", v(&user)), ("agent_id", v(&agent)),
         ("license_id", v(&license)), ("api_key_id", v(&api_key)),
         ("input", json!({"text": "hi"}).into()), ("output", json!({"summary": "hi"}).into()),
         ("status", v(ExecutionStatus::Failed.as_str())), ("duration_ms", 41i64.into()),
         ("error_code", v("AGENT_TIMEOUT")), ("error_message", v("it didn't answer")),
         ("created_at", now.into()), ("finished_at", now.into()),
+    ]).await;
+    insert(db, "run_events", vec![
+        ("id", v(&new_id())), ("run_id", v(&execution)), ("seq", 1i64.into()),
+        ("kind", v("status")), ("data", json!({"status": "failed", "attempt": 1}).into()),
+        ("created_at", now.into()),
     ]).await;
     insert(db, "resource_usage", vec![
         ("id", v(&new_id())), ("user_id", v(&user)), ("agent_id", v(&agent)),

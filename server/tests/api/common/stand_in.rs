@@ -9,20 +9,25 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-fn descriptor(slug: &str) -> Value {
+/// The agent service's description of the agent `slug`, named `name`, described as `about`.
+pub fn descriptor(slug: &str, name: &str, about: &str) -> Value {
     json!({
-        "slug": slug, "name": format!("Stand-in {slug}"), "shortDescription": "test agent",
-        "longDescription": "test agent", "category": "Test", "priceCents": 0, "currency": "USD",
-        "icon": "🧪", "features": [], "version": "1", "inputSchema": {"type": "object"},
-        "outputSchema": {"type": "object"}
+        "slug": slug, "name": name, "shortDescription": about, "longDescription": about,
+        "category": "Test", "priceCents": 0, "currency": "USD", "icon": "🧪", "features": [],
+        "version": "1", "inputSchema": {"type": "object"}, "outputSchema": {"type": "object"}
     })
+}
+
+/// What the echo agent answers: its input back.
+pub fn echoed(body: &Value) -> Value {
+    json!({"output": {"echo": body["input"]}, "durationMs": 1})
 }
 
 pub const SLUGS: [&str; 5] = ["echo", "slow", "boom", "garbage", "picky"];
 
 async fn execute(Path(slug): Path<String>, Json(body): Json<Value>) -> Response {
     match slug.as_str() {
-        "echo" => Json(json!({"output": {"echo": body["input"]}, "durationMs": 1})).into_response(),
+        "echo" => Json(echoed(&body)).into_response(),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Json(json!({"output": {}, "durationMs": 5000})).into_response()
@@ -46,21 +51,30 @@ async fn execute(Path(slug): Path<String>, Json(body): Json<Value>) -> Response 
 
 /// Starts the stand-in on a free port; returns its base URL.
 pub async fn start() -> String {
-    let app = Router::new()
+    let agents = SLUGS
+        .iter()
+        .map(|slug| descriptor(slug, &format!("Stand-in {slug}"), "test agent"))
+        .collect();
+    serve(listing(agents).route("/agents/{slug}/execute", post(execute))).await
+}
+
+/// An agent service's `/health` and its `/agents` listing `agents` (their descriptors); the
+/// caller adds how they run.
+pub fn listing(agents: Vec<Value>) -> Router {
+    let listed = json!({ "agents": agents });
+    Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .route(
-            "/agents",
-            get(|| async {
-                Json(json!({"agents": SLUGS.iter().map(|s| descriptor(s)).collect::<Vec<_>>()}))
-            }),
-        )
-        .route("/agents/{slug}/execute", post(execute));
+        .route("/agents", get(move || async move { Json(listed) }))
+}
+
+/// Serves `router` on a free port of 127.0.0.1 until the test ends; its base URL.
+pub async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
     let address = listener.local_addr().expect("an address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(listener, router).await;
     });
     format!("http://{address}")
 }

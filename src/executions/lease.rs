@@ -1,0 +1,300 @@
+//! Executions as durable records with a lease, so nothing is lost when a process dies.
+//!
+//! - **Admission** ([`admit_and_start`]): the license check, the atomic admission
+//!   (`quota::admit`) and the `running` execution with its window and lease are written in one
+//!   transaction. Either the unit is taken *and* the execution recorded, or neither.
+//! - **While the agent runs** ([`hold_while`]) the instance renews the lease every third of its
+//!   period; a renewal only touches an execution still `running` under this instance's lease.
+//! - **Finishing** only applies to an execution still `running`: a success is finished with its
+//!   roll-up ([`finish_success`]); a failure is finished `failed` and its unit refunded in one
+//!   transaction ([`settle_failure`]).
+//! - **The sweeper** (`super::sweep`) marks executions whose lease ended `abandoned`, refunds
+//!   their unit and logs an error, in one transaction per batch.
+//!
+//! A late finish (the sweeper abandoned the execution while its call was still running, e.g.
+//! the instance could not reach the database to renew for a whole lease period) changes
+//! nothing: the execution stays `abandoned` and its unit stays refunded, so the unit is never
+//! given back twice and no execution comes back to life. The caller of a late success still
+//! gets the agent's answer; that call is simply not counted.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use super::{finish_in, new_row, ExecutionOutcome, NewExecution};
+use crate::clock::SharedClock;
+use crate::db::begin_write;
+use crate::entities::enums::{ExecutionMode, ExecutionStatus};
+use crate::entities::module_executions as executions;
+use crate::error::{ConflictReason, CoreError, CoreResult};
+use crate::ids::new_id;
+use crate::quota::{self, Admission, LicenseDenial, QuotaContext, UsageSnapshot};
+
+/// Who holds the leases of this process's executions, for how long, and where "now" comes
+/// from (`AppState::execution_lease`).
+#[derive(Clone, Debug)]
+pub struct LeaseSettings {
+    /// This instance's id (`AppState.instance_id`), new at every start.
+    pub owner: Arc<str>,
+    /// How long a lease lasts unless renewed (`ABETWORKS_EXECUTION_LEASE_SECS`).
+    pub period: Duration,
+    pub clock: SharedClock,
+}
+
+impl Default for LeaseSettings {
+    /// A new owner, the default period and the system clock (for tools and tests).
+    fn default() -> Self {
+        Self {
+            owner: new_instance_id().into(),
+            period: Duration::from_secs(crate::config::DEFAULT_EXECUTION_LEASE_SECS),
+            clock: crate::clock::system(),
+        }
+    }
+}
+
+impl LeaseSettings {
+    /// When a lease taken or renewed at `now` ends.
+    pub fn expires_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.period).unwrap_or(chrono::Duration::seconds(60))
+    }
+
+    /// How often a running execution's lease is renewed: a third of its period, so two
+    /// renewals may fail before it ends.
+    pub fn renew_every(&self) -> Duration {
+        std::cmp::max(self.period / 3, Duration::from_millis(10))
+    }
+
+    /// Limits `update` to the execution `execution_id` while it is still `running` under this
+    /// lease (not finished, not swept, not taken by another instance).
+    pub(crate) fn holding(
+        &self,
+        update: sea_orm::UpdateMany<executions::Entity>,
+        execution_id: &str,
+    ) -> sea_orm::UpdateMany<executions::Entity> {
+        update
+            .filter(executions::Column::Id.eq(execution_id))
+            .filter(executions::Column::Status.eq(ExecutionStatus::Running))
+            .filter(executions::Column::LeaseOwner.eq(&*self.owner))
+    }
+
+    /// The update that renews this lease on the execution `execution_id` (see [`Self::holding`]).
+    pub(crate) fn renewing(&self, execution_id: &str) -> sea_orm::UpdateMany<executions::Entity> {
+        let update = executions::Entity::update_many().col_expr(
+            executions::Column::LeaseExpiresAt,
+            Expr::value(self.expires_at(self.clock.now())),
+        );
+        self.holding(update, execution_id)
+    }
+}
+
+/// A new id for this server instance: the process id and a UUID v7, unique across restarts.
+pub fn new_instance_id() -> String {
+    format!("pid{}-{}", std::process::id(), new_id())
+}
+
+/// An admitted call, recorded as `running` under a lease.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub execution: executions::Model,
+    pub license_id: String,
+    /// The quota window the unit was taken from; a refund goes there.
+    pub window_start_unix: i64,
+    /// The license's usage including this call (for display).
+    pub usage: UsageSnapshot,
+}
+
+/// Why a call was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No license in force, or it changed meanwhile (revoked, suspended, expired).
+    License(LicenseDenial),
+    /// The window's limit is reached; seconds until it resets (none for lifetime).
+    QuotaExceeded {
+        usage: UsageSnapshot,
+        retry_after_secs: Option<i64>,
+    },
+    /// Over the burst rate this second.
+    RateLimited { retry_after_secs: i64 },
+}
+
+/// A unit taken inside the caller's transaction.
+#[derive(Clone, Debug)]
+pub(crate) struct Admitted {
+    pub license_id: String,
+    /// The quota window the unit was taken from; a refund goes there.
+    pub window_start_unix: i64,
+    pub usage: UsageSnapshot,
+}
+
+/// Checks the license and takes one unit inside `txn` (the caller records the execution in the
+/// same transaction). A refusal writes nothing.
+pub(crate) async fn admit_in(
+    txn: &impl ConnectionTrait,
+    ctx: &QuotaContext,
+    user_id: &str,
+    agent_id: &str,
+) -> CoreResult<Result<Admitted, Refusal>> {
+    let license = match quota::check_license(txn, user_id, agent_id, ctx.now).await? {
+        Ok(license) => license,
+        Err(denial) => return Ok(Err(Refusal::License(denial))),
+    };
+    Ok(match quota::admit(txn, &license, ctx).await? {
+        Admission::Admitted {
+            usage,
+            window_start_unix,
+        } => Ok(Admitted {
+            license_id: license.id,
+            window_start_unix,
+            usage,
+        }),
+        Admission::QuotaExceeded {
+            usage,
+            retry_after_secs,
+        } => Err(Refusal::QuotaExceeded {
+            usage,
+            retry_after_secs,
+        }),
+        Admission::RateLimited { retry_after_secs } => {
+            Err(Refusal::RateLimited { retry_after_secs })
+        }
+        Admission::Denied(denial) => Err(Refusal::License(denial)),
+    })
+}
+
+/// Checks the license, takes one unit and records the execution `running` with its window and
+/// a lease held by `lease.owner`, in one transaction. A refusal writes nothing.
+pub async fn admit_and_start(
+    db: &DatabaseConnection,
+    ctx: &QuotaContext,
+    new: NewExecution,
+    lease: &LeaseSettings,
+) -> CoreResult<Result<Started, Refusal>> {
+    let txn = begin_write(db).await?;
+    let admitted = match admit_in(&txn, ctx, &new.user_id, &new.agent_id).await? {
+        Ok(admitted) => admitted,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let now = Utc::now();
+    let license_id = Some(admitted.license_id.clone());
+    let mut row = new_row(
+        NewExecution { license_id, ..new },
+        ExecutionStatus::Running,
+        ExecutionMode::Sync,
+    );
+    row.created_at = Set(now);
+    row.window_start_unix = Set(Some(admitted.window_start_unix));
+    row.lease_owner = Set(Some(lease.owner.to_string()));
+    row.lease_expires_at = Set(Some(lease.expires_at(ctx.now)));
+    row.started_at = Set(Some(now));
+    let execution = row.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(Ok(Started {
+        execution,
+        license_id: admitted.license_id,
+        window_start_unix: admitted.window_start_unix,
+        usage: admitted.usage,
+    }))
+}
+
+/// Extends the lease of a running execution held by `lease.owner`; `false` when it is no
+/// longer running under that lease (finished, or swept as abandoned).
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    execution_id: &str,
+    lease: &LeaseSettings,
+) -> CoreResult<bool> {
+    let renewed = lease.renewing(execution_id).exec(db).await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+/// Runs `work` (the agent call) while renewing the execution's lease every
+/// [`LeaseSettings::renew_every`]. A renewal that fails is logged and tried again at the next
+/// tick; one that finds the execution no longer running stops renewing.
+pub async fn hold_while<F: Future>(
+    db: &DatabaseConnection,
+    execution_id: &str,
+    lease: &LeaseSettings,
+    work: F,
+) -> F::Output {
+    let mut work = std::pin::pin!(work);
+    let every = lease.renew_every();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut renewing = true;
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            _ = tick.tick(), if renewing => match renew(db, execution_id, lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(execution_id, "the execution's lease was lost (swept as abandoned); its unit was given back");
+                    renewing = false;
+                }
+                Err(e) => tracing::warn!(execution_id, "could not renew the execution's lease: {e}"),
+            },
+        }
+    }
+}
+
+/// How finishing went.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Settled {
+    /// The execution was running and is now finished.
+    Finished(Box<executions::Model>),
+    /// It had already been settled (swept as abandoned meanwhile): nothing changed.
+    AlreadySettled,
+}
+
+/// Finishes a running execution `succeeded` with its roll-up; a late success (already swept)
+/// changes nothing (see the module's notes).
+pub async fn finish_success(
+    db: &DatabaseConnection,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+) -> CoreResult<Settled> {
+    let txn = begin_write(db).await?;
+    let settled = match finish_in(&txn, execution_id, outcome).await {
+        Ok(execution) => Settled::Finished(Box::new(execution)),
+        Err(CoreError::Conflict(ConflictReason::AlreadyFinished)) => {
+            tracing::warn!(
+                execution_id,
+                "a call succeeded after its execution was swept as abandoned; it stays abandoned and uncounted"
+            );
+            return Ok(Settled::AlreadySettled);
+        }
+        Err(e) => return Err(e),
+    };
+    txn.commit().await?;
+    Ok(settled)
+}
+
+/// Finishes a running execution as `outcome` (failed) and gives its unit back to
+/// `window_start_unix`, in one transaction: both happen or neither. An execution already
+/// settled (swept, and so refunded) is left alone.
+pub async fn settle_failure(
+    db: &DatabaseConnection,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+    license_id: &str,
+    window_start_unix: i64,
+    now: DateTime<Utc>,
+) -> CoreResult<Settled> {
+    let txn = begin_write(db).await?;
+    let execution = match finish_in(&txn, execution_id, outcome).await {
+        Ok(execution) => execution,
+        Err(CoreError::Conflict(ConflictReason::AlreadyFinished)) => {
+            return Ok(Settled::AlreadySettled)
+        }
+        Err(e) => return Err(e),
+    };
+    quota::refund(&txn, license_id, window_start_unix, now).await?;
+    txn.commit().await?;
+    Ok(Settled::Finished(Box::new(execution)))
+}
