@@ -10,11 +10,14 @@ use abetworks::config::{Config, Environment};
 use abetworks::users::AdminBootstrap;
 use axum::http::{HeaderName, Request};
 use axum::routing::get;
+use axum::serve::{ListenerExt, TapIo};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -139,12 +142,26 @@ impl Application {
             },
         )));
         axum::serve(
-            self.listener,
+            without_delay(self.listener),
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
+    }
+}
+
+/// `listener` with `TCP_NODELAY` set on every accepted socket: small writes (a page's last
+/// bytes, an event of a stream) leave at once instead of waiting for the peer's delayed ACK on
+/// a kept-alive connection.
+pub fn without_delay(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    listener.tap_io(set_nodelay)
+}
+
+/// A socket where the option cannot be set is served anyway.
+fn set_nodelay(stream: &mut TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("cannot set TCP_NODELAY on an accepted connection: {e}");
     }
 }
 
@@ -307,6 +324,17 @@ fn router(state: ServerState) -> Router {
             middleware::json_payload_too_large,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        // Brotli or gzip as the client asks (Accept-Encoding), with `Vary: accept-encoding`
+        // and no `Content-Length` on a compressed answer. The default predicate leaves alone
+        // bodies under 32 bytes, images, gRPC and server-sent events (text/event-stream), so
+        // event streams still go out event by event.
+        // CSV exports are left alone too: Chromium cancelled the compressed, streamed download
+        // of the usage export (Playwright: "analytics ... exports the calls as CSV").
+        .layer(
+            CompressionLayer::new().br(true).gzip(true).compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new("text/csv")),
+            ),
+        )
         .layer(axum::middleware::from_fn(crate::metrics::record_requests))
         .layer(axum::middleware::from_fn_with_state(
             request_state,

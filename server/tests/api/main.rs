@@ -6,6 +6,7 @@
 mod auth;
 mod backup;
 mod common;
+mod compression;
 mod contract;
 mod crash;
 mod faults;
