@@ -273,3 +273,15 @@ mod tests {
         assert_eq!(columns(&rows), ["index", "label", "compound", "sentences"]);
     }
 }
+
+/// An output as pretty JSON behind a "Show output" disclosure (history lists).
+#[component]
+pub fn RawOutput(output: Value) -> impl IntoView {
+    let raw = serde_json::to_string_pretty(&output).unwrap_or_default();
+    view! {
+        <details>
+            <summary>"Show output"</summary>
+            <pre tabindex="0"><code>{raw}</code></pre>
+        </details>
+    }
+}

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use crate::api::runs::{background_run, cancel_background_run, my_background_runs};
 use crate::components::badge::StatusWords;
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
-use crate::components::json_view::JsonView;
+use crate::components::json_view::{JsonView, RawOutput};
 use crate::components::page_intro::PageIntro;
 use crate::components::table::{DataTable, Moment};
 use crate::error::AppError;
@@ -161,16 +161,7 @@ pub fn RunsPage() -> impl IntoView {
 fn RunRow(run: RunView) -> impl IntoView {
     let href = format!("/agents/{}/run", run.agent_id);
     let result = match (&run.output, &run.error) {
-        (Some(output), _) => {
-            let raw = serde_json::to_string_pretty(output).unwrap_or_default();
-            view! {
-                <details>
-                    <summary>"Show output"</summary>
-                    <pre tabindex="0"><code>{raw}</code></pre>
-                </details>
-            }
-            .into_any()
-        }
+        (Some(output), _) => view! { <RawOutput output=output.clone()/> }.into_any(),
         (None, Some(error)) => {
             view! { <span class="muted">{error.message.clone()}</span> }.into_any()
         }

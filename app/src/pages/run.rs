@@ -5,6 +5,7 @@
 use abetworks_types::enums::ExecutionStatus;
 use abetworks_types::views::{ExecutionView, LicenseView};
 use leptos::prelude::*;
+
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -12,7 +13,7 @@ use crate::api::quota::{remaining_text, window_limit};
 use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData, StartBackgroundRun};
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
-use crate::components::json_view::JsonView;
+use crate::components::json_view::{JsonView, RawOutput};
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
 use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
@@ -412,16 +413,7 @@ fn HistoryRow(execution: ExecutionView) -> impl IntoView {
         ExecutionStatus::Running | ExecutionStatus::Pending => "Running",
     };
     let detail = match (&execution.output, &execution.error_code) {
-        (Some(output), _) => {
-            let raw = serde_json::to_string_pretty(output).unwrap_or_default();
-            view! {
-                <details>
-                    <summary>"Show output"</summary>
-                    <pre tabindex="0"><code>{raw}</code></pre>
-                </details>
-            }
-            .into_any()
-        }
+        (Some(output), _) => view! { <RawOutput output=output.clone()/> }.into_any(),
         (None, Some(code)) => view! { <code>{code.clone()}</code> }.into_any(),
         (None, None) => "—".into_any(),
     };

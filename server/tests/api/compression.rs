@@ -9,11 +9,6 @@ use std::time::Duration;
 use abetworks::entities::enums::Role;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
-use axum::body::Body;
-use axum::extract::Path;
-use axum::response::Response;
-use axum::routing::post;
-use axum::Json;
 use reqwest::Client;
 use serde_json::{json, Value};
 
@@ -153,44 +148,12 @@ on_every_database!(
     json_answers_and_the_marketplace_page_are_compressed_with_brotli_or_gzip_only_when_asked
 );
 
-/// A stand-in agent service with a streaming agent `batch`: `steps` progress lines `every`
-/// apart, then its output.
-async fn streaming_service(steps: u64, every: Duration) -> String {
-    let stream = move |Path(slug): Path<String>, Json(_): Json<Value>| async move {
-        let lines = futures_util::stream::unfold(0u64, move |step| {
-            let slug = slug.clone();
-            async move {
-                if step > steps {
-                    return None;
-                }
-                if step > 0 {
-                    tokio::time::sleep(every).await;
-                }
-                let line = if step < steps {
-                    json!({"type": "progress", "done": step + 1, "total": steps, "message": "working"})
-                } else {
-                    json!({"type": "output", "output": {"agent": slug}, "durationMs": 1})
-                };
-                Some((Ok::<_, std::io::Error>(format!("{line}\n")), step + 1))
-            }
-        });
-        Response::builder()
-            .header("content-type", "application/x-ndjson")
-            .body(Body::from_stream(lines))
-            .expect("a streamed answer")
-    };
-    let batch = stand_in::descriptor("batch", "Batch scoring", "a long agent");
-    let router =
-        stand_in::listing(vec![batch]).route("/agents/{slug}/execute/stream", post(stream));
-    stand_in::serve(router).await
-}
-
 async fn a_run_s_server_sent_events_are_not_compressed_and_arrive_one_by_one_as_it_goes(
     database: TestDatabase,
 ) {
     let steps = 4;
     let every = Duration::from_millis(400);
-    let agents = streaming_service(steps, every).await;
+    let agents = stand_in::streaming_service(steps, every).await;
     let settings = [
         ("ABETWORKS_RUN_WORKERS", "2"),
         ("AGENT_SERVICE_URL", agents.as_str()),

@@ -9,12 +9,6 @@ use abetworks::entities::enums::Role;
 use abetworks::entities::user_agent_licenses;
 use abetworks::on_every_database;
 use abetworks::testing::{run_with_timeout, Backend, TestDatabase};
-use axum::body::Body;
-use axum::extract::Path;
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::post;
-use axum::Json;
 use reqwest::Client;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
@@ -23,46 +17,6 @@ use crate::common::{id_of, script_client, serve_app, spawn_app_with_settings, st
 
 /// Every wait of these tests ends by then.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-/// A stand-in agent service with a streaming agent `batch`: `steps` progress lines `every`
-/// apart, then its output. A first attempt (an execution id without `-attempt-`) of a run
-/// whose input says `{"hangFirst": true}` never ends, as if its instance had died.
-async fn streaming_service(steps: u64, every: Duration) -> String {
-    let stream = move |Path(slug): Path<String>, headers: HeaderMap, Json(body): Json<Value>| async move {
-        let execution = headers
-            .get("x-abetworks-execution-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let hang = body["input"]["hangFirst"] == json!(true) && !execution.contains("-attempt-");
-        let lines = futures_util::stream::unfold(0u64, move |step| {
-            let slug = slug.clone();
-            async move {
-                if step > steps && !hang {
-                    return None;
-                }
-                if step > 0 {
-                    tokio::time::sleep(every).await;
-                }
-                let line = if step < steps || hang {
-                    let done = (step + 1).min(steps);
-                    json!({"type": "progress", "done": done, "total": steps, "message": format!("Scored {done} of {steps}")})
-                } else {
-                    json!({"type": "output", "output": {"agent": slug, "scored": steps}, "durationMs": 1})
-                };
-                Some((Ok::<_, std::io::Error>(format!("{line}\n")), step + 1))
-            }
-        });
-        Response::builder()
-            .header("content-type", "application/x-ndjson")
-            .body(Body::from_stream(lines))
-            .expect("a streamed answer")
-    };
-    let batch = stand_in::descriptor("batch", "Batch scoring", "a long agent");
-    let router =
-        stand_in::listing(vec![batch]).route("/agents/{slug}/execute/stream", post(stream));
-    stand_in::serve(router).await
-}
 
 /// Short leases and sweeps, and workers.
 const WORKERS: &[(&str, &str)] = &[
@@ -209,7 +163,7 @@ async fn events(app: &TestApp, key: &str, run_id: &str, last_event_id: Option<i6
 async fn a_background_run_is_accepted_at_once_and_its_events_stream_in_order_and_resume(
     database: TestDatabase,
 ) {
-    let agents = streaming_service(5, Duration::from_millis(100)).await;
+    let agents = stand_in::streaming_service(5, Duration::from_millis(100)).await;
     let mut settings = WORKERS.to_vec();
     settings.push(("AGENT_SERVICE_URL", &agents));
     let app = spawn_app_with_settings(database, &settings).await;
@@ -287,7 +241,7 @@ async fn a_background_run_is_accepted_at_once_and_its_events_stream_in_order_and
 on_every_database!(a_background_run_is_accepted_at_once_and_its_events_stream_in_order_and_resume);
 
 async fn a_cancelled_run_is_refunded_whether_queued_or_running(database: TestDatabase) {
-    let agents = streaming_service(200, Duration::from_millis(100)).await;
+    let agents = stand_in::streaming_service(200, Duration::from_millis(100)).await;
     let url = database.url.clone();
     // No workers here: the run stays queued.
     let (queueing, serving) = serve_app(&url, &agents, &[]).await;
@@ -343,7 +297,7 @@ async fn a_run_accepted_by_an_instance_that_stops_is_finished_by_another() {
         return;
     };
     run_with_timeout(database, |database| async move {
-        let agents = streaming_service(3, Duration::from_millis(100)).await;
+        let agents = stand_in::streaming_service(3, Duration::from_millis(100)).await;
         let url = database.url.clone();
         let (first, serving) = serve_app(&url, &agents, WORKERS).await;
         let (key, license) = licensed_member(&first, 5).await;

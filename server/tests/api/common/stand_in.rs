@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::Path;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -77,4 +79,43 @@ pub async fn serve(router: Router) -> String {
         let _ = axum::serve(listener, router).await;
     });
     format!("http://{address}")
+}
+
+/// A stand-in agent service with a streaming agent `batch`: `steps` progress lines `every`
+/// apart, then its output. A first attempt (an execution id without `-attempt-`) of a run
+/// whose input says `{"hangFirst": true}` never ends, as if its instance had died.
+pub async fn streaming_service(steps: u64, every: Duration) -> String {
+    let stream = move |Path(slug): Path<String>, headers: HeaderMap, Json(body): Json<Value>| async move {
+        let execution = headers
+            .get("x-abetworks-execution-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let hang = body["input"]["hangFirst"] == json!(true) && !execution.contains("-attempt-");
+        let lines = futures_util::stream::unfold(0u64, move |step| {
+            let slug = slug.clone();
+            async move {
+                if step > steps && !hang {
+                    return None;
+                }
+                if step > 0 {
+                    tokio::time::sleep(every).await;
+                }
+                let line = if step < steps || hang {
+                    let done = (step + 1).min(steps);
+                    json!({"type": "progress", "done": done, "total": steps, "message": format!("Scored {done} of {steps}")})
+                } else {
+                    json!({"type": "output", "output": {"agent": slug, "scored": steps}, "durationMs": 1})
+                };
+                Some((Ok::<_, std::io::Error>(format!("{line}\n")), step + 1))
+            }
+        });
+        Response::builder()
+            .header("content-type", "application/x-ndjson")
+            .body(Body::from_stream(lines))
+            .expect("a streamed answer")
+    };
+    let batch = descriptor("batch", "Batch scoring", "a long agent");
+    let router = listing(vec![batch]).route("/agents/{slug}/execute/stream", post(stream));
+    serve(router).await
 }
