@@ -71,11 +71,14 @@ setup-chromium:
 public/echarts.min.js: end2end/package-lock.json | setup-node
 	cp end2end/node_modules/echarts/dist/echarts.min.js $@
 
-build: setup-rust setup-node public/echarts.min.js
+# deploy/site_assets.py then names the bundle by its content and precompresses the site.
+build: setup-rust setup-node setup-python public/echarts.min.js
 	cargo leptos build --release
+	$(VENV)/bin/python deploy/site_assets.py target/site
 
-build-debug: setup-rust setup-node public/echarts.min.js
+build-debug: setup-rust setup-node setup-python public/echarts.min.js
 	cargo leptos build
+	$(VENV)/bin/python deploy/site_assets.py target/site --quick
 
 # The debug site as `cargo leptos build` (0.3.10) makes it, without cargo-leptos: the same cargo
 # commands, compiler environment and target directories (so either one reuses the other's
@@ -84,7 +87,7 @@ build-debug: setup-rust setup-node public/echarts.min.js
 # The stylesheet is copied as is: cargo-leptos only runs it through lightningcss, which rewrites
 # modern syntax for older browsers.
 SITE := target/site
-site-debug: setup-wasm setup-node public/echarts.min.js
+site-debug: setup-wasm setup-node setup-python public/echarts.min.js
 	$(LEPTOS_DEBUG_ENV) cargo build --package=frontend --lib --target-dir=$(TARGET_DIR)/front \
 	  --target=wasm32-unknown-unknown --no-default-features
 	$(LEPTOS_DEBUG_ENV) cargo build --package=server --bin=server --no-default-features
@@ -95,6 +98,7 @@ site-debug: setup-wasm setup-node public/echarts.min.js
 	wasm-bindgen --target=web --out-name=abetworks --out-dir=$(SITE)/pkg \
 	  $(TARGET_DIR)/front/wasm32-unknown-unknown/debug/frontend.wasm
 	mv $(SITE)/pkg/abetworks_bg.wasm $(SITE)/pkg/abetworks.wasm
+	$(VENV)/bin/python deploy/site_assets.py $(SITE) --quick
 
 # Starts the agent service on AGENT_SERVICE_URL's host and port, then the server in the
 # foreground; Ctrl-C stops both.

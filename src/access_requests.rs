@@ -17,7 +17,7 @@ use crate::actor::Actor;
 use crate::audit::AuditEntry;
 use crate::db::{begin_write, find_by_id, find_or_404, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
-use crate::entities::enums::{AccessRequestKind, AccessRequestStatus};
+use crate::entities::enums::{AccessRequestKind, AccessRequestStatus, EventType};
 use crate::entities::{agent_catalog, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
@@ -25,6 +25,7 @@ use crate::input::{id_filter_on, optional_range, page_of, required_text};
 #[cfg(test)] // the tests' `use super::*`
 use crate::licenses::MAX_API_CALL_LIMIT;
 use crate::licenses::{self, EffectiveStatus, GrantLicense, LicenseChange, NewTopUp, QuotaPlan};
+use crate::outbox::{self, payloads};
 use crate::pagination::{Page, PageRequest};
 use crate::views::joined_with_user_and_agent;
 pub use abetworks_types::views::{AccessRequestView, ApprovedRequest};
@@ -111,6 +112,14 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| unique_violation_as(e, ConflictReason::AlreadyPending))?;
+    let event = payloads::access_request(
+        &txn,
+        EventType::AccessRequestCreated,
+        &created,
+        serde_json::json!({}),
+    )
+    .await?;
+    outbox::emit(&txn, event).await?;
     AuditEntry::of("access_request.create", "access_request", &created.id)
         .by(actor)
         .after(&created)
@@ -258,6 +267,14 @@ pub async fn approve(
         AccessRequestKind::Access => grant_access(&txn, actor, &request, approval).await?,
         AccessRequestKind::Increase => increase(&txn, actor, &request, approval, now).await?,
     };
+    let event = payloads::access_request(
+        &txn,
+        EventType::AccessRequestApproved,
+        &request,
+        serde_json::json!({ "licenseId": license_id }),
+    )
+    .await?;
+    outbox::emit(&txn, event).await?;
     audit_review(&txn, actor, "access_request.approve", &request).await?;
     txn.commit().await?;
     Ok(ApprovedRequest {
@@ -289,7 +306,9 @@ async fn grant_access(
         expires_at: approval.expires_at,
         plan: approval.plan.unwrap_or_default(),
     };
-    Ok(licenses::insert_license(conn, actor, &grant).await?.id)
+    Ok(licenses::insert_license(conn, actor, &grant, true)
+        .await?
+        .id)
 }
 
 /// Changes the license an approved `increase` is about, in place; its id.
@@ -318,7 +337,7 @@ async fn increase(
     let changes_license =
         change.api_call_limit.is_some() || change.expires_at.is_some() || change.plan.is_some();
     let license = match changes_license {
-        true => licenses::apply_change(conn, actor, &live, &change, now).await?,
+        true => licenses::apply_change(conn, actor, &live, &change, now, true).await?,
         false => live,
     };
     if let Some(calls) = approval.top_up_calls {
@@ -327,7 +346,7 @@ async fn increase(
             note: APPROVED_TOP_UP_NOTE.to_owned(),
             expires_at: None,
         };
-        licenses::add_top_up(conn, actor, &license, &top_up, now).await?;
+        licenses::add_top_up(conn, actor, &license, &top_up, now, true).await?;
     }
     Ok(license.id)
 }
@@ -348,9 +367,17 @@ pub async fn reject(
         request_id,
         actor,
         AccessRequestStatus::Rejected,
-        Some(note),
+        Some(note.clone()),
     )
     .await?;
+    let event = payloads::access_request(
+        &txn,
+        EventType::AccessRequestRejected,
+        &request,
+        serde_json::json!({ "reviewNote": note }),
+    )
+    .await?;
+    outbox::emit(&txn, event).await?;
     audit_review(&txn, actor, "access_request.reject", &request).await?;
     txn.commit().await?;
     get(db, request_id).await

@@ -152,7 +152,7 @@ pub async fn apply_sync(
         let agent_id = match current {
             None => {
                 let id = new_id();
-                agent_catalog::ActiveModel {
+                let added = agent_catalog::ActiveModel {
                     id: Set(id.clone()),
                     slug: Set(agent.slug.clone()),
                     name: Set(agent.name.clone()),
@@ -173,6 +173,10 @@ pub async fn apply_sync(
                 }
                 .insert(&txn)
                 .await?;
+                if added.published {
+                    let event = crate::outbox::payloads::agent_published(&added);
+                    crate::outbox::emit(&txn, event).await?;
+                }
                 report.added.push(agent.slug.clone());
                 id
             }
@@ -352,6 +356,7 @@ pub async fn update_agent(
         .await?
         .ok_or(CoreError::NotFound { entity: "agent" })?;
     let before = serde_json::to_value(&agent).unwrap_or_default();
+    let was_published = agent.published;
     let mut active = agent.into_active_model();
     set_if_some(&mut active.name, name);
     set_if_some(&mut active.short_description, short);
@@ -363,6 +368,10 @@ pub async fn update_agent(
     active.updated_at = Set(Utc::now());
     let txn = crate::db::begin_write(db).await?;
     let agent = active.update(&txn).await?;
+    if agent.published && !was_published {
+        let event = crate::outbox::payloads::agent_published(&agent);
+        crate::outbox::emit(&txn, event).await?;
+    }
     crate::audit::AuditEntry::of("agent.update", "agent", &agent.id)
         .by(actor)
         .before(before)

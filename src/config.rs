@@ -26,6 +26,20 @@ pub const DEFAULT_RUN_WORKERS: usize = 2;
 /// Background runs of one agent one instance runs at once, unless configured otherwise
 /// (`ABETWORKS_RUN_WORKERS_PER_AGENT`), so one long agent cannot take every worker.
 pub const DEFAULT_RUN_WORKERS_PER_AGENT: usize = 1;
+/// How often each instance looks for new notifications to push to its event streams, unless
+/// configured otherwise (`ABETWORKS_LIVE_POLL_MS`).
+pub const DEFAULT_LIVE_POLL_MS: u64 = 500;
+/// How often each instance looks for outbox events to fan out into notifications and
+/// deliveries, unless configured otherwise (`ABETWORKS_OUTBOX_POLL_MS`).
+pub const DEFAULT_OUTBOX_POLL_MS: u64 = 500;
+/// How often each instance looks for email and webhook deliveries that are due, unless
+/// configured otherwise (`ABETWORKS_DELIVERY_POLL_MS`).
+pub const DEFAULT_DELIVERY_POLL_MS: u64 = 500;
+/// How long a delivery an instance took stays its own (`ABETWORKS_DELIVERY_LEASE_SECS`):
+/// longer than one attempt may take (a webhook gives up after 10 s).
+pub const DEFAULT_DELIVERY_LEASE_SECS: u64 = 30;
+/// The first retry's delay, doubled after every failure (`ABETWORKS_DELIVERY_RETRY_BASE_MS`).
+pub const DEFAULT_DELIVERY_RETRY_BASE_MS: u64 = 5_000;
 
 /// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`, a /32 or /128).
 fn parse_network(text: &str) -> Option<ipnet::IpNet> {
@@ -127,6 +141,20 @@ pub struct Config {
     pub run_workers: usize,
     /// Background runs of one agent this instance runs at once.
     pub run_workers_per_agent: usize,
+    /// How often this instance looks for new notifications for its live streams.
+    pub live_poll: Duration,
+    /// How often this instance looks for outbox events to dispatch.
+    pub outbox_poll: Duration,
+    /// How often this instance looks for deliveries that are due.
+    pub delivery_poll: Duration,
+    /// How long a delivery this instance took stays its own before another may take it.
+    pub delivery_lease: Duration,
+    /// The delay before a failed delivery's first retry (doubled each time, with jitter).
+    pub delivery_retry_base: Duration,
+    /// Webhook URLs may point at loopback or private addresses (tests, closed networks).
+    pub webhook_allow_private: bool,
+    /// Email: the SMTP server (none = no email), the sender and the site's URL for links.
+    pub mail: crate::email::MailSettings,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -348,6 +376,21 @@ impl Config {
                 .ok_or_else(|| bad(name, format!("must be a whole number from {least} to 64"))),
         };
         let run_workers = workers("ABETWORKS_RUN_WORKERS", DEFAULT_RUN_WORKERS, 0)?;
+        let live_poll = millis("ABETWORKS_LIVE_POLL_MS", DEFAULT_LIVE_POLL_MS)?;
+        let outbox_poll = millis("ABETWORKS_OUTBOX_POLL_MS", DEFAULT_OUTBOX_POLL_MS)?;
+        let delivery_poll = millis("ABETWORKS_DELIVERY_POLL_MS", DEFAULT_DELIVERY_POLL_MS)?;
+        let delivery_lease = seconds("ABETWORKS_DELIVERY_LEASE_SECS", DEFAULT_DELIVERY_LEASE_SECS)?;
+        let delivery_retry_base = millis(
+            "ABETWORKS_DELIVERY_RETRY_BASE_MS",
+            DEFAULT_DELIVERY_RETRY_BASE_MS,
+        )?;
+        let webhook_allow_private = flag("ABETWORKS_WEBHOOK_ALLOW_PRIVATE", false)?;
+        let mail_variables = crate::email::MailVariables {
+            smtp_url: get("ABETWORKS_SMTP_URL"),
+            mail_from: get("ABETWORKS_MAIL_FROM"),
+            public_url: get("ABETWORKS_PUBLIC_URL"),
+        };
+        let mail = crate::email::MailSettings::read(mail_variables, site_addr, production)?;
         let run_workers_per_agent = workers(
             "ABETWORKS_RUN_WORKERS_PER_AGENT",
             DEFAULT_RUN_WORKERS_PER_AGENT,
@@ -359,6 +402,13 @@ impl Config {
             sweep_interval,
             run_workers,
             run_workers_per_agent,
+            live_poll,
+            outbox_poll,
+            delivery_poll,
+            delivery_lease,
+            delivery_retry_base,
+            webhook_allow_private,
+            mail,
             registrations_per_hour,
             default_burst_per_second,
             sentry_dsn,
@@ -639,6 +689,59 @@ mod tests {
                 config_from(&[(variable, value)]).unwrap_err().variable,
                 variable
             );
+        }
+    }
+
+    #[test]
+    fn the_outbox_poll_defaults_to_half_a_second_and_refuses_zero() {
+        assert_eq!(
+            config_from(&[]).unwrap().outbox_poll,
+            Duration::from_millis(500)
+        );
+        let config = config_from(&[("ABETWORKS_OUTBOX_POLL_MS", "50")]).unwrap();
+        assert_eq!(config.outbox_poll, Duration::from_millis(50));
+        let refused = config_from(&[("ABETWORKS_OUTBOX_POLL_MS", "0")]).unwrap_err();
+        assert_eq!(refused.variable, "ABETWORKS_OUTBOX_POLL_MS");
+    }
+
+    #[test]
+    fn the_live_poll_defaults_to_half_a_second_and_refuses_zero() {
+        assert_eq!(
+            config_from(&[]).unwrap().live_poll,
+            Duration::from_millis(500)
+        );
+        let config = config_from(&[("ABETWORKS_LIVE_POLL_MS", "100")]).unwrap();
+        assert_eq!(config.live_poll, Duration::from_millis(100));
+        let refused = config_from(&[("ABETWORKS_LIVE_POLL_MS", "0")]).unwrap_err();
+        assert_eq!(refused.variable, "ABETWORKS_LIVE_POLL_MS");
+    }
+
+    #[test]
+    fn deliveries_poll_every_half_second_lease_for_30_s_and_retry_from_5_s_by_default() {
+        let config = config_from(&[]).unwrap();
+        assert_eq!(config.delivery_poll, Duration::from_millis(500));
+        assert_eq!(config.delivery_lease, Duration::from_secs(30));
+        assert_eq!(config.delivery_retry_base, Duration::from_millis(5_000));
+        assert!(!config.webhook_allow_private);
+        let config = config_from(&[
+            ("ABETWORKS_DELIVERY_POLL_MS", "50"),
+            ("ABETWORKS_DELIVERY_LEASE_SECS", "2"),
+            ("ABETWORKS_DELIVERY_RETRY_BASE_MS", "100"),
+            ("ABETWORKS_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.delivery_poll, Duration::from_millis(50));
+        assert_eq!(config.delivery_lease, Duration::from_secs(2));
+        assert_eq!(config.delivery_retry_base, Duration::from_millis(100));
+        assert!(config.webhook_allow_private);
+        for (variable, value) in [
+            ("ABETWORKS_DELIVERY_POLL_MS", "0"),
+            ("ABETWORKS_DELIVERY_LEASE_SECS", "0"),
+            ("ABETWORKS_DELIVERY_RETRY_BASE_MS", "soon"),
+            ("ABETWORKS_WEBHOOK_ALLOW_PRIVATE", "yes"),
+        ] {
+            let refused = config_from(&[(variable, value)]).unwrap_err();
+            assert_eq!(refused.variable, variable);
         }
     }
 

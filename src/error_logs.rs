@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::Value as Json;
 
@@ -111,10 +112,19 @@ pub struct NewErrorLog {
     pub context: Option<Json>,
 }
 
+/// Whether errors of `severity` are told to the super admins (`error.logged`).
+pub fn is_told(severity: Severity) -> bool {
+    matches!(severity, Severity::High | Severity::Critical)
+}
+
 /// Writes the error and returns its id, the reference id shown to the user. Logging must not
 /// fail because of what it logs: text is cleaned and cut, and a user or agent that does not
-/// exist is dropped from the row.
-pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreResult<String> {
+/// exist is dropped from the row. A high or critical error and its `error.logged` event are
+/// written together: in a transaction of their own, or a savepoint of the caller's.
+pub async fn log_error(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    entry: NewErrorLog,
+) -> CoreResult<String> {
     let id = new_id();
     let refs = Refs::of(entry.user_id, entry.agent_id, None);
     let row = error_logs::ActiveModel {
@@ -137,6 +147,24 @@ pub async fn log_error(db: &impl ConnectionTrait, entry: NewErrorLog) -> CoreRes
         created_at: Set(Utc::now()),
         ..Default::default()
     };
+    if is_told(classify(entry.kind)) {
+        // The references are checked before the insert: a failed insert would abort the
+        // transaction on PostgreSQL. The insert comes first in the transaction, so SQLite
+        // takes its write lock at once.
+        let refs = refs.existing(db).await?;
+        let txn = db.begin().await?;
+        let logged = error_logs::ActiveModel {
+            user_id: Set(refs.user_id),
+            agent_id: Set(refs.agent_id),
+            ..row
+        }
+        .insert(&txn)
+        .await?;
+        let event = crate::outbox::payloads::error_logged(&txn, &logged).await?;
+        crate::outbox::emit(&txn, event).await?;
+        txn.commit().await?;
+        return Ok(id);
+    }
     insert_with_existing_refs(db, refs, |refs| error_logs::ActiveModel {
         user_id: Set(refs.user_id),
         agent_id: Set(refs.agent_id),

@@ -452,7 +452,7 @@ async fn run_admitted(
 /// Logs a failed agent call (with the agent's traceback and a severity from its kind) and
 /// turns it into the failure its caller sees, with the log's reference id.
 pub(crate) async fn agent_failure(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &(impl sea_orm::ConnectionTrait + sea_orm::TransactionTrait),
     error: AgentError,
     user_id: &str,
     agent: &agent_catalog::Model,

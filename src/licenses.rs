@@ -19,11 +19,12 @@ use crate::audit::AuditEntry;
 use crate::db::{begin_write, find_or_404, unique_violation_as};
 #[cfg(test)] // the tests' `use super::*`
 use crate::entities::enums::QuotaWindow;
-use crate::entities::enums::{LicenseEventKind, LicenseStatus};
+use crate::entities::enums::{EventType, LicenseEventKind, LicenseStatus};
 use crate::entities::{agent_catalog, user_agent_licenses as licenses, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter_on, page_of, search_text};
+use crate::outbox::{self, payloads};
 use crate::pagination::{Page, PageRequest};
 use crate::quota;
 use crate::search::{in_any, lower};
@@ -156,18 +157,20 @@ pub async fn grant(
 ) -> CoreResult<LicenseView> {
     actor.require_super_admin()?;
     let txn = begin_write(db).await?;
-    let license = insert_license(&txn, actor, &grant).await?;
+    let license = insert_license(&txn, actor, &grant, false).await?;
     txn.commit().await?;
     get(db, &license.id).await
 }
 
-/// Inserts a license on `conn` (a transaction when part of a larger change) and audits it.
-/// A live license that has already expired is revoked first, so the user can be licensed
-/// again; one still in force is a conflict. The caller has checked the actor's role.
+/// Inserts a license on `conn` (a transaction when part of a larger change), audits it and
+/// emits `license.granted` (`via_request`: an approved request caused it). A live license that
+/// has already expired is revoked first, so the user can be licensed again; one still in force
+/// is a conflict. The caller has checked the actor's role.
 pub(crate) async fn insert_license(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     grant: &GrantLicense,
+    via_request: bool,
 ) -> CoreResult<licenses::Model> {
     let now = Utc::now();
     validate_limit(grant.api_call_limit)?;
@@ -228,6 +231,9 @@ pub(crate) async fn insert_license(
         serde_json::json!({ "after": granted }),
     )
     .await?;
+    let extra = serde_json::json!({ "viaRequest": via_request });
+    let event = payloads::license(conn, EventType::LicenseGranted, &license, extra).await?;
+    outbox::emit(conn, event).await?;
     Ok(license)
 }
 
@@ -517,7 +523,7 @@ pub async fn revoke(
     actor.require_super_admin()?;
     let txn = begin_write(db).await?;
     let before = find_or_404::<licenses::Entity>(&txn, license_id, "license").await?;
-    set_status(
+    let revoked = set_status(
         &txn,
         actor,
         &before,
@@ -525,6 +531,14 @@ pub async fn revoke(
         "license.revoke",
     )
     .await?;
+    let event = payloads::license(
+        &txn,
+        EventType::LicenseRevoked,
+        &revoked,
+        serde_json::json!({}),
+    )
+    .await?;
+    outbox::emit(&txn, event).await?;
     txn.commit().await?;
     get(db, license_id).await
 }

@@ -19,6 +19,22 @@ pub const LOGIN_THROTTLES: &str = "abetworks_login_throttles_total";
 /// Agent-service execute calls in seconds, by `agent` and `outcome` ([`CALL_OK`] or the
 /// error code the call failed with, e.g. `AGENT_UNAVAILABLE`).
 pub const AGENT_CALL_SECONDS: &str = "abetworks_agent_call_duration_seconds";
+/// Delivery attempts of outbox events, by `channel` (`email`, `webhook`) and `outcome`
+/// ([`DELIVERED`], [`RETRYING`] or [`GAVE_UP`]).
+pub const DELIVERIES: &str = "abetworks_deliveries_total";
+/// Webhook attempts in seconds, from the request to the receiver's answer (or the failure).
+pub const WEBHOOK_LATENCY_SECONDS: &str = "abetworks_webhook_latency_seconds";
+
+/// The age in seconds of the oldest outbox event not yet fanned out (0 when none waits), set
+/// by each instance's dispatcher after every pass.
+pub const OUTBOX_LAG_SECONDS: &str = "abetworks_outbox_lag_seconds";
+
+/// The `outcome` of a delivery attempt the receiver accepted.
+pub const DELIVERED: &str = "delivered";
+/// The `outcome` of a failed delivery attempt that will be tried again.
+pub const RETRYING: &str = "retrying";
+/// The `outcome` of a failed delivery attempt after which the delivery is given up (`failed`).
+pub const GAVE_UP: &str = "failed";
 
 /// The `outcome` of a run that succeeded.
 pub const SUCCEEDED: &str = "succeeded";

@@ -168,13 +168,19 @@ fn status_data(run: &executions::Model, status: ExecutionStatus) -> Value {
     json!({ "status": status, "attempt": run.attempts })
 }
 
-/// Writes the run's next `status` event (its new status and attempt), as [`append_event`].
+/// Writes the run's next `status` event (its new status and attempt), as [`append_event`];
+/// a final status also emits `run.finished` for its owner, in the same transaction.
 pub(crate) async fn append_status(
     txn: &impl ConnectionTrait,
     run: &executions::Model,
     status: ExecutionStatus,
 ) -> CoreResult<i64> {
-    append_event(txn, &run.id, RunEventKind::Status, status_data(run, status)).await
+    let seq = append_event(txn, &run.id, RunEventKind::Status, status_data(run, status)).await?;
+    if status.is_finished() {
+        let event = crate::outbox::payloads::run_finished(txn, run, status).await?;
+        crate::outbox::emit(txn, event).await?;
+    }
+    Ok(seq)
 }
 
 /// The update that ends the run `run_id` with `status`: its end time, and its unmasked input
@@ -566,7 +572,7 @@ async fn requeue(
 /// Abandons a run taken [`MAX_ATTEMPTS`] times (the sweeper's settlement: refunded, logged,
 /// counted as a failure), with its events.
 async fn abandon(
-    txn: &impl ConnectionTrait,
+    txn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
     run: &executions::Model,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {

@@ -21,6 +21,8 @@ pub struct AppState {
     /// This server instance, new at every start: the owner of the leases of the executions it
     /// runs (`executions::lease::new_instance_id`).
     pub instance_id: Arc<str>,
+    /// The SMTP client, when `ABETWORKS_SMTP_URL` is set (built once, shared by deliveries).
+    pub mailer: Option<crate::email::Mailer>,
 }
 
 impl AppState {

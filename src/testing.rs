@@ -7,6 +7,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, Database};
 
 pub mod own_postgres;
+pub mod smtp_sink;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

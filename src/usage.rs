@@ -91,7 +91,7 @@ impl Refs {
     }
 
     /// Those that name existing rows.
-    async fn existing(self, db: &impl ConnectionTrait) -> CoreResult<Self> {
+    pub(crate) async fn existing(self, db: &impl ConnectionTrait) -> CoreResult<Self> {
         Ok(Self {
             user_id: existing::<users::Entity>(db, self.user_id).await?,
             agent_id: existing::<agent_catalog::Entity>(db, self.agent_id).await?,

@@ -14,7 +14,7 @@ pub mod server;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
 
@@ -27,6 +27,7 @@ use pages::marketplace::MarketplacePage;
 use pages::my_agents::MyAgentsPage;
 use pages::my_requests::MyRequestsPage;
 use pages::not_found::NotFound;
+use pages::notifications::NotificationsPage;
 use pages::run::RunAgentPage;
 
 /// The per-request CSP nonce, put in the request's extensions by the server's middleware.
@@ -58,6 +59,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Sets the theme before first paint, from the site's own file (CSP-friendly).
                 <script src="/theme.js"></script>
                 <AutoReload options=options.clone()/>
+                // The bundle's stylesheet, by its content-hashed name when the site has one.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -72,6 +75,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::provide_auth();
+    components::live::provide_live();
     // Lets tests (and styles) know the page is interactive.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -79,7 +83,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/abetworks.css"/>
         <Title text="Abetworks — AI agents marketplace"/>
         <Router>
             <SiteHeader/>
@@ -93,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("my-agents") view=MyAgentsPage/>
                     <Route path=StaticSegment("my-requests") view=MyRequestsPage/>
                     <Route path=StaticSegment("runs") view=RunsPage/>
+                    <Route path=StaticSegment("notifications") view=NotificationsPage/>
                     <Route path=(StaticSegment("agents"), ParamSegment("id"), StaticSegment("run")) view=RunAgentPage/>
                     <Route path=StaticSegment("admin") view=AdminPage/>
                     <Route path=(StaticSegment("admin"), ParamSegment("tab")) view=AdminPage/>

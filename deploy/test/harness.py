@@ -86,7 +86,12 @@ class Processes:
     ):
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.running[name] = process
@@ -121,7 +126,9 @@ class Database:
         self.name = f"abetworks_deploy_{os.getpid()}_{secrets.token_hex(3)}"
         parts = urllib.parse.urlsplit(maintenance_url)
         query = parts.query or "sslmode=prefer"
-        self.url = urllib.parse.urlunsplit(parts._replace(path=f"/{self.name}", query=query))
+        self.url = urllib.parse.urlunsplit(
+            parts._replace(path=f"/{self.name}", query=query)
+        )
         self.created = False
 
     def psql(self, sql: str, url: str | None = None) -> str:
@@ -243,18 +250,32 @@ class Client:
         self.answered_by_nginx = 0  # requests nginx answered over HTTPS, so logged
 
     def request(
-        self, method, path, body=None, port=None, tls=True, source=CLIENT_ADDRESS, headers=None
+        self,
+        method,
+        path,
+        body=None,
+        port=None,
+        tls=True,
+        source=CLIENT_ADDRESS,
+        headers=None,
     ):
         port = port or self.https_port
         if tls:
             conn = http.client.HTTPSConnection(
-                "127.0.0.1", port, context=self.context, timeout=60, source_address=(source, 0)
+                "127.0.0.1",
+                port,
+                context=self.context,
+                timeout=60,
+                source_address=(source, 0),
             )
         else:
             conn = http.client.HTTPConnection(
                 "127.0.0.1", port, timeout=60, source_address=(source, 0)
             )
-        sent = {"Origin": self.origin if tls else f"http://127.0.0.1:{port}", **(headers or {})}
+        sent = {
+            "Origin": self.origin if tls else f"http://127.0.0.1:{port}",
+            **(headers or {}),
+        }
         if self.cookie:
             sent["Cookie"] = f"{SESSION_COOKIE}={self.cookie}"
         data = None
@@ -274,6 +295,25 @@ class Client:
         except ValueError:
             payload = raw.decode(errors="replace")
         return response.status, response.headers, payload
+
+    def first_event_bytes(self, path, headers=None):
+        """Opens an event stream through nginx and reads its first line, then hangs up: the
+        status, the headers and that line. The line arriving at once (long before nginx's
+        buffers would fill) shows the stream is not buffered."""
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.https_port, context=self.context, timeout=15
+        )
+        sent = {"Origin": self.origin, **(headers or {})}
+        if self.cookie:
+            sent["Cookie"] = f"{SESSION_COOKIE}={self.cookie}"
+        try:
+            conn.request("GET", path, headers=sent)
+            response = conn.getresponse()
+            line = response.readline() if response.status == 200 else response.read()
+            self.answered_by_nginx += 1
+        finally:
+            conn.close()
+        return response.status, response.headers, line.decode(errors="replace")
 
 
 def upstreams_in_access_log(tmp: Path, at_least: int = 0) -> list[str]:

@@ -233,11 +233,15 @@ def check_both_instances(report: Report, stack: Stack, user: dict) -> None:
     report.ok(f"login and audit rows hold the forwarded client {CLIENT_ADDRESS}, not nginx's")
 
     accept = {"Accept": "text/event-stream"}
-    status, headers, _ = client.request("GET", "/api/notifications/stream", headers=accept)
-    if status == 200 and "text/event-stream" in (headers.get("Content-Type") or ""):
-        report.ok("/api/notifications/stream answers an event stream through nginx")
-    else:
-        report.note(f"/api/notifications/stream answered {status}: its location is checked above")
+    status, headers, first = client.first_event_bytes("/api/notifications/stream", accept)
+    check(
+        status == 200 and "text/event-stream" in (headers.get("Content-Type") or ""),
+        f"/api/notifications/stream through nginx: {status} {headers.get('Content-Type')}",
+    )
+    check(first.startswith("retry:"), f"the stream's first line did not arrive: {first!r}")
+    # nginx logs the stream when it closes: wait for that line before counting lines again.
+    upstreams_in_access_log(stack.tmp, client.answered_by_nginx)
+    report.ok("/api/notifications/stream streams through nginx, its first line at once")
 
 
 def check_failover(report: Report, stack: Stack) -> None:

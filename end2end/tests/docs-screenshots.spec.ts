@@ -101,6 +101,8 @@ test("screenshots for the guides", async ({ browser }) => {
   await expect(page.getByTestId("result-view")).toBeVisible();
   await page.evaluate(() => window.scrollTo(0, 0));
   await shoot(page, "run-result");
+  // The two approvals, in the notification centre (the bell counts them in the header).
+  await shootWhenShown(page, "/notifications", "notification", "notifications");
   await context.close();
 
   // The super admin's dashboard.

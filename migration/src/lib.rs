@@ -35,6 +35,7 @@ mod m20261125_000018_create_registration_attempts;
 mod m20261201_000019_quota_windows;
 mod m20261210_000020_execution_leases;
 mod m20261210_000021_background_runs;
+mod m20261215_000022_outbox;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -59,6 +60,11 @@ pub const TABLES: &[&str] = &[
     "license_top_ups",
     "license_events",
     "run_events",
+    "outbox_events",
+    "notification_preferences",
+    "webhook_endpoints",
+    "deliveries",
+    "license_alerts",
 ];
 
 /// The indexes written in raw SQL, which the core may rely on by name.
@@ -98,6 +104,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_quota_windows::Migration),
             Box::new(m20261210_000020_execution_leases::Migration),
             Box::new(m20261210_000021_background_runs::Migration),
+            Box::new(m20261215_000022_outbox::Migration),
         ]
     }
 }

@@ -342,12 +342,13 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
         notifications::Model {
             id: "note-1".into(),
             user_id: user.id.clone(),
-            kind: "license_granted".into(),
+            kind: EventType::LicenseGranted,
             title: "Access granted".into(),
             body: "You can now run Echo.".into(),
             link: Some("/agents/echo".into()),
             read_at: Some(at(29)),
             created_at: at(30),
+            event_id: None,
         }
     );
 

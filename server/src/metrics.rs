@@ -76,7 +76,7 @@ pub fn install_recorder() -> &'static PrometheusHandle {
 }
 
 /// Counters, histograms (in seconds) and gauges with their HELP lines.
-const COUNTERS: [(&str, &str); 6] = [
+const COUNTERS: [(&str, &str); 7] = [
     (HTTP_REQUESTS, "HTTP requests answered, by method, route template and status."),
     (
         metric_names::EXECUTIONS,
@@ -98,8 +98,12 @@ const COUNTERS: [(&str, &str); 6] = [
         metric_names::LOGIN_THROTTLES,
         "Logins refused because the email or the client address is throttled.",
     ),
+    (
+        metric_names::DELIVERIES,
+        "Email and webhook delivery attempts, by channel and outcome (delivered, retrying, failed).",
+    ),
 ];
-const HISTOGRAMS: [(&str, &str); 2] = [
+const HISTOGRAMS: [(&str, &str); 3] = [
     (
         HTTP_REQUEST_SECONDS,
         "Time to answer HTTP requests, by method, route template and status.",
@@ -108,8 +112,16 @@ const HISTOGRAMS: [(&str, &str); 2] = [
         metric_names::AGENT_CALL_SECONDS,
         "Agent-service execute calls, by agent and outcome (ok or the error code).",
     ),
+    (
+        metric_names::WEBHOOK_LATENCY_SECONDS,
+        "Webhook delivery attempts, from the request to the receiver's answer or the failure.",
+    ),
 ];
-const GAUGES: [(&str, &str); 7] = [
+const GAUGES: [(&str, &str); 8] = [
+    (
+        metric_names::OUTBOX_LAG_SECONDS,
+        "Age in seconds of the oldest outbox event not yet fanned out (0 when none waits), set by this instance's dispatcher after each pass.",
+    ),
     (DB_POOL_SIZE, "Open database connections (idle and in use), read at scrape time."),
     (DB_POOL_IDLE, "Idle database connections, read at scrape time."),
     (DB_POOL_MAX, "The database pool's connection limit."),

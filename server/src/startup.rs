@@ -53,6 +53,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    live: abetworks::live::LiveFeed,
 }
 
 impl Application {
@@ -78,6 +79,7 @@ impl Application {
             config: config.clone(),
             clock,
             instance_id: abetworks::executions::lease::new_instance_id().into(),
+            mailer: abetworks::email::Mailer::from_settings(&config.mail)?,
         };
 
         prepare_data(&state).await?;
@@ -95,14 +97,17 @@ impl Application {
             source,
         })?;
         let leptos = leptos_options(site_root, address);
+        let live = abetworks::live::LiveFeed::new();
         let router = router(ServerState {
             app: state.clone(),
             leptos,
+            live: live.clone(),
         });
         Ok(Self {
             listener,
             router,
             state,
+            live,
         })
     }
 
@@ -131,6 +136,20 @@ impl Application {
         tokio::spawn(housekeeping(self.state.clone()));
         // Stopped with the server, also when this future is dropped (its task aborted).
         let _sweeper = AbortOnDrop(tokio::spawn(sweep_periodically(self.state.clone())));
+        // Outbox events fanned out into notifications and deliveries (`abetworks::outbox`).
+        let _dispatcher = AbortOnDrop(tokio::spawn(abetworks::outbox::run_dispatcher(
+            self.state.clone(),
+        )));
+        // Email and webhook deliveries that are due, by any instance (`abetworks::deliveries`).
+        let _deliveries = AbortOnDrop(tokio::spawn(abetworks::deliveries::run_delivery_worker(
+            self.state.clone(),
+        )));
+        // New notifications for this instance's event streams (`abetworks::live`).
+        let _live = AbortOnDrop(tokio::spawn(
+            self.live
+                .clone()
+                .run(self.state.db.clone(), self.state.config.live_poll),
+        ));
         // Background runs: this instance's workers take queued runs (`abetworks::runs`).
         let _workers = AbortOnDrop(tokio::spawn(abetworks::runs::worker::run_workers(
             self.state.db.clone(),
@@ -174,12 +193,20 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The site's options. A site finished by `deploy/site_assets.py` has a `hash.txt`: the pages
+/// then load the bundle by its content-hashed names. Leptos looks for the file beside the
+/// executable unless its path is absolute.
 fn leptos_options(site_root: &str, address: SocketAddr) -> LeptosOptions {
+    let hash_file = std::path::Path::new(site_root).join("hash.txt");
+    let hash_files = hash_file.is_file();
+    let hash_file = std::path::absolute(&hash_file).unwrap_or(hash_file);
     LeptosOptions::builder()
         .output_name("abetworks")
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(address)
+        .hash_files(hash_files)
+        .hash_file(std::sync::Arc::from(hash_file.to_string_lossy().as_ref()))
         .build()
 }
 
@@ -297,6 +324,11 @@ fn router(state: ServerState) -> Router {
         .route("/metrics", get(crate::metrics::metrics))
         .route("/api/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/docs", get(crate::openapi::docs_page))
+        // An email's unsubscribe link: a confirmation page and its button (`routes::unsubscribe`).
+        .route(
+            "/unsubscribe/{delivery_id}",
+            get(routes::unsubscribe::page).post(routes::unsubscribe::confirm),
+        )
         .merge(routes::api().into_router())
         .leptos_routes_with_context(
             &state,
@@ -324,6 +356,7 @@ fn router(state: ServerState) -> Router {
             middleware::json_payload_too_large,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(crate::caching::cache_control))
         // Brotli or gzip as the client asks (Accept-Encoding), with `Vary: accept-encoding`
         // and no `Content-Length` on a compressed answer. The default predicate leaves alone
         // bodies under 32 bytes, images, gRPC and server-sent events (text/event-stream), so

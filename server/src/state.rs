@@ -6,6 +6,7 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+pub use abetworks::live::LiveFeed;
 pub use abetworks::state::AppState;
 
 /// The router's state: the app's state plus Leptos' options.
@@ -13,6 +14,8 @@ pub use abetworks::state::AppState;
 pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
+    /// This instance's feed of new notifications, for the event streams it serves.
+    pub live: LiveFeed,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -24,5 +27,11 @@ impl FromRef<ServerState> for LeptosOptions {
 impl FromRef<ServerState> for AppState {
     fn from_ref(state: &ServerState) -> Self {
         state.app.clone()
+    }
+}
+
+impl FromRef<ServerState> for LiveFeed {
+    fn from_ref(state: &ServerState) -> Self {
+        state.live.clone()
     }
 }

@@ -2,6 +2,7 @@
 //! crate, with their SeaORM derives behind its `db` feature; the entities use them from here.
 
 pub use abetworks_types::enums::{
-    AccessRequestKind, AccessRequestStatus, AgentStatus, ExecutionMode, ExecutionStatus,
-    LicenseEventKind, LicenseStatus, QuotaWindow, Role, RunEventKind, Severity, TaskStatus,
+    AccessRequestKind, AccessRequestStatus, AgentStatus, DeliveryChannel, DeliveryStatus,
+    EventType, ExecutionMode, ExecutionStatus, LicenseAlert, LicenseEventKind, LicenseStatus,
+    QuotaWindow, Role, RunEventKind, Severity, TaskStatus, WebhookStatus,
 };

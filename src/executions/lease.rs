@@ -252,8 +252,8 @@ pub enum Settled {
     AlreadySettled,
 }
 
-/// Finishes a running execution `succeeded` with its roll-up; a late success (already swept)
-/// changes nothing (see the module's notes).
+/// Finishes a running execution `succeeded` with its roll-up and the usage thresholds it
+/// reaches; a late success (already swept) changes nothing (see the module's notes).
 pub async fn finish_success(
     db: &DatabaseConnection,
     execution_id: &str,
@@ -261,7 +261,11 @@ pub async fn finish_success(
 ) -> CoreResult<Settled> {
     let txn = begin_write(db).await?;
     let settled = match finish_in(&txn, execution_id, outcome).await {
-        Ok(execution) => Settled::Finished(Box::new(execution)),
+        Ok(execution) => {
+            // Usage thresholds this success reaches, told once (`crate::outbox::alerts`).
+            crate::outbox::alerts::after_success(&txn, &execution, Utc::now()).await?;
+            Settled::Finished(Box::new(execution))
+        }
         Err(CoreError::Conflict(ConflictReason::AlreadyFinished)) => {
             tracing::warn!(
                 execution_id,

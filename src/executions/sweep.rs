@@ -30,7 +30,8 @@ pub const ABANDONED_MESSAGE: &str =
 pub const SWEEP_BATCH: u64 = 100;
 
 /// Settles every `running` execution whose lease ended before `now`: `abandoned`, refunded,
-/// logged. Returns how many it settled (those another sweeper took meanwhile are not counted).
+/// logged; then tells the holders of licenses about to expire (`outbox::alerts`). Returns how
+/// many executions it settled (those another sweeper took meanwhile are not counted).
 pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<u64> {
     // Background runs go back to the queue (or are settled) first (`crate::runs`).
     let mut settled = crate::runs::requeue_expired(db, now).await?;
@@ -38,9 +39,12 @@ pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreR
         let (claimed, done) = sweep_batch(db, now).await?;
         settled += done;
         if claimed < SWEEP_BATCH {
-            return Ok(settled);
+            break;
         }
     }
+    // Licenses about to expire are told here: every instance sweeps periodically.
+    crate::outbox::alerts::scan_expiring(db, now).await?;
+    Ok(settled)
 }
 
 /// At most `limit` executions of `mode` running under a lease that ended before `now`, the
@@ -91,7 +95,7 @@ async fn sweep_batch(db: &DatabaseConnection, now: DateTime<Utc>) -> CoreResult<
 /// refunds its unit, logs the error and counts it in the roll-up. `false` when it had changed.
 /// Also settles a background run taken too many times (`crate::runs`).
 pub(crate) async fn abandon(
-    txn: &impl ConnectionTrait,
+    txn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
     execution: &executions::Model,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {

@@ -13,10 +13,11 @@ use super::{find_changeable, get_at, record_event, validate_expiry, validate_lim
 use crate::actor::Actor;
 use crate::audit::AuditEntry;
 use crate::db::begin_write;
-use crate::entities::enums::{LicenseEventKind, LicenseStatus};
+use crate::entities::enums::{EventType, LicenseEventKind, LicenseStatus};
 use crate::entities::user_agent_licenses as licenses;
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::licenses::LicenseView;
+use crate::outbox::payloads;
 use crate::quota::{self, window};
 
 /// The highest burst rate a license may carry (calls per second).
@@ -94,20 +95,22 @@ pub async fn update(
     validate_change(&change, now)?;
     let txn = begin_write(db).await?;
     let before = find_changeable(&txn, license_id).await?;
-    apply_change(&txn, actor, &before, &change, now).await?;
+    apply_change(&txn, actor, &before, &change, now, false).await?;
     txn.commit().await?;
     get_at(db, license_id, now).await
 }
 
 /// Applies `change` to `before` (read in the caller's transaction, not revoked): one UPDATE,
-/// audited as `license.update`, with one line of history when something changed. The caller
-/// has checked the actor's role. Returns the row as it is now.
+/// audited as `license.update`, with one line of history and a `license.changed` event
+/// (`via_request`: an approved request caused it) when something changed. The caller has
+/// checked the actor's role. Returns the row as it is now.
 pub(crate) async fn apply_change(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     before: &licenses::Model,
     change: &LicenseChange,
     now: DateTime<Utc>,
+    via_request: bool,
 ) -> CoreResult<licenses::Model> {
     use licenses::Column as C;
     let plan = validate_change(change, now)?;
@@ -190,7 +193,17 @@ pub(crate) async fn apply_change(
     if !is.is_empty() {
         let kind = event_kind(before, &after, change.reset_usage);
         let detail = json!({ "before": was, "after": is });
-        record_event(conn, &before.id, kind, actor, detail).await?;
+        record_event(conn, &before.id, kind, actor, detail.clone()).await?;
+        // A renewal or a new limit may put the window back under a threshold already told.
+        crate::outbox::alerts::rearm(conn, &after, now).await?;
+        let extra = json!({
+            "change": kind,
+            "before": detail["before"],
+            "after": detail["after"],
+            "viaRequest": via_request,
+        });
+        let event = payloads::license(conn, EventType::LicenseChanged, &after, extra).await?;
+        crate::outbox::emit(conn, event).await?;
     }
     Ok(after)
 }

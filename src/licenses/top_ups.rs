@@ -16,11 +16,12 @@ use super::{
 use crate::actor::Actor;
 use crate::audit::AuditEntry;
 use crate::db::begin_write;
-use crate::entities::enums::{LicenseEventKind, LicenseStatus};
+use crate::entities::enums::{EventType, LicenseEventKind, LicenseStatus};
 use crate::entities::{license_top_ups as top_up_rows, user_agent_licenses as licenses};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::new_id;
 use crate::input::required_text;
+use crate::outbox::payloads;
 use crate::quota;
 
 pub const MAX_TOP_UP_NOTE_CHARS: usize = 500;
@@ -57,20 +58,22 @@ pub async fn top_up(
     validate(&top_up, now)?;
     let txn = begin_write(db).await?;
     let license = find_changeable(&txn, license_id).await?;
-    let view = add_top_up(&txn, actor, &license, &top_up, now).await?;
+    let view = add_top_up(&txn, actor, &license, &top_up, now, false).await?;
     txn.commit().await?;
     Ok(view)
 }
 
 /// Adds `top_up` to `license` (read in the caller's transaction) on `conn`: rolls a stored
 /// window that is over forward first (nothing used, no top-ups), adds the calls, keeps the
-/// top-up's row, an audit entry and a line of history. The caller has checked the role.
+/// top-up's row, an audit entry, a line of history and a `license.changed` event
+/// (`via_request`: an approved request caused it). The caller has checked the role.
 pub(crate) async fn add_top_up(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     license: &licenses::Model,
     top_up: &NewTopUp,
     now: DateTime<Utc>,
+    via_request: bool,
 ) -> CoreResult<TopUpView> {
     use licenses::Column as C;
     let note = validate(top_up, now)?;
@@ -159,6 +162,19 @@ pub(crate) async fn add_top_up(
         "topUpId": view.id,
     });
     record_event(conn, &license.id, LicenseEventKind::TopUp, actor, detail).await?;
+    let after = licenses::Entity::find_by_id(&license.id)
+        .one(conn)
+        .await?
+        .ok_or(CoreError::NotFound { entity: "license" })?;
+    // More calls may put the window back under a threshold already told.
+    crate::outbox::alerts::rearm(conn, &after, now).await?;
+    let extra = json!({
+        "change": LicenseEventKind::TopUp,
+        "calls": view.calls,
+        "viaRequest": via_request,
+    });
+    let event = payloads::license(conn, EventType::LicenseChanged, &after, extra).await?;
+    crate::outbox::emit(conn, event).await?;
     Ok(view)
 }
 

@@ -391,6 +391,7 @@ async fn settle_success(
         tracing::warn!(run_id = %run.id, "a background run succeeded after this instance lost it; left as it is");
         return Ok(());
     }
+    crate::outbox::alerts::after_success(&txn, run, lease.clock.now()).await?;
     let output = json!({ "output": answer.output, "durationMs": duration_ms });
     let end = (ExecutionStatus::Succeeded, RunEventKind::Output, output);
     close(txn, run, duration_ms, end).await

@@ -44,7 +44,7 @@ impl<T> Vocabulary for T where T: Copy + Into<&'static str> + FromStr + VariantA
 /// column through SeaORM when the `db` feature is on; `SCREAMING_SNAKE_CASE` ones (the error
 /// codes) are written in that case instead of snake_case.
 macro_rules! vocabulary {
-    (stored $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+    (stored $(#[$meta:meta])* $name:ident { $($(#[$($vmeta:tt)*])* $variant:ident),+ $(,)? }) => {
         vocabulary!(@enum "snake_case"
             [#[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
              #[cfg_attr(feature = "db", sea_orm(
@@ -52,15 +52,15 @@ macro_rules! vocabulary {
                  db_type = "String(sea_orm::sea_query::StringLen::N(32))",
                  rename_all = "snake_case"
              ))]]
-            $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+            $(#[$meta])* $name { $($(#[$($vmeta)*])* $variant),+ });
     };
-    (SCREAMING_SNAKE_CASE $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        vocabulary!(@enum "SCREAMING_SNAKE_CASE" [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    (SCREAMING_SNAKE_CASE $(#[$meta:meta])* $name:ident { $($(#[$($vmeta:tt)*])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum "SCREAMING_SNAKE_CASE" [] $(#[$meta])* $name { $($(#[$($vmeta)*])* $variant),+ });
     };
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        vocabulary!(@enum "snake_case" [] $(#[$meta])* $name { $($(#[$vmeta])* $variant),+ });
+    ($(#[$meta:meta])* $name:ident { $($(#[$($vmeta:tt)*])* $variant:ident),+ $(,)? }) => {
+        vocabulary!(@enum "snake_case" [] $(#[$meta])* $name { $($(#[$($vmeta)*])* $variant),+ });
     };
-    (@enum $case:tt [$($extra:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ }) => {
+    (@enum $case:tt [$($extra:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$($vmeta:tt)*])* $variant:ident),+ }) => {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize,
@@ -71,7 +71,7 @@ macro_rules! vocabulary {
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $($extra)*
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$($vmeta)*])* $variant),+
         }
 
         impl $name {
@@ -302,4 +302,90 @@ mod tests {
             Ok(Some(Severity::High))
         );
     }
+}
+
+/// One dotted event type: the wire, stored and webhook text is `$text` (`access_request.created`).
+macro_rules! event_types {
+    ($(#[$meta:meta])* $name:ident { $($(#[$($vmeta:tt)*])* $variant:ident = $text:literal),+ $(,)? }) => {
+        vocabulary!(stored $(#[$meta])* $name {
+            $($(#[$($vmeta)*])*
+              #[serde(rename = $text)]
+              #[strum(serialize = $text)]
+              #[cfg_attr(feature = "db", sea_orm(string_value = $text))]
+              // utoipa reads serde's `rename` token by token and misses a macro's literal.
+              #[cfg_attr(feature = "openapi", schema(rename = $text))]
+              $variant),+
+        });
+    };
+}
+
+event_types!(
+    /// What an outbox event is about (the webhook body's `type`, a notification's `kind`).
+    EventType {
+        AccessRequestCreated = "access_request.created",
+        AccessRequestApproved = "access_request.approved",
+        AccessRequestRejected = "access_request.rejected",
+        LicenseGranted = "license.granted",
+        LicenseChanged = "license.changed",
+        LicenseRevoked = "license.revoked",
+        /// Usage crossed 80, 90 or 100 % of a license's window.
+        UsageThreshold = "usage.threshold",
+        /// A license expires within seven days.
+        LicenseExpiring = "license.expiring",
+        AgentPublished = "agent.published",
+        /// An error of high or critical severity was logged.
+        ErrorLogged = "error.logged",
+        RunFinished = "run.finished",
+    }
+);
+
+impl EventType {
+    /// What a person reads for this kind (the account page's email settings, the admin's
+    /// webhook dialog).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AccessRequestCreated => "New access requests",
+            Self::AccessRequestApproved => "Access request approved",
+            Self::AccessRequestRejected => "Access request rejected",
+            Self::LicenseGranted => "License granted",
+            Self::LicenseChanged => "License changed",
+            Self::LicenseRevoked => "License revoked",
+            Self::UsageThreshold => "Usage at 80, 90 and 100 % of a limit",
+            Self::LicenseExpiring => "License expiring within 7 days",
+            Self::AgentPublished => "New agent published",
+            Self::ErrorLogged => "High or critical error logged",
+            Self::RunFinished => "Background run finished",
+        }
+    }
+}
+
+vocabulary!(stored
+    /// How a delivery of an event leaves the server.
+    DeliveryChannel { Email, Webhook }
+);
+
+vocabulary!(stored
+    /// Where a delivery stands: waiting for its (next) attempt, delivered, or given up on.
+    DeliveryStatus { Pending, Succeeded, Failed }
+);
+
+vocabulary!(stored
+    /// A webhook endpoint: receiving; `failing` after a day of failed deliveries (still
+    /// tried); `disabled` by a super admin (nothing sent).
+    WebhookStatus { Active, Failing, Disabled }
+);
+
+vocabulary!(stored
+    /// An alert emitted once per license and period: usage thresholds per quota window, and
+    /// the expiry notice per expiry date.
+    LicenseAlert { Usage80, Usage90, Usage100, Expiring }
+);
+
+impl LicenseAlert {
+    /// The usage thresholds, lowest first, with their percentage.
+    pub const THRESHOLDS: [(Self, i64); 3] = [
+        (Self::Usage80, 80),
+        (Self::Usage90, 90),
+        (Self::Usage100, 100),
+    ];
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::enums::QuotaWindow;
+use crate::enums::{EventType, QuotaWindow, WebhookStatus};
 
 /// How a license (or a subscription) counts its limit: per lifetime, day or month, in a time
 /// zone, from a reset day, with an optional burst rate.
@@ -29,4 +29,47 @@ impl Default for QuotaPlan {
             burst_per_second: None,
         }
     }
+}
+
+/// `POST /api/admin/webhooks`: where to send which events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewWebhook {
+    /// `https://…` (or `http://…`); loopback and private addresses are refused unless
+    /// `ABETWORKS_WEBHOOK_ALLOW_PRIVATE=true`.
+    pub url: String,
+    /// At least one event type.
+    pub events: Vec<EventType>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `PATCH /api/admin/webhooks/{id}`: what to change; absent fields stay. `status` may be
+/// `active` (also clears `failing`) or `disabled`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookChange {
+    pub url: Option<String>,
+    pub events: Option<Vec<EventType>>,
+    pub description: Option<String>,
+    pub status: Option<WebhookStatus>,
+}
+
+/// One kind's email choice (`PATCH /api/account/notification-settings` takes a list).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChoice {
+    pub kind: EventType,
+    pub email: bool,
+}
+
+/// `PATCH /api/account/notification-settings`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSettingsChange {
+    pub kinds: Vec<EmailChoice>,
 }

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::enums::{
-    AccessRequestKind, AccessRequestStatus, AgentAccess, AgentStatus, EffectiveStatus, ErrorKind,
-    ExecutionStatus, Granularity, LicenseEventKind, QuotaWindow, Role, Severity,
+    AccessRequestKind, AccessRequestStatus, AgentAccess, AgentStatus, DeliveryChannel,
+    DeliveryStatus, EffectiveStatus, ErrorKind, EventType, ExecutionStatus, Granularity,
+    LicenseEventKind, QuotaWindow, Role, Severity, WebhookStatus,
 };
 
 /// A view: serde in camelCase and, with the `openapi` feature, a schema. The item's own docs,
@@ -525,5 +526,96 @@ impl RunView {
     /// Whether the run has ended (nothing will change it any more).
     pub fn is_finished(&self) -> bool {
         self.status.is_finished()
+    }
+}
+
+view! {
+    /// One of a user's notifications (`GET /api/notifications`). `link` is a path of the site.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct NotificationView {
+        pub id: String,
+        pub kind: EventType,
+        pub title: String,
+        pub body: String,
+        pub link: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub read_at: Option<DateTime<Utc>>,
+    }
+}
+
+view! {
+    /// One event of `GET /api/notifications/stream`: a new notification and the user's unread
+    /// count after it (the bell shows the count as sent; a duplicate changes nothing).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct LiveNotification {
+        pub notification: NotificationView,
+        pub unread: u64,
+    }
+}
+
+view! {
+    /// Whether a kind of event is also emailed to the user (in-app is always on).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct NotificationSetting {
+        pub kind: EventType,
+        pub label: String,
+        pub email: bool,
+    }
+}
+
+view! {
+    /// A user's notification settings (`GET /api/account/notification-settings`): the kinds
+    /// that can reach this user, and whether the server sends email at all.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct NotificationSettings {
+        pub email_configured: bool,
+        pub kinds: Vec<NotificationSetting>,
+    }
+}
+
+view! {
+    /// A webhook endpoint as the super admin sees it (the secret is shown once, at creation).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct WebhookEndpointView {
+        pub id: String,
+        pub url: String,
+        pub description: String,
+        pub events: Vec<EventType>,
+        pub status: WebhookStatus,
+        /// Since when every delivery has failed for a day (`failing`).
+        pub failing_since: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+view! {
+    /// The answer to `POST /api/admin/webhooks`: the endpoint and its signing secret
+    /// (`whsec_…`), shown this once.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct WebhookCreated {
+        pub endpoint: WebhookEndpointView,
+        pub secret: String,
+    }
+}
+
+view! {
+    /// One delivery of one event to an endpoint or a mailbox (the endpoint's delivery log).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct DeliveryView {
+        pub id: String,
+        pub event_id: String,
+        pub event_type: EventType,
+        pub channel: DeliveryChannel,
+        pub status: DeliveryStatus,
+        pub attempts: i32,
+        /// The HTTP status of the last attempt (webhooks).
+        pub last_status_code: Option<i32>,
+        pub last_latency_ms: Option<i64>,
+        pub last_error: Option<String>,
+        /// When the next attempt is due (pending only).
+        pub next_attempt_at: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+        pub delivered_at: Option<DateTime<Utc>>,
     }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod keys;
 pub mod marketplace;
+pub mod notifications;
 pub mod quota;
 pub mod runs;
 

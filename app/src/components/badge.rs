@@ -2,7 +2,8 @@
 //! and severity of the vocabulary.
 
 use abetworks_types::enums::{
-    AccessRequestStatus, AgentStatus, EffectiveStatus, ExecutionStatus, Severity,
+    AccessRequestStatus, AgentStatus, DeliveryStatus, EffectiveStatus, ExecutionStatus, Severity,
+    WebhookStatus,
 };
 use abetworks_types::Vocabulary;
 use leptos::prelude::*;
@@ -46,6 +47,8 @@ macro_rules! tones {
 tones!(EffectiveStatus: Ok => Active, Warn => Suspended, Danger => Revoked | Expired);
 tones!(AccessRequestStatus: Ok => Approved, Warn => Pending, Danger => Rejected);
 tones!(ExecutionStatus: Ok => Succeeded, Warn => Pending | Queued | Running, Danger => Failed | Abandoned | Cancelled);
+tones!(WebhookStatus: Ok => Active, Warn => Disabled, Danger => Failing);
+tones!(DeliveryStatus: Ok => Succeeded, Warn => Pending, Danger => Failed);
 tones!(AgentStatus: Ok => Available, Danger => Unavailable);
 tones!(Severity: Ok => Low, Warn => Medium, Danger => High | Critical);
 

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use super::bell::NotificationBell;
 use super::theme_toggle::ThemeToggle;
 use crate::api::auth::Logout;
 use crate::api::role_label;
@@ -41,7 +42,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <Transition fallback=|| view! { <span class="account-placeholder" aria-hidden="true"></span> }>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => view! { <AccountMenu user/> }.into_any(),
+                            Ok(Some(user)) => view! { <NotificationBell/> <AccountMenu user/> }.into_any(),
                             _ => view! { <SignInLinks/> }.into_any(),
                         }
                     })}
@@ -143,6 +144,7 @@ fn AccountMenu(user: UserView) -> impl IntoView {
                     <li><A href="/account">"Account & API keys"</A></li>
                     <li><A href="/my-agents">"My agents"</A></li>
                     <li><A href="/my-requests">"My requests"</A></li>
+                    <li><A href="/notifications">"Notifications"</A></li>
                 </ul>
                 <ActionForm action=logout>
                     <button type="submit" class="button button-secondary button-block" data-testid="logout-button"

@@ -1,9 +1,11 @@
 pub mod badge;
+pub mod bell;
 pub mod copy_button;
 pub mod dialog;
 pub mod feedback;
 pub mod header;
 pub mod json_view;
+pub mod live;
 pub mod page_intro;
 pub mod schema_form;
 pub mod table;

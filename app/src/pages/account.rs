@@ -1,9 +1,11 @@
-//! `/account`: who you are, and your API keys (create with name, optional agent scope and
-//! optional expiry; the key text is shown once; list; revoke with confirmation).
+//! `/account`: who you are, your API keys (create with name, optional agent scope and
+//! optional expiry; the key text is shown once; list; revoke with confirmation) and which
+//! notifications are also emailed.
 
 use abetworks_types::views::{ApiKeyView, CreatedKey};
 use leptos::prelude::*;
 
+use super::email_settings::EmailSettings;
 use crate::api::keys::{key_scope_options, list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::api::{format_time, role_label};
 use crate::auth::use_auth;
@@ -44,6 +46,7 @@ pub fn AccountPage() -> impl IntoView {
         // Created with the page, not inside the profile's Suspense: a resource made while
         // another resolves can race the streamed HTML during hydration.
         <ApiKeys/>
+        <EmailSettings/>
     }
 }
 

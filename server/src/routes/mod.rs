@@ -2,6 +2,7 @@
 //! [`ApiRoutes`], which also records each one with its documentation, so the role test and
 //! the OpenAPI document walk exactly what the router serves.
 
+pub mod account;
 pub mod admin_agents;
 pub mod admin_errors;
 pub mod admin_executions;
@@ -9,12 +10,15 @@ pub mod admin_licenses;
 pub mod admin_requests;
 pub mod admin_usage;
 pub mod admin_users;
+pub mod admin_webhooks;
 pub mod agents;
 pub mod auth;
 pub mod health;
 pub mod keys;
 pub mod marketplace;
+pub mod notifications;
 pub mod runs;
+pub mod unsubscribe;
 
 use abetworks::error::CoreResult;
 use abetworks::input::{parse_time, DayBound, TimeRange};
@@ -316,11 +320,15 @@ pub fn api() -> ApiRoutes {
     let api = marketplace::routes(api);
     let api = agents::routes(api);
     let api = runs::routes(api);
+    let api = notifications::routes(api);
+    let api = account::routes(api);
+    let api = unsubscribe::routes(api);
     let api = admin_licenses::routes(api);
     let api = admin_requests::routes(api);
     let api = admin_usage::routes(api);
     let api = admin_errors::routes(api);
     let api = admin_executions::routes(api);
     let api = admin_users::routes(api);
+    let api = admin_webhooks::routes(api);
     admin_agents::routes(api)
 }

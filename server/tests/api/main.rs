@@ -3,6 +3,7 @@
 
 #![recursion_limit = "256"]
 
+mod assets;
 mod auth;
 mod backup;
 mod common;
@@ -13,6 +14,8 @@ mod faults;
 mod foundation;
 mod gateway;
 mod metrics;
+mod notifications;
+mod notifications_flow;
 mod openapi;
 mod proxy;
 mod quota_concurrency;
@@ -22,4 +25,6 @@ mod roles;
 mod runs;
 mod server_fn_roles;
 mod server_fns;
+mod unsubscribe;
+mod webhooks;
 mod world;

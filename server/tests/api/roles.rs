@@ -86,6 +86,34 @@ pub fn table() -> Vec<Row> {
         row("GET", "/api/runs/{runId}", SignedIn, OwnRun),
         row("GET", "/api/runs/{runId}/events", SignedIn, CancelledRun),
         row("POST", "/api/runs/{runId}/cancel", SignedIn, OwnRun),
+        row("GET", "/api/notifications", SignedIn, Nothing),
+        row(
+            "POST",
+            "/api/notifications/{id}/read",
+            SignedIn,
+            OwnNotification,
+        ),
+        row("POST", "/api/notifications/read-all", SignedIn, Nothing),
+        row("GET", "/api/notifications/stream", SignedIn, Nothing),
+        row(
+            "GET",
+            "/api/account/notification-settings",
+            SignedIn,
+            Nothing,
+        ),
+        row(
+            "PATCH",
+            "/api/account/notification-settings",
+            SignedIn,
+            Nothing,
+        )
+        .sends(|_| Some(json!({"kinds": [{"kind": "usage.threshold", "email": false}]}))),
+        row(
+            "POST",
+            "/api/unsubscribe/{deliveryId}",
+            Anyone,
+            EmailDelivery,
+        ),
         row("GET", "/api/usage/my-usage", SignedIn, Nothing),
         row("GET", "/api/admin/licenses", SuperAdmin, Nothing),
         row("POST", "/api/admin/licenses", SuperAdmin, FreshAgent)
@@ -160,6 +188,25 @@ pub fn table() -> Vec<Row> {
         row("PATCH", "/api/admin/agents/{id}", SuperAdmin, FreshAgent)
             .sends(|_| Some(json!({"shortDescription": "changed by the matrix"}))),
         row("POST", "/api/admin/agents/sync", SuperAdmin, Nothing),
+        row("GET", "/api/admin/webhooks", SuperAdmin, Nothing),
+        row("POST", "/api/admin/webhooks", SuperAdmin, Nothing).sends(|_| {
+            Some(json!({"url": "https://203.0.113.10/hook", "events": ["license.expiring"]}))
+        }),
+        row("PATCH", "/api/admin/webhooks/{id}", SuperAdmin, Webhook)
+            .sends(|_| Some(json!({"description": "changed by the matrix"}))),
+        row("DELETE", "/api/admin/webhooks/{id}", SuperAdmin, Webhook),
+        row(
+            "GET",
+            "/api/admin/webhooks/{id}/deliveries",
+            SuperAdmin,
+            Webhook,
+        ),
+        row(
+            "POST",
+            "/api/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+            SuperAdmin,
+            WebhookDelivery,
+        ),
     ]
 }
 

@@ -101,6 +101,24 @@ fn table() -> Vec<Row> {
         row("ui/runs/get", SignedIn, OwnRun, the_id),
         row("ui/runs/cancel", SignedIn, OwnRun, the_id),
         row("ui/runs/mine", SignedIn, Nothing, none),
+        row("ui/notifications/list", SignedIn, Nothing, |_| {
+            vec![("unread", "true".into()), ("page", "1".into())]
+        }),
+        row("ui/notifications/unread", SignedIn, Nothing, none),
+        row("ui/notifications/read", SignedIn, OwnNotification, the_id),
+        row("ui/notifications/read-all", SignedIn, Nothing, none),
+        row("ui/account/notification-settings", SignedIn, Nothing, none),
+        row(
+            "ui/account/notification-settings/update",
+            SignedIn,
+            Nothing,
+            |_| {
+                vec![
+                    ("change[kinds][0][kind]", "usage.threshold".into()),
+                    ("change[kinds][0][email]", "false".into()),
+                ]
+            },
+        ),
         row("ui/keys/list", SignedIn, Nothing, none),
         row("ui/keys/agents", SignedIn, Nothing, none),
         row("ui/keys/create", SignedIn, Nothing, |_| {
@@ -180,6 +198,28 @@ fn table() -> Vec<Row> {
         }),
         row("admin-ui/licenses/history", SuperAdmin, License, the_id),
         row("admin-ui/licenses/top-ups", SuperAdmin, License, the_id),
+        row("admin-ui/webhooks", SuperAdmin, Nothing, none),
+        row("admin-ui/webhooks/create", SuperAdmin, Nothing, |_| {
+            vec![
+                ("url", "https://203.0.113.10/hook".into()),
+                ("events[0]", "license.expiring".into()),
+                ("description", "made by the matrix".into()),
+            ]
+        }),
+        row("admin-ui/webhooks/update", SuperAdmin, Webhook, |m| {
+            vec![("id", m.id.clone()), ("status", "disabled".into())]
+        }),
+        row("admin-ui/webhooks/delete", SuperAdmin, Webhook, the_id),
+        row("admin-ui/webhooks/deliveries", SuperAdmin, Webhook, the_id),
+        row(
+            "admin-ui/webhooks/redeliver",
+            SuperAdmin,
+            WebhookDelivery,
+            |m| {
+                let (endpoint, delivery) = m.id.split_once(',').unwrap_or_default();
+                vec![("id", endpoint.into()), ("delivery_id", delivery.into())]
+            },
+        ),
     ]
 }
 

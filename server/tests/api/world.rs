@@ -99,6 +99,14 @@ pub enum Need {
     Member,
     /// An account nobody else uses, to change.
     FreshUser,
+    /// An unread notification of the caller's (the member's when anonymous).
+    OwnNotification,
+    /// An email delivery to the member: its id is an unsubscribe link's.
+    EmailDelivery,
+    /// A webhook endpoint (on a documentation address nothing answers), to change or remove.
+    Webhook,
+    /// A failed delivery of a webhook endpoint: `{endpoint id},{delivery id}`.
+    WebhookDelivery,
 }
 
 /// What was made for one call: the id it needs and a token to keep names unique.
@@ -128,7 +136,11 @@ impl Answer {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
             .map(|v| v.trim().to_ascii_lowercase());
-        let text = response.text().await.unwrap_or_default();
+        let text = if content_type.as_deref() == Some("text/event-stream") {
+            stream_start(response).await
+        } else {
+            response.text().await.unwrap_or_default()
+        };
         Answer {
             status,
             content_type,
@@ -228,6 +240,16 @@ impl World {
         id_of(&expect_json(granted, 201, "a license").await)
     }
 
+    /// A webhook endpoint on a documentation address (public, so allowed; nothing answers
+    /// there), for an event the matrix never causes; its id.
+    async fn webhook(&self) -> String {
+        let body = json!({"url": "https://203.0.113.10/hook", "events": ["license.expiring"]});
+        let created = self
+            .grantor_sends(Method::POST, "/api/admin/webhooks", body)
+            .await;
+        id_of(&expect_json(created, 201, "a webhook endpoint").await["endpoint"])
+    }
+
     async fn fresh_agent(&self, unique: &str) -> String {
         let slug = format!("fresh-{unique}");
         let created = self
@@ -294,6 +316,17 @@ impl World {
                 let email = format!("{unique}@example.com");
                 self.app.create_user(&email, Role::Member).await
             }
+            Need::OwnNotification => {
+                let owner = self.player(who).unwrap_or(member);
+                notification_for(&self.app, &owner.user_id).await
+            }
+            Need::EmailDelivery => email_delivery_for(&self.app, &member.user_id).await,
+            Need::Webhook => self.webhook().await,
+            Need::WebhookDelivery => {
+                let endpoint = self.webhook().await;
+                let delivery = webhook_delivery_for(&self.app, &endpoint).await;
+                format!("{endpoint},{delivery}")
+            }
         };
         Made {
             id,
@@ -358,6 +391,119 @@ pub enum Body {
     Form(Vec<(&'static str, String)>),
 }
 
+/// What an event stream sends first: its chunks until it ends or pauses (a live stream, as
+/// the notifications', never ends).
+async fn stream_start(mut response: reqwest::Response) -> String {
+    let pause = std::time::Duration::from_millis(500);
+    let mut text = String::new();
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout(pause, response.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
+/// An unread notification of `user_id`, as the outbox dispatcher writes one: its id.
+async fn notification_for(app: &TestApp, user_id: &str) -> String {
+    use abetworks::entities::{enums::EventType, notifications};
+    use sea_orm::{ActiveModelTrait, Set};
+    let id = abetworks::ids::new_id();
+    notifications::ActiveModel {
+        id: Set(id.clone()),
+        user_id: Set(user_id.to_owned()),
+        kind: Set(EventType::AgentPublished),
+        title: Set("made for the matrix".into()),
+        body: Set("a notification made for the matrix".into()),
+        link: Set(Some("/marketplace".into())),
+        read_at: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        event_id: Set(None),
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("a notification is written");
+    id
+}
+
+/// A failed delivery to webhook endpoint `endpoint_id` of an event already dispatched (so no
+/// other delivery is made of it); its id.
+async fn webhook_delivery_for(app: &TestApp, endpoint_id: &str) -> String {
+    use abetworks::entities::enums::{DeliveryChannel, DeliveryStatus, EventType};
+    use abetworks::entities::{deliveries, outbox_events};
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = &app.state.db;
+    let (event_id, id) = (abetworks::ids::new_id(), abetworks::ids::new_id());
+    let now = chrono::Utc::now();
+    outbox_events::ActiveModel {
+        id: Set(event_id.clone()),
+        event_type: Set(EventType::LicenseExpiring),
+        payload: Set(json!({"made": "for the matrix"})),
+        subject_user_id: Set(None),
+        created_at: Set(now),
+        dispatched_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await
+    .expect("an event is written");
+    deliveries::ActiveModel {
+        id: Set(id.clone()),
+        event_id: Set(event_id),
+        channel: Set(DeliveryChannel::Webhook),
+        user_id: Set(None),
+        endpoint_id: Set(Some(endpoint_id.to_owned())),
+        status: Set(DeliveryStatus::Failed),
+        attempts: Set(3),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_status_code: Set(Some(500)),
+        last_error: Set(Some("HTTP 500".into())),
+        last_latency_ms: Set(Some(5)),
+        created_at: Set(now),
+        delivered_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .expect("a delivery is written");
+    id
+}
+
+/// An email delivery (already sent) to `user_id` of a new usage event; its id.
+pub async fn email_delivery_for(app: &TestApp, user_id: &str) -> String {
+    use abetworks::entities::deliveries;
+    use abetworks::entities::enums::{DeliveryChannel, DeliveryStatus, EventType};
+    use abetworks::outbox::{emit, NewEvent};
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = &app.state.db;
+    let event = NewEvent::new(
+        EventType::UsageThreshold,
+        Some(user_id),
+        json!({"threshold": 80}),
+    );
+    let event_id = emit(db, event).await.expect("an event is written");
+    let (id, now) = (abetworks::ids::new_id(), chrono::Utc::now());
+    deliveries::ActiveModel {
+        id: Set(id.clone()),
+        event_id: Set(event_id),
+        channel: Set(DeliveryChannel::Email),
+        user_id: Set(Some(user_id.to_owned())),
+        endpoint_id: Set(None),
+        status: Set(DeliveryStatus::Succeeded),
+        attempts: Set(1),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_status_code: Set(Some(250)),
+        last_error: Set(None),
+        last_latency_ms: Set(Some(1)),
+        created_at: Set(now),
+        delivered_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await
+    .expect("a delivery is written");
+    id
+}
+
 fn new_error(unique: &str) -> NewErrorLog {
     NewErrorLog {
         kind: ErrorKind::Internal,
@@ -371,12 +517,19 @@ fn new_error(unique: &str) -> NewErrorLog {
     }
 }
 
-/// A path with its one `{…}` segment (if any) filled with `id`.
+/// A path with its `{…}` segments (if any) filled, in order, with the comma-separated
+/// parts of `id`.
 pub fn fill(path: &str, id: &str) -> String {
-    match (path.find('{'), path.find('}')) {
-        (Some(start), Some(end)) if start < end => {
-            format!("{}{}{}", &path[..start], id, &path[end + 1..])
-        }
-        _ => path.to_owned(),
-    }
+    let mut ids = id.split(',');
+    path.split('/')
+        .map(|segment| {
+            let parameter = segment.starts_with('{') && segment.ends_with('}');
+            if parameter {
+                ids.next().unwrap_or_default()
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }

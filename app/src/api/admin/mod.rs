@@ -11,6 +11,7 @@ pub mod licenses;
 pub mod requests;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

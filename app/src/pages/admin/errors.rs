@@ -1,8 +1,9 @@
-//! Error logs: stat cards, filters, expandable rows, resolve with a note; polled every 10 s.
+//! Error logs: stat cards, filters, expandable rows, resolve with a note. A new high or
+//! critical error appears as it is logged (the live stream); a slow poll catches the rest.
 
 use std::collections::HashSet;
 
-use abetworks_types::enums::{ErrorKind, Severity};
+use abetworks_types::enums::{ErrorKind, EventType, Severity};
 use abetworks_types::views::{ErrorLogView, ErrorStats};
 use leptos::prelude::*;
 
@@ -15,10 +16,12 @@ use crate::api::admin::errors::{admin_error_stats, admin_errors, AdminResolveErr
 use crate::api::admin::DateRange;
 use crate::components::badge::{words, Tone};
 use crate::components::feedback::Loaded;
+use crate::components::live::arrivals_of;
 use crate::components::table::Moment;
 
-/// How often the list and the statistics refresh.
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
+/// How often the list and the statistics refresh without a live event: errors of low and
+/// medium severity are not pushed, and a stream may be reconnecting.
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[component]
 pub fn ErrorsTab() -> impl IntoView {
@@ -29,12 +32,13 @@ pub fn ErrorsTab() -> impl IntoView {
     let list = ListState::new();
     let tick = RwSignal::new(0usize);
     list.reload_on(tick);
+    list.reload_on(arrivals_of(&[EventType::ErrorLogged]));
     let resolve = list.action::<AdminResolveError>();
-    // Which rows are expanded lives here, not in the rows: the 10 s refresh rebuilds the rows
+    // Which rows are expanded lives here, not in the rows: a refresh rebuilds the rows
     // and must not fold up the one the admin is reading.
     let expanded = RwSignal::new(HashSet::<String>::new());
 
-    // New errors appear without a reload: the list and the stats refresh every 10 seconds.
+    // The fallback poll: the list and the stats refresh every minute.
     Effect::new(move |_| {
         if let Ok(handle) =
             set_interval_with_handle(move || tick.update(|t| *t = t.wrapping_add(1)), REFRESH)

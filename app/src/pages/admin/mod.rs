@@ -3,27 +3,29 @@
 
 mod agents;
 mod analytics;
-mod common;
+pub(crate) mod common;
 mod dialogs;
 mod errors;
 mod executions;
 mod license_dialogs;
 mod license_history;
 mod licenses;
-mod list;
+pub(crate) mod list;
 mod plan;
 mod requests;
 mod users;
+mod webhook_deliveries;
+mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::auth::use_auth;
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::error::{AppError, ErrorCode};
 
-const TABS: [(&str, &str); 7] = [
+const TABS: [(&str, &str); 8] = [
     ("licenses", "Licenses"),
     ("requests", "Access requests"),
     ("errors", "Error logs"),
@@ -31,6 +33,7 @@ const TABS: [(&str, &str); 7] = [
     ("executions", "Executions"),
     ("agents", "Agents"),
     ("users", "Users"),
+    ("webhooks", "Webhooks"),
 ];
 
 #[component]
@@ -67,11 +70,14 @@ fn NotAllowed() -> impl IntoView {
 #[component]
 fn AdminTabs(super_admin: bool) -> impl IntoView {
     let params = use_params_map();
+    // `/admin?tab=errors` too: the links of notifications name the tab in the query.
+    let query = use_query_map();
     let default_tab = if super_admin { "licenses" } else { "users" };
     let tab = Memo::new(move |_| {
         params
             .read()
             .get("tab")
+            .or_else(|| query.read().get("tab"))
             .unwrap_or_else(|| default_tab.to_owned())
     });
     let tabs: Vec<(&str, &str)> = TABS
@@ -84,7 +90,7 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
             <h1>"Admin"</h1>
             <p class="muted">
                 {if super_admin {
-                    "Licenses, requests, errors, usage, executions, the catalog and users."
+                    "Licenses, requests, errors, usage, executions, the catalog, users and webhooks."
                 } else {
                     "The users of your organisation (read-only)."
                 }}
@@ -118,6 +124,7 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
                     "executions" => view! { <executions::ExecutionsTab/> }.into_any(),
                     "agents" => view! { <agents::AgentsTab/> }.into_any(),
                     "users" => view! { <users::UsersTab/> }.into_any(),
+                    "webhooks" => view! { <webhooks::WebhooksTab/> }.into_any(),
                     _ => view! { <p class="error" role="alert">"There is no such admin section."</p> }.into_any(),
                 }
             }}

@@ -2,7 +2,7 @@
 //! and requests for more calls on a license held (approve by raising the limit and/or adding
 //! calls to the current window); reject either with a note.
 
-use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus};
+use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus, EventType};
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
 use leptos::prelude::*;
 
@@ -17,6 +17,7 @@ use crate::api::admin::requests::{admin_requests, AdminApproveRequest, AdminReje
 use crate::api::admin::DateRange;
 use crate::components::badge::Tone;
 use crate::components::feedback::{described_by, positive_count, FieldError, FormFailure};
+use crate::components::live::arrivals_of;
 use crate::components::table::Moment;
 
 /// The limit an approval starts with.
@@ -28,6 +29,8 @@ pub fn RequestsTab() -> impl IntoView {
     let agent = RwSignal::new(String::new());
     let dates = RwSignal::new(DateRange::default());
     let list = ListState::new();
+    // A new request appears as it is made (the live stream), not on the next visit.
+    list.reload_on(arrivals_of(&[EventType::AccessRequestCreated]));
     let approve = list.action::<AdminApproveRequest>();
     let reject = list.action::<AdminRejectRequest>();
     let requests = list.rows(move |page| {

@@ -179,10 +179,40 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
     insert(db, "registration_attempts", vec![
         ("id", v(&new_id())), ("ip", v("127.0.0.1")), ("created_at", now.into()),
     ]).await;
+    let (event, endpoint) = (new_id(), new_id());
+    insert(db, "outbox_events", vec![
+        ("id", v(&event)), ("event_type", v("license.granted")),
+        ("payload", json!({"licenseId": license, "agentName": "Summariser"}).into()),
+        ("subject_user_id", v(&user)), ("created_at", now.into()), ("dispatched_at", now.into()),
+    ]).await;
     insert(db, "notifications", vec![
-        ("id", v(&new_id())), ("user_id", v(&user)), ("kind", v("license_granted")),
+        ("id", v(&new_id())), ("user_id", v(&user)), ("kind", v("license.granted")),
         ("title", v("Access granted")), ("body", v("You can now run Summariser.")),
         ("link", v("/my-agents")), ("read_at", now.into()), ("created_at", now.into()),
+        ("event_id", v(&event)),
+    ]).await;
+    insert(db, "notification_preferences", vec![
+        ("id", v(&new_id())), ("user_id", v(&user)), ("event_type", v("agent.published")),
+        ("email_enabled", true.into()), ("updated_at", now.into()),
+    ]).await;
+    insert(db, "webhook_endpoints", vec![
+        ("id", v(&endpoint)), ("url", v("https://hooks.example.com/in?a=1&b='2'")),
+        ("description", v("Zoë's CRM")), ("event_types", json!(["license.granted"]).into()),
+        ("secret", v("whsec_c2VjcmV0")), ("status", v("failing")),
+        ("failing_since", now.into()), ("created_by", v(&user)), ("created_at", now.into()),
+        ("updated_at", now.into()),
+    ]).await;
+    insert(db, "deliveries", vec![
+        ("id", v(&new_id())), ("event_id", v(&event)), ("channel", v("webhook")),
+        ("endpoint_id", v(&endpoint)), ("status", v("failed")), ("attempts", 3i32.into()),
+        ("next_attempt_at", later.into()), ("lease_owner", v("pid1-x")),
+        ("lease_expires_at", now.into()), ("last_status_code", 503i32.into()),
+        ("last_error", v("Service \"Unavailable\"")), ("last_latency_ms", 120i64.into()),
+        ("created_at", now.into()), ("delivered_at", now.into()),
+    ]).await;
+    insert(db, "license_alerts", vec![
+        ("id", v(&new_id())), ("license_id", v(&license)), ("alert", v("usage80")),
+        ("period_unix", 1_796_000_000i64.into()), ("created_at", now.into()),
     ]).await;
     Seeded {
         user_id: user,

@@ -171,6 +171,25 @@ async fn serve_configured(
     clock: SharedClock,
 ) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let site_root = std::env::temp_dir().join("abetworks-test-site");
+    serve_site(config, clock, &site_root).await
+}
+
+/// The app serving the site built in `site_root` (its `pkg/` bundle and static files).
+pub async fn spawn_app_serving_site(
+    database: TestDatabase,
+    site_root: &std::path::Path,
+) -> TestApp {
+    let config = test_config(&database.url, "http://127.0.0.1:9");
+    let (mut app, _serving) = serve_site(config, abetworks::clock::system(), site_root).await;
+    app.database = Some(database);
+    app
+}
+
+async fn serve_site(
+    config: Config,
+    clock: SharedClock,
+    site_root: &std::path::Path,
+) -> (TestApp, tokio::task::JoinHandle<std::io::Result<()>>) {
     let app = Application::build_with_clock(config, &site_root.to_string_lossy(), clock)
         .await
         .expect("the application builds");
