@@ -11,13 +11,14 @@ use rand_core::{OsRng, RngCore};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::begin_write;
-use crate::entities::deliveries;
-use crate::entities::enums::DeliveryStatus;
+use crate::entities::enums::{DeliveryChannel, DeliveryStatus};
+use crate::entities::{deliveries, outbox_events};
 use crate::error::CoreResult;
+use crate::ids::new_id;
 use crate::input::storable_text;
 use crate::state::AppState;
 use crate::webhooks::MAX_ERROR_CHARS;
@@ -51,6 +52,49 @@ impl Attempt {
             Self::Delivered { latency_ms, .. } | Self::Failed { latency_ms, .. } => *latency_ms,
         }
     }
+}
+
+/// A pending delivery of `event` on `channel` to a user (email) or an endpoint (webhook), due
+/// now (the dispatcher writes these).
+pub(crate) fn pending(
+    event: &outbox_events::Model,
+    channel: DeliveryChannel,
+    user_id: Option<String>,
+    endpoint_id: Option<String>,
+) -> deliveries::ActiveModel {
+    let now = Utc::now();
+    deliveries::ActiveModel {
+        id: Set(new_id()),
+        event_id: Set(event.id.clone()),
+        channel: Set(channel),
+        user_id: Set(user_id),
+        endpoint_id: Set(endpoint_id),
+        status: Set(DeliveryStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        last_latency_ms: Set(None),
+        created_at: Set(now),
+        delivered_at: Set(None),
+    }
+}
+
+/// `update` also releases the delivery's lease: whoever held it no longer owns the row.
+pub(crate) fn releasing_lease(
+    update: sea_orm::UpdateMany<deliveries::Entity>,
+) -> sea_orm::UpdateMany<deliveries::Entity> {
+    update
+        .col_expr(
+            deliveries::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            deliveries::Column::LeaseExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
 }
 
 /// Deliveries claimed per look at the table, at most.
@@ -217,15 +261,8 @@ pub async fn record(
             deliveries::Column::LastLatencyMs,
             Expr::value(Some(attempt.latency_ms())),
         )
-        .col_expr(deliveries::Column::LastError, Expr::value(error))
-        .col_expr(
-            deliveries::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::LeaseExpiresAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        );
+        .col_expr(deliveries::Column::LastError, Expr::value(error));
+    update = releasing_lease(update);
     match outcome {
         Recorded::Delivered => {
             update = update.col_expr(deliveries::Column::DeliveredAt, Expr::value(Some(now)));

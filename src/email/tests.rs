@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 
 use super::*;
 use crate::agent_client::AgentClient;
 use crate::config::Config;
-use crate::entities::enums::{DeliveryChannel, DeliveryStatus, EventType};
+use crate::entities::enums::{DeliveryChannel, EventType};
 use crate::on_every_database;
 use crate::outbox::{emit, NewEvent};
 use crate::test_fixtures::{actor, member};
@@ -54,27 +53,11 @@ async fn usage_email(
         .await
         .expect("a query")
         .expect("the event");
-    let now = Utc::now();
-    let delivery = deliveries::ActiveModel {
-        id: Set(crate::ids::new_id()),
-        event_id: Set(event.id.clone()),
-        channel: Set(DeliveryChannel::Email),
-        user_id: Set(Some(user.id.clone())),
-        endpoint_id: Set(None),
-        status: Set(DeliveryStatus::Pending),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_owner: Set(None),
-        lease_expires_at: Set(None),
-        last_status_code: Set(None),
-        last_error: Set(None),
-        last_latency_ms: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-    }
-    .insert(db)
-    .await
-    .expect("a delivery");
+    let delivery =
+        crate::deliveries::pending(&event, DeliveryChannel::Email, Some(user.id.clone()), None)
+            .insert(db)
+            .await
+            .expect("a delivery");
     (event, delivery)
 }
 

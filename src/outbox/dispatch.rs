@@ -24,7 +24,7 @@ use sea_orm::{
 
 use super::message;
 use crate::db::begin_write;
-use crate::entities::enums::{DeliveryChannel, DeliveryStatus, EventType, Role, WebhookStatus};
+use crate::entities::enums::{DeliveryChannel, EventType, Role, WebhookStatus};
 use crate::entities::{deliveries, notifications, outbox_events, users, webhook_endpoints};
 use crate::error::CoreResult;
 use crate::ids::new_id;
@@ -108,33 +108,6 @@ async fn endpoints_wanting(
         .collect())
 }
 
-/// A pending delivery of `event` on `channel`, due now.
-fn delivery(
-    event: &outbox_events::Model,
-    channel: DeliveryChannel,
-    user_id: Option<String>,
-    endpoint_id: Option<String>,
-) -> deliveries::ActiveModel {
-    let now = Utc::now();
-    deliveries::ActiveModel {
-        id: Set(new_id()),
-        event_id: Set(event.id.clone()),
-        channel: Set(channel),
-        user_id: Set(user_id),
-        endpoint_id: Set(endpoint_id),
-        status: Set(DeliveryStatus::Pending),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_owner: Set(None),
-        lease_expires_at: Set(None),
-        last_status_code: Set(None),
-        last_error: Set(None),
-        last_latency_ms: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-    }
-}
-
 /// Writes everything `event` makes: notifications, email deliveries (when `email` is on) and
 /// webhook deliveries; a row that exists already is left alone.
 async fn fan_out(
@@ -168,7 +141,12 @@ async fn fan_out(
         let mailed = crate::notifications::wanting_email(conn, event.event_type, &users).await?;
         for chunk in mailed.chunks(200) {
             let rows = chunk.iter().map(|user_id| {
-                delivery(event, DeliveryChannel::Email, Some(user_id.clone()), None)
+                crate::deliveries::pending(
+                    event,
+                    DeliveryChannel::Email,
+                    Some(user_id.clone()),
+                    None,
+                )
             });
             deliveries::Entity::insert_many(rows)
                 .on_conflict_do_nothing_on([
@@ -180,9 +158,9 @@ async fn fan_out(
         }
     }
     let endpoints = endpoints_wanting(conn, event.event_type).await?;
-    let rows = endpoints
-        .into_iter()
-        .map(|endpoint_id| delivery(event, DeliveryChannel::Webhook, None, Some(endpoint_id)));
+    let rows = endpoints.into_iter().map(|endpoint_id| {
+        crate::deliveries::pending(event, DeliveryChannel::Webhook, None, Some(endpoint_id))
+    });
     deliveries::Entity::insert_many(rows)
         .on_conflict_do_nothing_on([deliveries::Column::EventId, deliveries::Column::EndpointId])
         .exec_without_returning(conn)

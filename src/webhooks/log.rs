@@ -108,20 +108,13 @@ pub async fn redeliver(
         .ok_or(not_found)?;
     let now = super::stored_now();
     // The lease goes too: an attempt in flight no longer owns the row and records nothing.
-    deliveries::Entity::update_many()
+    let update = deliveries::Entity::update_many()
         .col_expr(
             deliveries::Column::Status,
             Expr::value(DeliveryStatus::Pending),
         )
-        .col_expr(deliveries::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(
-            deliveries::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::LeaseExpiresAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
+        .col_expr(deliveries::Column::NextAttemptAt, Expr::value(now));
+    crate::deliveries::releasing_lease(update)
         .col_expr(
             deliveries::Column::DeliveredAt,
             Expr::value(Option::<DateTime<Utc>>::None),
