@@ -1,12 +1,6 @@
-import { test, expect, request as playwrightRequest, type APIRequestContext, type Page } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { test, expect, type Page } from "@playwright/test";
 import {
   adminApi,
-  adminEmail,
-  adminPassword,
   approveRequest,
   browserErrors,
   catalog,
@@ -15,6 +9,7 @@ import {
   origin,
   registerOnPage,
 } from "./support/customer";
+import { OwnStack } from "./support/stack";
 
 // Live notifications, issue 15: the bell counts what arrives without a reload, the
 // notification centre links to what it is about and marks it read, and the super admin sees
@@ -89,96 +84,29 @@ test("the customer's bell counts an approval live, links to My Agents and clears
 // A critical error needs the agent service to refuse the gateway's signature (its secret out
 // of step, as after a half-done rotation): this test starts its own agent service and server,
 // so restarting the service with another secret disturbs no other test.
-const root = path.resolve(__dirname, "..", "..");
-const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, "target");
-const agentPort = Number(process.env.E2E_LIVE_AGENT_PORT || 8121);
-const serverPort = Number(process.env.E2E_LIVE_SERVER_PORT || 3121);
-const base = `http://127.0.0.1:${serverPort}`;
-const secret = "e2e-live-secret-0123456789";
+const stack = new OwnStack(
+  "live",
+  Number(process.env.E2E_LIVE_AGENT_PORT || 8121),
+  Number(process.env.E2E_LIVE_SERVER_PORT || 3121),
+  "e2e-live-secret-0123456789",
+);
 
-function start(command: string, args: string[], cwd: string, env: Record<string, string>): ChildProcess {
-  // Its own process group, so the service's worker processes stop with it.
-  return spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: "ignore" });
-}
-
-function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM") {
-  if (child?.pid && child.exitCode === null) {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function startAgents(agentSecret: string): ChildProcess {
-  return start(
-    path.join(root, "python-agents", ".venv", "bin", "uvicorn"),
-    ["service.main:app", "--host", "127.0.0.1", "--port", String(agentPort), "--log-level", "warning"],
-    path.join(root, "python-agents"),
-    { AGENT_SERVICE_SECRET: agentSecret },
-  );
-}
-
-async function healthOf(ctx: APIRequestContext, url: string): Promise<number> {
-  return (await ctx.get(url).catch(() => null))?.status() ?? 0;
-}
-
-let agents: ChildProcess | undefined;
-let server: ChildProcess | undefined;
-
-test.afterAll(() => {
-  stop(agents, "SIGKILL");
-  stop(server);
-});
+test.afterAll(() => stack.stop());
 
 test("the super admin sees a new critical error appear live in the errors tab", async ({ browser }) => {
   test.setTimeout(180_000);
-  const probe = await playwrightRequest.newContext();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "abetworks-live-"));
-  agents = startAgents(secret);
-  await expect.poll(() => healthOf(probe, `http://127.0.0.1:${agentPort}/health`), { timeout: 60_000 }).toBe(200);
-  server = start(path.join(targetDir, "debug", "server"), [], root, {
-    DATABASE_URL: `sqlite://${path.join(dataDir, "live.sqlite")}?mode=rwc`,
-    LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
-    LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
-    AGENT_SERVICE_URL: `http://127.0.0.1:${agentPort}`,
-    AGENT_SERVICE_SECRET: secret,
-    ABETWORKS_DEMO_DATA: "true",
-    ABETWORKS_ADMIN_EMAIL: adminEmail,
-    ABETWORKS_ADMIN_PASSWORD: adminPassword,
-    RUST_LOG: "error",
-  });
-  await expect.poll(() => healthOf(probe, `${base}/healthz`), { timeout: 60_000 }).toBe(200);
-
-  const api = () => playwrightRequest.newContext({ baseURL: base, extraHTTPHeaders: { Origin: base } });
-  const admin = await api();
-  expect((await admin.post("/api/auth/login", { data: { email: adminEmail, password: adminPassword } })).status()).toBe(200);
-  let agentId = "";
-  await expect
-    .poll(async () => {
-      const items: { id: string; slug: string }[] = (await (await admin.get("/api/marketplace/agents")).json()).items ?? [];
-      agentId = items.find((a) => a.slug === "sentiment")?.id ?? "";
-      return agentId;
-    }, { timeout: 60_000 })
-    .not.toBe("");
+  await stack.startAgents();
+  await stack.startServer();
+  const admin = await stack.adminApi();
+  const agentId = await stack.agentId(admin, "sentiment");
 
   // A member licensed for the agent.
-  const member = await api();
-  const memberEmail = `live-${Date.now()}@e2e.abetworks.local`;
-  const registered = await member.post("/api/auth/register", {
-    data: { email: memberEmail, password: memberPassword, name: "Lou Live" },
-  });
-  expect(registered.status(), await registered.text()).toBe(201);
-  const asked = await member.post("/api/marketplace/request-access", { data: { agentId: agentId, requestReason: "drill" } });
-  expect(asked.status(), await asked.text()).toBe(201);
-  const approved = await admin.post(`/api/admin/access-requests/${(await asked.json()).id}/approve`, {
-    data: { apiCallLimit: 5 },
-  });
-  expect(approved.status(), await approved.text()).toBe(200);
+  const member = await stack.api();
+  const lou = { email: `live-${Date.now()}@e2e.abetworks.local`, password: memberPassword, name: "Lou Live" };
+  await stack.licensedMember(member, admin, lou, agentId, "drill", 5);
 
   // The super admin watches the errors tab.
-  const context = await browser.newContext({ baseURL: base });
+  const context = await browser.newContext({ baseURL: stack.base });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -186,11 +114,7 @@ test("the super admin sees a new critical error appear live in the errors tab", 
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
   });
-  const signedIn = await page.request.post("/api/auth/login", {
-    data: { email: adminEmail, password: adminPassword },
-    headers: { Origin: base },
-  });
-  expect(signedIn.status(), await signedIn.text()).toBe(200);
+  await stack.signInAsAdmin(page);
   await page.goto("/admin/errors");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
   await expect(page.getByTestId("errors-tab")).toBeVisible();
@@ -203,10 +127,8 @@ test("the super admin sees a new critical error appear live in the errors tab", 
   await markNoReload(page);
 
   // The agent service comes back with another secret: it refuses the gateway's signature.
-  stop(agents, "SIGKILL");
-  await expect.poll(() => healthOf(probe, `http://127.0.0.1:${agentPort}/health`)).toBe(0);
-  agents = startAgents("e2e-live-rotated-secret-9876543210");
-  await expect.poll(() => healthOf(probe, `http://127.0.0.1:${agentPort}/health`), { timeout: 60_000 }).toBe(200);
+  await stack.killAgents();
+  await stack.startAgents("e2e-live-rotated-secret-9876543210");
   const refused = await member.post(`/api/agents/${agentId}/execute`, { data: { input: { text: "hello?" } } });
   expect(refused.status(), await refused.text()).toBeGreaterThanOrEqual(500);
 
@@ -219,5 +141,4 @@ test("the super admin sees a new critical error appear live in the errors tab", 
   await context.close();
   await admin.dispose();
   await member.dispose();
-  await probe.dispose();
 });

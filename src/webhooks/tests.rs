@@ -15,6 +15,19 @@ fn new_webhook(url: &str) -> NewWebhook {
     }
 }
 
+/// The database and its super admin, who may manage webhooks.
+async fn with_admin(db: &TestDatabase) -> (DatabaseConnection, Actor) {
+    let (db, admin, _, _) = fx::cast(db).await;
+    (db, fx::actor(&admin))
+}
+
+/// An endpoint at the public address `url`, created by `admin`.
+async fn created(db: &DatabaseConnection, admin: &Actor, url: &str) -> WebhookCreated {
+    create(db, admin, Reach::PublicOnly, new_webhook(url))
+        .await
+        .expect("the endpoint is created")
+}
+
 /// A pending webhook delivery of a new `usage.threshold` event to `endpoint_id`.
 pub(crate) async fn delivery_to(db: &DatabaseConnection, endpoint_id: &str) -> deliveries::Model {
     let event = NewEvent::new(
@@ -49,16 +62,8 @@ pub(crate) async fn delivery_to(db: &DatabaseConnection, endpoint_id: &str) -> d
 }
 
 async fn creating_shows_the_secret_once_and_audits_the_endpoint_without_it(db: TestDatabase) {
-    let (db, admin, _, _) = fx::cast(&db).await;
-    let admin = fx::actor(&admin);
-    let created = create(
-        &db,
-        &admin,
-        Reach::PublicOnly,
-        new_webhook("https://203.0.113.10/in"),
-    )
-    .await
-    .expect("the endpoint is created");
+    let (db, admin) = with_admin(&db).await;
+    let created = created(&db, &admin, "https://203.0.113.10/in").await;
     assert!(
         created.secret.starts_with(SECRET_PREFIX),
         "{}",
@@ -137,16 +142,8 @@ crate::on_every_database!(invalid_endpoints_are_refused_naming_the_field_and_mem
 async fn activating_a_failing_endpoint_clears_failing_and_failing_cannot_be_chosen(
     db: TestDatabase,
 ) {
-    let (db, admin, _, _) = fx::cast(&db).await;
-    let admin = fx::actor(&admin);
-    let created = create(
-        &db,
-        &admin,
-        Reach::PublicOnly,
-        new_webhook("https://203.0.113.10/"),
-    )
-    .await
-    .unwrap();
+    let (db, admin) = with_admin(&db).await;
+    let created = created(&db, &admin, "https://203.0.113.10/").await;
     let id = created.endpoint.id;
     mark_failing(&db, &id).await.unwrap();
     let failing = get(&db, &admin, &id).await.unwrap();
@@ -222,16 +219,8 @@ crate::on_every_database!(
 );
 
 async fn deleting_an_endpoint_removes_its_deliveries_and_keeps_the_event(db: TestDatabase) {
-    let (db, admin, _, _) = fx::cast(&db).await;
-    let admin = fx::actor(&admin);
-    let created = create(
-        &db,
-        &admin,
-        Reach::PublicOnly,
-        new_webhook("https://203.0.113.10/"),
-    )
-    .await
-    .unwrap();
+    let (db, admin) = with_admin(&db).await;
+    let created = created(&db, &admin, "https://203.0.113.10/").await;
     let delivery = delivery_to(&db, &created.endpoint.id).await;
     delete(&db, &admin, &created.endpoint.id).await.unwrap();
     assert_eq!(endpoints::Entity::find().count(&db).await.unwrap(), 0);
@@ -248,26 +237,9 @@ crate::on_every_database!(deleting_an_endpoint_removes_its_deliveries_and_keeps_
 async fn redelivering_makes_a_delivery_due_now_keeping_its_attempts_and_only_for_its_endpoint(
     db: TestDatabase,
 ) {
-    let (db, admin, _, _) = fx::cast(&db).await;
-    let admin = fx::actor(&admin);
-    let mine = create(
-        &db,
-        &admin,
-        Reach::PublicOnly,
-        new_webhook("https://203.0.113.10/"),
-    )
-    .await
-    .unwrap()
-    .endpoint;
-    let other = create(
-        &db,
-        &admin,
-        Reach::PublicOnly,
-        new_webhook("https://203.0.113.11/"),
-    )
-    .await
-    .unwrap()
-    .endpoint;
+    let (db, admin) = with_admin(&db).await;
+    let mine = created(&db, &admin, "https://203.0.113.10/").await.endpoint;
+    let other = created(&db, &admin, "https://203.0.113.11/").await.endpoint;
     let delivery = delivery_to(&db, &mine.id).await;
     let later = Utc::now() + chrono::Duration::hours(1);
     deliveries::Entity::update_many()

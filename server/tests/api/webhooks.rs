@@ -81,6 +81,34 @@ async fn delivery_log(app: &TestApp, admin: &reqwest::Client, endpoint: &str) ->
         .clone()
 }
 
+/// A receiver answering `answer`, a server with the [`QUICK`] settings and the receiver
+/// registered there by the super admin: the receiver, the server, the admin's client and the
+/// registration's status and body.
+async fn quick_app_with_receiver(
+    db: TestDatabase,
+    answer: fn(usize) -> StatusCode,
+) -> (Receiver, TestApp, reqwest::Client, (u16, Value)) {
+    let receiver = Receiver::start(answer).await;
+    let app = spawn_app_with_settings(db, &QUICK).await;
+    let admin = app.signed_in_as_root().await;
+    let registered = register(&app, &admin, &receiver.url).await;
+    (receiver, app, admin, registered)
+}
+
+/// The id of the endpoint in a registration's body.
+fn endpoint_id(created: &Value) -> String {
+    created["endpoint"]["id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until the endpoint's latest delivery has succeeded.
+async fn wait_until_delivered(app: &TestApp, admin: &reqwest::Client, endpoint: &str) {
+    wait_until("the delivery succeeds", || async {
+        let log = delivery_log(app, admin, endpoint).await;
+        log.first().is_some_and(|d| d["status"] == "succeeded")
+    })
+    .await;
+}
+
 async fn an_endpoint_shows_its_secret_once_and_is_listed_changed_and_removed(db: TestDatabase) {
     let app = spawn_app(db).await;
     let admin = app.signed_in_as_root().await;
@@ -180,7 +208,7 @@ on_every_database!(
 async fn a_receiver_failing_three_times_gets_the_event_once_accepted_signed_after_backoff(
     db: TestDatabase,
 ) {
-    let receiver = Receiver::start(|n| {
+    let (receiver, app, admin, (status, created)) = quick_app_with_receiver(db, |n| {
         if n < 3 {
             StatusCode::INTERNAL_SERVER_ERROR
         } else {
@@ -188,19 +216,12 @@ async fn a_receiver_failing_three_times_gets_the_event_once_accepted_signed_afte
         }
     })
     .await;
-    let app = spawn_app_with_settings(db, &QUICK).await;
-    let admin = app.signed_in_as_root().await;
-    let (status, created) = register(&app, &admin, &receiver.url).await;
     assert_eq!(status, 201, "{created}");
     let secret = created["secret"].as_str().unwrap().to_owned();
-    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    let endpoint = endpoint_id(&created);
 
     let event_id = publish_event(&app.state.db).await;
-    wait_until("the delivery succeeds", || async {
-        let log = delivery_log(&app, &admin, &endpoint).await;
-        log.first().is_some_and(|d| d["status"] == "succeeded")
-    })
-    .await;
+    wait_until_delivered(&app, &admin, &endpoint).await;
     // A few more polls: an accepted event is not sent again.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -257,7 +278,7 @@ on_every_database!(
 async fn the_log_shows_a_failing_answer_and_a_manual_redeliver_sends_the_event_again(
     db: TestDatabase,
 ) {
-    let receiver = Receiver::start(|n| {
+    let (receiver, app, admin, (_, created)) = quick_app_with_receiver(db, |n| {
         if n == 0 {
             StatusCode::OK
         } else {
@@ -265,16 +286,9 @@ async fn the_log_shows_a_failing_answer_and_a_manual_redeliver_sends_the_event_a
         }
     })
     .await;
-    let app = spawn_app_with_settings(db, &QUICK).await;
-    let admin = app.signed_in_as_root().await;
-    let (_, created) = register(&app, &admin, &receiver.url).await;
-    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    let endpoint = endpoint_id(&created);
     let event_id = publish_event(&app.state.db).await;
-    wait_until("the delivery succeeds", || async {
-        let log = delivery_log(&app, &admin, &endpoint).await;
-        log.first().is_some_and(|d| d["status"] == "succeeded")
-    })
-    .await;
+    wait_until_delivered(&app, &admin, &endpoint).await;
     let delivery = delivery_log(&app, &admin, &endpoint).await[0]["id"]
         .as_str()
         .unwrap()
@@ -310,8 +324,7 @@ async fn the_log_shows_a_failing_answer_and_a_manual_redeliver_sends_the_event_a
         log[0]
     );
 
-    let other = register(&app, &admin, &receiver.url).await.1;
-    let other = other["endpoint"]["id"].as_str().unwrap().to_owned();
+    let other = endpoint_id(&register(&app, &admin, &receiver.url).await.1);
     let foreign = format!("/api/admin/webhooks/{other}/deliveries/{delivery}/redeliver");
     assert_eq!(app.post(&admin, &foreign, json!({})).await.status(), 404);
 }
