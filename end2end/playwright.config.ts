@@ -61,6 +61,9 @@ export default defineConfig({
         ABETWORKS_DEMO_DATA: "true",
         // Every spec registers its own accounts from 127.0.0.1.
         ABETWORKS_REGISTRATIONS_PER_HOUR: "1000",
+        // webhooks.spec.ts points an endpoint at a receiver on loopback and waits for a retry.
+        ABETWORKS_WEBHOOK_ALLOW_PRIVATE: "true",
+        ABETWORKS_DELIVERY_RETRY_BASE_MS: "500",
         AGENT_SERVICE_SECRET: "e2e-shared-secret-0123456789",
         ABETWORKS_ADMIN_EMAIL: adminEmail,
         ABETWORKS_ADMIN_PASSWORD: adminPassword,

@@ -238,30 +238,37 @@ async fn drive(
                 None => return Ended::Failed(AgentError::Malformed("the stream ended without an answer".into())),
                 Some(Err(error)) => return Ended::Failed(error),
                 Some(Ok(AgentEvent::Output(answer))) => {
-                    if let Some((done, total, message)) = pending.take() {
-                        // The last report before the output is always written.
-                        if let Hold::Lost = write_progress(db, &run.id, lease, done, total, message).await {
-                            return Ended::Lost;
+                    if let Some(report) = pending.take() {
+                        // The last report before the output is always written (tried twice).
+                        for _ in 0..2 {
+                            match write_progress(db, &run.id, lease, report.clone()).await {
+                                Some(Hold::Lost) => return Ended::Lost,
+                                Some(_) => break,
+                                None => {}
+                            }
                         }
                     }
                     return Ended::Output(answer);
                 }
                 Some(Ok(AgentEvent::Progress { done, total, message })) => {
+                    let report = (done, total, message);
                     if last_written.is_some_and(|at| at.elapsed() < PROGRESS_EVERY) {
-                        pending = Some((done, total, message));
+                        pending = Some(report);
                         Hold::Keep
                     } else {
                         last_written = Some(Instant::now());
                         renewed = Instant::now();
-                        write_progress(db, &run.id, lease, done, total, message).await
+                        // This report supersedes any older one still waiting.
+                        pending = None;
+                        write_or_keep(db, &run.id, lease, report, &mut pending).await
                     }
                 }
             },
             _ = tick.tick() => match pending.take() {
-                Some((done, total, message)) => {
+                Some(report) => {
                     last_written = Some(Instant::now());
                     renewed = Instant::now();
-                    write_progress(db, &run.id, lease, done, total, message).await
+                    write_or_keep(db, &run.id, lease, report, &mut pending).await
                 }
                 None => hold(db, &run.id, lease, &mut renewed).await,
             },
@@ -311,16 +318,36 @@ async fn cancel_requested(db: &impl ConnectionTrait, run_id: &str) -> Hold {
     }
 }
 
+/// A progress report: done, total, message.
+type Report = (u64, u64, Option<String>);
+
+/// Writes `report` ([`write_progress`]); one the database did not take goes back to `pending`
+/// (unless a newer one is there), so the next tick or the output writes it.
+async fn write_or_keep(
+    db: &DatabaseConnection,
+    run_id: &str,
+    lease: &LeaseSettings,
+    report: Report,
+    pending: &mut Option<Report>,
+) -> Hold {
+    match write_progress(db, run_id, lease, report.clone()).await {
+        Some(hold) => hold,
+        None => {
+            pending.get_or_insert(report);
+            Hold::Keep
+        }
+    }
+}
+
 /// Writes the agent's progress into the run (its columns and a `progress` event) and renews the
-/// lease, in one transaction, only while this instance holds the run.
+/// lease, in one transaction, only while this instance holds the run. `None` when the database
+/// did not take it (logged): the caller keeps the report to write it again.
 async fn write_progress(
     db: &DatabaseConnection,
     run_id: &str,
     lease: &LeaseSettings,
-    done: u64,
-    total: u64,
-    message: Option<String>,
-) -> Hold {
+    (done, total, message): Report,
+) -> Option<Hold> {
     let written = async {
         let txn = begin_write(db).await?;
         let message = message.map(|m| storable_text(&m, 500));
@@ -351,10 +378,13 @@ async fn write_progress(
         Ok(hold)
     }
     .await;
-    written.unwrap_or_else(|e| {
-        tracing::warn!(run_id, "could not write a background run's progress: {e}");
-        Hold::Keep
-    })
+    match written {
+        Ok(hold) => Some(hold),
+        Err(e) => {
+            tracing::warn!(run_id, "could not write a background run's progress: {e}");
+            None
+        }
+    }
 }
 
 /// The columns every settlement of a run held by this instance changes, on a run still running

@@ -1,3 +1,4 @@
+pub mod agent_icon;
 pub mod badge;
 pub mod bell;
 pub mod copy_button;

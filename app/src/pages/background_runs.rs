@@ -1,8 +1,10 @@
 //! Background runs in the browser: the run page's panel that follows one run (its status,
 //! live progress, a Cancel button and the result), and `/runs`, the caller's runs.
 //!
-//! The panel polls the run every second through a server function until it has finished
-//! (the REST API also streams the same events as server-sent events).
+//! The panel follows the run's event stream (`GET /api/runs/{runId}/events`): each event — a
+//! status change, progress, the output or an error — fetches the run again through a server
+//! function, and the stream is closed once the run has finished. Where the browser cannot open
+//! the stream, the panel polls every second instead.
 
 use std::time::Duration;
 
@@ -40,6 +42,49 @@ fn follow(
     });
 }
 
+/// Fetches run `id` into `current` whenever its event stream says something happened (and
+/// when the connection drops, so nothing is missed); closes the stream once the run has
+/// finished, and when the panel follows another run or is gone. Polls when the browser cannot
+/// open the stream.
+fn follow_events(
+    run_id: RwSignal<Option<String>>,
+    id: String,
+    current: RwSignal<Option<Result<RunView, AppError>>>,
+) {
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(source) = web_sys::EventSource::new(&format!("/api/runs/{id}/events")) else {
+        follow(run_id, id, current);
+        return;
+    };
+    let refetch = {
+        let source = source.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| {
+            let (source, id) = (source.clone(), id.clone());
+            leptos::task::spawn_local(async move {
+                let fetched = background_run(id.clone()).await;
+                if run_id.try_get_untracked().flatten().as_deref() != Some(id.as_str()) {
+                    return;
+                }
+                if matches!(&fetched, Ok(run) if run.is_finished()) {
+                    source.close();
+                }
+                current.try_set(Some(fetched));
+            });
+        })
+    };
+    // `error` is both the run's own error event and a dropped connection: either way, look.
+    for kind in ["status", "progress", "output", "error"] {
+        let _ = source.add_event_listener_with_callback(kind, refetch.as_ref().unchecked_ref());
+    }
+    // Browser-only values, closed and dropped on the thread that made them.
+    let held = send_wrapper::SendWrapper::new((source, refetch));
+    on_cleanup(move || {
+        let (source, _listener) = held.take();
+        source.close();
+    });
+}
+
 /// "120 of 2,000 (6 %) · Scored 120 leads".
 fn progress_text(run: &RunView) -> String {
     match &run.progress {
@@ -69,7 +114,7 @@ pub fn BackgroundRunPanel(run_id: RwSignal<Option<String>>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(id) = run_id.get() {
             current.set(None);
-            follow(run_id, id, current);
+            follow_events(run_id, id, current);
         }
     });
     let cancel = move |_| {

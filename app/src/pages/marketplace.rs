@@ -11,6 +11,7 @@ use leptos_router::NavigateOptions;
 use crate::api::marketplace::{
     marketplace_agents, marketplace_categories, parse_price, RequestAccess,
 };
+use crate::components::agent_icon::AgentIcon;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{
     described_by, EmptyState, ErrorPanel, FieldError, FormFailure, Loading, WaitingSelect,
@@ -328,7 +329,7 @@ fn AgentCardView(agent: MarketplaceAgent) -> impl IntoView {
     view! {
         <li class="agent-card" data-testid="agent-card" data-slug=slug.clone()>
             <div class="agent-card-head">
-                <span class="agent-icon" aria-hidden="true">{agent.icon.clone()}</span>
+                <AgentIcon icon=agent.icon.clone() name=agent.name.clone()/>
                 <h2>{agent.name.clone()}</h2>
             </div>
             <p class="agent-summary">{agent.short_description.clone()}</p>

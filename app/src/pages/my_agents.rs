@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::marketplace::{my_agents, MyLicense, RequestAccess};
 use crate::api::quota::window_limit;
+use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Tone};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{
@@ -87,7 +88,7 @@ fn LicenseCard(mine: MyLicense) -> impl IntoView {
     view! {
         <li class="license-card" data-testid="license-card" data-agent=license.agent_name.clone()>
             <div class="agent-card-head">
-                <span class="agent-icon" aria-hidden="true">{license.agent_icon.clone()}</span>
+                <AgentIcon icon=license.agent_icon.clone() name=license.agent_name.clone()/>
                 <h2>{license.agent_name.clone()}</h2>
             </div>
             <LicenseBadges license=license.clone()/>

@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::quota::{remaining_text, window_limit};
 use crate::api::runs::{recent_executions, run_page, RunAgent, RunPageData, StartBackgroundRun};
+use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::{JsonView, RawOutput};
@@ -242,7 +243,7 @@ fn RunView(
         <Title text=format!("Run {} — Abetworks", data.agent.name)/>
         <section class="page-intro run-intro">
             <div class="agent-card-head">
-                <span class="agent-icon" aria-hidden="true">{data.agent.icon.clone()}</span>
+                <AgentIcon icon=data.agent.icon.clone() name=data.agent.name.clone()/>
                 <h1>{format!("Run {}", data.agent.name)}</h1>
             </div>
             <p class="muted">{data.agent.short_description.clone()}</p>
