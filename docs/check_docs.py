@@ -222,6 +222,8 @@ def migrated_tables() -> dict[str, list[str]]:
     tables: dict[str, list[str]] = {}
     for path in sorted((ROOT / "migration" / "src").glob("m2*.rs")):
         source = path.read_text(encoding="utf-8")
+        # `use SubscriptionMemberUsage as U;` inside a function: the table is still its own name.
+        aliases = dict((a, n) for n, a in re.findall(r"\buse\s+(\w+)\s+as\s+(\w+)\s*;", source))
         for create in re.finditer(r"Table::create\(\)\s*\.table\((\w+)::Table\)", source):
             iden = create.group(1)
             end = source.find(".take()", create.end())
@@ -229,7 +231,7 @@ def migrated_tables() -> dict[str, list[str]]:
             columns = []
             for column in re.finditer(r"\.col\(\s*\w+\(\s*" + iden + r"::(\w+)", body):
                 columns.append(snake(column.group(1)))
-            tables[snake(iden)] = columns
+            tables[snake(aliases.get(iden, iden))] = columns
     return tables
 
 

@@ -48,6 +48,13 @@ CONFLICT_ORIGINS = {
     "EmailTaken": "`POST /api/auth/register` with an email that has an account",
     "SlugTaken": "`POST /api/admin/agents` with a slug in use",
     "OwnAccount": "`PATCH /api/admin/users/{id}` disabling or demoting yourself",
+    "LastOrganizationAdmin": "leaving, removing or demoting the last admin of a team "
+    "organisation (`/api/orgs/current/...`), or moving them into another organisation",
+    "AlreadyMember": "accepting an invitation to (or being invited into) the organisation you "
+    "are already in",
+    "AlreadySubscribed": "`POST /api/admin/subscriptions` for an organisation and agent that "
+    "already have a subscription",
+    "PersonalOrganization": "inviting into, or managing the members of, a personal organisation",
 }
 
 

@@ -1,7 +1,9 @@
 //! Requests for access to an agent: a user asks, the super admin approves (which grants the
 //! license in the same transaction) or rejects with a note the user sees. A user who already
 //! holds a license in force asks for more calls instead (`kind: increase`); approving that
-//! changes the license held, in place.
+//! changes the license held, in place. An organisation's admin may ask for their
+//! organisation (`for_organization`): approving that creates the organisation's subscription
+//! (a pool its members share, `crate::subscriptions`) instead of a license.
 //!
 //! At most one pending request per user and agent, enforced by the partial unique index
 //! `ux_agent_access_requests_pending`; a violation reads as "already pending".
@@ -10,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
 use crate::actor::Actor;
@@ -18,13 +20,13 @@ use crate::audit::AuditEntry;
 use crate::db::{begin_write, find_by_id, find_or_404, unique_violation_as};
 use crate::entities::agent_access_requests as requests;
 use crate::entities::enums::{AccessRequestKind, AccessRequestStatus, EventType};
-use crate::entities::{agent_catalog, users};
+use crate::entities::{agent_catalog, agent_subscriptions, organizations, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter_on, optional_range, page_of, required_text};
 #[cfg(test)] // the tests' `use super::*`
 use crate::licenses::MAX_API_CALL_LIMIT;
-use crate::licenses::{self, EffectiveStatus, GrantLicense, LicenseChange, NewTopUp, QuotaPlan};
+use crate::licenses::{self, EffectiveStatus, QuotaPlan};
 use crate::outbox::{self, payloads};
 use crate::pagination::{Page, PageRequest};
 use crate::views::joined_with_user_and_agent;
@@ -44,10 +46,13 @@ pub struct NewAccessRequest {
     pub reason: String,
     /// How many calls the user asks for (1..=MAX_API_CALL_LIMIT), if they say.
     pub requested_calls: Option<i64>,
+    /// An organisation admin asks for a pool for their (team) organisation, not for themselves.
+    pub for_organization: bool,
 }
 
-/// What an approval gives. For a first license (`access`) `api_call_limit` is required; for an
-/// `increase` a new limit, top-up calls or both change the license held, in place.
+/// What an approval gives. For a first license (`access`) or an organisation's subscription
+/// `api_call_limit` is required; for an `increase` a new limit, top-up calls or both change the
+/// license held, in place.
 #[derive(Clone, Debug, Default)]
 pub struct Approval {
     pub api_call_limit: Option<i64>,
@@ -69,7 +74,9 @@ pub struct AccessRequestFilter {
 }
 
 /// The actor asks for access for themselves, or, holding a license in force, for more calls
-/// (an `increase`). 404 for an unknown or unpublished agent; 409 when a request is pending.
+/// (an `increase`); or, as an organisation admin, for a pool for their organisation
+/// (`for_organization`). 404 for an unknown or unpublished agent; 409 when a request is
+/// pending, when the organisation is a personal one or already has a pool for the agent.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -84,13 +91,18 @@ pub async fn create(
         return Err(CoreError::NotFound { entity: "agent" });
     }
     find_or_404::<users::Entity>(db, user_id, "user").await?;
+    let organization_id = match request.for_organization {
+        true => Some(organization_to_ask_for(db, actor, agent_id).await?),
+        false => None,
+    };
     // An expired license does not count: asking again is how a user gets a new one.
-    let in_force = licenses::find_live(db, user_id, agent_id)
-        .await?
-        .is_some_and(|live| {
-            EffectiveStatus::of(live.status, live.expires_at, Utc::now())
-                != EffectiveStatus::Expired
-        });
+    let in_force = organization_id.is_none()
+        && licenses::find_live(db, user_id, agent_id)
+            .await?
+            .is_some_and(|live| {
+                EffectiveStatus::of(live.status, live.expires_at, Utc::now())
+                    != EffectiveStatus::Expired
+            });
     let kind = match in_force {
         true => AccessRequestKind::Increase,
         false => AccessRequestKind::Access,
@@ -108,6 +120,7 @@ pub async fn create(
         review_note: sea_orm::Set(None),
         kind: sea_orm::Set(kind),
         requested_calls: sea_orm::Set(request.requested_calls),
+        organization_id: sea_orm::Set(organization_id),
     }
     .insert(&txn)
     .await
@@ -129,10 +142,36 @@ pub async fn create(
     get(db, &created.id).await
 }
 
-/// Requests joined with their user and agent.
+/// The organisation an admin asks a pool for: their own, a team one without a pool for the
+/// agent yet.
+async fn organization_to_ask_for(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    agent_id: &str,
+) -> CoreResult<String> {
+    actor.require_admin()?;
+    let organization =
+        find_or_404::<organizations::Entity>(db, &actor.organization_id, "organization").await?;
+    if organization.personal {
+        return Err(CoreError::Conflict(ConflictReason::PersonalOrganization));
+    }
+    let subscribed = agent_subscriptions::Entity::find()
+        .filter(agent_subscriptions::Column::OrganizationId.eq(&organization.id))
+        .filter(agent_subscriptions::Column::AgentId.eq(agent_id))
+        .one(db)
+        .await?;
+    if subscribed.is_some() {
+        return Err(CoreError::Conflict(ConflictReason::AlreadySubscribed));
+    }
+    Ok(organization.id)
+}
+
+/// Requests joined with their user and agent, and the organisation asked for, if any.
 fn joined() -> Select<requests::Entity> {
     joined_with_user_and_agent(requests::Relation::User, requests::Relation::Agent)
+        .join(JoinType::LeftJoin, requests::Relation::Organization.def())
         .column_as(users::Column::Name, "user_name")
+        .column_as(organizations::Column::Name, "organization_name")
 }
 
 /// One request. 404 for an unknown id.
@@ -238,119 +277,6 @@ async fn audit_review(
         .await
 }
 
-/// Approves a pending request (super admin), in one transaction with what it gives: an
-/// `access` request grants a license (`api_call_limit` required); an `increase` changes the
-/// license held in place (a new limit or plan, top-up calls, or both; at least one of the
-/// limit and the top-up). 409 when the request is no longer pending, when an access request's
-/// user already holds a license in force, or when an increase's license has been revoked.
-pub async fn approve(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    request_id: &str,
-    approval: Approval,
-) -> CoreResult<ApprovedRequest> {
-    actor.require_super_admin()?;
-    let now = Utc::now();
-    if let Some(limit) = approval.api_call_limit {
-        licenses::validate_limit(limit)?;
-    }
-    licenses::validate_expiry(approval.expires_at, now)?;
-    if let Some(plan) = &approval.plan {
-        licenses::validate_plan(plan)?;
-    }
-    licenses::validate_calls("topUpCalls", approval.top_up_calls)?;
-    let txn = begin_write(db).await?;
-    let request = find_pending(&txn, request_id).await?;
-    // Marked first: of two reviewers racing, the second stops here, before changing anything.
-    mark_reviewed(&txn, request_id, actor, AccessRequestStatus::Approved, None).await?;
-    let license_id = match request.kind {
-        AccessRequestKind::Access => grant_access(&txn, actor, &request, approval).await?,
-        AccessRequestKind::Increase => increase(&txn, actor, &request, approval, now).await?,
-    };
-    let event = payloads::access_request(
-        &txn,
-        EventType::AccessRequestApproved,
-        &request,
-        serde_json::json!({ "licenseId": license_id }),
-    )
-    .await?;
-    outbox::emit(&txn, event).await?;
-    audit_review(&txn, actor, "access_request.approve", &request).await?;
-    txn.commit().await?;
-    Ok(ApprovedRequest {
-        request: get(db, request_id).await?,
-        license: licenses::get_at(db, &license_id, now).await?,
-    })
-}
-
-/// The first license of an approved `access` request; its id.
-async fn grant_access(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    request: &requests::Model,
-    approval: Approval,
-) -> CoreResult<String> {
-    if approval.top_up_calls.is_some() {
-        return Err(CoreError::invalid(
-            "topUpCalls",
-            "only a request for more calls can be approved with a top-up",
-        ));
-    }
-    let api_call_limit = approval
-        .api_call_limit
-        .ok_or_else(|| CoreError::invalid("apiCallLimit", "is required to grant a license"))?;
-    let grant = GrantLicense {
-        user_id: request.user_id.clone(),
-        agent_id: request.agent_id.clone(),
-        api_call_limit,
-        expires_at: approval.expires_at,
-        plan: approval.plan.unwrap_or_default(),
-    };
-    Ok(licenses::insert_license(conn, actor, &grant, true)
-        .await?
-        .id)
-}
-
-/// Changes the license an approved `increase` is about, in place; its id.
-async fn increase(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    request: &requests::Model,
-    approval: Approval,
-    now: DateTime<Utc>,
-) -> CoreResult<String> {
-    if approval.api_call_limit.is_none() && approval.top_up_calls.is_none() {
-        return Err(CoreError::invalid(
-            "topUpCalls",
-            "give a new apiCallLimit, topUpCalls or both to approve a request for more calls",
-        ));
-    }
-    let live = licenses::find_live(conn, &request.user_id, &request.agent_id)
-        .await?
-        .ok_or(CoreError::Conflict(ConflictReason::LicenseRevoked))?;
-    let change = LicenseChange {
-        api_call_limit: approval.api_call_limit,
-        expires_at: approval.expires_at.map(Some),
-        plan: approval.plan,
-        ..Default::default()
-    };
-    let changes_license =
-        change.api_call_limit.is_some() || change.expires_at.is_some() || change.plan.is_some();
-    let license = match changes_license {
-        true => licenses::apply_change(conn, actor, &live, &change, now, true).await?,
-        false => live,
-    };
-    if let Some(calls) = approval.top_up_calls {
-        let top_up = NewTopUp {
-            calls,
-            note: APPROVED_TOP_UP_NOTE.to_owned(),
-            expires_at: None,
-        };
-        licenses::add_top_up(conn, actor, &license, &top_up, now, true).await?;
-    }
-    Ok(license.id)
-}
-
 /// Rejects a pending request with a note the user sees (1..=1000 characters; super admin).
 pub async fn reject(
     db: &DatabaseConnection,
@@ -382,6 +308,9 @@ pub async fn reject(
     txn.commit().await?;
     get(db, request_id).await
 }
+
+mod approval;
+pub use approval::approve;
 
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,9 @@ pub enum CoreError {
     /// Saturated on purpose rather than queueing without bound (the password hashing queue).
     #[error("busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// A refusal that is exactly one code with its default message (`INVITATION_EXPIRED`…).
+    #[error("{}", .0.default_message())]
+    Code(ErrorCode),
 }
 
 impl From<FieldIssue> for CoreError {
@@ -90,7 +93,25 @@ impl CoreError {
                 ),
             ),
             Self::Busy { .. } => ErrorBody::of(ErrorCode::Busy),
+            Self::Code(code) => ErrorBody::of(*code),
             Self::Database(_) | Self::Hashing(_) => ErrorBody::of(ErrorCode::InternalError),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_error_reads_as_its_code_status_and_default_message() {
+        let body = CoreError::Code(ErrorCode::InvitationExpired).public();
+        assert_eq!(body, ErrorBody::of(ErrorCode::InvitationExpired));
+        assert_eq!(body.status(), 410);
+        assert_eq!(
+            body.message,
+            "This invitation has expired. Ask your organisation's admin for a new one."
+        );
+        assert!(!CoreError::Code(ErrorCode::InvitationUsed).is_internal());
     }
 }

@@ -1,18 +1,19 @@
 //! Executions of agents: recorded when a call is admitted, finished with its outcome (which
-//! also feeds the daily roll-ups), and listed for their owner and for the super admin.
+//! also feeds the daily roll-ups), and listed for their owner, their organisation's admin
+//! (`organizations::activity`) and the super admin.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::Value as Json;
 
 use crate::actor::Actor;
 use crate::db::{begin_write, find_or_404};
 use crate::entities::enums::{ExecutionMode, ExecutionStatus};
-use crate::entities::{agent_catalog, module_executions as executions};
+use crate::entities::{agent_catalog, module_executions as executions, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::{is_valid_id, new_id};
 use crate::input::{id_filter_on, optional_range, page_of, storable_text};
@@ -95,6 +96,7 @@ pub(crate) fn new_row(
         attempts: Set(1),
         cancel_requested: Set(false),
         run_input: Set(None),
+        subscription_id: Set(None),
     }
 }
 
@@ -207,6 +209,17 @@ pub async fn list_all(
     filter: &ExecutionFilter,
     page: PageRequest,
 ) -> CoreResult<Page<ExecutionView>> {
+    list_in(db, None, filter, page).await
+}
+
+/// Executions matching `filter`, newest first, of the users now in `organization_id` when
+/// given (an organisation's admin), else of everyone. The caller has checked the actor.
+pub(crate) async fn list_in(
+    db: &impl ConnectionTrait,
+    organization_id: Option<&str>,
+    filter: &ExecutionFilter,
+    page: PageRequest,
+) -> CoreResult<Page<ExecutionView>> {
     use executions::Column as C;
     let in_range = optional_range(C::CreatedAt, filter.from, filter.to)?;
     let user = id_filter_on(C::UserId, "userId", filter.user_id.as_deref())?;
@@ -215,8 +228,38 @@ pub async fn list_all(
     let condition = in_range
         .add_option(user)
         .add_option(agent)
-        .add_option(status);
+        .add_option(status)
+        .add_option(organization_id.map(in_organization));
     page_of(db, joined().filter(condition).into_model(), page).await
+}
+
+/// One execution as a view, if its user is now in `organization_id` when given: 404 for an
+/// unknown id and for one outside the organisation alike. The caller has checked the actor.
+pub(crate) async fn get_in(
+    db: &impl ConnectionTrait,
+    organization_id: Option<&str>,
+    execution_id: &str,
+) -> CoreResult<ExecutionView> {
+    let not_found = || CoreError::NotFound {
+        entity: "execution",
+    };
+    if !is_valid_id(execution_id) {
+        return Err(not_found());
+    }
+    let condition = Condition::all()
+        .add(executions::Column::Id.eq(execution_id))
+        .add_option(organization_id.map(in_organization));
+    joined()
+        .filter(condition)
+        .into_model::<ExecutionView>()
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Executions whose user is now in `organization_id` (the user is joined in [`joined`]).
+fn in_organization(organization_id: &str) -> Condition {
+    Condition::all().add(users::Column::OrganizationId.eq(organization_id))
 }
 
 pub mod lease;

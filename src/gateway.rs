@@ -23,6 +23,7 @@ use crate::metric_names;
 use crate::quota::{LicenseDenial, QuotaContext};
 use crate::secrets::mask_secrets;
 use crate::usage::{self, TrackCall};
+pub use abetworks_types::enums::UsageSource;
 pub use abetworks_types::views::{ExecuteSuccess, UsageSnapshot};
 
 /// Who asks to run what.
@@ -51,6 +52,8 @@ pub enum ExecuteFailure {
     UnknownAgent,
     KeyScopeMismatch,
     License(LicenseDenial),
+    /// The caller's organisation's pool for the agent has expired (403, as an expired license).
+    SubscriptionExpired,
     /// The window's limit is reached; `retry_after_secs` until it resets (none for lifetime).
     QuotaExceeded {
         usage: UsageSnapshot,
@@ -88,6 +91,7 @@ impl ExecuteFailure {
             Self::UnknownAgent => ErrorCode::AgentNotFound,
             Self::KeyScopeMismatch => ErrorCode::KeyScopeMismatch,
             Self::License(denial) => denial.code(),
+            Self::SubscriptionExpired => ErrorCode::LicenseExpired,
             Self::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
@@ -119,6 +123,9 @@ impl ExecuteFailure {
     pub fn message(&self) -> String {
         match self {
             Self::License(denial) => denial.code().default_message().into(),
+            Self::SubscriptionExpired => {
+                "Your organisation's subscription to this agent has expired; ask your organisation's admin to renew it.".into()
+            }
             Self::QuotaExceeded {
                 usage,
                 retry_after_secs,
@@ -146,21 +153,35 @@ impl ExecuteFailure {
 }
 
 /// "You have used 50 of 50 calls today. The limit resets in 2 h 5 min (at 2026-12-02 00:00
-/// UTC)": relative first, since the caller's zone is unknown here.
+/// UTC)": relative first, since the caller's zone is unknown here. A pool's refusal (the pool
+/// or the member's cap) says so, and who to ask.
 fn quota_message(usage: &UsageSnapshot, retry_after_secs: Option<i64>) -> String {
     let allowed = usage.limit + usage.top_ups;
     let period = usage.window.period_word();
+    let (used, ask) = match usage.source {
+        UsageSource::License => (
+            format!("You have used {} of {allowed} calls {period}.", usage.used),
+            "ask for more calls",
+        ),
+        UsageSource::Subscription => (
+            format!(
+                "No calls are left for you from your organisation's subscription ({} of {allowed} calls used {period}).",
+                usage.used
+            ),
+            "ask your organisation's admin for more calls",
+        ),
+    };
     match usage.resets_at {
         Some(at) => format!(
-            "You have used {} of {allowed} calls {period}. The limit resets in {} (at {} UTC); ask for more calls to continue sooner.",
-            usage.used,
+            "{used} The limit resets in {} (at {} UTC); {ask} to continue sooner.",
             duration_words(retry_after_secs.unwrap_or(0)),
             at.format("%Y-%m-%d %H:%M"),
         ),
-        None => format!(
-            "You have used {} of {allowed} calls {period}. Ask for more calls to continue.",
-            usage.used
-        ),
+        None => {
+            let mut ask = ask.to_owned();
+            ask[..1].make_ascii_uppercase();
+            format!("{used} {ask} to continue.")
+        }
     }
 }
 
@@ -273,7 +294,7 @@ fn record_outcome(
             metrics::counter!(metric_names::QUOTA_REJECTIONS, "agent" => agent.to_owned())
                 .increment(1);
         }
-        Ok(Err(ExecuteFailure::License(_))) => {
+        Ok(Err(ExecuteFailure::License(_) | ExecuteFailure::SubscriptionExpired)) => {
             let labels = [("agent", agent.to_owned()), ("code", code.to_owned())];
             metrics::counter!(metric_names::LICENSE_DENIALS, &labels).increment(1);
         }
@@ -329,6 +350,7 @@ async fn run(
             return Ok(Err(ExecuteFailure::RateLimited { retry_after_secs }))
         }
         Err(Refusal::License(denial)) => return Ok(Err(ExecuteFailure::License(denial))),
+        Err(Refusal::SubscriptionExpired) => return Ok(Err(ExecuteFailure::SubscriptionExpired)),
     };
     // From here on the unit is taken: every way out that is not a success gives it back, to
     // the window it was taken from, together with the execution's failed status.
@@ -368,7 +390,7 @@ async fn settle_failure(
         db,
         &started.execution.id,
         outcome,
-        &started.license_id,
+        &started.unit,
         started.window_start_unix,
         request.lease.clock.now(),
     )

@@ -37,11 +37,13 @@ pub mod live;
 pub mod marketplace;
 pub mod metric_names;
 pub mod notifications;
+pub mod organizations;
 pub mod outbox;
 pub mod quota;
 pub mod request;
 pub mod runs;
 pub mod secrets;
+pub mod subscriptions;
 #[cfg(test)]
 mod test_fixtures;
 #[cfg(any(test, feature = "testing"))]

@@ -352,6 +352,17 @@ pub async fn list(
     filter: &LicenseFilter,
     page: PageRequest,
 ) -> CoreResult<Page<LicenseView>> {
+    list_in(db, None, filter, page).await
+}
+
+/// [`list`], of the holders now in `organization_id` when given (an organisation's admin reads
+/// its members' licenses). The caller has checked the actor.
+pub(crate) async fn list_in(
+    db: &impl ConnectionTrait,
+    organization_id: Option<&str>,
+    filter: &LicenseFilter,
+    page: PageRequest,
+) -> CoreResult<Page<LicenseView>> {
     let now = Utc::now();
     use licenses::Column as C;
     let user = id_filter_on(C::UserId, "userId", filter.user_id.as_deref())?;
@@ -366,7 +377,8 @@ pub async fn list(
         .add_option(user)
         .add_option(agent)
         .add_option(status)
-        .add_option(searched.map(|q| in_any(&q, holder_or_agent)));
+        .add_option(searched.map(|q| in_any(&q, holder_or_agent)))
+        .add_option(organization_id.map(|org| users::Column::OrganizationId.eq(org)));
     let rows = page_of(
         db,
         filter

@@ -21,9 +21,14 @@ use crate::error::CoreResult;
 use crate::ids::is_valid_id;
 use crate::licenses::{find_live, EffectiveStatus, UNLIMITED};
 
+mod counter;
+mod unit;
 pub mod window;
 
-pub use abetworks_types::enums::LicenseDenial;
+pub(crate) use counter::WindowCounter;
+pub use unit::{give_back, Unit};
+
+pub use abetworks_types::enums::{LicenseDenial, UsageSource};
 pub use abetworks_types::views::UsageSnapshot;
 use window::WindowPlan;
 
@@ -143,7 +148,7 @@ pub async fn check_license(
 
 /// How many times admission re-reads a license that changed under it (its plan edited, or a
 /// newer window started by an instance whose clock is ahead) before giving up.
-const ADMISSION_ATTEMPTS: usize = 3;
+pub(crate) const ADMISSION_ATTEMPTS: usize = 3;
 
 /// Takes one call from the license's current window with a single conditional UPDATE, and
 /// says why not when it cannot.
@@ -248,7 +253,10 @@ async fn take_one(
 ) -> CoreResult<bool> {
     use licenses::Column as C;
     let now = ctx.now;
-    let same_window = || Expr::col(C::WindowStartUnix).eq(window);
+    let counter = WindowCounter {
+        start: C::WindowStartUnix,
+        used: C::ApiCallsUsed,
+    };
     let live_top_ups: Expr = Expr::case(
         Condition::any()
             .add(C::TopUpExpiresAt.is_null())
@@ -257,23 +265,14 @@ async fn take_one(
     )
     .finally(0)
     .into();
-    let under_limit = Condition::any()
-        .add(C::ApiCallLimit.eq(UNLIMITED))
-        .add(
-            Condition::all()
-                .add(same_window())
-                .add(Expr::col(C::ApiCallsUsed).lt(Expr::col(C::ApiCallLimit).add(live_top_ups))),
-        )
-        .add(
-            Condition::all()
-                .add(Expr::col(C::WindowStartUnix).lt(window))
-                .add(C::ApiCallLimit.gt(0)),
-        );
-    let counted: Expr = Expr::case(same_window(), Expr::col(C::ApiCallsUsed).add(1))
-        .finally(Expr::value(1i64))
-        .into();
-    let update = licenses::Entity::update_many().col_expr(C::ApiCallsUsed, counted);
-    let mut update = keep_top_ups_if(update, same_window)
+    let under_limit = counter.has_room(
+        window,
+        Expr::col(C::ApiCallLimit),
+        Expr::col(C::ApiCallLimit).add(live_top_ups),
+    );
+    let update =
+        licenses::Entity::update_many().col_expr(C::ApiCallsUsed, counter.after_one_more(window));
+    let mut update = keep_top_ups_if(update, || counter.same_window(window))
         .col_expr(C::WindowStartUnix, Expr::value(window))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(&license.id))
@@ -286,7 +285,7 @@ async fn take_one(
         .filter(C::QuotaWindow.eq(license.quota_window))
         .filter(C::WindowTimeZone.eq(&license.window_time_zone))
         .filter(C::ResetDay.eq(license.reset_day))
-        .filter(Expr::col(C::WindowStartUnix).lte(window))
+        .filter(counter.not_ahead_of(window))
         .filter(under_limit);
     if let Some(rate) = burst_of(license, ctx) {
         let second = now.timestamp();

@@ -1,9 +1,9 @@
 //! Background runs: a run is an execution (`module_executions`, `mode = background`) that the
 //! caller does not wait for. One pipeline with the synchronous execute:
 //!
-//! - **Enqueue** ([`enqueue`]): the license check, the atomic admission (`lease::admit_in`), the
-//!   `queued` execution and its first event are written in one transaction; the caller gets the
-//!   run id at once (202).
+//! - **Enqueue** ([`enqueue`]): the license check, the atomic admission (`lease::admit_in`: the
+//!   license, else the organisation's pool), the `queued` execution and its first event are
+//!   written in one transaction; the caller gets the run id at once (202).
 //! - **Claim** ([`claim_next`]): a worker of any instance takes the oldest queued run (claimed
 //!   with `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's immediate transaction serialises
 //!   writers) and marks it `running` under its lease ([`worker`] runs it: it streams the
@@ -17,8 +17,8 @@
 //!   been taken [`MAX_ATTEMPTS`] times; then it is abandoned and refunded like a synchronous
 //!   execution. A run whose owner asked to cancel it is cancelled and refunded instead.
 //!
-//! The invariant of the executions holds: a license's used count equals its executions that
-//! succeeded, are running under a live lease, or are queued.
+//! The invariant of the executions holds: a license's (or a pool's) used count equals its
+//! executions that succeeded, are running under a live lease, or are queued.
 //!
 //! Every change of a run writes its events (`run_events`, numbered from 1 per run) in the same
 //! transaction: `status` (queued, running, then the final status), `progress`, `output`,
@@ -127,13 +127,13 @@ async fn enqueue_for(
     let new = crate::executions::NewExecution {
         user_id: request.user_id.to_owned(),
         agent_id: agent.id.clone(),
-        license_id: Some(admitted.license_id.clone()),
+        license_id: None,
         api_key_id: request.api_key_id.map(str::to_owned),
         // Shown with its secret fields masked; the worker runs the real input (`run_input`).
         input: mask_secrets(&agent.input_schema, &request.input),
     };
     let mut run = new_row(new, ExecutionStatus::Queued, ExecutionMode::Background);
-    run.window_start_unix = Set(Some(admitted.window_start_unix));
+    admitted.stamp(&mut run);
     run.attempts = Set(0);
     run.run_input = Set(Some(request.input.clone()));
     let run = run.insert(&txn).await?;
@@ -150,6 +150,7 @@ async fn enqueue_for(
 fn refused(refusal: Refusal) -> ExecuteFailure {
     match refusal {
         Refusal::License(denial) => ExecuteFailure::License(denial),
+        Refusal::SubscriptionExpired => ExecuteFailure::SubscriptionExpired,
         Refusal::QuotaExceeded {
             usage,
             retry_after_secs,
@@ -494,14 +495,14 @@ pub(crate) async fn settle_cancelled(
     Ok(true)
 }
 
-/// Gives the run's unit back to the window it was taken from.
+/// Gives the run's unit back to the license or pool and the window it was taken from.
 pub(crate) async fn refund(
     txn: &impl ConnectionTrait,
     run: &executions::Model,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    match (run.license_id.as_deref(), run.window_start_unix) {
-        (Some(license_id), Some(window)) => quota::refund(txn, license_id, window, now).await,
+    match (quota::Unit::of_execution(run), run.window_start_unix) {
+        (Some(unit), Some(window)) => quota::give_back(txn, &unit, &run.user_id, window, now).await,
         _ => Ok(false),
     }
 }

@@ -19,6 +19,7 @@ pub async fn user(db: &DatabaseConnection, email: &str, role: Role) -> users::Mo
         name: Set(format!("{email}'s organisation")),
         slug: Set(format!("personal-{org_id}")),
         created_at: Set(now),
+        personal: Set(true),
     }
     .insert(db)
     .await

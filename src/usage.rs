@@ -17,9 +17,12 @@ use crate::ids::{is_valid_id, new_id};
 use crate::input::{storable_text, TimeRange};
 pub use crate::licenses::my_usage;
 
+mod by_user;
 mod export;
 mod overview;
 
+pub(crate) use by_user::{failed, of_organization, outcomes_by_user};
+pub(crate) use export::defuse_formula;
 pub use export::{csv_line, export_rows, ExportCursor, ExportRow, CSV_HEADER, MAX_EXPORT_BATCH};
 pub use overview::{overview, AgentCalls, Granularity, TrendPoint, UsageOverview, UserCalls};
 

@@ -17,7 +17,7 @@ pub const MAX_PASSWORD_BYTES: usize = 128;
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_EMAIL_CHARS: usize = 254;
 
-fn plausible_email(email: &str) -> bool {
+pub(crate) fn plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -88,6 +88,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser<'_>) -> CoreResul
         name: Set(format!("{}'s organisation", new.name.trim())),
         slug: Set(format!("personal-{org_id}")),
         created_at: Set(now),
+        personal: Set(true),
     }
     .insert(&txn)
     .await?;

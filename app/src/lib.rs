@@ -23,12 +23,14 @@ use pages::account::AccountPage;
 use pages::admin::AdminPage;
 use pages::auth::{LoginPage, RegisterPage};
 use pages::background_runs::RunsPage;
+use pages::invitation::InvitationPage;
 use pages::marketplace::MarketplacePage;
 use pages::my_agents::MyAgentsPage;
 use pages::my_requests::MyRequestsPage;
 use pages::not_found::NotFound;
 use pages::notifications::NotificationsPage;
 use pages::run::RunAgentPage;
+use pages::team::TeamPage;
 
 /// The per-request CSP nonce, put in the request's extensions by the server's middleware.
 #[derive(Clone, Debug)]
@@ -97,6 +99,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("my-requests") view=MyRequestsPage/>
                     <Route path=StaticSegment("runs") view=RunsPage/>
                     <Route path=StaticSegment("notifications") view=NotificationsPage/>
+                    <Route path=StaticSegment("team") view=TeamPage/>
+                    <Route path=(StaticSegment("invitations"), ParamSegment("token")) view=InvitationPage/>
                     <Route path=(StaticSegment("agents"), ParamSegment("id"), StaticSegment("run")) view=RunAgentPage/>
                     <Route path=StaticSegment("admin") view=AdminPage/>
                     <Route path=(StaticSegment("admin"), ParamSegment("tab")) view=AdminPage/>

@@ -12,6 +12,7 @@ pub enum Organizations {
     Name,
     Slug,
     CreatedAt,
+    Personal,
 }
 
 #[derive(DeriveIden)]
@@ -59,6 +60,15 @@ pub enum AgentSubscriptions {
     AgentId,
     ActivatedBy,
     CreatedAt,
+    ApiCallLimit,
+    ApiCallsUsed,
+    QuotaWindow,
+    WindowTimeZone,
+    ResetDay,
+    WindowStartUnix,
+    MemberCap,
+    ExpiresAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -182,6 +192,7 @@ pub enum ModuleExecutions {
     ErrorMessage,
     CreatedAt,
     FinishedAt,
+    SubscriptionId,
 }
 
 #[derive(DeriveIden)]
@@ -226,6 +237,7 @@ pub enum AgentAccessRequests {
     ReviewNote,
     Kind,
     RequestedCalls,
+    OrganizationId,
 }
 
 #[derive(DeriveIden)]
@@ -284,5 +296,31 @@ pub enum Notifications {
     Body,
     Link,
     ReadAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum SubscriptionMemberUsage {
+    Table,
+    Id,
+    SubscriptionId,
+    UserId,
+    WindowStartUnix,
+    CallsUsed,
+}
+
+#[derive(DeriveIden)]
+pub enum OrganizationInvitations {
+    Table,
+    Id,
+    OrganizationId,
+    Email,
+    Role,
+    TokenHash,
+    ExpiresAt,
+    AcceptedAt,
+    AcceptedBy,
+    RevokedAt,
+    CreatedBy,
     CreatedAt,
 }

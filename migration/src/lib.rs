@@ -36,6 +36,7 @@ mod m20261201_000019_quota_windows;
 mod m20261210_000020_execution_leases;
 mod m20261210_000021_background_runs;
 mod m20261215_000022_outbox;
+mod m20261220_000023_teams;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -65,6 +66,8 @@ pub const TABLES: &[&str] = &[
     "webhook_endpoints",
     "deliveries",
     "license_alerts",
+    "subscription_member_usage",
+    "organization_invitations",
 ];
 
 /// The indexes written in raw SQL, which the core may rely on by name.
@@ -105,6 +108,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000020_execution_leases::Migration),
             Box::new(m20261210_000021_background_runs::Migration),
             Box::new(m20261215_000022_outbox::Migration),
+            Box::new(m20261220_000023_teams::Migration),
         ]
     }
 }

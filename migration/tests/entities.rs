@@ -58,6 +58,7 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             name: "Acme".into(),
             slug: "acme".into(),
             created_at: at(0),
+            personal: false,
         }
     );
     let user = round_trip!(
@@ -99,7 +100,7 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             updated_at: at(5),
         }
     );
-    round_trip!(
+    let subscription = round_trip!(
         db,
         agent_subscriptions,
         agent_subscriptions::Model {
@@ -108,6 +109,43 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             agent_id: agent.id.clone(),
             activated_by: Some(user.id.clone()),
             created_at: at(6),
+            api_call_limit: 9_000_000_000,
+            api_calls_used: 20,
+            quota_window: QuotaWindow::Day,
+            window_time_zone: "Asia/Kolkata".into(),
+            reset_day: 3,
+            window_start_unix: 1_795_000_000,
+            member_cap: Some(5),
+            expires_at: Some(at(7)),
+            updated_at: Some(at(8)),
+        }
+    );
+    round_trip!(
+        db,
+        subscription_member_usage,
+        subscription_member_usage::Model {
+            id: "member-usage-1".into(),
+            subscription_id: subscription.id.clone(),
+            user_id: user.id.clone(),
+            window_start_unix: 1_795_000_000,
+            calls_used: 4,
+        }
+    );
+    round_trip!(
+        db,
+        organization_invitations,
+        organization_invitations::Model {
+            id: "invitation-1".into(),
+            organization_id: org.id.clone(),
+            email: "new@example.com".into(),
+            role: Role::Admin,
+            token_hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            expires_at: at(9),
+            accepted_at: Some(at(10)),
+            accepted_by: Some(user.id.clone()),
+            revoked_at: Some(at(11)),
+            created_by: Some(user.id.clone()),
+            created_at: at(12),
         }
     );
     round_trip!(
@@ -224,6 +262,7 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             attempts: 2,
             cancel_requested: true,
             run_input: Some(json!({"text": "hi"})),
+            subscription_id: Some(subscription.id.clone()),
         }
     );
     round_trip!(
@@ -284,6 +323,7 @@ async fn every_entity_round_trips(db: DatabaseConnection) {
             review_note: Some("Not yet".into()),
             kind: AccessRequestKind::Increase,
             requested_calls: Some(5_000_000_000),
+            organization_id: Some(org.id.clone()),
         }
     );
     round_trip!(

@@ -73,6 +73,14 @@ async fn assert_full_schema(db: &DatabaseConnection) {
         ),
         ("api_keys", "ux_api_keys_key_hash"),
         ("tower_sessions", "idx_tower_sessions_expiry_date"),
+        (
+            "subscription_member_usage",
+            "ux_subscription_member_usage_subscription_id_user_id",
+        ),
+        (
+            "organization_invitations",
+            "ux_organization_invitations_token_hash",
+        ),
     ] {
         assert!(
             manager.has_index(table, index).await.unwrap(),

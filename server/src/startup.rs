@@ -232,6 +232,12 @@ async fn prepare_data(state: &AppState) -> Result<(), StartupError> {
             "created the demo member"
         );
     }
+    if config.demo_data && abetworks::demo::seed_demo_team(&state.db).await? {
+        tracing::info!(
+            team = abetworks::demo::DEMO_TEAM_NAME,
+            "created the demo team"
+        );
+    }
     Ok(())
 }
 
@@ -253,6 +259,11 @@ async fn sync_catalog_with_retries(state: AppState) {
                     unavailable = report.unavailable.len(),
                     "catalog synced from the agent service"
                 );
+                if state.config.demo_data {
+                    if let Err(e) = abetworks::demo::seed_demo_subscription(&state.db).await {
+                        tracing::warn!("the demo team's subscription was not added: {e}");
+                    }
+                }
                 return;
             }
             Err(e) if attempt == 20 => {

@@ -8,11 +8,14 @@ use crate::licenses::LicenseView;
 use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
 
+mod for_organizations;
+
 fn ask(agent: &agent_catalog::Model, reason: &str) -> NewAccessRequest {
     NewAccessRequest {
         agent_id: agent.id.clone(),
         reason: reason.to_owned(),
         requested_calls: None,
+        for_organization: false,
     }
 }
 
@@ -96,6 +99,7 @@ async fn unknown_unpublished_or_malformed_agents_are_not_found(db: TestDatabase)
                 agent_id,
                 reason: "please".into(),
                 requested_calls: None,
+                for_organization: false,
             },
         )
         .await;
@@ -201,14 +205,12 @@ async fn approving_grants_the_license_in_the_same_transaction_and_audits_both(db
         Some(admin.id.as_str())
     );
     assert!(approved.request.reviewed_at.is_some());
+    let license = approved.license.expect("a license was granted");
     assert_eq!(
-        (
-            approved.license.user_id.as_str(),
-            approved.license.agent_id.as_str()
-        ),
+        (license.user_id.as_str(), license.agent_id.as_str()),
         (user.id.as_str(), agent.id.as_str())
     );
-    assert_eq!(approved.license.api_call_limit, 3);
+    assert_eq!(license.api_call_limit, 3);
     assert_eq!(audited(&db, "access_request.approve").await, 1);
     assert_eq!(audited(&db, "license.grant").await, 1);
     let again = approve(&db, &fx::actor(&admin), &request.id, TEN_CALLS).await;
@@ -402,7 +404,7 @@ async fn an_increase_from_a_holder_is_approved_with_a_top_up_and_a_new_limit_on_
         .unwrap();
     assert_eq!(approved.request.status, AccessRequestStatus::Approved);
     assert_eq!(approved.request.kind, AccessRequestKind::Increase);
-    let changed = approved.license;
+    let changed = approved.license.expect("the license changed");
     assert_eq!(changed.id, license.id, "changed in place");
     assert_eq!(
         (
@@ -447,7 +449,7 @@ async fn an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_th
     let (ana_license, ana_asks) = holder_asks_for_more(&db, &admin, &ana, &agent, 5).await;
     let top_up = fx::default_with(|a: &mut Approval| a.top_up_calls = Some(10));
     let topped = approve(&db, &fx::actor(&admin), &ana_asks.id, top_up).await;
-    let topped = topped.unwrap().license;
+    let topped = topped.unwrap().license.expect("the license topped up");
     assert_eq!(topped.id, ana_license.id);
     assert_eq!(
         (topped.api_call_limit, topped.top_ups, topped.remaining),
@@ -456,7 +458,7 @@ async fn an_increase_approved_with_only_a_top_up_or_only_a_limit_changes_just_th
     let (bob_license, bob_asks) = holder_asks_for_more(&db, &admin, &bob, &agent, 5).await;
     let new_limit = fx::default_with(|a: &mut Approval| a.api_call_limit = Some(1000));
     let raised = approve(&db, &fx::actor(&admin), &bob_asks.id, new_limit).await;
-    let raised = raised.unwrap().license;
+    let raised = raised.unwrap().license.expect("the license raised");
     assert_eq!(raised.id, bob_license.id);
     assert_eq!(
         (raised.api_call_limit, raised.api_calls_used, raised.top_ups),

@@ -52,6 +52,7 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
             agent_id: fx::agent(&db, "translator", true).await.id,
             reason: "please".into(),
             requested_calls: None,
+            for_organization: false,
         },
     )
     .await

@@ -45,6 +45,9 @@ super::model! {
     /// The unmasked input a background run is executed with, cleared when it ends (`input`
     /// keeps the masked copy the histories show).
     pub run_input: Option<Json>,
+    /// The organisation pool the unit came from when it was not the user's license (a refund
+    /// goes back there).
+    pub subscription_id: Option<String>,
 }
 
 super::relations! {
@@ -53,8 +56,10 @@ super::relations! {
     Agent: belongs_to agent_catalog via AgentId, on delete NoAction, named "fk_module_executions_agent_id";
     License: belongs_to user_agent_licenses via LicenseId, on delete SetNull, named "fk_module_executions_license_id";
     ApiKey: belongs_to api_keys via ApiKeyId, on delete SetNull, named "fk_module_executions_api_key_id";
+    // For joins only: the column has no foreign key in the schema (see migration 23).
+    Subscription: belongs_to agent_subscriptions via SubscriptionId, on delete SetNull, named "fk_module_executions_subscription_id";
 }
 
-super::related!(run_events => Events, users => User, agent_catalog => Agent, user_agent_licenses => License, api_keys => ApiKey);
+super::related!(run_events => Events, users => User, agent_catalog => Agent, user_agent_licenses => License, api_keys => ApiKey, agent_subscriptions => Subscription);
 
 impl ActiveModelBehavior for ActiveModel {}

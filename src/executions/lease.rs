@@ -1,8 +1,9 @@
 //! Executions as durable records with a lease, so nothing is lost when a process dies.
 //!
 //! - **Admission** ([`admit_and_start`]): the license check, the atomic admission
-//!   (`quota::admit`) and the `running` execution with its window and lease are written in one
-//!   transaction. Either the unit is taken *and* the execution recorded, or neither.
+//!   (`quota::admit`, or the organisation's pool when the caller's own license does not admit:
+//!   [`admit_in`]) and the `running` execution with its unit, window and lease are written in
+//!   one transaction. Either the unit is taken *and* the execution recorded, or neither.
 //! - **While the agent runs** ([`hold_while`]) the instance renews the lease every third of its
 //!   period; a renewal only touches an execution still `running` under this instance's lease.
 //! - **Finishing** only applies to an execution still `running`: a success is finished with its
@@ -35,7 +36,9 @@ use crate::entities::enums::{ExecutionMode, ExecutionStatus};
 use crate::entities::module_executions as executions;
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::new_id;
+pub use crate::quota::Unit;
 use crate::quota::{self, Admission, LicenseDenial, QuotaContext, UsageSnapshot};
+use crate::subscriptions::admission as pools;
 
 /// Who holds the leases of this process's executions, for how long, and where "now" comes
 /// from (`AppState::execution_lease`).
@@ -103,10 +106,11 @@ pub fn new_instance_id() -> String {
 #[derive(Clone, Debug)]
 pub struct Started {
     pub execution: executions::Model,
-    pub license_id: String,
+    /// The license or pool the unit was taken from; a refund goes there.
+    pub unit: Unit,
     /// The quota window the unit was taken from; a refund goes there.
     pub window_start_unix: i64,
-    /// The license's usage including this call (for display).
+    /// The usage of the unit's license or pool, including this call (for display).
     pub usage: UsageSnapshot,
 }
 
@@ -115,6 +119,8 @@ pub struct Started {
 pub enum Refusal {
     /// No license in force, or it changed meanwhile (revoked, suspended, expired).
     License(LicenseDenial),
+    /// The organisation's pool for the agent has expired (and no license admits the call).
+    SubscriptionExpired,
     /// The window's limit is reached; seconds until it resets (none for lifetime).
     QuotaExceeded {
         usage: UsageSnapshot,
@@ -127,32 +133,78 @@ pub enum Refusal {
 /// A unit taken inside the caller's transaction.
 #[derive(Clone, Debug)]
 pub(crate) struct Admitted {
-    pub license_id: String,
+    /// The license or pool the unit was taken from.
+    pub unit: Unit,
     /// The quota window the unit was taken from; a refund goes there.
     pub window_start_unix: i64,
     pub usage: UsageSnapshot,
 }
 
-/// Checks the license and takes one unit inside `txn` (the caller records the execution in the
-/// same transaction). A refusal writes nothing.
+impl Admitted {
+    /// Records on a new execution's row where its unit came from and the window it counts in.
+    pub fn stamp(&self, row: &mut executions::ActiveModel) {
+        row.license_id = Set(self.unit.license_id().map(str::to_owned));
+        row.subscription_id = Set(self.unit.subscription_id().map(str::to_owned));
+        row.window_start_unix = Set(Some(self.window_start_unix));
+    }
+}
+
+/// Takes one unit for `user_id` to run `agent_id` inside `txn` (the caller records the
+/// execution in the same transaction): from the caller's own license first; when it does not
+/// admit (none, expired, suspended, used up, over its burst rate) and the caller's
+/// organisation has a pool for the agent, from the pool. When neither admits, the refusal is
+/// the license's if the caller holds one (in force or expired), else the pool's.
+///
+/// A refusal may leave writes in `txn` (a pool counted before its member cap refused): the
+/// caller must drop `txn` uncommitted, so a refusal writes nothing.
 pub(crate) async fn admit_in(
     txn: &impl ConnectionTrait,
     ctx: &QuotaContext,
     user_id: &str,
     agent_id: &str,
 ) -> CoreResult<Result<Admitted, Refusal>> {
-    let license = match quota::check_license(txn, user_id, agent_id, ctx.now).await? {
-        Ok(license) => license,
-        Err(denial) => return Ok(Err(Refusal::License(denial))),
+    let by_license = match quota::check_license(txn, user_id, agent_id, ctx.now).await? {
+        Ok(license) => {
+            let admission = quota::admit(txn, &license, ctx).await?;
+            admitted(admission, Unit::License(license.id))
+        }
+        Err(denial) => Err(Refusal::License(denial)),
     };
-    Ok(match quota::admit(txn, &license, ctx).await? {
+    let license_refusal = match by_license {
+        Ok(admitted) => return Ok(Ok(admitted)),
+        Err(refusal) => refusal,
+    };
+    let Some(pool) = pools::pool_for(txn, user_id, agent_id).await? else {
+        return Ok(Err(license_refusal));
+    };
+    let admission = pools::admit(txn, &pool, user_id, ctx).await?;
+    Ok(admitted(admission, Unit::Subscription(pool.id)).map_err(
+        |pool_refusal| match holds_license(&license_refusal) {
+            true => license_refusal,
+            false => pool_refusal,
+        },
+    ))
+}
+
+/// Whether a license refused the call (rather than there being none to ask): one revoked or
+/// never granted is not held.
+fn holds_license(refusal: &Refusal) -> bool {
+    !matches!(
+        refusal,
+        Refusal::License(LicenseDenial::Required | LicenseDenial::Revoked)
+    )
+}
+
+/// An admission of a license or pool as the unit taken from `unit`, or why not.
+fn admitted(admission: Admission, unit: Unit) -> Result<Admitted, Refusal> {
+    match admission {
         Admission::Admitted {
             usage,
             window_start_unix,
         } => Ok(Admitted {
-            license_id: license.id,
+            usage: usage.with_source(unit.source()),
+            unit,
             window_start_unix,
-            usage,
         }),
         Admission::QuotaExceeded {
             usage,
@@ -164,12 +216,16 @@ pub(crate) async fn admit_in(
         Admission::RateLimited { retry_after_secs } => {
             Err(Refusal::RateLimited { retry_after_secs })
         }
+        Admission::Denied(LicenseDenial::Expired) if unit.subscription_id().is_some() => {
+            Err(Refusal::SubscriptionExpired)
+        }
         Admission::Denied(denial) => Err(Refusal::License(denial)),
-    })
+    }
 }
 
-/// Checks the license, takes one unit and records the execution `running` with its window and
-/// a lease held by `lease.owner`, in one transaction. A refusal writes nothing.
+/// Takes one unit (the license's, else the pool's: [`admit_in`]) and records the execution
+/// `running` with its unit, window and a lease held by `lease.owner`, in one transaction. A
+/// refusal writes nothing (the transaction is dropped uncommitted).
 pub async fn admit_and_start(
     db: &DatabaseConnection,
     ctx: &QuotaContext,
@@ -182,14 +238,9 @@ pub async fn admit_and_start(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let now = Utc::now();
-    let license_id = Some(admitted.license_id.clone());
-    let mut row = new_row(
-        NewExecution { license_id, ..new },
-        ExecutionStatus::Running,
-        ExecutionMode::Sync,
-    );
+    let mut row = new_row(new, ExecutionStatus::Running, ExecutionMode::Sync);
+    admitted.stamp(&mut row);
     row.created_at = Set(now);
-    row.window_start_unix = Set(Some(admitted.window_start_unix));
     row.lease_owner = Set(Some(lease.owner.to_string()));
     row.lease_expires_at = Set(Some(lease.expires_at(ctx.now)));
     row.started_at = Set(Some(now));
@@ -197,7 +248,7 @@ pub async fn admit_and_start(
     txn.commit().await?;
     Ok(Ok(Started {
         execution,
-        license_id: admitted.license_id,
+        unit: admitted.unit,
         window_start_unix: admitted.window_start_unix,
         usage: admitted.usage,
     }))
@@ -279,14 +330,15 @@ pub async fn finish_success(
     Ok(settled)
 }
 
-/// Finishes a running execution as `outcome` (failed) and gives its unit back to
-/// `window_start_unix`, in one transaction: both happen or neither. An execution already
-/// settled (swept, and so refunded) is left alone.
+/// Finishes a running execution as `outcome` (failed) and gives its unit back to `unit` (the
+/// pool and the member's share of it for a pool's unit) in `window_start_unix`, in one
+/// transaction: both happen or neither. An execution already settled (swept, and so
+/// refunded) is left alone.
 pub async fn settle_failure(
     db: &DatabaseConnection,
     execution_id: &str,
     outcome: ExecutionOutcome,
-    license_id: &str,
+    unit: &Unit,
     window_start_unix: i64,
     now: DateTime<Utc>,
 ) -> CoreResult<Settled> {
@@ -298,7 +350,7 @@ pub async fn settle_failure(
         }
         Err(e) => return Err(e),
     };
-    quota::refund(&txn, license_id, window_start_unix, now).await?;
+    quota::give_back(&txn, unit, &execution.user_id, window_start_unix, now).await?;
     txn.commit().await?;
     Ok(Settled::Finished(Box::new(execution)))
 }

@@ -135,7 +135,7 @@ pub(crate) async fn abandon(
                 if refunded {
                     "its unit was given back"
                 } else {
-                    "no unit was given back (its quota window is over or its license is gone)"
+                    "no unit was given back (its quota window is over or its license or pool is gone)"
                 },
             ),
             stack_trace: None,
@@ -145,6 +145,7 @@ pub(crate) async fn abandon(
             context: Some(serde_json::json!({
                 "executionId": execution.id,
                 "licenseId": execution.license_id,
+                "subscriptionId": execution.subscription_id,
                 "leaseOwner": execution.lease_owner,
                 "leaseExpiresAt": execution.lease_expires_at,
                 "windowStartUnix": execution.window_start_unix,
@@ -165,28 +166,30 @@ pub(crate) async fn abandon(
     Ok(true)
 }
 
-/// Gives the execution's unit back to the window it was taken from. An execution recorded
-/// before leases has no window: a lifetime license has one window (0); a day or month license
-/// gets its unit back only if it still counts the window the execution was created in.
+/// Gives the execution's unit back to the license or pool and the window it was taken from.
+/// An execution recorded before leases has no window: a lifetime license has one window (0);
+/// a day or month license gets its unit back only if it still counts the window the execution
+/// was created in. (Pools came after leases: their executions always have a window.)
 async fn refund(
     txn: &impl ConnectionTrait,
     execution: &executions::Model,
     now: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let Some(license_id) = execution.license_id.as_deref() else {
+    let Some(unit) = quota::Unit::of_execution(execution) else {
         return Ok(false);
     };
-    let window = match execution.window_start_unix {
-        Some(window) => window,
-        None => {
+    let window = match (execution.window_start_unix, &unit) {
+        (Some(window), _) => window,
+        (None, quota::Unit::License(license_id)) => {
             let Some(license) = licenses::Entity::find_by_id(license_id).one(txn).await? else {
                 return Ok(false);
             };
             // A lifetime plan has the one window 0.
             quota::plan_of(&license).start_unix(execution.created_at)
         }
+        (None, quota::Unit::Subscription(_)) => return Ok(false),
     };
-    quota::refund(txn, license_id, window, now).await
+    quota::give_back(txn, &unit, &execution.user_id, window, now).await
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ fn asking(agent_id: &str) -> NewAccessRequest {
         agent_id: agent_id.to_owned(),
         reason: "For the monthly report".into(),
         requested_calls: Some(50),
+        for_organization: false,
     }
 }
 
@@ -85,7 +86,10 @@ async fn access_requests_emit_created_rejected_and_approved_with_the_license(db:
         .await
         .unwrap();
     let event = the_event(&db, EventType::AccessRequestApproved).await;
-    assert_eq!(event.payload["licenseId"], json!(approved.license.id));
+    assert_eq!(
+        event.payload["licenseId"],
+        json!(approved.license.map(|license| license.id))
+    );
     let granted = the_event(&db, EventType::LicenseGranted).await;
     assert_eq!(granted.payload["viaRequest"], json!(true));
     assert_eq!(events(&db).await.len(), 5, "{:?}", types(&db).await);

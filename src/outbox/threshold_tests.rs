@@ -122,7 +122,7 @@ async fn a_refunded_call_never_crosses_a_threshold(db: TestDatabase) {
         &db,
         &last.execution.id,
         outcome(ExecutionStatus::Failed),
-        &license.id,
+        &last.unit,
         last.window_start_unix,
         Utc::now(),
     )

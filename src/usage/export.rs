@@ -74,7 +74,8 @@ impl ExportRow {
     }
 }
 
-fn defuse_formula(text: &str) -> String {
+/// `text` with a leading `'` when a spreadsheet would run it as a formula.
+pub(crate) fn defuse_formula(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

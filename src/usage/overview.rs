@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, RelationTrait,
 };
 
-use super::{count_calls, count_per_bucket, in_range, period_starts};
+use super::{count_calls, count_per_bucket, failed, in_range, period_starts};
 use crate::entities::{agent_catalog, api_usage_tracking as tracking, users};
 use crate::error::CoreResult;
 use crate::input::TimeRange;
@@ -68,7 +68,6 @@ pub async fn overview(
     } else {
         Granularity::Day
     };
-    let failed = || Condition::all().add(tracking::Column::StatusCode.gte(400));
     let total_calls = count_calls(db, in_range(range)).await?;
     let failed_calls = count_calls(db, in_range(range).add(failed())).await?;
 

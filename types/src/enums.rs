@@ -148,6 +148,41 @@ impl QuotaWindow {
     }
 }
 
+vocabulary!(
+    /// Where an admitted call's unit came from: the caller's own license (always tried first)
+    /// or their organisation's shared pool for the agent. Defaults to `license` (answers
+    /// from before pools existed).
+    #[derive(Default)]
+    UsageSource { #[default] License, Subscription }
+);
+
+vocabulary!(
+    /// Where an invitation to an organisation stands. Not stored: derived from its
+    /// `accepted_at`, `revoked_at` and `expires_at` ([`InvitationStatus::of`]).
+    InvitationStatus { Pending, Accepted, Expired, Revoked }
+);
+
+impl InvitationStatus {
+    /// Accepted and revoked are final; an invitation neither accepted nor revoked is expired
+    /// once `expires_at` has passed.
+    pub fn of(
+        accepted_at: Option<chrono::DateTime<chrono::Utc>>,
+        revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        if accepted_at.is_some() {
+            Self::Accepted
+        } else if revoked_at.is_some() {
+            Self::Revoked
+        } else if expires_at <= now {
+            Self::Expired
+        } else {
+            Self::Pending
+        }
+    }
+}
+
 vocabulary!(stored
     /// One line of a license's history.
     LicenseEventKind { Granted, Changed, TopUp, Renewed, Suspended, Resumed, Revoked }
@@ -301,6 +336,48 @@ mod tests {
             Severity::parse_optional("severity", Some(" high ")),
             Ok(Some(Severity::High))
         );
+    }
+    #[test]
+    fn a_usage_source_reads_as_snake_case_and_defaults_to_the_license() {
+        assert_eq!(UsageSource::default(), UsageSource::License);
+        assert_eq!(UsageSource::Subscription.as_str(), "subscription");
+        assert_eq!(
+            serde_json::to_string(&UsageSource::License).unwrap(),
+            "\"license\""
+        );
+        assert_eq!(
+            "subscription".parse::<UsageSource>().unwrap(),
+            UsageSource::Subscription
+        );
+    }
+
+    #[test]
+    fn an_invitation_is_accepted_revoked_expired_or_pending_in_that_order() {
+        use chrono::{Duration, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2026, 12, 20, 12, 0, 0).unwrap();
+        let later = now + Duration::days(7);
+        let earlier = now - Duration::seconds(1);
+        assert_eq!(
+            InvitationStatus::of(None, None, later, now),
+            InvitationStatus::Pending
+        );
+        assert_eq!(
+            InvitationStatus::of(None, None, earlier, now),
+            InvitationStatus::Expired
+        );
+        assert_eq!(
+            InvitationStatus::of(None, None, now, now),
+            InvitationStatus::Expired
+        );
+        assert_eq!(
+            InvitationStatus::of(None, Some(earlier), later, now),
+            InvitationStatus::Revoked
+        );
+        assert_eq!(
+            InvitationStatus::of(Some(earlier), None, earlier, now),
+            InvitationStatus::Accepted
+        );
+        assert_eq!(InvitationStatus::Pending.as_str(), "pending");
     }
 }
 

@@ -34,6 +34,15 @@ vocabulary!(SCREAMING_SNAKE_CASE
         AgentFailed,
         AgentUnavailable,
         AgentTimeout,
+        /// An invitation token that matches nothing, or an invitation that was revoked.
+        InvitationNotFound,
+        InvitationExpired,
+        /// The invitation was accepted already (single use).
+        InvitationUsed,
+        /// Signed in with another address than the one invited.
+        InvitationForAnotherEmail,
+        /// The invitation is for another organisation than the one the caller named.
+        InvitationForAnotherOrganization,
         /// The server is saturated (e.g. the password hashing queue is full); retry shortly.
         Busy,
         /// The browser could not reach the server (never sent by the server).
@@ -49,10 +58,18 @@ impl ErrorCode {
             BadRequest => 400,
             Unauthenticated | InvalidCredentials | InvalidApiKey | ApiKeyRevoked
             | ApiKeyExpired => 401,
-            Forbidden | AccountDisabled | CrossOriginRequest | KeyScopeMismatch
-            | LicenseRequired | LicenseExpired | LicenseSuspended | LicenseRevoked => 403,
-            NotFound | AgentNotFound => 404,
-            Conflict => 409,
+            Forbidden
+            | AccountDisabled
+            | CrossOriginRequest
+            | KeyScopeMismatch
+            | LicenseRequired
+            | LicenseExpired
+            | LicenseSuspended
+            | LicenseRevoked
+            | InvitationForAnotherEmail => 403,
+            NotFound | AgentNotFound | InvitationNotFound => 404,
+            Conflict | InvitationForAnotherOrganization => 409,
+            InvitationExpired | InvitationUsed => 410,
             PayloadTooLarge => 413,
             ValidationFailed | InvalidInput => 422,
             QuotaExceeded | RateLimited | LoginThrottled => 429,
@@ -96,6 +113,17 @@ impl ErrorCode {
                 "The agent service is unavailable right now. Your call was not counted; try again shortly."
             }
             AgentTimeout => "The agent took too long to answer. Your call was not counted.",
+            InvitationNotFound => {
+                "This invitation link is not valid. Ask your organisation's admin for a new one."
+            }
+            InvitationExpired => {
+                "This invitation has expired. Ask your organisation's admin for a new one."
+            }
+            InvitationUsed => "This invitation has already been used.",
+            InvitationForAnotherEmail => {
+                "This invitation was sent to another email address. Sign in with that address to accept it."
+            }
+            InvitationForAnotherOrganization => "This invitation is for another organisation.",
             Busy => "The server is busy right now; try again in a few seconds.",
             Network => "The server could not be reached. Check your connection and try again.",
         }
@@ -115,6 +143,12 @@ vocabulary!(
         EmailTaken,
         SlugTaken,
         OwnAccount,
+        /// The last admin of an organisation cannot leave, be removed or be demoted.
+        LastOrganizationAdmin,
+        AlreadyMember,
+        AlreadySubscribed,
+        /// Invitations and members belong to team organisations only.
+        PersonalOrganization,
     }
 );
 
@@ -133,6 +167,14 @@ impl ConflictReason {
             EmailTaken => "An account with this email already exists.",
             SlugTaken => "An agent with this slug exists already.",
             OwnAccount => "You cannot demote or disable your own account.",
+            LastOrganizationAdmin => {
+                "An organisation needs an admin: make another member an admin first."
+            }
+            AlreadyMember => "This person is already a member of the organisation.",
+            AlreadySubscribed => "The organisation already has a subscription to this agent.",
+            PersonalOrganization => {
+                "A personal organisation has no other members; ask the super admin for a team organisation."
+            }
         }
     }
 }
@@ -332,6 +374,77 @@ mod tests {
             assert!(!code.default_message().is_empty());
         }
         assert_eq!(ErrorCode::QuotaExceeded.as_str(), "QUOTA_EXCEEDED");
+    }
+
+    #[test]
+    fn invitation_codes_have_their_statuses_and_messages() {
+        use ErrorCode::*;
+        for (code, status, message) in [
+            (
+                InvitationNotFound,
+                404,
+                "This invitation link is not valid. Ask your organisation's admin for a new one.",
+            ),
+            (
+                InvitationExpired,
+                410,
+                "This invitation has expired. Ask your organisation's admin for a new one.",
+            ),
+            (
+                InvitationUsed,
+                410,
+                "This invitation has already been used.",
+            ),
+            (
+                InvitationForAnotherEmail,
+                403,
+                "This invitation was sent to another email address. Sign in with that address to accept it.",
+            ),
+            (
+                InvitationForAnotherOrganization,
+                409,
+                "This invitation is for another organisation.",
+            ),
+        ] {
+            assert_eq!(code.status(), status, "{code}");
+            assert_eq!(code.default_message(), message, "{code}");
+            assert_eq!(ErrorBody::of(code).status(), status);
+        }
+        assert_eq!(
+            InvitationForAnotherOrganization.as_str(),
+            "INVITATION_FOR_ANOTHER_ORGANIZATION"
+        );
+    }
+
+    #[test]
+    fn team_conflicts_carry_their_reason_and_message() {
+        use ConflictReason::*;
+        for (reason, text, message) in [
+            (
+                LastOrganizationAdmin,
+                "last_organization_admin",
+                "An organisation needs an admin: make another member an admin first.",
+            ),
+            (
+                AlreadyMember,
+                "already_member",
+                "This person is already a member of the organisation.",
+            ),
+            (
+                AlreadySubscribed,
+                "already_subscribed",
+                "The organisation already has a subscription to this agent.",
+            ),
+            (
+                PersonalOrganization,
+                "personal_organization",
+                "A personal organisation has no other members; ask the super admin for a team organisation.",
+            ),
+        ] {
+            let body = ErrorBody::conflict(reason);
+            assert_eq!((body.status(), body.message.as_str()), (409, message));
+            assert_eq!(serde_json::to_value(&body).unwrap()["reason"], text);
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ pub mod enums;
 pub mod error;
 pub mod inputs;
 pub mod page;
+#[macro_use]
 pub mod views;
+pub mod teams;
 
 pub use enums::Vocabulary;
 pub use error::{ConflictReason, ErrorBody, ErrorCode, FieldIssue};

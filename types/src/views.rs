@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::enums::{
     AccessRequestKind, AccessRequestStatus, AgentAccess, AgentStatus, DeliveryChannel,
     DeliveryStatus, EffectiveStatus, ErrorKind, EventType, ExecutionStatus, Granularity,
-    LicenseEventKind, QuotaWindow, Role, Severity, WebhookStatus,
+    LicenseEventKind, QuotaWindow, Role, Severity, UsageSource, WebhookStatus,
 };
 
 /// A view: serde in camelCase and, with the `openapi` feature, a schema. The item's own docs,
@@ -116,15 +116,25 @@ view! {
         pub reviewed_by: Option<String>,
         pub reviewed_at: Option<DateTime<Utc>>,
         pub review_note: Option<String>,
+        /// Set when an organisation admin asked for their organisation: approving it creates
+        /// the organisation's subscription.
+        #[serde(default)]
+        pub organization_id: Option<String>,
+        #[serde(default)]
+        pub organization_name: Option<String>,
     }
 }
 
 view! {
-    /// An approved request and the license it created.
+    /// An approved request and what it gave: the license granted or changed, or, for a request
+    /// made for an organisation, its subscription.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct ApprovedRequest {
         pub request: AccessRequestView,
-        pub license: LicenseView,
+        #[serde(default)]
+        pub license: Option<LicenseView>,
+        #[serde(default)]
+        pub subscription: Option<crate::teams::SubscriptionView>,
     }
 }
 
@@ -241,7 +251,8 @@ view! {
 }
 
 view! {
-    /// The license's standing after the call.
+    /// The standing after the call of the unit it came from: the caller's license, or their
+    /// organisation's pool (`source`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct UsageSnapshot {
         pub limit: i64,
@@ -254,6 +265,9 @@ view! {
         pub resets_at: Option<DateTime<Utc>>,
         /// Calls added to the current window.
         pub top_ups: i64,
+        /// Whether the call counted against the caller's license or their organisation's pool.
+        #[serde(default)]
+        pub source: UsageSource,
     }
 }
 
@@ -433,7 +447,14 @@ impl UsageSnapshot {
             window_start: None,
             resets_at: None,
             top_ups: 0,
+            source: UsageSource::License,
         }
+    }
+
+    /// The same standing, said to come from `source` (a pool's standing is built like a
+    /// license's).
+    pub fn with_source(self, source: UsageSource) -> Self {
+        Self { source, ..self }
     }
 
     /// The standing in a window, top-ups counted in what remains.

@@ -101,6 +101,7 @@ pub async fn request_access(
         agent_id,
         reason,
         requested_calls,
+        for_organization: false,
     };
     create(&state.db, &actor, request).await.map_err(core_error)
 }

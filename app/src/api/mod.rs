@@ -8,6 +8,7 @@ pub mod marketplace;
 pub mod notifications;
 pub mod quota;
 pub mod runs;
+pub mod teams;
 
 use abetworks_types::enums::Role;
 use chrono::{DateTime, SecondsFormat, Utc};

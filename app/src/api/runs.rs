@@ -28,6 +28,10 @@ pub struct RunPageData {
     /// What is left in the license's window, in words, the reset in the license's zone
     /// ("37 calls left today, resets at 00:00 Europe/Berlin").
     pub quota_text: Option<String>,
+    /// The organisation's shared pool for this agent, if it has one (used when the caller's
+    /// own license does not admit).
+    #[serde(default)]
+    pub pool: Option<abetworks_types::teams::OrgAgentView>,
 }
 
 /// The agent, its input schema and the caller's license. 404 for an agent not in the catalog.
@@ -49,11 +53,17 @@ pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
         .map_err(core_error)?
         .into_iter()
         .find(|l| l.agent_id == agent.id);
+    let pool = abetworks::subscriptions::for_member(&state.db, &actor)
+        .await
+        .map_err(core_error)?
+        .into_iter()
+        .find(|p| p.subscription.agent_id == agent.id);
     Ok(RunPageData {
         input_schema: agent.input_schema.clone(),
         agent: agent.into(),
         quota_text: license.as_ref().map(super::quota::quota_text_now),
         license,
+        pool,
     })
 }
 

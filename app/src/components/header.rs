@@ -7,11 +7,14 @@ use super::bell::NotificationBell;
 use super::theme_toggle::ThemeToggle;
 use crate::api::auth::Logout;
 use crate::api::role_label;
+use crate::api::teams::my_organization;
 use crate::auth::use_auth;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let auth = use_auth();
+    // "Team" is for members of a team organisation (not a personal one).
+    let organization = Resource::new(|| (), |_| my_organization());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -24,11 +27,15 @@ pub fn SiteHeader() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let user = auth.user.await.ok().flatten();
+                        let team = organization.await.ok().flatten().is_some_and(|o| !o.personal);
                         user.map(|user| {
                             let admin = user.role.is_admin();
                             view! {
                                 <A href="/my-agents">"My agents"</A>
                                 <A href="/my-requests">"My requests"</A>
+                                {team.then(|| view! {
+                                    <A href="/team" attr:data-testid="nav-team">"Team"</A>
+                                })}
                                 {admin.then(|| view! {
                                     <a href="/admin" data-testid="nav-admin">"Admin"</a>
                                 })}

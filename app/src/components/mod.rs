@@ -1,6 +1,7 @@
 pub mod agent_icon;
 pub mod badge;
 pub mod bell;
+pub mod chart;
 pub mod copy_button;
 pub mod dialog;
 pub mod feedback;
@@ -8,6 +9,7 @@ pub mod header;
 pub mod json_view;
 pub mod live;
 pub mod page_intro;
+pub mod pool;
 pub mod schema_form;
 pub mod table;
 pub mod theme_toggle;

@@ -1,5 +1,6 @@
 //! `/my-agents`: the licensed agents with what is left in each license's window, when it
-//! resets, its status, a way to run them and to ask for more calls.
+//! resets, its status, a way to run them and to ask for more calls; then the agents the
+//! caller's organisation shares ("From <org>"), with each pool's standing and the caller's cap.
 
 use abetworks_types::enums::{EffectiveStatus, QuotaWindow};
 use abetworks_types::views::{AccessRequestView, LicenseView};
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::marketplace::{my_agents, MyLicense, RequestAccess};
 use crate::api::quota::window_limit;
+use crate::api::teams::team_agents;
 use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Tone};
 use crate::components::dialog::Dialog;
@@ -18,10 +20,12 @@ use crate::components::page_intro::PageIntro;
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
 use crate::error::AppError;
 use crate::pages::request_form::RequestDialogForm;
+use crate::pages::team::agents::OrgAgentGrid;
 
 #[component]
 pub fn MyAgentsPage() -> impl IntoView {
     let agents = Resource::new(|| (), |_| my_agents());
+    let shared = Resource::new(|| (), |_| team_agents());
     view! {
         <PageIntro title="My agents" heading="My agents"
             lead="The agents you are licensed to run, what is left of each license and when it resets."/>
@@ -36,6 +40,20 @@ pub fn MyAgentsPage() -> impl IntoView {
                 {list.into_iter().map(|mine| view! { <LicenseCard mine/> }).collect_view()}
             </ul>
         }}/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                // A failure here leaves the licenses above; the team page says more.
+                let list = shared.await.unwrap_or_default();
+                let organization = list.first()?.subscription.organization_name.clone();
+                Some(view! {
+                    <section class="org-agents" aria-labelledby="org-agents-heading" data-testid="org-agents-section">
+                        <h2 id="org-agents-heading">{format!("From {organization}")}</h2>
+                        <p class="muted">"Shared by your organisation: every member runs them on one pool of calls. A license of your own for the same agent is used first."</p>
+                        <OrgAgentGrid list/>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -15,6 +15,7 @@ use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::{JsonView, RawOutput};
+use crate::components::pool::{pool_left_text, PoolStanding};
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
 use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
@@ -92,6 +93,9 @@ fn RunView(
     let json_text = RwSignal::new(String::new());
     let license = RwSignal::new(data.license.clone());
     let quota_text = RwSignal::new(data.quota_text.clone());
+    let pool = RwSignal::new(data.pool.clone());
+    // Neither a license nor the organisation's pool: nothing to run on.
+    let unlicensed = move || license.with(|l| l.is_none()) && pool.with(|p| p.is_none());
     let run = ServerAction::<RunAgent>::new();
 
     // After every run: the history and the license reloaded (its counters and flags as the
@@ -107,6 +111,7 @@ fn RunView(
             if let Ok(fresh) = run_page(agent).await {
                 license.set(fresh.license);
                 quota_text.set(fresh.quota_text);
+                pool.set(fresh.pool);
             }
         });
         errors
@@ -248,9 +253,15 @@ fn RunView(
             </div>
             <p class="muted">{data.agent.short_description.clone()}</p>
             <LicenseSummary license quota_text/>
+            {move || pool.get().map(|agent| view! {
+                <div class="pool-summary" data-testid="pool-summary">
+                    <h2 class="small">{format!("Shared pool of {}", agent.subscription.organization_name)}</h2>
+                    <PoolStanding agent/>
+                </div>
+            })}
         </section>
 
-        {move || license.with(|l| l.is_none()).then(|| view! {
+        {move || unlicensed().then(|| view! {
             <div class="notice notice-warn" data-testid="no-license">
                 <h2>"You are not licensed for this agent"</h2>
                 <p>"Ask for access in the marketplace. Once an administrator approves it, you can run the agent here."</p>
@@ -258,7 +269,7 @@ fn RunView(
             </div>
         })}
 
-        <div class="run-layout" hidden=move || license.with(|l| l.is_none())>
+        <div class="run-layout" hidden=unlicensed>
             <section class="panel" aria-labelledby="input-heading">
                 <div class="panel-head">
                     <h2 id="input-heading">"Input"</h2>
@@ -305,7 +316,9 @@ fn RunView(
                             {move || if background_pending.get() { "Starting…" } else { "Run in background" }}
                         </button>
                         <span id="run-remaining" class="muted" data-testid="remaining">
-                            {move || license.with(|l| l.as_ref().map(remaining_text).unwrap_or_default())}
+                            {move || license.with(|l| l.as_ref().map(remaining_text))
+                                .or_else(|| pool.with(|p| p.as_ref().map(|p| pool_left_text(&p.subscription))))
+                                .unwrap_or_default()}
                         </span>
                     </div>
                 </form>

@@ -67,7 +67,7 @@ pub(super) struct PlanFields {
 }
 
 impl PlanFields {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.window.is_none()
             && self.window_time_zone.is_none()
             && self.reset_day.is_none()
@@ -75,7 +75,7 @@ impl PlanFields {
     }
 
     /// `base` with the fields that were sent.
-    fn over(self, base: QuotaPlan) -> QuotaPlan {
+    pub(super) fn over(self, base: QuotaPlan) -> QuotaPlan {
         QuotaPlan {
             window: self.window.unwrap_or(base.window),
             window_time_zone: self.window_time_zone.unwrap_or(base.window_time_zone),
@@ -142,7 +142,7 @@ pub async fn grant(
 }
 
 /// `Some(None)` when the field is present and null ("no expiry"), `None` when absent.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

@@ -71,6 +71,7 @@ pub async fn request_access(
             agent_id: body.agent_id,
             reason: body.request_reason,
             requested_calls: body.requested_calls,
+            for_organization: false,
         },
     )
     .await?;

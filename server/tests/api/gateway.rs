@@ -55,7 +55,7 @@ async fn request_approve_three_calls_then_429_then_raise_then_revoke(database: T
         assert_eq!(
             body["usage"],
             json!({"limit": 3, "used": call, "remaining": 3 - call, "window": "lifetime",
-                "windowStart": null, "resetsAt": null, "topUps": 0})
+                "windowStart": null, "resetsAt": null, "topUps": 0, "source": "license"})
         );
         assert!(body["executionId"].is_string());
     }

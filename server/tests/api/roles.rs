@@ -115,6 +115,83 @@ pub fn table() -> Vec<Row> {
             EmailDelivery,
         ),
         row("GET", "/api/usage/my-usage", SignedIn, Nothing),
+        row("GET", "/api/orgs/current", SignedIn, Nothing),
+        row("GET", "/api/orgs/current/members", SignedIn, Nothing),
+        row("GET", "/api/orgs/current/agents", SignedIn, Nothing),
+        row("POST", "/api/orgs/current/leave", SignedIn, Moves),
+        row("POST", "/api/orgs/current/invitations", Admin, Nothing).sends(|m| {
+            Some(json!({"email": format!("{}@example.com", m.unique), "role": "member"}))
+        }),
+        row("GET", "/api/orgs/current/invitations", Admin, Nothing),
+        row(
+            "DELETE",
+            "/api/orgs/current/invitations/{id}",
+            Admin,
+            TeamInvitation,
+        ),
+        row(
+            "DELETE",
+            "/api/orgs/current/members/{userId}",
+            Admin,
+            TeamMember,
+        ),
+        row(
+            "PATCH",
+            "/api/orgs/current/members/{userId}",
+            Admin,
+            TeamMember,
+        )
+        .sends(|_| Some(json!({"role": "admin"}))),
+        row("GET", "/api/orgs/current/usage", Admin, Nothing),
+        row("GET", "/api/orgs/current/usage.csv", Admin, Nothing),
+        row("GET", "/api/orgs/current/executions", Admin, Nothing),
+        row(
+            "GET",
+            "/api/orgs/current/executions/{id}",
+            Admin,
+            OwnExecution,
+        ),
+        row("GET", "/api/orgs/current/licenses", Admin, Nothing),
+        row("GET", "/api/invitations/{token}", Anyone, InvitationToMove),
+        row(
+            "POST",
+            "/api/invitations/{token}/accept",
+            SignedIn,
+            InvitationToMove,
+        ),
+        row("GET", "/api/admin/organizations", SuperAdmin, Nothing),
+        row("POST", "/api/admin/organizations", SuperAdmin, Nothing)
+            .sends(|m| Some(json!({"name": format!("Organisation {}", m.unique)}))),
+        row(
+            "PATCH",
+            "/api/admin/organizations/{id}",
+            SuperAdmin,
+            Organization,
+        )
+        .sends(|m| Some(json!({"name": format!("Renamed {}", m.unique)}))),
+        row(
+            "GET",
+            "/api/admin/organizations/{id}/members",
+            SuperAdmin,
+            Organization,
+        ),
+        row("GET", "/api/admin/subscriptions", SuperAdmin, Nothing),
+        row("POST", "/api/admin/subscriptions", SuperAdmin, FreshAgent).sends(|m| {
+            Some(json!({"organizationId": m.team_id, "agentId": m.id, "apiCallLimit": 10}))
+        }),
+        row(
+            "PATCH",
+            "/api/admin/subscriptions/{id}",
+            SuperAdmin,
+            Subscription,
+        )
+        .sends(|_| Some(json!({"apiCallLimit": 20, "memberCap": 5}))),
+        row(
+            "DELETE",
+            "/api/admin/subscriptions/{id}",
+            SuperAdmin,
+            Subscription,
+        ),
         row("GET", "/api/admin/licenses", SuperAdmin, Nothing),
         row("POST", "/api/admin/licenses", SuperAdmin, FreshAgent)
             .sends(|m| Some(json!({"userId": m.member_id, "agentId": m.id, "apiCallLimit": 10}))),

@@ -42,6 +42,10 @@ fn the_id(made: &Made) -> Args {
     vec![("id", made.id.clone())]
 }
 
+fn the_token(made: &Made) -> Args {
+    vec![("token", made.id.clone())]
+}
+
 fn the_agent(made: &Made) -> Args {
     vec![("agent_id", made.id.clone())]
 }
@@ -125,6 +129,39 @@ fn table() -> Vec<Row> {
             vec![("name", "made by the matrix".into())]
         }),
         row("ui/keys/revoke", SignedIn, OwnKey, the_id),
+        // A visitor asks too (the header, on every page): nobody signed in reads as none.
+        row("ui/team/current", Anyone, Nothing, none),
+        row("ui/team/members", SignedIn, Nothing, none),
+        row("ui/team/agents", SignedIn, Nothing, none),
+        row("ui/team/leave", SignedIn, Moves, none),
+        row("ui/team/invite", Admin, Nothing, |m| {
+            vec![
+                ("email", format!("{}@example.com", m.unique)),
+                ("role", "member".into()),
+            ]
+        }),
+        row("ui/team/invitations", Admin, Nothing, none),
+        row("ui/team/invitations/revoke", Admin, TeamInvitation, the_id),
+        row("ui/team/members/remove", Admin, TeamMember, |m| {
+            vec![("user_id", m.id.clone())]
+        }),
+        row("ui/team/members/role", Admin, TeamMember, |m| {
+            vec![("user_id", m.id.clone()), ("role", "admin".into())]
+        }),
+        row("ui/team/usage", Admin, Nothing, none),
+        row("ui/team/executions", Admin, Nothing, none),
+        row(
+            "ui/invitations/preview",
+            Anyone,
+            InvitationToMove,
+            the_token,
+        ),
+        row(
+            "ui/invitations/accept",
+            SignedIn,
+            InvitationToMove,
+            the_token,
+        ),
         row("admin-ui/agents", SuperAdmin, Nothing, none),
         row("admin-ui/agents/publish", SuperAdmin, FreshAgent, |m| {
             vec![("id", m.id.clone()), ("published", "true".into())]
@@ -198,6 +235,60 @@ fn table() -> Vec<Row> {
         }),
         row("admin-ui/licenses/history", SuperAdmin, License, the_id),
         row("admin-ui/licenses/top-ups", SuperAdmin, License, the_id),
+        row("admin-ui/organizations", SuperAdmin, Nothing, none),
+        row("admin-ui/organizations/create", SuperAdmin, Nothing, |m| {
+            vec![("name", format!("Organisation {}", m.unique))]
+        }),
+        row(
+            "admin-ui/organizations/rename",
+            SuperAdmin,
+            Organization,
+            |m| {
+                vec![
+                    ("id", m.id.clone()),
+                    ("name", format!("Renamed {}", m.unique)),
+                ]
+            },
+        ),
+        row(
+            "admin-ui/organizations/members",
+            SuperAdmin,
+            Organization,
+            the_id,
+        ),
+        row("admin-ui/subscriptions", SuperAdmin, Nothing, none),
+        row(
+            "admin-ui/subscriptions/create",
+            SuperAdmin,
+            FreshAgent,
+            |m| {
+                vec![
+                    ("organization_id", m.team_id.clone()),
+                    ("agent_id", m.id.clone()),
+                    ("api_call_limit", "10".into()),
+                    ("member_cap", "5".into()),
+                ]
+            },
+        ),
+        row(
+            "admin-ui/subscriptions/update",
+            SuperAdmin,
+            Subscription,
+            |m| {
+                vec![
+                    ("id", m.id.clone()),
+                    ("api_call_limit", "20".into()),
+                    ("plan[window]", "day".into()),
+                    ("plan[windowTimeZone]", "Europe/Berlin".into()),
+                ]
+            },
+        ),
+        row(
+            "admin-ui/subscriptions/delete",
+            SuperAdmin,
+            Subscription,
+            the_id,
+        ),
         row("admin-ui/webhooks", SuperAdmin, Nothing, none),
         row("admin-ui/webhooks/create", SuperAdmin, Nothing, |_| {
             vec![

@@ -12,6 +12,9 @@ use serde_json::{json, Value};
 
 use crate::common::{script_client, spawn_app_with_agents, TestApp, PASSWORD};
 
+mod teams;
+pub use teams::Teams;
+
 /// Who calls: nobody signed in, or a user of one role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Who {
@@ -107,6 +110,23 @@ pub enum Need {
     Webhook,
     /// A failed delivery of a webhook endpoint: `{endpoint id},{delivery id}`.
     WebhookDelivery,
+    /// A team organisation of its own, made by the super admin.
+    Organization,
+    /// A subscription of the world's team to an agent of its own.
+    Subscription,
+    /// A new member of the caller's team (the world's team when the caller has none): their
+    /// user id.
+    TeamMember,
+    /// A pending invitation to the caller's team (the world's team when the caller has none).
+    TeamInvitation,
+    /// A synchronous execution of the caller's (the member's when anonymous) on `echo`.
+    OwnExecution,
+    /// Nothing, but the call moves the caller out of their team (they leave): the players
+    /// are seated again before the next call.
+    Moves,
+    /// The token of a pending invitation of the caller's email (the member's when anonymous)
+    /// to another team; accepting it moves them (see [`Need::Moves`]).
+    InvitationToMove,
 }
 
 /// What was made for one call: the id it needs and a token to keep names unique.
@@ -115,6 +135,8 @@ pub struct Made {
     pub unique: String,
     pub member_id: String,
     pub member_email: String,
+    /// The world's team, whose admin is the organisation admin and which the member is in.
+    pub team_id: String,
 }
 
 /// One answer, as the matrices and the contract test read it.
@@ -163,6 +185,9 @@ pub struct World {
     /// No cookies and no Origin: a script holding an API key.
     script: reqwest::Client,
     pub players: Vec<Player>,
+    pub teams: Teams,
+    /// A call that moves a player is coming: seat them again before the next.
+    moved: std::sync::atomic::AtomicBool,
 }
 
 /// The body of `POST /api/admin/agents` for a draft agent called `slug`.
@@ -197,6 +222,8 @@ impl World {
             echo,
             grantor,
             players: Vec::new(),
+            teams: Teams::none(),
+            moved: std::sync::atomic::AtomicBool::new(false),
         };
         for who in Who::SIGNED_IN {
             let email = format!("{who:?}@example.com").to_lowercase();
@@ -212,6 +239,7 @@ impl World {
                 key,
             });
         }
+        world.teams = world.seat_teams().await;
         world
     }
 
@@ -266,6 +294,10 @@ impl World {
 
     /// Makes what a call by `who` needs.
     pub async fn make(&self, need: Need, who: Who) -> Made {
+        use std::sync::atomic::Ordering;
+        if self.moved.swap(false, Ordering::SeqCst) {
+            self.seat_again().await;
+        }
         let unique = abetworks::ids::new_id();
         let member = self.member();
         let id = match need {
@@ -327,12 +359,59 @@ impl World {
                 let delivery = webhook_delivery_for(&self.app, &endpoint).await;
                 format!("{endpoint},{delivery}")
             }
+            Need::Organization => {
+                let name = format!("Organisation {unique}");
+                self.app.create_team(&self.grantor, &name, None).await
+            }
+            Need::Subscription => {
+                let agent = self.fresh_agent(&unique).await;
+                let plan = json!({"apiCallLimit": 10});
+                let made = self
+                    .app
+                    .subscribe(&self.grantor, &self.teams.team, &agent, plan);
+                id_of(&made.await)
+            }
+            Need::TeamMember => {
+                let email = format!("{unique}@example.com");
+                let admin = self.admin_of(who);
+                self.app.join(admin, &email, Role::Member).await.1
+            }
+            Need::TeamInvitation => {
+                let email = format!("{unique}@example.com");
+                self.app
+                    .invite(self.admin_of(who), &email, Role::Member)
+                    .await
+                    .id
+            }
+            Need::OwnExecution => {
+                let owner = self.player(who).unwrap_or(member);
+                let ran = self.app.execute(&owner.session, &self.echo).await;
+                let ran = expect_json(ran, 200, "an execution").await;
+                ran["executionId"]
+                    .as_str()
+                    .expect("an execution id")
+                    .to_owned()
+            }
+            Need::Moves => {
+                self.moved.store(true, Ordering::SeqCst);
+                String::new()
+            }
+            Need::InvitationToMove => {
+                self.moved.store(true, Ordering::SeqCst);
+                let invitee = self.player(who).unwrap_or(member);
+                let host = &self.teams.host;
+                self.app
+                    .invite(host, &invitee.email, Role::Member)
+                    .await
+                    .token
+            }
         };
         Made {
             id,
             unique,
             member_id: member.user_id.clone(),
             member_email: member.email.clone(),
+            team_id: self.teams.team.clone(),
         }
     }
 

@@ -41,7 +41,7 @@ async fn settle_failed(db: &DatabaseConnection, call: &Started, now: DateTime<Ut
         db,
         &call.execution.id,
         failed(),
-        &call.license_id,
+        &call.unit,
         call.window_start_unix,
         now,
     )

@@ -8,7 +8,9 @@ pub mod agents;
 pub mod errors;
 pub mod executions;
 pub mod licenses;
+pub mod organizations;
 pub mod requests;
+pub mod subscriptions;
 pub mod usage;
 pub mod users;
 pub mod webhooks;
@@ -42,11 +44,20 @@ impl DateRange {
     pub fn end(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::AppError> {
         form::time("to", self.to.as_deref(), abetworks::input::DayBound::End)
     }
+
+    /// The range the dates give; a blank end is the one of the last 30 days.
+    pub fn time_range(&self) -> Result<abetworks::input::TimeRange, crate::error::AppError> {
+        use abetworks::input::TimeRange;
+        let default = TimeRange::last_days(30);
+        let from = self.start()?.unwrap_or(default.from);
+        let to = self.end()?.unwrap_or(default.to);
+        TimeRange::new(from, to).map_err(crate::server::core_error)
+    }
 }
 
 /// Reading the forms' text: pages, enum choices and dates, each through the one shared rule.
 #[cfg(feature = "ssr")]
-mod form {
+pub(crate) mod form {
     use abetworks::input::{parse_time, DayBound};
     use abetworks::pagination::PageRequest;
     use abetworks::CoreError;

@@ -166,47 +166,8 @@ fn draw_charts(_data: UsageOverview) {}
 fn draw_charts(data: UsageOverview) {
     Effect::new(move |_| {
         let data = data.clone();
-        when_echarts_ready(move || render_all(&data), 100);
+        crate::components::chart::when_echarts_ready("chart-trend", move || render_all(&data), 100);
     });
-}
-
-#[cfg(feature = "hydrate")]
-fn when_echarts_ready(f: impl FnOnce() + 'static, tries: u32) {
-    let loaded = web_sys::js_sys::Reflect::get(&window(), &"echarts".into())
-        .map(|v| !v.is_undefined())
-        .unwrap_or(false);
-    // The effect can run before the suspended view is in the document: wait for it too.
-    let mounted = document().get_element_by_id("chart-trend").is_some();
-    if loaded && mounted {
-        f();
-        return;
-    }
-    // `<Script>` puts the library in the head; should it be missing (streamed without head),
-    // add it here, from this site (the CSP allows 'self').
-    let doc = document();
-    if doc
-        .query_selector("script[src='/echarts.min.js']")
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        if let (Ok(script), Ok(Some(head))) =
-            (doc.create_element("script"), doc.query_selector("head"))
-        {
-            let _ = script.set_attribute("src", "/echarts.min.js");
-            let _ = head.append_child(&script);
-        }
-    }
-    if tries > 0 {
-        set_timeout(
-            move || when_echarts_ready(f, tries - 1),
-            std::time::Duration::from_millis(100),
-        );
-    } else {
-        leptos::logging::warn!(
-            "ECharts or the chart area did not appear: the charts are not drawn"
-        );
-    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -219,10 +180,7 @@ fn render_all(data: &UsageOverview) {
 
     use abetworks_types::enums::Granularity;
 
-    let dark = document()
-        .document_element()
-        .and_then(|e| e.get_attribute("data-theme"))
-        .is_some_and(|t| t == "dark");
+    let dark = crate::components::chart::dark_mode();
     let renderer = || {
         let r = WasmRenderer::new_opt(None, Some(300));
         if dark {

@@ -4,15 +4,17 @@
 mod agents;
 mod analytics;
 pub(crate) mod common;
-mod dialogs;
+pub(crate) mod dialogs;
 mod errors;
 mod executions;
 mod license_dialogs;
 mod license_history;
 mod licenses;
 pub(crate) mod list;
+mod organizations;
 mod plan;
 mod requests;
+mod subscriptions;
 mod users;
 mod webhook_deliveries;
 mod webhooks;
@@ -25,7 +27,7 @@ use crate::auth::use_auth;
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::error::{AppError, ErrorCode};
 
-const TABS: [(&str, &str); 8] = [
+const TABS: [(&str, &str); 9] = [
     ("licenses", "Licenses"),
     ("requests", "Access requests"),
     ("errors", "Error logs"),
@@ -33,6 +35,7 @@ const TABS: [(&str, &str); 8] = [
     ("executions", "Executions"),
     ("agents", "Agents"),
     ("users", "Users"),
+    ("organizations", "Organizations"),
     ("webhooks", "Webhooks"),
 ];
 
@@ -90,7 +93,7 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
             <h1>"Admin"</h1>
             <p class="muted">
                 {if super_admin {
-                    "Licenses, requests, errors, usage, executions, the catalog, users and webhooks."
+                    "Licenses, requests, errors, usage, executions, the catalog, users, organisations and webhooks."
                 } else {
                     "The users of your organisation (read-only)."
                 }}
@@ -124,6 +127,7 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
                     "executions" => view! { <executions::ExecutionsTab/> }.into_any(),
                     "agents" => view! { <agents::AgentsTab/> }.into_any(),
                     "users" => view! { <users::UsersTab/> }.into_any(),
+                    "organizations" => view! { <organizations::OrganizationsTab/> }.into_any(),
                     "webhooks" => view! { <webhooks::WebhooksTab/> }.into_any(),
                     _ => view! { <p class="error" role="alert">"There is no such admin section."</p> }.into_any(),
                 }

@@ -183,6 +183,9 @@ pub fn PlanFields(
     #[prop(into)] id: String,
     input: PlanInput,
     failure: FormFailure,
+    /// No burst rate field (a subscription's pool has none).
+    #[prop(optional)]
+    without_burst: bool,
 ) -> impl IntoView {
     let PlanInput {
         window,
@@ -238,7 +241,7 @@ pub fn PlanFields(
                     inputmode="numeric" {..hinted(day_error, &day_id)} bind:value=reset_day/>
             </HintedField>
             <HintedField id=burst_id.clone() label="Burst limit (calls per second, optional)" message=burst_error
-                hint="Blank: the server's default rate.">
+                hint="Blank: the server's default rate." hidden=Signal::derive(move || without_burst)>
                 <input id=burst_id.clone() data-testid=burst_id.clone() type="number" min="1" step="1"
                     inputmode="numeric" {..hinted(burst_error, &burst_id)} bind:value=burst/>
             </HintedField>

@@ -237,7 +237,16 @@ fn ApproveRequestDialog(
     };
     let request = move |r: AccessRequestView| input.approval(r);
     let done = |approved: ApprovedRequest| {
-        let license = approved.license;
+        let Some(license) = approved.license else {
+            // A request for an organisation: its subscription was created.
+            return match approved.subscription {
+                Some(pool) => format!(
+                    "Approved: {} may now run {} from its shared pool.",
+                    pool.organization_name, pool.agent_name
+                ),
+                None => "Approved.".to_owned(),
+            };
+        };
         match approved.request.kind {
             AccessRequestKind::Access => format!(
                 "Approved: {} may now run {} ({}).",

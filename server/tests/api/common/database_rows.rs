@@ -75,9 +75,14 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
         ("published", true.into()), ("status", v(AgentStatus::Available.as_str())),
         ("created_at", now.into()), ("updated_at", now.into()),
     ]).await;
+    let subscription = new_id();
     insert(db, "agent_subscriptions", vec![
-        ("id", v(&new_id())), ("organization_id", v(&organization)), ("agent_id", v(&agent)),
+        ("id", v(&subscription)), ("organization_id", v(&organization)), ("agent_id", v(&agent)),
         ("activated_by", v(&user)), ("created_at", now.into()),
+        ("api_call_limit", 20i64.into()), ("api_calls_used", 3i64.into()),
+        ("quota_window", v("day")), ("window_time_zone", v("Asia/Kolkata")),
+        ("reset_day", 2i32.into()), ("window_start_unix", 1_796_000_000i64.into()),
+        ("member_cap", 5i64.into()), ("expires_at", later.into()), ("updated_at", now.into()),
     ]).await;
     insert(db, "tasks", vec![
         ("id", v(&new_id())), ("user_id", v(&user)), ("agent_id", v(&agent)),
@@ -213,6 +218,17 @@ pub async fn fill_every_table(db: &DatabaseConnection) -> Seeded {
     insert(db, "license_alerts", vec![
         ("id", v(&new_id())), ("license_id", v(&license)), ("alert", v("usage80")),
         ("period_unix", 1_796_000_000i64.into()), ("created_at", now.into()),
+    ]).await;
+    insert(db, "subscription_member_usage", vec![
+        ("id", v(&new_id())), ("subscription_id", v(&subscription)), ("user_id", v(&user)),
+        ("window_start_unix", 1_796_000_000i64.into()), ("calls_used", 2i64.into()),
+    ]).await;
+    insert(db, "organization_invitations", vec![
+        ("id", v(&new_id())), ("organization_id", v(&organization)),
+        ("email", v("zoë.new@example.com")), ("role", v(Role::Member.as_str())),
+        ("token_hash", v(&format!("sha-{subscription}"))), ("expires_at", later.into()),
+        ("accepted_at", now.into()), ("accepted_by", v(&user)), ("revoked_at", now.into()),
+        ("created_by", v(&user)), ("created_at", now.into()),
     ]).await;
     Seeded {
         user_id: user,

@@ -7,6 +7,7 @@ pub mod prometheus;
 pub mod schema_check;
 pub mod server_binary;
 pub mod stand_in;
+pub mod teams;
 
 use std::time::Duration;
 
