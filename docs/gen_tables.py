@@ -53,8 +53,10 @@ CONFLICT_ORIGINS = {
     "AlreadyMember": "accepting an invitation to (or being invited into) the organisation you "
     "are already in",
     "AlreadySubscribed": "`POST /api/admin/subscriptions` for an organisation and agent that "
-    "already have a subscription",
-    "PersonalOrganization": "inviting into, or managing the members of, a personal organisation",
+    "already have a subscription; asking for, or approving, a pool the organisation already has "
+    "(`forOrganization`)",
+    "PersonalOrganization": "inviting into, or managing the members of, a personal organisation; "
+    "asking for a pool (`forOrganization`) as the admin of a personal organisation",
 }
 
 

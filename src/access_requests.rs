@@ -62,6 +62,9 @@ pub struct Approval {
     pub plan: Option<QuotaPlan>,
     /// Calls added to the current window of the license held (increase only).
     pub top_up_calls: Option<i64>,
+    /// The most calls one member may take from an organisation's pool per window (a request
+    /// for an organisation only); `None`: no cap.
+    pub member_cap: Option<i64>,
 }
 
 /// Admin list filters; the date range applies to `requested_at`.

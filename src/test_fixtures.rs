@@ -322,6 +322,17 @@ pub fn new_run(user: &User, agent: &Agent) -> crate::executions::NewExecution {
     }
 }
 
+/// How a run the agent service failed (after 10 ms) is finished.
+pub fn failed_outcome() -> crate::executions::ExecutionOutcome {
+    crate::executions::ExecutionOutcome {
+        status: crate::entities::enums::ExecutionStatus::Failed,
+        output: None,
+        error_code: Some("AGENT_FAILED".into()),
+        error_message: Some("boom".into()),
+        duration_ms: 10,
+    }
+}
+
 /// Sets a license's expiry directly, past dates included (the services refuse those).
 pub async fn set_license_expiry(
     db: &DatabaseConnection,

@@ -405,7 +405,7 @@ test("a member and an organisation admin cannot reach what they may not see", as
   for (const u of seen.page.items) expect(u.email).not.toBe(adminEmail);
 });
 
-const TABS = ["licenses", "requests", "errors", "analytics", "executions", "agents", "users", "webhooks"];
+const TABS = ["licenses", "requests", "errors", "analytics", "executions", "agents", "users", "organizations", "webhooks"];
 
 for (const theme of ["light", "dark"]) {
   test(`axe finds no serious or critical violations on any tab (${theme})`, async ({ page }) => {

@@ -191,3 +191,89 @@ test("a super admin subscribes a new organisation to an agent; its admin invites
     admin.locator(`[data-testid="subscription-row"][data-organization="${organization}"]`).getByTestId("subscription-usage"),
   ).toContainText("1 used");
 });
+
+test("an organisation's admin asks for an agent for the team; the super admin approves it as a pool with a member cap; the admin's own license counts first, then the pool", async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const api = await adminApi();
+  const agent = (await catalog(api)).find((a) => a.slug === "sentiment")!;
+  const organization = `E2E Asking Team ${Date.now()}`;
+  const orgAdmin = await newPage(browser);
+  const orgAdminEmail = uniqueEmail("asking-admin");
+  const registered = await orgAdmin.request.post("/api/auth/register", {
+    data: { email: orgAdminEmail, password: memberPassword, name: "Ann Admin" },
+    headers: origin,
+  });
+  expect(registered.status(), await registered.text()).toBe(201);
+  const orgAdminId: string = (await (await orgAdmin.request.get("/api/auth/me")).json()).id;
+  const created = await api.post("/api/admin/organizations", {
+    data: { name: organization, adminUserId: orgAdminId },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+
+  // 1. In the marketplace, the organisation's admin asks for the agent for the team.
+  await open(orgAdmin, "/marketplace");
+  const card = orgAdmin.locator(`[data-testid="agent-card"][data-slug="${agent.slug}"]`);
+  const asking = orgAdmin.getByTestId("request-dialog").filter({ hasText: agent.name });
+  await openDialog(card.getByTestId("access-button"), asking);
+  await expect(asking.getByLabel(`Ask for my organisation (${organization})`)).toBeVisible();
+  await asking.getByTestId("request-reason").fill("Our analysts score support tickets.");
+  await asking.getByTestId("request-for-organization").check();
+  await expectAccessible(orgAdmin, "the request dialog of an organisation admin");
+  await asking.getByTestId("request-submit").click();
+  await expect(asking.getByTestId("request-sent")).toBeVisible();
+
+  // 2. The super admin sees it as a request for the organisation and approves it as a pool of
+  // 3 calls, at most 2 per member.
+  const admin = await newPage(browser);
+  await signInOnPage(admin, adminEmail, adminPassword);
+  await open(admin, "/admin/requests");
+  const row = admin.locator(`[data-testid="admin-request-row"][data-user="${orgAdminEmail}"]`);
+  await expect(row).toHaveAttribute("data-organization", organization);
+  await expect(row.getByTestId("request-organization")).toHaveText(`A pool for ${organization}`);
+  const approve = admin.getByTestId("approve-dialog");
+  await openDialog(row.getByTestId("request-approve"), approve);
+  await approve.getByTestId("approve-limit").fill("3");
+  await approve.getByTestId("approve-cap").fill("2");
+  await expectAccessible(admin, "the approve dialog of a request for an organisation");
+  await approve.getByTestId("approve-submit").click();
+  await expect(admin.getByTestId("admin-notice")).toContainText(
+    `Approved: ${organization} may now run ${agent.name} from its shared pool.`,
+  );
+  await expect(row).toHaveAttribute("data-status", "approved");
+
+  // The admin also holds a license of their own for the agent, with one call.
+  const granted = await api.post("/api/admin/licenses", {
+    data: { userId: orgAdminId, agentId: agent.id, apiCallLimit: 1 },
+  });
+  expect(granted.status(), await granted.text()).toBe(201);
+  await api.dispose();
+
+  // 3. The admin page links an organisation's admin to the team page, which lists the members'
+  // licenses, read-only.
+  await open(orgAdmin, "/admin");
+  await orgAdmin.getByTestId("admin-team-link").click();
+  await expect(orgAdmin).toHaveURL(/\/team$/);
+  const license = orgAdmin.locator(`[data-testid="team-license-row"][data-email="${orgAdminEmail}"]`);
+  await expect(license).toHaveAttribute("data-agent", agent.name);
+  await expect(license.getByTestId("team-license-usage")).toHaveText("0 / 1");
+  await expect(orgAdmin.getByTestId("team-licenses").getByRole("button", { name: /revoke|edit|suspend/i })).toHaveCount(0);
+  await expectAccessible(orgAdmin, "the team page with its licenses");
+
+  // 4. The run page says what the next call counts against: the license while it has a call
+  // left, then the pool.
+  await open(orgAdmin, `/agents/${agent.id}/run`);
+  await expect(orgAdmin.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 30_000 });
+  const remaining = orgAdmin.getByTestId("remaining");
+  await expect(remaining).toHaveAttribute("data-source", "license");
+  await expect(remaining).toHaveText("1 call remaining");
+  await orgAdmin.getByLabel("Text", { exact: true }).fill("Sharing calls is great.");
+  for (const left of [3, 2]) {
+    const answered = orgAdmin.waitForResponse((r) => r.url().includes("/api/ui/agents/run"));
+    await orgAdmin.getByRole("button", { name: `Run ${agent.name}` }).click();
+    expect((await answered).status()).toBe(200);
+    await expect(remaining).toHaveAttribute("data-source", "subscription");
+    await expect(remaining).toHaveText(`${left} of 3 calls left in the pool`);
+  }
+});

@@ -16,8 +16,8 @@ use crate::subscriptions::{self, NewSubscription};
 use abetworks_types::views::ApprovedRequest;
 
 /// Approves a pending request (super admin), in one transaction with what it gives: a request
-/// for an organisation creates its subscription (`api_call_limit` required; 409
-/// `already_subscribed` when it has one meanwhile); an
+/// for an organisation creates its subscription (`api_call_limit` required, `member_cap`
+/// optional; 409 `already_subscribed` when it has one meanwhile); an
 /// `access` request grants a license (`api_call_limit` required); an `increase` changes the
 /// license held in place (a new limit or plan, top-up calls, or both; at least one of the
 /// limit and the top-up). 409 when the request is no longer pending, when an access request's
@@ -42,6 +42,12 @@ pub async fn approve(
     let request = find_pending(&txn, request_id).await?;
     // Marked first: of two reviewers racing, the second stops here, before changing anything.
     mark_reviewed(&txn, request_id, actor, AccessRequestStatus::Approved, None).await?;
+    if request.organization_id.is_none() && approval.member_cap.is_some() {
+        return Err(CoreError::invalid(
+            "memberCap",
+            "only a request for an organisation can be approved with a member cap",
+        ));
+    }
     let given = match (&request.organization_id, request.kind) {
         (Some(organization_id), _) => {
             let pool = subscribe(&txn, actor, &request, organization_id, approval, now).await?;
@@ -107,7 +113,7 @@ async fn subscribe(
         agent_id: request.agent_id.clone(),
         api_call_limit,
         plan: approval.plan.unwrap_or_default(),
-        member_cap: None,
+        member_cap: approval.member_cap,
         expires_at: approval.expires_at,
     };
     Ok(subscriptions::insert_subscription(conn, actor, &new, now)

@@ -24,6 +24,7 @@ const TEN_CALLS: Approval = Approval {
     expires_at: None,
     plan: None,
     top_up_calls: None,
+    member_cap: None,
 };
 
 async fn audited(db: &DatabaseConnection, action: &str) -> u64 {

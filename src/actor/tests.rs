@@ -87,6 +87,7 @@ async fn only_the_super_admin_may_run_admin_operations(db: TestDatabase) {
             expires_at: None,
             plan: None,
             top_up_calls: None,
+            member_cap: None,
         };
         let top_up = licenses::NewTopUp {
             calls: 5,

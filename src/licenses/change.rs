@@ -4,9 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
 
 use super::{find_changeable, get_at, record_event, validate_expiry, validate_limit, QuotaPlan};
@@ -18,7 +16,7 @@ use crate::entities::user_agent_licenses as licenses;
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::licenses::LicenseView;
 use crate::outbox::payloads;
-use crate::quota::{self, window};
+use crate::quota::{self, window, WindowCounter};
 
 /// The highest burst rate a license may carry (calls per second).
 pub const MAX_BURST_PER_SECOND: i32 = 100_000;
@@ -139,15 +137,13 @@ pub(crate) async fn apply_change(
             )
             .col_expr(C::ResetDay, Expr::value(plan.reset_day))
             .col_expr(C::BurstPerSecond, Expr::value(plan.burst_per_second));
-        let counts_differently = plan.window != before.quota_window
-            || plan.window_time_zone != before.window_time_zone
-            || plan.reset_day != before.reset_day;
-        if counts_differently {
-            let start =
-                window::WindowPlan::new(plan.window, &plan.window_time_zone, plan.reset_day)
-                    .start_unix(now);
-            new_start = Some(start);
-        }
+        new_start = window::start_after_change(
+            before.quota_window,
+            &before.window_time_zone,
+            before.reset_day,
+            plan,
+            now,
+        );
     }
     if change.reset_usage {
         let start = new_start.unwrap_or(old_start);
@@ -162,11 +158,12 @@ pub(crate) async fn apply_change(
     } else if let Some(start) = new_start {
         // Carry what the current window used (and its live top-ups) over into the new plan's
         // window; a stored window that is already over carries nothing.
-        let current = || Expr::col(C::WindowStartUnix).gte(old_start);
-        let used: Expr = Expr::case(current(), Expr::col(C::ApiCallsUsed))
-            .finally(Expr::value(0i64))
-            .into();
-        update = quota::keep_top_ups_if(update.col_expr(C::ApiCallsUsed, used), current)
+        let counter = WindowCounter {
+            start: C::WindowStartUnix,
+            used: C::ApiCallsUsed,
+        };
+        let carried = update.col_expr(C::ApiCallsUsed, counter.carried_over(old_start));
+        update = quota::keep_top_ups_if(carried, || counter.counts_since(old_start))
             .col_expr(C::WindowStartUnix, Expr::value(start));
     }
     if update.exec(conn).await?.rows_affected != 1 {

@@ -14,30 +14,16 @@ use abetworks_types::enums::InvitationStatus;
 async fn only_a_team_admin_invites_and_only_into_their_own_team(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let (ada, bea) = (
-        fx::member(db, "ada@a.example").await,
-        fx::member(db, "bea@b.example").await,
-    );
+    let (_, ada, bea, _, _) = two_teams(db).await;
     let (mia, loner) = (
         fx::member(db, "mia@a.example").await,
         fx::member(db, "loner@example.com").await,
     );
-    team(db, &boss, "Team A", &ada).await;
-    team(db, &boss, "Team B", &bea).await;
     join(&state, &ada, &mia, Role::Member).await;
     let (as_ada, as_bea) = (acting(db, &ada).await, acting(db, &bea).await);
 
-    let by_member = invite(
-        &state,
-        &acting(db, &mia).await,
-        to("x@example.com", Role::Member),
-    )
-    .await;
-    assert!(
-        matches!(by_member, Err(CoreError::Forbidden(_))),
-        "{by_member:?}"
-    );
+    let as_mia = acting(db, &mia).await;
+    assert_forbidden(invite(&state, &as_mia, to("x@example.com", Role::Member)).await);
     let mut personal_admin = fx::actor(&loner);
     personal_admin.role = Role::Admin;
     assert_conflict(
@@ -60,11 +46,7 @@ async fn only_a_team_admin_invites_and_only_into_their_own_team(database: TestDa
     let for_b = invite(&state, &as_bea, to("x@example.com", Role::Member))
         .await
         .unwrap();
-    let revoked = revoke_invitation(db, &as_ada, &for_b.invitation.id).await;
-    assert!(
-        matches!(revoked, Err(CoreError::NotFound { .. })),
-        "{revoked:?}"
-    );
+    assert_not_found(revoke_invitation(db, &as_ada, &for_b.invitation.id).await);
     let listed_by_a = invitations(db, &as_ada).await.unwrap();
     assert_eq!(
         fx::pairs(&listed_by_a, |i| i.email.as_str()),
@@ -78,29 +60,11 @@ crate::on_every_database!(only_a_team_admin_invites_and_only_into_their_own_team
 async fn the_last_admin_of_a_team_cannot_accept_an_invitation_elsewhere(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let (ada, bea) = (
-        fx::member(db, "ada@a.example").await,
-        fx::member(db, "bea@b.example").await,
-    );
+    let (_, ada, bea, a, _) = two_teams(db).await;
     let mia = fx::member(db, "mia@a.example").await;
-    let a = team(db, &boss, "Team A", &ada).await;
-    team(db, &boss, "Team B", &bea).await;
     join(&state, &ada, &mia, Role::Member).await;
-    let created = invite(
-        &state,
-        &acting(db, &bea).await,
-        to("ada@a.example", Role::Member),
-    )
-    .await
-    .unwrap();
-    let refused = accept(
-        db,
-        &acting(db, &ada).await,
-        token_of(&created),
-        Default::default(),
-    )
-    .await;
+    let created = invited(&state, &bea, "ada@a.example", Role::Member).await;
+    let refused = accept_as(db, &ada, token_of(&created)).await;
     assert_conflict(refused, ConflictReason::LastOrganizationAdmin);
     assert_eq!(reload(db, &ada).await.organization_id, a.id);
     assert_eq!(
@@ -109,38 +73,19 @@ async fn the_last_admin_of_a_team_cannot_accept_an_invitation_elsewhere(database
         "the refused accept did not use the invitation"
     );
     // The only person in a team may leave it empty for another.
-    let own = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("bea@b.example", Role::Member),
-    )
-    .await
-    .unwrap();
-    let as_bea = acting(db, &bea).await;
-    let bea_into_a = accept(db, &as_bea, token_of(&own), Default::default()).await;
+    let own = invited(&state, &ada, "bea@b.example", Role::Member).await;
+    let bea_into_a = accept_as(db, &bea, token_of(&own)).await;
     assert_eq!(bea_into_a.unwrap().id, a.id);
     // Someone already in the team cannot use an invitation to it.
     let loner = fx::member(db, "loner@example.com").await;
-    let late = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("loner@example.com", Role::Member),
-    )
-    .await
-    .unwrap();
+    let late = invited(&state, &ada, "loner@example.com", Role::Member).await;
     users::Entity::update_many()
         .col_expr(users::Column::OrganizationId, Expr::value(a.id.clone()))
         .filter(users::Column::Id.eq(&loner.id))
         .exec(db)
         .await
         .unwrap();
-    let twice = accept(
-        db,
-        &acting(db, &loner).await,
-        token_of(&late),
-        Default::default(),
-    )
-    .await;
+    let twice = accept_as(db, &loner, token_of(&late)).await;
     assert_conflict(twice, ConflictReason::AlreadyMember);
 }
 crate::on_every_database!(the_last_admin_of_a_team_cannot_accept_an_invitation_elsewhere);
@@ -149,16 +94,8 @@ async fn the_invitation_is_emailed_with_its_link_when_smtp_is_configured(databas
     let sink = SmtpSink::start().await;
     let state = site(&database, Some(sink.url())).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    team(db, &boss, "Acme", &ada).await;
-    let created = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("new@example.com", Role::Member),
-    )
-    .await
-    .unwrap();
+    let (_, ada, _, _) = acme(db).await;
+    let created = invited(&state, &ada, "new@example.com", Role::Member).await;
     assert!(created.emailed);
     let mails = sink.wait_for(1, StdDuration::from_secs(10)).await;
     assert_eq!(mails[0].to, vec!["new@example.com".to_owned()]);

@@ -24,18 +24,9 @@ async fn an_invitation_is_accepted_once_and_moves_the_invitee_out_of_their_perso
 ) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let mia = fx::member(db, "mia@example.com").await;
-    let acme = team(db, &boss, "Acme", &ada).await;
+    let (_, ada, mia, acme) = acme(db).await;
 
-    let created = invite(
-        &state,
-        &acting(db, &ada).await,
-        to(" MIA@example.com ", Role::Admin),
-    )
-    .await
-    .unwrap();
+    let created = invited(&state, &ada, " MIA@example.com ", Role::Admin).await;
     let token = token_of(&created).to_owned();
     assert!(created
         .accept_url
@@ -62,9 +53,7 @@ async fn an_invitation_is_accepted_once_and_moves_the_invitee_out_of_their_perso
     );
     assert_eq!(preview(db, &token).await.unwrap().organization_name, "Acme");
 
-    let joined = accept(db, &acting(db, &mia).await, &token, Default::default())
-        .await
-        .unwrap();
+    let joined = accept_as(db, &mia, &token).await.unwrap();
     assert_eq!(
         (joined.id.as_str(), joined.member_count, joined.admin_count),
         (acme.id.as_str(), 2, 2)
@@ -88,8 +77,7 @@ async fn an_invitation_is_accepted_once_and_moves_the_invitee_out_of_their_perso
         "ada's move and mia's"
     );
 
-    let again = accept(db, &acting(db, &mia).await, &token, Default::default()).await;
-    assert_code(again, ErrorCode::InvitationUsed);
+    assert_code(accept_as(db, &mia, &token).await, ErrorCode::InvitationUsed);
     assert_code(preview(db, &token).await, ErrorCode::InvitationUsed);
     let listed = invitations(db, &acting(db, &ada).await).await.unwrap();
     assert_eq!(
@@ -104,17 +92,8 @@ crate::on_every_database!(
 async fn two_concurrent_accepts_of_one_invitation_let_exactly_one_win(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let mia = fx::member(db, "mia@example.com").await;
-    let acme = team(db, &boss, "Acme", &ada).await;
-    let created = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("mia@example.com", Role::Member),
-    )
-    .await
-    .unwrap();
+    let (boss, ada, mia, acme) = acme(db).await;
+    let created = invited(&state, &ada, "mia@example.com", Role::Member).await;
     let token = token_of(&created).to_owned();
     let as_mia = acting(db, &mia).await;
     let tasks: Vec<_> = (0..4)
@@ -150,17 +129,8 @@ crate::on_every_database!(two_concurrent_accepts_of_one_invitation_let_exactly_o
 async fn an_expired_invitation_is_refused_with_a_clear_message(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let mia = fx::member(db, "mia@example.com").await;
-    team(db, &boss, "Acme", &ada).await;
-    let created = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("mia@example.com", Role::Member),
-    )
-    .await
-    .unwrap();
+    let (_, ada, mia, _) = acme(db).await;
+    let created = invited(&state, &ada, "mia@example.com", Role::Member).await;
     invitation_rows::Entity::update_many()
         .col_expr(
             invitation_rows::Column::ExpiresAt,
@@ -172,7 +142,7 @@ async fn an_expired_invitation_is_refused_with_a_clear_message(database: TestDat
         .unwrap();
     let token = token_of(&created);
     assert_code(preview(db, token).await, ErrorCode::InvitationExpired);
-    let refused = accept(db, &acting(db, &mia).await, token, Default::default()).await;
+    let refused = accept_as(db, &mia, token).await;
     let message = refused
         .as_ref()
         .map_err(|e| e.public().message.clone())
@@ -196,27 +166,15 @@ async fn an_invitation_for_another_email_or_organisation_is_refused_and_stays_pe
 ) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let (ada, bea) = (
-        fx::member(db, "ada@a.example").await,
-        fx::member(db, "bea@b.example").await,
-    );
+    let (_, ada, _, _, b) = two_teams(db).await;
     let (mia, eve) = (
         fx::member(db, "mia@example.com").await,
         fx::member(db, "eve@example.com").await,
     );
-    team(db, &boss, "Team A", &ada).await;
-    let b = team(db, &boss, "Team B", &bea).await;
-    let created = invite(
-        &state,
-        &acting(db, &ada).await,
-        to("mia@example.com", Role::Member),
-    )
-    .await
-    .unwrap();
+    let created = invited(&state, &ada, "mia@example.com", Role::Member).await;
     let token = token_of(&created);
 
-    let by_eve = accept(db, &acting(db, &eve).await, token, Default::default()).await;
+    let by_eve = accept_as(db, &eve, token).await;
     assert_code(by_eve, ErrorCode::InvitationForAnotherEmail);
     let for_b = AcceptInvitation {
         organization_id: Some(b.id.clone()),
@@ -242,10 +200,7 @@ crate::on_every_database!(
 async fn a_revoked_or_unknown_invitation_reads_as_not_valid(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let mia = fx::member(db, "mia@example.com").await;
-    team(db, &boss, "Acme", &ada).await;
+    let (_, ada, mia, _) = acme(db).await;
     let as_ada = acting(db, &ada).await;
     let first = invite(&state, &as_ada, to("mia@example.com", Role::Member))
         .await

@@ -12,10 +12,7 @@ use crate::testing::TestDatabase;
 async fn the_last_admin_cannot_leave_be_demoted_or_be_removed(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let mia = fx::member(db, "mia@example.com").await;
-    team(db, &boss, "Acme", &ada).await;
+    let (boss, ada, mia, _) = acme(db).await;
     join(&state, &ada, &mia, Role::Member).await;
 
     let as_ada = acting(db, &ada).await;
@@ -61,13 +58,8 @@ async fn leaving_or_being_removed_gives_a_new_personal_organisation_as_a_member(
 ) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let ada = fx::member(db, "ada@example.com").await;
-    let (mia, max) = (
-        fx::member(db, "mia@example.com").await,
-        fx::member(db, "max@example.com").await,
-    );
-    let acme = team(db, &boss, "Acme", &ada).await;
+    let (boss, ada, mia, acme) = acme(db).await;
+    let max = fx::member(db, "max@example.com").await;
     join(&state, &ada, &mia, Role::Admin).await;
     join(&state, &ada, &max, Role::Member).await;
 
@@ -107,45 +99,23 @@ crate::on_every_database!(leaving_or_being_removed_gives_a_new_personal_organisa
 async fn an_org_admin_cannot_act_on_another_organisations_members(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let (ada, bea) = (
-        fx::member(db, "ada@a.example").await,
-        fx::member(db, "bea@b.example").await,
-    );
+    let (boss, ada, bea, _, b) = two_teams(db).await;
     let (mia, bob) = (
         fx::member(db, "mia@a.example").await,
         fx::member(db, "bob@b.example").await,
     );
-    team(db, &boss, "Team A", &ada).await;
-    let b = team(db, &boss, "Team B", &bea).await;
     join(&state, &ada, &mia, Role::Member).await;
     join(&state, &bea, &bob, Role::Member).await;
 
     let ada = acting(db, &ada).await;
     let promote = || MemberRoleChange { role: Role::Admin };
     for target in [&bea.id, &bob.id] {
-        let removed = remove_member(db, &ada, target).await;
-        assert!(
-            matches!(removed, Err(CoreError::NotFound { .. })),
-            "{removed:?}"
-        );
-        let changed = change_role(db, &ada, target, promote()).await;
-        assert!(
-            matches!(changed, Err(CoreError::NotFound { .. })),
-            "{changed:?}"
-        );
+        assert_not_found(remove_member(db, &ada, target).await);
+        assert_not_found(change_role(db, &ada, target, promote()).await);
     }
     let mia = acting(db, &mia).await;
-    let by_member = remove_member(db, &mia, &mia.user_id).await;
-    assert!(
-        matches!(by_member, Err(CoreError::Forbidden(_))),
-        "{by_member:?}"
-    );
-    let by_member = change_role(db, &mia, &mia.user_id, promote()).await;
-    assert!(
-        matches!(by_member, Err(CoreError::Forbidden(_))),
-        "{by_member:?}"
-    );
+    assert_forbidden(remove_member(db, &mia, &mia.user_id).await);
+    assert_forbidden(change_role(db, &mia, &mia.user_id, promote()).await);
     let super_admin_role = MemberRoleChange {
         role: Role::SuperAdmin,
     };
@@ -171,12 +141,7 @@ crate::on_every_database!(an_org_admin_cannot_act_on_another_organisations_membe
 async fn two_admins_demoting_each_other_at_once_leave_one_admin(database: TestDatabase) {
     let state = site(&database, None).await;
     let db = &state.db;
-    let boss = fx::super_admin(db, "boss@example.com").await;
-    let (ada, mia) = (
-        fx::member(db, "ada@example.com").await,
-        fx::member(db, "mia@example.com").await,
-    );
-    let acme = team(db, &boss, "Acme", &ada).await;
+    let (boss, ada, mia, acme) = acme(db).await;
     join(&state, &ada, &mia, Role::Admin).await;
     let (as_ada, as_mia) = (acting(db, &ada).await, acting(db, &mia).await);
     let demote = |db: DatabaseConnection, actor: Actor, target: String| {

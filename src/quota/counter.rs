@@ -28,6 +28,19 @@ impl<C: ColumnTrait + Copy> WindowCounter<C> {
             .into()
     }
 
+    /// The row still counts the window starting at `current` (or a newer one).
+    pub fn counts_since(&self, current: i64) -> Expr {
+        Expr::col(self.start).gte(current)
+    }
+
+    /// The counter carried into another window: its calls while it still counts the window
+    /// starting at `current`, none once its stored window is over.
+    pub fn carried_over(&self, current: i64) -> Expr {
+        Expr::case(self.counts_since(current), Expr::col(self.used))
+            .finally(Expr::value(0i64))
+            .into()
+    }
+
     /// The row's window is not newer than `window` (an instance whose clock is behind never
     /// steps back).
     pub fn not_ahead_of(&self, window: i64) -> Expr {

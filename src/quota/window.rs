@@ -10,6 +10,7 @@ use chrono::{
 use chrono_tz::Tz;
 
 use abetworks_types::enums::QuotaWindow;
+use abetworks_types::inputs::QuotaPlan;
 
 use crate::error::{CoreError, CoreResult};
 
@@ -123,6 +124,23 @@ fn first_instant(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
         .and_then(|minute| (-59..=0).find_map(|s| exists(minute + Duration::seconds(s))))
         // No IANA zone jumps more than a day; midnight read as UTC at least keeps the order.
         .unwrap_or_else(|| midnight.and_utc())
+}
+
+/// The start of the window a counter moves to at `now` when its plan changes from the stored
+/// `window`, `zone_name` and `reset_day` to `plan`; `None` when `plan` counts the same way, so
+/// the counter stays in its window. One rule for a license's and a pool's plan change.
+pub fn start_after_change(
+    window: QuotaWindow,
+    zone_name: &str,
+    reset_day: i32,
+    plan: &QuotaPlan,
+    now: DateTime<Utc>,
+) -> Option<i64> {
+    let counts_differently =
+        plan.window != window || plan.window_time_zone != zone_name || plan.reset_day != reset_day;
+    counts_differently.then(|| {
+        WindowPlan::new(plan.window, &plan.window_time_zone, plan.reset_day).start_unix(now)
+    })
 }
 
 /// Parses an admin's time zone: an IANA name such as `Europe/Berlin` (or `UTC`).

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{admission, checked_plan, validate_member_cap, view_at, SubscriptionChange};
 use crate::actor::Actor;
@@ -14,7 +14,7 @@ use crate::db::{begin_write, find_or_404};
 use crate::entities::{agent_subscriptions as subscriptions, subscription_member_usage as members};
 use crate::error::{CoreError, CoreResult};
 use crate::licenses;
-use crate::quota::window::WindowPlan;
+use crate::quota::{window, WindowCounter};
 use abetworks_types::teams::SubscriptionView;
 
 /// Changes a subscription (super admin), now: see [`update_at`].
@@ -74,27 +74,24 @@ pub async fn update_at(
                 Expr::value(plan.window_time_zone.clone()),
             )
             .col_expr(C::ResetDay, Expr::value(plan.reset_day));
-        let counts_differently = plan.window != before.quota_window
-            || plan.window_time_zone != before.window_time_zone
-            || plan.reset_day != before.reset_day;
-        if counts_differently {
-            let old_start = admission::plan_of(&before).start_unix(now);
-            let new_start = WindowPlan::new(plan.window, &plan.window_time_zone, plan.reset_day)
-                .start_unix(now);
-            moved = Some((old_start, new_start));
-        }
+        moved = window::start_after_change(
+            before.quota_window,
+            &before.window_time_zone,
+            before.reset_day,
+            plan,
+            now,
+        )
+        .map(|new_start| (admission::plan_of(&before).start_unix(now), new_start));
     }
     if let Some((old_start, new_start)) = moved {
         // What the current window used carries over; a stored window already over carries
         // nothing.
-        let carried: Expr = Expr::case(
-            Expr::col(C::WindowStartUnix).gte(old_start),
-            Expr::col(C::ApiCallsUsed),
-        )
-        .finally(Expr::value(0i64))
-        .into();
+        let counter = WindowCounter {
+            start: C::WindowStartUnix,
+            used: C::ApiCallsUsed,
+        };
         update = update
-            .col_expr(C::ApiCallsUsed, carried)
+            .col_expr(C::ApiCallsUsed, counter.carried_over(old_start))
             .col_expr(C::WindowStartUnix, Expr::value(new_start));
     }
     if update.exec(&txn).await?.rows_affected != 1 {
@@ -106,14 +103,12 @@ pub async fn update_at(
         // The members' shares move with the pool, so a share never counts a window other than
         // the pool's (the cap is checked in the pool's window).
         use members::Column as M;
-        let carried: Expr = Expr::case(
-            Expr::col(M::WindowStartUnix).gte(old_start),
-            Expr::col(M::CallsUsed),
-        )
-        .finally(Expr::value(0i64))
-        .into();
+        let share = WindowCounter {
+            start: M::WindowStartUnix,
+            used: M::CallsUsed,
+        };
         members::Entity::update_many()
-            .col_expr(M::CallsUsed, carried)
+            .col_expr(M::CallsUsed, share.carried_over(old_start))
             .col_expr(M::WindowStartUnix, Expr::value(new_start))
             .filter(M::SubscriptionId.eq(&before.id))
             .exec(&txn)

@@ -2,132 +2,22 @@
 //! (in `pool`) admission on a pool: exact under concurrency and across instances, the
 //! member's cap, the license first, refunds exactly once.
 
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait};
 
 use super::*;
 use crate::clock::Clock;
 use crate::entities::enums::{QuotaWindow, Role};
 use crate::entities::{subscription_member_usage as members, users};
-use crate::executions::lease::{self, LeaseSettings, Refusal, Started};
-use crate::quota::QuotaContext;
+use crate::executions::lease::{self, Refusal, Started};
 use crate::test_fixtures::{self as fx, page};
 use crate::testing::TestDatabase;
 
 mod pool;
 mod refunds;
+mod support;
 
-/// A team organisation (not a personal one) called `name`.
-async fn team(db: &DatabaseConnection, name: &str) -> organizations::Model {
-    let id = new_id();
-    organizations::ActiveModel {
-        id: Set(id.clone()),
-        name: Set(name.to_owned()),
-        slug: Set(format!("team-{id}")),
-        created_at: Set(Utc::now()),
-        personal: Set(false),
-    }
-    .insert(db)
-    .await
-    .expect("organisation inserted")
-}
-
-/// A new user `email` in `organization` with `role`.
-async fn in_team(
-    db: &DatabaseConnection,
-    organization: &organizations::Model,
-    email: &str,
-    role: Role,
-) -> users::Model {
-    let user = fx::user(db, email, role).await;
-    let mut moved: users::ActiveModel = user.into();
-    moved.organization_id = Set(organization.id.clone());
-    moved.update(db).await.expect("the user moved in")
-}
-
-/// The pool the super admin `admin` gives `organization` for `agent`: `limit` calls per
-/// window of `plan`, at most `cap` per member.
-async fn subscribe(
-    db: &DatabaseConnection,
-    admin: &users::Model,
-    organization: &organizations::Model,
-    agent: &agent_catalog::Model,
-    limit: i64,
-    plan: QuotaPlan,
-    cap: Option<i64>,
-) -> SubscriptionView {
-    create(
-        db,
-        &fx::actor(admin),
-        new_pool(organization, agent, limit, plan, cap),
-    )
-    .await
-    .expect("subscription created")
-}
-
-fn new_pool(
-    organization: &organizations::Model,
-    agent: &agent_catalog::Model,
-    limit: i64,
-    plan: QuotaPlan,
-    cap: Option<i64>,
-) -> NewSubscription {
-    NewSubscription {
-        organization_id: organization.id.clone(),
-        agent_id: agent.id.clone(),
-        api_call_limit: limit,
-        plan,
-        member_cap: cap,
-        expires_at: None,
-    }
-}
-
-fn daily() -> QuotaPlan {
-    QuotaPlan {
-        window: QuotaWindow::Day,
-        ..QuotaPlan::default()
-    }
-}
-
-/// A call at `now` with no server-wide burst rate.
-fn ctx(now: DateTime<Utc>) -> QuotaContext {
-    QuotaContext {
-        now,
-        default_burst_per_second: None,
-    }
-}
-
-/// One call of `user` to `agent` at `now` as the gateway admits it: a unit and a running
-/// execution under `lease`, or why not.
-async fn call_at(
-    db: &DatabaseConnection,
-    user: &users::Model,
-    agent: &agent_catalog::Model,
-    lease: &LeaseSettings,
-    now: DateTime<Utc>,
-) -> Result<Started, Refusal> {
-    lease::admit_and_start(db, &ctx(now), fx::new_run(user, agent), lease)
-        .await
-        .expect("admission ran")
-}
-
-/// The calls the pool `id` has counted in its stored window.
-async fn pool_used(db: &DatabaseConnection, id: &str) -> i64 {
-    fx::row::<subscriptions::Entity>(db, id)
-        .await
-        .api_calls_used
-}
-
-/// The calls `user` has taken from the pool `id` in the share's stored window.
-async fn share_used(db: &DatabaseConnection, id: &str, user: &users::Model) -> i64 {
-    members::Entity::find()
-        .filter(members::Column::SubscriptionId.eq(id))
-        .filter(members::Column::UserId.eq(&user.id))
-        .one(db)
-        .await
-        .expect("the share is read")
-        .map_or(0, |share| share.calls_used)
-}
+use support::*;
 
 async fn only_the_super_admin_subscribes_and_the_pool_starts_empty(db: TestDatabase) {
     let (db, admin, outsider, agent) = fx::cast(&db).await;
@@ -297,9 +187,7 @@ async fn members_see_their_own_organisations_pools_only(db: TestDatabase) {
 crate::on_every_database!(members_see_their_own_organisations_pools_only);
 
 async fn a_changed_plan_carries_the_pools_and_members_calls_into_its_window(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 10, daily(), Some(5)).await;
     let clock = fx::start_clock();
     let lease = fx::lease_of("instance-a", &clock);

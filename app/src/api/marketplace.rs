@@ -88,11 +88,13 @@ pub async fn marketplace_categories() -> Result<Vec<String>, AppError> {
 
 /// Asks for access to an agent, with a reason for the reviewer. For an agent the caller is
 /// already licensed for, a request for more calls (`requested_calls`: how many they want).
+/// `for_organization`: an organisation admin asks for a pool for their team instead.
 #[server(endpoint = "ui/marketplace/request-access")]
 pub async fn request_access(
     agent_id: String,
     reason: String,
     requested_calls: Option<i64>,
+    #[server(default)] for_organization: bool,
 ) -> Result<AccessRequestView, AppError> {
     use crate::server::{as_caller, core_error};
     use abetworks::access_requests::{create, NewAccessRequest};
@@ -101,7 +103,7 @@ pub async fn request_access(
         agent_id,
         reason,
         requested_calls,
-        for_organization: false,
+        for_organization,
     };
     create(&state.db, &actor, request).await.map_err(core_error)
 }

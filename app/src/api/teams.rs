@@ -1,11 +1,11 @@
 //! The caller's team: their organisation, its members and invitations (the organisation
-//! admin changes them), the agents it shares, its usage and executions; and an invitation
+//! admin changes them), the agents it shares, its usage, executions and licenses; and an invitation
 //! link's preview and acceptance. Thin: the core decides who may do what.
 
 use abetworks_types::teams::{
     InvitationCreated, InvitationView, MemberView, OrgAgentView, OrgUsage, OrganizationView,
 };
-use abetworks_types::views::ExecutionView;
+use abetworks_types::views::{ExecutionView, LicenseView};
 use abetworks_types::Page;
 use leptos::prelude::*;
 
@@ -146,6 +146,25 @@ pub async fn team_executions(
         ..Default::default()
     };
     abetworks::organizations::activity::executions(&state.db, &actor, &filter, page_request(page)?)
+        .await
+        .map_err(core_error)
+}
+
+/// The licenses of the organisation's members, read-only, newest first (filtered by
+/// `status`: active, suspended, expired, revoked).
+#[server(endpoint = "ui/team/licenses")]
+pub async fn team_licenses(
+    status: Option<String>,
+    page: Option<u64>,
+) -> Result<Page<LicenseView>, AppError> {
+    use super::admin::form::{choice, page_request};
+    use crate::server::{as_caller, core_error};
+    let (state, actor) = as_caller().await?;
+    let filter = abetworks::licenses::LicenseFilter {
+        status: choice("status", status.as_deref())?,
+        ..Default::default()
+    };
+    abetworks::organizations::activity::licenses(&state.db, &actor, &filter, page_request(page)?)
         .await
         .map_err(core_error)
 }

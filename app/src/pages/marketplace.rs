@@ -18,7 +18,7 @@ use crate::components::feedback::{
 };
 use crate::components::page_intro::PageIntro;
 use crate::error::{AppError, ConflictReason, ErrorCode};
-use crate::pages::request_form::RequestDialogForm;
+use crate::pages::request_form::{AskableTeam, RequestDialogForm, TeamAsk, TeamChoice};
 
 const FILTER_KEYS: [&str; 4] = ["q", "category", "minPrice", "maxPrice"];
 
@@ -96,6 +96,8 @@ pub fn MarketplacePage() -> impl IntoView {
         },
     );
     let categories = Resource::new(|| (), |_| marketplace_categories());
+    // An organisation admin's request dialogs may ask for their team.
+    AskableTeam::provide();
 
     let navigate = use_navigate();
     let apply = move |key: &'static str, value: String| {
@@ -382,11 +384,13 @@ fn RequestForm(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let (reason, set_reason) = signal(String::new());
+    let team = TeamAsk::from_context();
     let request = move || {
         Some(RequestAccess {
             agent_id: agent.id.clone(),
             reason: reason.get_untracked(),
             requested_calls: None,
+            for_organization: team.for_organization(),
         })
     };
     let answered = move |answer: &Result<AccessRequestView, AppError>| match answer {
@@ -418,6 +422,7 @@ fn RequestForm(
                 <p class="hint" id="request-reason-hint">{move || format!("{} / 1000 characters", reason.get().chars().count())}</p>
                 <FieldError id="request-reason-error" message=reason_error/>
             </div>
+            <TeamChoice ask=team/>
         }
     };
     view! {

@@ -171,6 +171,7 @@ fn AskForMoreForm(
             agent_id: agent_id.clone(),
             reason: reason.get_untracked(),
             requested_calls: Some(wanted.ok()?),
+            for_organization: false,
         })
     };
     let answered = move |answer: &Result<AccessRequestView, AppError>| match answer {

@@ -1,14 +1,89 @@
 //! The form in a dialog that asks an administrator for something (access to an agent, more
 //! calls), shared by the marketplace and My agents: its lead, the fields, "Cancel" and the
 //! submit button; once sent, "Request sent." and a "Done" button that keeps focus in the
-//! dialog.
+//! dialog. An organisation admin may ask for their team instead ([`TeamChoice`]).
 
 use abetworks_types::views::AccessRequestView;
 use leptos::prelude::*;
 
 use crate::api::marketplace::RequestAccess;
+use crate::api::teams::my_organization;
+use crate::auth::use_auth;
 use crate::components::feedback::{FormError, FormFailure};
 use crate::error::AppError;
+
+/// The team organisation the signed-in caller may ask a pool for (its name): an admin of a
+/// team, not of a personal organisation; `None` for everyone else. Loaded in the browser once
+/// per page and shared through context by the page that asks.
+#[derive(Clone, Copy)]
+pub struct AskableTeam(LocalResource<Option<String>>);
+
+impl AskableTeam {
+    /// Loads it and provides it to the page's dialogs.
+    pub fn provide() {
+        let auth = use_auth();
+        let team = LocalResource::new(move || async move {
+            let user = auth.user.await.ok().flatten()?;
+            if !user.role.is_admin() {
+                return None;
+            }
+            let organization = my_organization().await.ok().flatten()?;
+            (!organization.personal).then_some(organization.name)
+        });
+        provide_context(Self(team));
+    }
+
+    /// The team's name, once known (tracked).
+    fn name(self) -> Option<String> {
+        self.0.get().flatten()
+    }
+}
+
+/// A request dialog's choice to ask for the caller's team rather than for themselves.
+#[derive(Clone, Copy)]
+pub struct TeamAsk {
+    team: Option<AskableTeam>,
+    checked: RwSignal<bool>,
+}
+
+impl TeamAsk {
+    /// Unchecked; made where the page's [`AskableTeam`] is in context.
+    pub fn from_context() -> Self {
+        Self {
+            team: use_context::<AskableTeam>(),
+            checked: RwSignal::new(false),
+        }
+    }
+
+    /// Whether the request is for the team: checked, by someone who may ask for one.
+    pub fn for_organization(self) -> bool {
+        self.checked.get_untracked()
+            && self
+                .team
+                .is_some_and(|team| team.0.get_untracked().flatten().is_some())
+    }
+}
+
+/// "Ask for my organisation (<name>)", for an organisation admin of a team only: approved, the
+/// request becomes a pool every member can run the agent from.
+#[component]
+pub fn TeamChoice(ask: TeamAsk) -> impl IntoView {
+    let checked = ask.checked;
+    move || {
+        ask.team.and_then(AskableTeam::name).map(|name| {
+            view! {
+                <div class="field field-check">
+                    <input id="request-for-organization" data-testid="request-for-organization" type="checkbox"
+                        aria-describedby="request-for-organization-hint" bind:checked=checked/>
+                    <label for="request-for-organization">{format!("Ask for my organisation ({name})")}</label>
+                </div>
+                <p class="hint" id="request-for-organization-hint">
+                    {format!("Approved, it becomes a pool of calls every member of {name} can run the agent from.")}
+                </p>
+            }
+        })
+    }
+}
 
 /// The form of a [`RequestAccess`]: `lead`, the message of a failure about no field, the
 /// fields (`fields(failure)`, `failure` holding the messages about them), then the buttons.

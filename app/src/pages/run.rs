@@ -2,7 +2,7 @@
 //! in-progress state, the result rendered readably, calls remaining, clear messages when the
 //! license, the quota or the agent says no, and the recent executions.
 
-use abetworks_types::enums::ExecutionStatus;
+use abetworks_types::enums::{ExecutionStatus, UsageSource};
 use abetworks_types::views::{ExecutionView, LicenseView};
 use leptos::prelude::*;
 
@@ -15,7 +15,7 @@ use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::{JsonView, RawOutput};
-use crate::components::pool::{pool_left_text, PoolStanding};
+use crate::components::pool::{license_admits, next_source, pool_left_text, PoolStanding};
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
 use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
@@ -94,6 +94,8 @@ fn RunView(
     let license = RwSignal::new(data.license.clone());
     let quota_text = RwSignal::new(data.quota_text.clone());
     let pool = RwSignal::new(data.pool.clone());
+    // What the last run was counted against (its answer's `usage.source`).
+    let last_source = RwSignal::new(None::<UsageSource>);
     // Neither a license nor the organisation's pool: nothing to run on.
     let unlicensed = move || license.with(|l| l.is_none()) && pool.with(|p| p.is_none());
     let run = ServerAction::<RunAgent>::new();
@@ -106,6 +108,7 @@ fn RunView(
             return;
         };
         history_version.update(|v| *v += 1);
+        last_source.set(outcome.as_ref().ok().map(|ran| ran.usage.source));
         let agent = license_agent.clone();
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = run_page(agent).await {
@@ -197,12 +200,15 @@ fn RunView(
         match outcome {
             Ok(accepted) => {
                 background_run_id.set(Some(accepted.run_id));
+                // Its answer does not say what it was counted against: the reload decides.
+                last_source.set(None);
                 history_version.update(|v| *v += 1);
                 let agent = background_agent.clone();
                 leptos::task::spawn_local(async move {
                     if let Ok(fresh) = run_page(agent).await {
                         license.set(fresh.license);
                         quota_text.set(fresh.quota_text);
+                        pool.set(fresh.pool);
                     }
                 });
             }
@@ -315,10 +321,9 @@ fn RunView(
                             title="Start the run and follow its progress here; it goes on if you leave the page">
                             {move || if background_pending.get() { "Starting…" } else { "Run in background" }}
                         </button>
-                        <span id="run-remaining" class="muted" data-testid="remaining">
-                            {move || license.with(|l| l.as_ref().map(remaining_text))
-                                .or_else(|| pool.with(|p| p.as_ref().map(|p| pool_left_text(&p.subscription))))
-                                .unwrap_or_default()}
+                        <span id="run-remaining" class="muted" data-testid="remaining"
+                            data-source=move || next_remaining(license, pool, last_source).0>
+                            {move || next_remaining(license, pool, last_source).1}
                         </span>
                     </div>
                 </form>
@@ -357,6 +362,31 @@ fn RunView(
                 </EmptyState>
             } ready=|list| view! { <HistoryTable list/> }/>
         </section>
+    }
+}
+
+/// What is left of what the next call counts against, next to the run button: the license
+/// while it admits, else the organisation's pool; with that source's name.
+fn next_remaining(
+    license: RwSignal<Option<LicenseView>>,
+    pool: RwSignal<Option<abetworks_types::teams::OrgAgentView>>,
+    last: RwSignal<Option<UsageSource>>,
+) -> (&'static str, String) {
+    let admits = license.with(|l| l.as_ref().map(license_admits));
+    match next_source(admits, pool.with(Option::is_some), last.get()) {
+        Some(UsageSource::License) => (
+            "license",
+            license.with(|l| l.as_ref().map(remaining_text).unwrap_or_default()),
+        ),
+        Some(UsageSource::Subscription) => (
+            "subscription",
+            pool.with(|p| {
+                p.as_ref()
+                    .map(|p| pool_left_text(&p.subscription))
+                    .unwrap_or_default()
+            }),
+        ),
+        None => ("", String::new()),
     }
 }
 

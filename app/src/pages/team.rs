@@ -1,11 +1,13 @@
 //! `/team`: the caller's organisation. Everyone sees its members and the agents it shares and
 //! may leave it; its admins also invite (the link shown once, to copy), change roles, remove
-//! members, revoke invitations, and see usage by member and the members' executions.
+//! members, revoke invitations, and see usage by member, the members' executions and their
+//! licenses (read-only).
 //! A personal organisation has no team: the page says how to get one.
 
 mod activity;
 pub(crate) mod agents;
 mod invitations;
+mod licenses;
 mod members;
 
 use abetworks_types::teams::OrganizationView;
@@ -87,6 +89,7 @@ fn TeamView(organization: OrganizationView, me: UserView) -> impl IntoView {
             {admin.then(|| view! {
                 <activity::TeamUsage/>
                 <activity::TeamExecutions/>
+                <licenses::TeamLicenses/>
             })}
             <LeavePanel name=name.clone()/>
         </ClientOnly>

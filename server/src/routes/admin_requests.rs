@@ -57,6 +57,9 @@ pub struct ApproveBody {
     burst_per_second: Option<i32>,
     /// For an increase: calls added to the current window.
     top_up_calls: Option<i64>,
+    /// For a request for an organisation: the most calls one member may take from its pool
+    /// per window (absent: no cap).
+    member_cap: Option<i64>,
 }
 
 pub async fn approve(
@@ -76,6 +79,7 @@ pub async fn approve(
         expires_at: body.expires_at,
         plan,
         top_up_calls: body.top_up_calls,
+        member_cap: body.member_cap,
     };
     Ok(Json(
         access_requests::approve(&state.db, &actor, &id, approval).await?,
@@ -116,7 +120,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::post(
             "/api/admin/access-requests/{id}/approve",
             Access::SuperAdmin,
-            "Approve a request: an access request creates its license, an increase raises the limit or tops it up",
+            "Approve a request: an access request creates its license, an increase raises the limit or tops it up, a request for an organisation creates its pool",
         )
         .body::<ApproveBody>()
         .answers::<ApprovedRequest>(200)

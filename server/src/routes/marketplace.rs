@@ -58,6 +58,10 @@ pub struct RequestAccessBody {
     request_reason: String,
     /// The calls wanted; when the caller already holds a license this asks for more calls.
     requested_calls: Option<i64>,
+    /// An organisation admin asks for a pool for their team organisation, not for themselves
+    /// (default false; 403 for a member, 409 for a personal organisation).
+    #[serde(default)]
+    for_organization: bool,
 }
 
 pub async fn request_access(
@@ -71,7 +75,7 @@ pub async fn request_access(
             agent_id: body.agent_id,
             reason: body.request_reason,
             requested_calls: body.requested_calls,
-            for_organization: false,
+            for_organization: body.for_organization,
         },
     )
     .await?;
@@ -114,7 +118,7 @@ pub fn routes(api: super::ApiRoutes) -> super::ApiRoutes {
         Route::post(
             "/api/marketplace/request-access",
             Access::SignedIn,
-            "Ask for access to an agent, or for more calls on a license held",
+            "Ask for access to an agent, for more calls on a license held, or (an organisation admin) for a pool for the team",
         )
         .body::<RequestAccessBody>()
         .answers::<AccessRequestView>(201)

@@ -3,9 +3,8 @@
 //! see its usage, executions and licenses (read-only). The core scopes every call by the
 //! caller, so an admin never reaches another organisation.
 
-use abetworks::entities::enums::ExecutionStatus;
-use abetworks::executions::{ExecutionFilter, ExecutionView};
-use abetworks::input::{id_filter, parse_time, DayBound};
+use abetworks::executions::ExecutionView;
+use abetworks::input::id_filter;
 use abetworks::licenses::{EffectiveStatus, LicenseFilter, LicenseView};
 use abetworks::organizations::{self, activity};
 use abetworks::pagination::{Page, PageRequest};
@@ -19,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
+use super::admin_executions::ExecutionQuery;
 use super::range_or_last_30_days;
 use crate::error::ApiError;
 use crate::extract::{AdminUser, Caller};
@@ -100,31 +100,12 @@ pub async fn usage_csv(
         .into_response())
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ExecutionQuery {
-    user_id: Option<String>,
-    agent_id: Option<String>,
-    status: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
+/// The executions of the organisation's members, filtered as the super admin's log is.
 pub async fn executions(
     AdminUser { state, actor }: AdminUser,
     ApiQuery(query): ApiQuery<ExecutionQuery>,
 ) -> Result<Json<Page<ExecutionView>>, ApiError> {
-    let page = PageRequest::new(query.page, query.page_size)?;
-    let filter = ExecutionFilter {
-        user_id: id_filter("userId", query.user_id.as_deref())?,
-        agent_id: id_filter("agentId", query.agent_id.as_deref())?,
-        status: ExecutionStatus::parse_optional("status", query.status.as_deref())?,
-        from: parse_time("from", query.from.as_deref(), DayBound::Start)?,
-        to: parse_time("to", query.to.as_deref(), DayBound::End)?,
-    };
+    let (filter, page) = query.parse()?;
     Ok(Json(
         activity::executions(&state.db, &actor, &filter, page).await?,
     ))

@@ -30,6 +30,7 @@ mod teams_admin;
 mod teams_invitations;
 mod teams_isolation;
 mod teams_pool;
+mod teams_requests;
 mod unsubscribe;
 mod webhooks;
 mod world;

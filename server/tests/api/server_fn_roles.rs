@@ -150,6 +150,7 @@ fn table() -> Vec<Row> {
         }),
         row("ui/team/usage", Admin, Nothing, none),
         row("ui/team/executions", Admin, Nothing, none),
+        row("ui/team/licenses", Admin, Nothing, none),
         row(
             "ui/invitations/preview",
             Anyone,

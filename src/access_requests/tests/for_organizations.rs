@@ -53,6 +53,7 @@ async fn an_organisation_admin_asks_for_their_team_and_approval_creates_its_pool
             window: QuotaWindow::Day,
             ..QuotaPlan::default()
         }),
+        member_cap: Some(5),
         ..Default::default()
     };
     let approved = approve(&db, &fx::actor(&admin), &asked.id, approval)
@@ -67,7 +68,7 @@ async fn an_organisation_admin_asks_for_their_team_and_approval_creates_its_pool
     );
     assert_eq!(
         (pool.api_call_limit, pool.window, pool.member_cap),
-        (20, QuotaWindow::Day, None)
+        (20, QuotaWindow::Day, Some(5))
     );
     assert_eq!(fx::count::<user_agent_licenses::Entity>(&db).await, 0);
     assert_eq!(fx::count::<agent_subscriptions::Entity>(&db).await, 1);
@@ -142,3 +143,22 @@ async fn approving_a_team_request_after_the_team_was_subscribed_meanwhile_change
 crate::on_every_database!(
     approving_a_team_request_after_the_team_was_subscribed_meanwhile_changes_nothing
 );
+
+async fn a_member_cap_is_refused_when_approving_a_request_for_a_license(db: TestDatabase) {
+    let (db, admin, member, agent) = fx::cast(&db).await;
+    let asked = create(&db, &fx::actor(&member), ask(&agent, "For me"))
+        .await
+        .unwrap();
+    let capped = Approval {
+        member_cap: Some(5),
+        ..TEN_CALLS
+    };
+    let result = approve(&db, &fx::actor(&admin), &asked.id, capped).await;
+    fx::assert_invalid(&result, "memberCap");
+    assert_eq!(
+        get(&db, &asked.id).await.unwrap().status,
+        AccessRequestStatus::Pending,
+        "nothing was approved"
+    );
+}
+crate::on_every_database!(a_member_cap_is_refused_when_approving_a_request_for_a_license);

@@ -40,7 +40,7 @@ async fn settle_failed(db: &DatabaseConnection, call: &Started, now: DateTime<Ut
     lease::settle_failure(
         db,
         &call.execution.id,
-        failed(),
+        fx::failed_outcome(),
         &call.unit,
         call.window_start_unix,
         now,
@@ -55,16 +55,6 @@ fn succeeded() -> ExecutionOutcome {
         output: Some(json!({"summary": "hi"})),
         error_code: None,
         error_message: None,
-        duration_ms: 10,
-    }
-}
-
-fn failed() -> ExecutionOutcome {
-    ExecutionOutcome {
-        status: ExecutionStatus::Failed,
-        output: None,
-        error_code: Some("AGENT_FAILED".into()),
-        error_message: Some("boom".into()),
         duration_ms: 10,
     }
 }

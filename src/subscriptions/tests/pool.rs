@@ -42,13 +42,10 @@ async fn hundred_at_once(
 async fn a_pool_of_twenty_shared_by_three_members_admits_exactly_twenty_of_a_hundred_concurrent_calls(
     database: TestDatabase,
 ) {
-    let (db, admin, _, agent) = fx::cast(&database).await;
-    let second_instance = crate::db::connect(&database.url)
-        .await
-        .expect("a second pool");
-    let acme = team(&db, "Acme Research").await;
-    let mut members = Vec::new();
-    for email in ["ana@acme.test", "bob@acme.test", "cy@acme.test"] {
+    let (db, admin, _, agent, acme, ana) = acme(&database).await;
+    let second_instance = second_instance(&database).await;
+    let mut members = vec![ana];
+    for email in ["bob@acme.test", "cy@acme.test"] {
         members.push(in_team(&db, &acme, email, Role::Member).await);
     }
     let pool = subscribe(&db, &admin, &acme, &agent, 20, daily(), None).await;
@@ -90,12 +87,8 @@ crate::on_every_database!(
 );
 
 async fn a_member_cap_holds_under_concurrency_and_a_refusal_writes_nothing(database: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&database).await;
-    let second_instance = crate::db::connect(&database.url)
-        .await
-        .expect("a second pool");
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&database).await;
+    let second_instance = second_instance(&database).await;
     let bob = in_team(&db, &acme, "bob@acme.test", Role::Member).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 50, daily(), Some(5)).await;
     let now = fx::start_clock().now();
@@ -138,9 +131,7 @@ async fn a_member_cap_holds_under_concurrency_and_a_refusal_writes_nothing(datab
 crate::on_every_database!(a_member_cap_holds_under_concurrency_and_a_refusal_writes_nothing);
 
 async fn a_members_own_license_is_used_first_and_the_pool_once_it_is_used_up(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let license = fx::license(&db, &admin, &ana, &agent, 2).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 10, daily(), None).await;
     let clock = fx::start_clock();
@@ -204,9 +195,7 @@ async fn a_members_own_license_is_used_first_and_the_pool_once_it_is_used_up(db:
 crate::on_every_database!(a_members_own_license_is_used_first_and_the_pool_once_it_is_used_up);
 
 async fn the_refusal_is_the_licenses_when_one_is_held_and_the_pools_otherwise(db: TestDatabase) {
-    let (db, admin, outsider, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, outsider, agent, acme, ana) = acme(&db).await;
     let bob = in_team(&db, &acme, "bob@acme.test", Role::Member).await;
     fx::license(&db, &admin, &ana, &agent, 0).await;
     subscribe(&db, &admin, &acme, &agent, 0, daily(), None).await;
@@ -241,9 +230,7 @@ async fn the_refusal_is_the_licenses_when_one_is_held_and_the_pools_otherwise(db
 crate::on_every_database!(the_refusal_is_the_licenses_when_one_is_held_and_the_pools_otherwise);
 
 async fn an_expired_pool_admits_no_one(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let mut new = new_pool(&acme, &agent, 10, daily(), None);
     let clock = fx::start_clock();
     new.expires_at = Some(clock.now() + Duration::hours(1));
@@ -263,9 +250,7 @@ async fn an_expired_pool_admits_no_one(db: TestDatabase) {
 crate::on_every_database!(an_expired_pool_admits_no_one);
 
 async fn a_new_day_starts_the_pool_and_the_members_shares_again(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let bob = in_team(&db, &acme, "bob@acme.test", Role::Member).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 3, daily(), Some(2)).await;
     let evening: DateTime<Utc> = "2027-01-14T22:30:00Z".parse().unwrap();
@@ -297,13 +282,7 @@ async fn a_new_day_starts_the_pool_and_the_members_shares_again(db: TestDatabase
     call_at(&db, &ana, &agent, &lease, morning)
         .await
         .expect("her share starts again too");
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (2, 2)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (2, 2));
     // Yesterday's unit given back now finds its window over: nothing changes.
     let yesterday: DateTime<Utc> = "2027-01-14T00:00:00Z".parse().unwrap();
     let unit = Unit::Subscription(pool.id.clone());

@@ -7,24 +7,11 @@ use super::*;
 use crate::entities::enums::ExecutionStatus;
 use crate::entities::module_executions as executions;
 use crate::executions::sweep::sweep_expired;
-use crate::executions::ExecutionOutcome;
 use crate::quota::UsageSource;
 use crate::test_fixtures::{lease_of, LEASE_SECS};
 
-fn failed() -> ExecutionOutcome {
-    ExecutionOutcome {
-        status: ExecutionStatus::Failed,
-        output: None,
-        error_code: Some("AGENT_FAILED".into()),
-        error_message: Some("boom".into()),
-        duration_ms: 10,
-    }
-}
-
 async fn a_failed_pool_call_gives_its_unit_back_to_the_pool_and_the_member_once(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 2, daily(), Some(1)).await;
     let clock = fx::start_clock();
     let lease = lease_of("instance-a", &clock);
@@ -38,7 +25,7 @@ async fn a_failed_pool_call_gives_its_unit_back_to_the_pool_and_the_member_once(
         lease::settle_failure(
             &db,
             &call.execution.id,
-            failed(),
+            fx::failed_outcome(),
             &call.unit,
             call.window_start_unix,
             clock.now(),
@@ -48,38 +35,22 @@ async fn a_failed_pool_call_gives_its_unit_back_to_the_pool_and_the_member_once(
         settle().await.unwrap(),
         lease::Settled::Finished(_)
     ));
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (0, 0)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (0, 0));
     assert_eq!(settle().await.unwrap(), lease::Settled::AlreadySettled);
     assert_eq!(pool_used(&db, &pool.id).await, 0, "never given back twice");
 
     call_at(&db, &ana, &agent, &lease, clock.now())
         .await
         .expect("room again, for pool and cap");
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (1, 1)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (1, 1));
 }
 crate::on_every_database!(a_failed_pool_call_gives_its_unit_back_to_the_pool_and_the_member_once);
 
 async fn the_sweeper_gives_an_abandoned_pool_call_back_once_however_many_sweep(
     database: TestDatabase,
 ) {
-    let (db, admin, _, agent) = fx::cast(&database).await;
-    let second_instance = crate::db::connect(&database.url)
-        .await
-        .expect("a second pool");
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&database).await;
+    let second_instance = second_instance(&database).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 5, QuotaPlan::default(), Some(3)).await;
     let clock = fx::start_clock();
     let lease = lease_of("instance-a", &clock);
@@ -106,13 +77,7 @@ async fn the_sweeper_gives_an_abandoned_pool_call_back_once_however_many_sweep(
             .expect("the sweep settled");
     }
     assert_eq!(settled, 2, "each abandoned call settled by one sweeper");
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (0, 0)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (0, 0));
     let row = fx::row::<executions::Entity>(&db, &call.execution.id).await;
     assert_eq!(row.status, ExecutionStatus::Abandoned);
     assert_eq!(
@@ -124,9 +89,7 @@ async fn the_sweeper_gives_an_abandoned_pool_call_back_once_however_many_sweep(
 crate::on_every_database!(the_sweeper_gives_an_abandoned_pool_call_back_once_however_many_sweep);
 
 async fn a_cancelled_queued_run_on_the_pool_gives_its_unit_back(db: TestDatabase) {
-    let (db, admin, _, agent) = fx::cast(&db).await;
-    let acme = team(&db, "Acme Research").await;
-    let ana = in_team(&db, &acme, "ana@acme.test", Role::Member).await;
+    let (db, admin, _, agent, acme, ana) = acme(&db).await;
     let pool = subscribe(&db, &admin, &acme, &agent, 5, daily(), Some(2)).await;
     let now = fx::start_clock().now();
     let request = crate::runs::RunRequest {
@@ -144,22 +107,10 @@ async fn a_cancelled_queued_run_on_the_pool_gives_its_unit_back(db: TestDatabase
     assert_eq!(accepted.usage.source, UsageSource::Subscription);
     let run = fx::row::<executions::Entity>(&db, &accepted.run_id).await;
     assert_eq!(run.subscription_id.as_deref(), Some(pool.id.as_str()));
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (1, 1)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (1, 1));
     crate::runs::cancel(&db, &fx::actor(&ana), &accepted.run_id, now)
         .await
         .unwrap();
-    assert_eq!(
-        (
-            pool_used(&db, &pool.id).await,
-            share_used(&db, &pool.id, &ana).await
-        ),
-        (0, 0)
-    );
+    assert_eq!(pool_and_share_used(&db, &pool.id, &ana).await, (0, 0));
 }
 crate::on_every_database!(a_cancelled_queued_run_on_the_pool_gives_its_unit_back);

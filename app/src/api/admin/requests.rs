@@ -1,5 +1,5 @@
-//! Access requests: the list, approve (granting the license, or more calls on the one held)
-//! and reject.
+//! Access requests: the list, approve (granting the license, more calls on the one held, or
+//! an organisation's pool) and reject.
 
 use abetworks_types::inputs::QuotaPlan;
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
@@ -33,7 +33,8 @@ pub async fn admin_requests(
 
 /// Approves a pending request. A first access grants a license with `api_call_limit` and
 /// `plan`; a request for more calls raises the limit to `api_call_limit` and/or adds
-/// `top_up_calls` to the current window of the license held.
+/// `top_up_calls` to the current window of the license held. A request for an organisation
+/// creates its pool with `api_call_limit`, `plan` and an optional `member_cap`.
 #[server(endpoint = "admin-ui/requests/approve")]
 pub async fn admin_approve_request(
     id: String,
@@ -41,6 +42,7 @@ pub async fn admin_approve_request(
     expires_on: Option<String>,
     plan: Option<QuotaPlan>,
     top_up_calls: Option<i64>,
+    member_cap: Option<i64>,
 ) -> Result<ApprovedRequest, AppError> {
     use super::form::time;
     use crate::server::{as_caller, core_error};
@@ -51,6 +53,7 @@ pub async fn admin_approve_request(
         expires_at: time("expiresAt", expires_on.as_deref(), DayBound::End)?,
         plan,
         top_up_calls,
+        member_cap,
     };
     abetworks::access_requests::approve(&state.db, &actor, &id, approval)
         .await

@@ -1,5 +1,6 @@
 //! `/admin` and `/admin/:tab`: the super admin's dashboard. Organisation admins see only the
-//! read-only users list of their organisation; members are told they are not allowed.
+//! read-only users list of their organisation, and a link to their team page; members are
+//! told they are not allowed.
 
 mod agents;
 mod analytics;
@@ -98,6 +99,14 @@ fn AdminTabs(super_admin: bool) -> impl IntoView {
                     "The users of your organisation (read-only)."
                 }}
             </p>
+            // An organisation admin manages their team (members, invitations, usage, licenses)
+            // on the team page, not here.
+            {(!super_admin).then(|| view! {
+                <p data-testid="admin-team-link-note">
+                    "To invite members, change their roles and see your team's usage and licenses, go to "
+                    <a href="/team" data-testid="admin-team-link">"your team page"</a>"."
+                </p>
+            })}
         </section>
         <nav class="admin-tabs" aria-label="Admin sections" data-testid="admin-tabs">
             {tabs.into_iter().map(|(key, label)| {

@@ -1,6 +1,7 @@
-//! Access requests, pending first: first access (approve with a limit, expiry and quota plan)
-//! and requests for more calls on a license held (approve by raising the limit and/or adding
-//! calls to the current window); reject either with a note.
+//! Access requests, pending first: first access (approve with a limit, expiry and quota plan),
+//! requests for more calls on a license held (approve by raising the limit and/or adding
+//! calls to the current window) and an organisation admin's requests for their team (approve
+//! with the pool's limit, plan, expiry and member cap); reject any with a note.
 
 use abetworks_types::enums::{AccessRequestKind, AccessRequestStatus, EventType};
 use abetworks_types::views::{AccessRequestView, ApprovedRequest};
@@ -13,6 +14,7 @@ use super::list::{
     filter_text, AgentFilter, DateRangeFilter, ListState, ListText, PagedTable, VocabularyFilter,
 };
 use super::plan::{PlanFields, PlanInput};
+use super::subscriptions::{read_cap, CapField};
 use crate::api::admin::requests::{admin_requests, AdminApproveRequest, AdminRejectRequest};
 use crate::api::admin::DateRange;
 use crate::components::badge::Tone;
@@ -107,7 +109,8 @@ fn RequestTableRow(request: AccessRequestView, actions: RowActions) -> impl Into
     });
     view! {
         <tr data-testid="admin-request-row" data-user=request.user_email.clone() data-agent=request.agent_name.clone()
-            data-status=request.status.as_str() data-kind=request.kind.as_str()>
+            data-status=request.status.as_str() data-kind=request.kind.as_str()
+            data-organization=request.organization_name.clone()>
             <th scope="row" data-label="User">{request.user_email.clone()}<br/><span class="muted small">{request.user_name.clone()}</span></th>
             <td data-label="Agent">{request.agent_name.clone()}</td>
             <td data-label="Asks for" data-testid="request-kind">{asks_for(&request)}</td>
@@ -122,8 +125,16 @@ fn RequestTableRow(request: AccessRequestView, actions: RowActions) -> impl Into
     }
 }
 
-/// What a request asks for, in its row: access, or a "More calls" badge with the number.
+/// What a request asks for, in its row: access, a "More calls" badge with the number, or an
+/// "Organisation" badge with the organisation's name (a pool for the team).
 fn asks_for(request: &AccessRequestView) -> impl IntoView {
+    if let Some(organization) = request.organization_name.clone() {
+        return view! {
+            <Badge label="Organisation" tone=Tone::Ok/>" "
+            <span data-testid="request-organization">{format!("A pool for {organization}")}</span>
+        }
+        .into_any();
+    }
     match request.kind {
         AccessRequestKind::Access => "Access".into_any(),
         AccessRequestKind::Increase => {
@@ -136,13 +147,15 @@ fn asks_for(request: &AccessRequestView) -> impl IntoView {
     }
 }
 
-/// The fields of an approval: for a first access a limit, an expiry and a plan; for more
-/// calls, a higher limit and/or calls added to the current window.
+/// The fields of an approval: for a first access a limit, an expiry and a plan (and, for an
+/// organisation's pool, a member cap); for more calls, a higher limit and/or calls added to
+/// the current window.
 #[derive(Clone, Copy)]
 struct ApprovalInput {
     limit: LimitInput,
     expiry: RwSignal<String>,
     plan: PlanInput,
+    cap: RwSignal<String>,
     raise: RwSignal<bool>,
     raise_to: LimitInput,
     add: RwSignal<bool>,
@@ -155,6 +168,7 @@ impl ApprovalInput {
             limit: LimitInput::new(DEFAULT_LIMIT),
             expiry: RwSignal::new(String::new()),
             plan: PlanInput::new(),
+            cap: RwSignal::new(String::new()),
             raise: RwSignal::new(false),
             raise_to: LimitInput::new(""),
             add: RwSignal::new(true),
@@ -172,6 +186,7 @@ impl ApprovalInput {
         self.limit.unlimited.set(false);
         self.expiry.set(String::new());
         self.plan.clear();
+        self.cap.set(String::new());
         self.raise.set(false);
         self.raise_to.limit.set(wanted.clone());
         self.raise_to.unlimited.set(false);
@@ -182,12 +197,17 @@ impl ApprovalInput {
     /// The approval of `request` the fields describe, or what is wrong with them.
     fn approval(self, request: AccessRequestView) -> Result<AdminApproveRequest, String> {
         if request.kind == AccessRequestKind::Access {
+            let member_cap = match request.organization_id {
+                Some(_) => read_cap(&self.cap.get_untracked())?,
+                None => None,
+            };
             return Ok(AdminApproveRequest {
                 id: request.id,
                 api_call_limit: Some(self.limit.read()?),
                 expires_on: Some(self.expiry.get_untracked()),
                 plan: self.plan.read_new()?,
                 top_up_calls: None,
+                member_cap,
             });
         }
         let (raise, add) = (self.raise.get_untracked(), self.add.get_untracked());
@@ -214,6 +234,7 @@ impl ApprovalInput {
             expires_on: None,
             plan: None,
             top_up_calls,
+            member_cap: None,
         })
     }
 }
@@ -267,30 +288,43 @@ fn ApproveRequestDialog(
             ),
         }
     };
-    let asks = target.says(|r| match (r.kind, r.requested_calls) {
-        (AccessRequestKind::Increase, Some(n)) => format!(
-            "{} asks for {n} more calls of {}: “{}”",
-            r.user_email, r.agent_name, r.request_reason
-        ),
-        (AccessRequestKind::Increase, None) => format!(
-            "{} asks for more calls of {}: “{}”",
-            r.user_email, r.agent_name, r.request_reason
-        ),
-        (AccessRequestKind::Access, _) => format!(
-            "{} asks for {}: “{}”",
-            r.user_email, r.agent_name, r.request_reason
-        ),
-    });
+    let asks = target.says(
+        |r| match (&r.organization_name, r.kind, r.requested_calls) {
+            (Some(organization), _, _) => format!(
+                "{} asks for a pool of {} for {organization}: “{}”",
+                r.user_email, r.agent_name, r.request_reason
+            ),
+            (None, AccessRequestKind::Increase, Some(n)) => format!(
+                "{} asks for {n} more calls of {}: “{}”",
+                r.user_email, r.agent_name, r.request_reason
+            ),
+            (None, AccessRequestKind::Increase, None) => format!(
+                "{} asks for more calls of {}: “{}”",
+                r.user_email, r.agent_name, r.request_reason
+            ),
+            (None, AccessRequestKind::Access, _) => format!(
+                "{} asks for {}: “{}”",
+                r.user_email, r.agent_name, r.request_reason
+            ),
+        },
+    );
     let increase = move || {
         target.subject.with(|r| {
             r.as_ref()
                 .is_some_and(|r| r.kind == AccessRequestKind::Increase)
         })
     };
+    // A request for an organisation: a pool, with a member cap and no burst rate.
+    let for_team = move || {
+        target
+            .subject
+            .with(|r| r.as_ref().is_some_and(|r| r.organization_id.is_some()))
+    };
     let ApprovalInput {
         limit,
         expiry,
         plan,
+        cap,
         raise,
         raise_to,
         add,
@@ -303,7 +337,14 @@ fn ApproveRequestDialog(
             <Show when=increase fallback=move || view! {
                 <LimitField id="approve-limit" input=limit error=limit_error/>
                 <DateField id="approve-expiry" label="Expires on (optional)" value=expiry/>
-                <PlanFields id="approve-plan" input=plan failure/>
+                {move || match for_team() {
+                    true => view! {
+                        <PlanFields id="approve-plan" input=plan failure without_burst=true/>
+                        <CapField id="approve-cap" value=cap failure/>
+                        <p class="hint">"The organisation gets a pool of calls its members share."</p>
+                    }.into_any(),
+                    false => view! { <PlanFields id="approve-plan" input=plan failure/> }.into_any(),
+                }}
             }>
                 <p class="hint">"The license they hold changes in place."</p>
                 <div class="field field-check">

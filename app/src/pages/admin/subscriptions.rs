@@ -126,7 +126,7 @@ fn SubscriptionRow(
 }
 
 /// A member cap typed in: blank is none, else a whole number of 1 or more.
-fn read_cap(text: &str) -> Result<Option<i64>, String> {
+pub(super) fn read_cap(text: &str) -> Result<Option<i64>, String> {
     match text.trim() {
         "" => Ok(None),
         text => text
@@ -142,7 +142,11 @@ fn read_cap(text: &str) -> Result<Option<i64>, String> {
 
 /// The optional per-member cap.
 #[component]
-fn CapField(id: &'static str, value: RwSignal<String>, failure: FormFailure) -> impl IntoView {
+pub(super) fn CapField(
+    id: &'static str,
+    value: RwSignal<String>,
+    failure: FormFailure,
+) -> impl IntoView {
     let error = failure.field("memberCap");
     view! {
         <HintedField id=id label="Member cap (optional)" message=error
