@@ -51,3 +51,83 @@ pub fn dark_mode() -> bool {
         .and_then(|e| e.get_attribute("data-theme"))
         .is_some_and(|t| t == "dark")
 }
+
+/// The charts of the usage pages, each a bar or line of calls, in one look: the admin's
+/// analytics and the team page draw theirs with these.
+#[cfg(feature = "hydrate")]
+pub mod calls {
+    use charming::component::{Axis, Grid};
+    use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
+    use charming::series::{Bar, Line};
+    use charming::theme::Theme;
+    use charming::{Chart, WasmRenderer};
+
+    fn grid() -> Grid {
+        Grid::new()
+            .left("3%")
+            .right("4%")
+            .bottom("3%")
+            .contain_label(true)
+    }
+
+    fn base() -> Chart {
+        Chart::new()
+            .background_color("transparent")
+            .tooltip(Tooltip::new().trigger(Trigger::Axis))
+            .grid(grid())
+    }
+
+    /// Calls over time: `labels` along the bottom, one point each.
+    pub fn over_time(labels: Vec<String>, calls: Vec<i64>) -> Chart {
+        base()
+            .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+            .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+            .series(Line::new().name("Calls").data(calls))
+    }
+
+    /// Calls per thing (an agent), one upright bar each, names slanted to fit.
+    pub fn per_column(names: Vec<String>, calls: Vec<i64>) -> Chart {
+        base()
+            .x_axis(
+                Axis::new()
+                    .type_(AxisType::Category)
+                    .axis_label(AxisLabel::new().rotate(20))
+                    .data(names),
+            )
+            .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+            .series(Bar::new().name("Calls").data(calls))
+    }
+
+    /// Calls per person, one lying bar each, the first on top.
+    pub fn per_person(people: Vec<String>, calls: Vec<i64>) -> Chart {
+        base()
+            .x_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+            .y_axis(
+                Axis::new()
+                    .type_(AxisType::Category)
+                    .inverse(true)
+                    .data(people),
+            )
+            .series(Bar::new().name("Calls").data(calls))
+    }
+
+    /// Draws each chart into its element, when that element is on the page, in the page's
+    /// theme.
+    pub fn draw(charts: Vec<(&'static str, Chart)>) {
+        let dark = super::dark_mode();
+        for (id, chart) in charts {
+            if leptos::prelude::document().get_element_by_id(id).is_none() {
+                continue;
+            }
+            let renderer = WasmRenderer::new_opt(None, Some(300));
+            let renderer = if dark {
+                renderer.theme(Theme::Dark)
+            } else {
+                renderer
+            };
+            if let Err(e) = renderer.render(id, &chart) {
+                leptos::logging::warn!("chart {id}: {e:?}");
+            }
+        }
+    }
+}

@@ -172,23 +172,9 @@ fn draw_charts(data: UsageOverview) {
 
 #[cfg(feature = "hydrate")]
 fn render_all(data: &UsageOverview) {
-    use charming::component::{Axis, Grid};
-    use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
-    use charming::series::{Bar, Line};
-    use charming::theme::Theme;
-    use charming::{Chart, WasmRenderer};
-
+    use crate::components::chart::calls;
     use abetworks_types::enums::Granularity;
 
-    let dark = crate::components::chart::dark_mode();
-    let renderer = || {
-        let r = WasmRenderer::new_opt(None, Some(300));
-        if dark {
-            r.theme(Theme::Dark)
-        } else {
-            r
-        }
-    };
     let label_format = match data.granularity {
         Granularity::Hour => "%m-%d %H:%M",
         Granularity::Day => "%Y-%m-%d",
@@ -203,62 +189,22 @@ fn render_all(data: &UsageOverview) {
         .iter()
         .map(|point| i64::try_from(point.calls).unwrap_or(i64::MAX))
         .collect();
-    let grid = || {
-        Grid::new()
-            .left("3%")
-            .right("4%")
-            .bottom("3%")
-            .contain_label(true)
-    };
-    let trend = Chart::new()
-        .background_color("transparent")
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
-        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
-        .series(Line::new().name("Calls").data(values));
-    let agents = Chart::new()
-        .background_color("transparent")
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .axis_label(AxisLabel::new().rotate(20))
-                .data(data.by_agent.iter().map(|a| a.agent_name.clone()).collect()),
-        )
-        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
-        .series(
-            Bar::new()
-                .name("Calls")
-                .data(data.by_agent.iter().map(|a| a.calls).collect()),
-        );
     let top: Vec<_> = data.by_user.iter().take(10).collect();
-    let users = Chart::new()
-        .background_color("transparent")
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(Axis::new().type_(AxisType::Value).min_interval(1))
-        .y_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .inverse(true)
-                .data(top.iter().map(|u| u.user_email.clone()).collect()),
-        )
-        .series(
-            Bar::new()
-                .name("Calls")
-                .data(top.iter().map(|u| u.calls).collect()),
-        );
-    for (id, chart) in [
-        ("chart-trend", trend),
-        ("chart-agents", agents),
-        ("chart-users", users),
-    ] {
-        if document().get_element_by_id(id).is_some() {
-            if let Err(e) = renderer().render(id, &chart) {
-                leptos::logging::warn!("chart {id}: {e:?}");
-            }
-        }
-    }
+    calls::draw(vec![
+        ("chart-trend", calls::over_time(labels, values)),
+        (
+            "chart-agents",
+            calls::per_column(
+                data.by_agent.iter().map(|a| a.agent_name.clone()).collect(),
+                data.by_agent.iter().map(|a| a.calls).collect(),
+            ),
+        ),
+        (
+            "chart-users",
+            calls::per_person(
+                top.iter().map(|u| u.user_email.clone()).collect(),
+                top.iter().map(|u| u.calls).collect(),
+            ),
+        ),
+    ]);
 }

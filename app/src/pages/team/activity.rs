@@ -139,70 +139,28 @@ fn draw_charts(data: OrgUsage) {
 
 #[cfg(feature = "hydrate")]
 fn render(data: &OrgUsage) {
-    use charming::component::{Axis, Grid};
-    use charming::element::{AxisType, Tooltip, Trigger};
-    use charming::series::{Bar, Line};
-    use charming::theme::Theme;
-    use charming::{Chart, WasmRenderer};
+    use crate::components::chart::calls;
 
-    let dark = crate::components::chart::dark_mode();
-    let renderer = || {
-        let r = WasmRenderer::new_opt(None, Some(300));
-        if dark {
-            r.theme(Theme::Dark)
-        } else {
-            r
-        }
-    };
-    let grid = || {
-        Grid::new()
-            .left("3%")
-            .right("4%")
-            .bottom("3%")
-            .contain_label(true)
-    };
     let top: Vec<&MemberUsage> = data.members.iter().take(10).collect();
-    let members = Chart::new()
-        .background_color("transparent")
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(Axis::new().type_(AxisType::Value).min_interval(1))
-        .y_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .inverse(true)
-                .data(top.iter().map(|m| m.email.clone()).collect()),
-        )
-        .series(
-            Bar::new()
-                .name("Calls")
-                .data(top.iter().map(|m| m.calls).collect()),
-        );
-    let daily = Chart::new()
-        .background_color("transparent")
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .data(data.daily.iter().map(|d| d.day.to_string()).collect()),
-        )
-        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
-        .series(
-            Line::new().name("Calls").data(
+    calls::draw(vec![
+        (
+            "chart-team-members",
+            calls::per_person(
+                top.iter().map(|m| m.email.clone()).collect(),
+                top.iter().map(|m| m.calls).collect(),
+            ),
+        ),
+        (
+            "chart-team-daily",
+            calls::over_time(
+                data.daily.iter().map(|d| d.day.to_string()).collect(),
                 data.daily
                     .iter()
                     .map(|d| i64::try_from(d.count).unwrap_or(i64::MAX))
                     .collect(),
             ),
-        );
-    for (id, chart) in [("chart-team-members", members), ("chart-team-daily", daily)] {
-        if document().get_element_by_id(id).is_some() {
-            if let Err(e) = renderer().render(id, &chart) {
-                leptos::logging::warn!("chart {id}: {e:?}");
-            }
-        }
-    }
+        ),
+    ]);
 }
 
 /// The members' executions, newest first, filterable by status.
