@@ -151,6 +151,20 @@ where
         .ok_or(crate::CoreError::NotFound { entity })
 }
 
+/// Runs `update` and reads back the rows it changed in the same statement (`RETURNING`, which
+/// PostgreSQL and SQLite 3.35+ both have) instead of an UPDATE and a SELECT: the metered path
+/// runs this on every call. Built here rather than with SeaORM's `exec_with_returning`, which
+/// panics where it believes the backend lacks RETURNING (its SQLite check is a cargo feature).
+pub(crate) async fn update_returning<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    update: sea_orm::UpdateMany<E>,
+) -> crate::CoreResult<Vec<E::Model>> {
+    let mut query = sea_orm::QueryTrait::into_query(update);
+    query.returning_all();
+    let statement = conn.get_database_backend().build(&query);
+    Ok(E::find().from_raw_sql(statement).all(conn).await?)
+}
+
 /// Sets `field` of an active model to `value` when there is one: a change where `None` leaves
 /// the column as it is.
 pub(crate) fn set_if_some<V>(field: &mut sea_orm::ActiveValue<V>, value: Option<V>)

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use crate::actor::Actor;
-use crate::db::{begin_write, find_or_404};
+use crate::db::{begin_write, find_by_id, find_or_404, update_returning};
 use crate::entities::enums::{ExecutionMode, ExecutionStatus};
 use crate::entities::{agent_catalog, module_executions as executions, users};
 use crate::error::{ConflictReason, CoreError, CoreResult};
@@ -135,7 +135,7 @@ pub(crate) async fn finish_in(
         });
     }
     let now = Utc::now();
-    let finished = executions::Entity::update_many()
+    let finishing = executions::Entity::update_many()
         .col_expr(executions::Column::Status, Expr::value(outcome.status))
         .col_expr(executions::Column::Output, Expr::value(outcome.output))
         .col_expr(
@@ -158,18 +158,18 @@ pub(crate) async fn finish_in(
         .filter(executions::Column::Id.eq(execution_id))
         .filter(
             executions::Column::Status.is_in([ExecutionStatus::Pending, ExecutionStatus::Running]),
-        )
-        .exec(txn)
-        .await?;
-    let execution = executions::Entity::find_by_id(execution_id)
-        .one(txn)
-        .await?
-        .ok_or(CoreError::NotFound {
-            entity: "execution",
-        })?;
-    if finished.rows_affected != 1 {
-        return Err(CoreError::Conflict(ConflictReason::AlreadyFinished));
-    }
+        );
+    // The finished row in the same statement; only when none changed, a read says why.
+    let Some(execution) = update_returning(txn, finishing).await?.pop() else {
+        return Err(
+            match find_by_id::<executions::Entity>(txn, execution_id).await? {
+                Some(_) => CoreError::Conflict(ConflictReason::AlreadyFinished),
+                None => CoreError::NotFound {
+                    entity: "execution",
+                },
+            },
+        );
+    };
     usage::add_to_daily_roll_up(
         txn,
         &execution.user_id,

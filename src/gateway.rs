@@ -241,7 +241,8 @@ pub async fn track_refused(
 }
 
 /// Runs the agent for the caller. The outer `Err` is a fault of our own (database); the inner
-/// result is the call's outcome. Every call, admitted or not, writes one usage row.
+/// result is the call's outcome. Every call, admitted or not, writes one usage row: an admitted
+/// call's in the transaction that finishes it, any other's on its own.
 pub async fn execute(
     db: &DatabaseConnection,
     agents: &AgentClient,
@@ -249,31 +250,74 @@ pub async fn execute(
 ) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
     let started = Instant::now();
     let agent = crate::catalog::find_agent(db, request.agent).await?;
-    let outcome = run(db, agents, &request, agent.as_ref()).await;
-    let (status, error) = match &outcome {
-        Ok(Ok(_)) => (200, None),
-        Ok(Err(failure)) => (
-            failure.status_code(),
-            Some(failure.code().as_str().to_owned()),
-        ),
-        Err(e) => (500, Some(e.to_string())),
+    let call = CallRecord {
+        request: &request,
+        agent_id: agent.as_ref().map(|a| a.id.clone()),
+        started,
+    };
+    let (outcome, tracked) = match run(db, agents, &call, agent.as_ref()).await {
+        Ok(ran) => (Ok(ran.result), ran.tracked),
+        Err(e) => (Err(e), false),
     };
     record_outcome(agent.as_ref(), &outcome);
-    usage::track(
-        db,
-        TrackCall {
-            user_id: Some(request.user_id.to_owned()),
-            agent_id: agent.map(|a| a.id),
-            api_key_id: request.api_key_id.map(str::to_owned),
-            endpoint: request.endpoint.to_owned(),
-            method: request.method.to_owned(),
-            status_code: status,
-            duration_ms: started.elapsed().as_millis() as i64,
-            error,
-        },
-    )
-    .await?;
+    if !tracked {
+        let (status, error) = match &outcome {
+            Ok(Ok(_)) => (200, None),
+            Ok(Err(failure)) => (
+                failure.status_code(),
+                Some(failure.code().as_str().to_owned()),
+            ),
+            Err(e) => (500, Some(e.to_string())),
+        };
+        usage::track(db, call.track(status, error)).await?;
+    }
     outcome
+}
+
+/// What a call's usage row records, kept until its outcome is known.
+struct CallRecord<'a> {
+    request: &'a ExecuteRequest<'a>,
+    agent_id: Option<String>,
+    started: Instant,
+}
+
+impl CallRecord<'_> {
+    /// The usage row of the call, ending now with `status_code` (and `error`'s code).
+    fn track(&self, status_code: u16, error: Option<String>) -> TrackCall {
+        TrackCall {
+            user_id: Some(self.request.user_id.to_owned()),
+            agent_id: self.agent_id.clone(),
+            api_key_id: self.request.api_key_id.map(str::to_owned),
+            endpoint: self.request.endpoint.to_owned(),
+            method: self.request.method.to_owned(),
+            status_code,
+            duration_ms: self.started.elapsed().as_millis() as i64,
+            error,
+        }
+    }
+
+    /// The usage row of a call that ended in `failure`.
+    fn track_failure(&self, failure: &ExecuteFailure) -> TrackCall {
+        self.track(
+            failure.status_code(),
+            Some(failure.code().as_str().to_owned()),
+        )
+    }
+}
+
+/// A call's outcome, and whether its usage row was written with it.
+struct Ran {
+    result: Result<ExecuteSuccess, ExecuteFailure>,
+    tracked: bool,
+}
+
+impl Ran {
+    fn untracked(result: Result<ExecuteSuccess, ExecuteFailure>) -> Self {
+        Self {
+            result,
+            tracked: false,
+        }
+    }
 }
 
 /// Counts the run by agent and outcome; quota and license refusals also on their own.
@@ -318,12 +362,13 @@ pub(crate) fn agent_in_scope<'a>(
 async fn run(
     db: &DatabaseConnection,
     agents: &AgentClient,
-    request: &ExecuteRequest<'_>,
+    call: &CallRecord<'_>,
     agent: Option<&agent_catalog::Model>,
-) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
+) -> CoreResult<Ran> {
+    let request = call.request;
     let agent = match agent_in_scope(agent, request.key_agent_scope) {
         Ok(agent) => agent,
-        Err(failure) => return Ok(Err(failure)),
+        Err(failure) => return Ok(Ran::untracked(Err(failure))),
     };
     let new = NewExecution {
         user_id: request.user_id.to_owned(),
@@ -337,27 +382,20 @@ async fn run(
     // The license check, the unit and the running execution with its lease: one transaction.
     let started = match lease::admit_and_start(db, &request.quota, new, &request.lease).await? {
         Ok(started) => started,
-        Err(Refusal::QuotaExceeded {
-            usage,
-            retry_after_secs,
-        }) => {
-            return Ok(Err(ExecuteFailure::QuotaExceeded {
-                usage,
-                retry_after_secs,
-            }))
-        }
-        Err(Refusal::RateLimited { retry_after_secs }) => {
-            return Ok(Err(ExecuteFailure::RateLimited { retry_after_secs }))
-        }
-        Err(Refusal::License(denial)) => return Ok(Err(ExecuteFailure::License(denial))),
-        Err(Refusal::SubscriptionExpired) => return Ok(Err(ExecuteFailure::SubscriptionExpired)),
+        Err(refusal) => return Ok(Ran::untracked(Err(refused(refusal)))),
     };
     // From here on the unit is taken: every way out that is not a success gives it back, to
     // the window it was taken from, together with the execution's failed status.
     let usage = started.usage;
-    match run_admitted(db, agents, request, agent, &started).await {
-        Ok(Ok(success)) => Ok(Ok(ExecuteSuccess { usage, ..success })),
-        Ok(Err(failure)) => Ok(Err(failure)),
+    match run_admitted(db, agents, call, agent, &started).await {
+        Ok(Ran {
+            result: Ok(success),
+            tracked,
+        }) => Ok(Ran {
+            result: Ok(ExecuteSuccess { usage, ..success }),
+            tracked,
+        }),
+        Ok(failed) => Ok(failed),
         Err(e) => {
             // A fault of ours (the database, most likely): settle it as failed if the database
             // answers; if not, the lease runs out and the sweeper settles it.
@@ -368,7 +406,7 @@ async fn run(
                 error_message: Some(ErrorCode::InternalError.default_message().to_owned()),
                 duration_ms: 0,
             };
-            if let Err(again) = settle_failure(db, request, &started, outcome).await {
+            if let Err(again) = settle_failure(db, request, &started, outcome, None).await {
                 tracing::warn!(
                     execution_id = %started.execution.id,
                     "could not settle a failed execution; the sweeper will: {again}"
@@ -379,31 +417,49 @@ async fn run(
     }
 }
 
-/// Finishes the execution `failed` and gives its unit back, in one transaction.
+/// The caller's failure for a refused admission.
+fn refused(refusal: Refusal) -> ExecuteFailure {
+    match refusal {
+        Refusal::QuotaExceeded {
+            usage,
+            retry_after_secs,
+        } => ExecuteFailure::QuotaExceeded {
+            usage,
+            retry_after_secs,
+        },
+        Refusal::RateLimited { retry_after_secs } => {
+            ExecuteFailure::RateLimited { retry_after_secs }
+        }
+        Refusal::License(denial) => ExecuteFailure::License(denial),
+        Refusal::SubscriptionExpired => ExecuteFailure::SubscriptionExpired,
+    }
+}
+
+/// Finishes the execution `failed` and gives its unit back, in one transaction (with the
+/// call's usage row when `track` is given).
 async fn settle_failure(
     db: &DatabaseConnection,
     request: &ExecuteRequest<'_>,
     started: &Started,
     outcome: ExecutionOutcome,
+    track: Option<TrackCall>,
 ) -> CoreResult<Settled> {
-    lease::settle_failure(
-        db,
-        &started.execution.id,
-        outcome,
-        &started.unit,
-        started.window_start_unix,
-        request.lease.clock.now(),
-    )
-    .await
+    let refund = lease::Refund {
+        unit: &started.unit,
+        window_start_unix: started.window_start_unix,
+        now: request.lease.clock.now(),
+    };
+    lease::settle_failure_and_track(db, &started.execution.id, outcome, refund, track).await
 }
 
 async fn run_admitted(
     db: &DatabaseConnection,
     agents: &AgentClient,
-    request: &ExecuteRequest<'_>,
+    call: &CallRecord<'_>,
     agent: &agent_catalog::Model,
     started: &Started,
-) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
+) -> CoreResult<Ran> {
+    let request = call.request;
     let execution = &started.execution;
     let began = Instant::now();
     let called = if agent.status == AgentStatus::Unavailable {
@@ -422,7 +478,7 @@ async fn run_admitted(
         Ok(answer) => {
             // A late success (the execution was swept as abandoned meanwhile) stays abandoned
             // and uncounted; the caller still gets the agent's answer.
-            lease::finish_success(
+            let settled = lease::finish_success_and_track(
                 db,
                 &execution.id,
                 ExecutionOutcome {
@@ -432,14 +488,18 @@ async fn run_admitted(
                     error_message: None,
                     duration_ms,
                 },
+                Some(call.track(200, None)),
             )
             .await?;
-            Ok(Ok(ExecuteSuccess {
-                execution_id: execution.id.clone(),
-                output: answer.output,
-                duration_ms,
-                usage: UsageSnapshot::new(0, 0),
-            }))
+            Ok(Ran {
+                result: Ok(ExecuteSuccess {
+                    execution_id: execution.id.clone(),
+                    output: answer.output,
+                    duration_ms,
+                    usage: UsageSnapshot::new(0, 0),
+                }),
+                tracked: matches!(settled, Settled::Finished(_)),
+            })
         }
         Err(error) => {
             let failure = agent_failure(
@@ -451,9 +511,9 @@ async fn run_admitted(
                 &execution.id,
             )
             .await?;
-            // The failed status and the refund commit together; one already swept (and so
-            // refunded) is left as it is.
-            settle_failure(
+            // The failed status, the refund and the usage row commit together; one already
+            // swept (and so refunded) is left as it is.
+            let settled = settle_failure(
                 db,
                 request,
                 started,
@@ -464,9 +524,13 @@ async fn run_admitted(
                     error_message: Some(failure.message()),
                     duration_ms,
                 },
+                Some(call.track_failure(&failure)),
             )
             .await?;
-            Ok(Err(failure))
+            Ok(Ran {
+                tracked: matches!(settled, Settled::Finished(_)),
+                result: Err(failure),
+            })
         }
     }
 }

@@ -15,6 +15,7 @@ use sea_orm::{
     UpdateMany,
 };
 
+use crate::db::update_returning;
 use crate::entities::enums::LicenseStatus;
 use crate::entities::user_agent_licenses as licenses;
 use crate::error::CoreResult;
@@ -164,13 +165,12 @@ pub async fn admit(
             plan_of(&license).start_unix(ctx.now),
             license.window_start_unix,
         );
-        if take_one(db, &license, window, ctx).await? {
-            let after = licenses::Entity::find_by_id(&license.id).one(db).await?;
+        if let Some(after) = take_one(db, &license, window, ctx).await? {
             // Described as the window the call was counted in, which is newer than `now`'s when
             // another instance's clock started it first.
             let seen = DateTime::from_timestamp(window, 0)
                 .map_or(ctx.now, |start| std::cmp::max(ctx.now, start));
-            let usage = standing(after.as_ref().unwrap_or(&license), seen);
+            let usage = standing(&after, seen);
             return Ok(Admission::Admitted {
                 usage,
                 window_start_unix: window,
@@ -244,13 +244,14 @@ pub(crate) fn keep_top_ups_if(
 
 /// The admission statement: one call in `window` (starting it at one call when the row's
 /// window is older) if the license is in force, under its limit plus live top-ups, under its
-/// burst rate, and still on the plan `window` was worked out from.
+/// burst rate, and still on the plan `window` was worked out from. The row after the call
+/// when it was taken, `None` when the row refused it.
 async fn take_one(
     db: &impl ConnectionTrait,
     license: &licenses::Model,
     window: i64,
     ctx: &QuotaContext,
-) -> CoreResult<bool> {
+) -> CoreResult<Option<licenses::Model>> {
     use licenses::Column as C;
     let now = ctx.now;
     let counter = WindowCounter {
@@ -305,7 +306,7 @@ async fn take_one(
                     .add(Expr::col(C::BurstCount).lt(rate)),
             );
     }
-    Ok(update.exec(db).await?.rows_affected == 1)
+    Ok(update_returning(db, update).await?.pop())
 }
 
 /// Gives back the unit of a call that did not succeed, to the window it was admitted in: once

@@ -39,6 +39,7 @@ use crate::ids::new_id;
 pub use crate::quota::Unit;
 use crate::quota::{self, Admission, LicenseDenial, QuotaContext, UsageSnapshot};
 use crate::subscriptions::admission as pools;
+use crate::usage::{self, TrackCall};
 
 /// Who holds the leases of this process's executions, for how long, and where "now" comes
 /// from (`AppState::execution_lease`).
@@ -310,11 +311,26 @@ pub async fn finish_success(
     execution_id: &str,
     outcome: ExecutionOutcome,
 ) -> CoreResult<Settled> {
+    finish_success_and_track(db, execution_id, outcome, None).await
+}
+
+/// [`finish_success`] that also writes the call's usage row (`track`) in its transaction: one
+/// commit for the metered call's end instead of two. A late success writes nothing; its caller
+/// tracks the call itself.
+pub async fn finish_success_and_track(
+    db: &DatabaseConnection,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+    track: Option<TrackCall>,
+) -> CoreResult<Settled> {
     let txn = begin_write(db).await?;
     let settled = match finish_in(&txn, execution_id, outcome).await {
         Ok(execution) => {
             // Usage thresholds this success reaches, told once (`crate::outbox::alerts`).
             crate::outbox::alerts::after_success(&txn, &execution, Utc::now()).await?;
+            if let Some(track) = track {
+                usage::track(&txn, track).await?;
+            }
             Settled::Finished(Box::new(execution))
         }
         Err(CoreError::Conflict(ConflictReason::AlreadyFinished)) => {
@@ -342,6 +358,36 @@ pub async fn settle_failure(
     window_start_unix: i64,
     now: DateTime<Utc>,
 ) -> CoreResult<Settled> {
+    let refund = Refund {
+        unit,
+        window_start_unix,
+        now,
+    };
+    settle_failure_and_track(db, execution_id, outcome, refund, None).await
+}
+
+/// Where [`settle_failure`] gives a unit back.
+#[derive(Clone, Copy, Debug)]
+pub struct Refund<'a> {
+    pub unit: &'a Unit,
+    pub window_start_unix: i64,
+    pub now: DateTime<Utc>,
+}
+
+/// [`settle_failure`] that also writes the call's usage row (`track`) in its transaction. An
+/// execution already settled writes nothing; its caller tracks the call itself.
+pub async fn settle_failure_and_track(
+    db: &DatabaseConnection,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+    refund: Refund<'_>,
+    track: Option<TrackCall>,
+) -> CoreResult<Settled> {
+    let Refund {
+        unit,
+        window_start_unix,
+        now,
+    } = refund;
     let txn = begin_write(db).await?;
     let execution = match finish_in(&txn, execution_id, outcome).await {
         Ok(execution) => execution,
@@ -351,6 +397,9 @@ pub async fn settle_failure(
         Err(e) => return Err(e),
     };
     quota::give_back(&txn, unit, &execution.user_id, window_start_unix, now).await?;
+    if let Some(track) = track {
+        usage::track(&txn, track).await?;
+    }
     txn.commit().await?;
     Ok(Settled::Finished(Box::new(execution)))
 }
