@@ -145,6 +145,17 @@ pub async fn create(
     get(db, &created.id).await
 }
 
+/// Whether `actor` may ask for a pool for `organization`, their own: an admin of a team (a
+/// personal organisation has no one to share it with). The request dialog offers the choice
+/// by the same rule (`organizations::session`).
+pub fn may_ask_for(actor: &Actor, organization: &organizations::Model) -> CoreResult<()> {
+    actor.require_admin()?;
+    if organization.personal {
+        return Err(CoreError::Conflict(ConflictReason::PersonalOrganization));
+    }
+    Ok(())
+}
+
 /// The organisation an admin asks a pool for: their own, a team one without a pool for the
 /// agent yet.
 async fn organization_to_ask_for(
@@ -152,12 +163,9 @@ async fn organization_to_ask_for(
     actor: &Actor,
     agent_id: &str,
 ) -> CoreResult<String> {
-    actor.require_admin()?;
     let organization =
         find_or_404::<organizations::Entity>(db, &actor.organization_id, "organization").await?;
-    if organization.personal {
-        return Err(CoreError::Conflict(ConflictReason::PersonalOrganization));
-    }
+    may_ask_for(actor, &organization)?;
     let subscribed = agent_subscriptions::Entity::find()
         .filter(agent_subscriptions::Column::OrganizationId.eq(&organization.id))
         .filter(agent_subscriptions::Column::AgentId.eq(agent_id))

@@ -36,9 +36,11 @@ mod invitation_mail;
 pub mod invitations;
 pub mod members;
 mod membership;
+mod session;
 
 pub use invitations::{accept, invitations, invite, preview, revoke_invitation};
 pub use members::{change_role, leave, remove_member};
+pub use session::{session, CurrentOrganization, SessionView};
 
 pub const MAX_ORGANIZATION_NAME_CHARS: usize = 100;
 

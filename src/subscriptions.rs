@@ -4,7 +4,8 @@
 //! and ends them; every member of the organisation may run the agent from the pool once their
 //! own license (always tried first) does not admit the call (`executions::lease::admit_in`).
 //!
-//! Admission, the member's share and refunds live in [`admission`]; changes in `change`.
+//! Admission, the member's share and refunds live in [`admission`]; changes in `change`; which
+//! unit a member's next call takes (the run page) in [`units`].
 //! Usage thresholds (`outbox::alerts`) are told for licenses only, not for pools.
 
 use chrono::{DateTime, Utc};
@@ -32,7 +33,9 @@ pub use abetworks_types::teams::{
 
 pub mod admission;
 mod change;
+pub mod units;
 pub use change::{update, update_at};
+pub use units::{next_source, units_for, AgentUnits};
 
 /// Which subscriptions a list shows: those of one organisation, or all (super admin).
 #[derive(Clone, Debug, Default)]

@@ -159,6 +159,44 @@ async fn the_last_admin_of_a_team_with_members_is_not_moved_into_a_new_team(
 }
 crate::on_every_database!(the_last_admin_of_a_team_with_members_is_not_moved_into_a_new_team);
 
+/// What the session says of `user`'s organisation (as stored now): its name, whether it is a
+/// team, whether they may ask for a pool for it.
+async fn session_of(db: &DatabaseConnection, user: &users::Model) -> (String, bool, bool) {
+    let session = session(db, reload(db, user).await)
+        .await
+        .expect("the session");
+    assert_eq!(session.user.id, user.id);
+    let organization = session.organization;
+    (
+        organization.name,
+        organization.team,
+        organization.can_request_for_organization,
+    )
+}
+
+async fn the_session_says_whether_the_organisation_is_a_team_and_whether_its_user_may_ask_a_pool_for_it(
+    database: TestDatabase,
+) {
+    let state = site(&database, None).await;
+    let db = &state.db;
+    let (boss, ada, mia, _) = acme(db).await;
+    let personal = session_of(db, &mia).await;
+    assert_eq!((personal.1, personal.2), (false, false), "a personal one");
+    join(&state, &ada, &mia, Role::Member).await;
+    let acme = |team, may_ask| ("Acme".to_owned(), team, may_ask);
+    assert_eq!(session_of(db, &ada).await, acme(true, true), "its admin");
+    assert_eq!(session_of(db, &mia).await, acme(true, false), "a member");
+    let boss = session_of(db, &boss).await;
+    assert_eq!(
+        (boss.1, boss.2),
+        (false, false),
+        "the super admin, in a personal organisation"
+    );
+}
+crate::on_every_database!(
+    the_session_says_whether_the_organisation_is_a_team_and_whether_its_user_may_ask_a_pool_for_it
+);
+
 #[test]
 fn a_slug_is_lower_case_letters_and_digits_joined_by_dashes() {
     assert_eq!(slug_of("  Acme Research! "), "acme-research");

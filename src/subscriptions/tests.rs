@@ -16,6 +16,7 @@ use crate::testing::TestDatabase;
 mod pool;
 mod refunds;
 mod support;
+mod units;
 
 use support::*;
 

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::enums::{EffectiveStatus, InvitationStatus, QuotaWindow, Role};
+use crate::enums::{EffectiveStatus, InvitationStatus, QuotaWindow, Role, UsageSource};
 use crate::inputs::QuotaPlan;
-use crate::views::{DayCount, UsageSnapshot};
+use crate::views::{DayCount, LicenseView, UsageSnapshot, UserView};
 
 view! {
     /// An organisation as the super admin (and its own members) see it.
@@ -107,6 +107,41 @@ view! {
         pub member_used: i64,
         /// Calls the member may still take under the cap; `None` = no cap.
         pub member_remaining: Option<i64>,
+    }
+}
+
+view! {
+    /// What the caller may run one agent on (the run page): their own license, their
+    /// organisation's pool, and which of the two the next call is counted against.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct AgentUnits {
+        pub license: Option<LicenseView>,
+        pub pool: Option<OrgAgentView>,
+        /// As admission decides: the license while it admits a call, else the pool; `None`
+        /// with neither.
+        pub next_source: Option<UsageSource>,
+    }
+}
+
+view! {
+    /// The signed-in user's organisation as every page needs it, with the session.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct CurrentOrganization {
+        pub id: String,
+        pub name: String,
+        /// A team, as opposed to the user's personal organisation (the header links to it).
+        pub team: bool,
+        /// Whether the user may ask for a pool for it (`forOrganization`): an admin of a team.
+        pub can_request_for_organization: bool,
+    }
+}
+
+view! {
+    /// Who is signed in, with their organisation: what the UI's shell loads once per page.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct SessionView {
+        pub user: UserView,
+        pub organization: CurrentOrganization,
     }
 }
 

@@ -1,20 +1,27 @@
 //! Sign-in, registration, sign-out and "who am I", over the same core functions as the REST
 //! routes in `server/src/routes/auth.rs`, so both behave alike.
 
+use abetworks_types::teams::SessionView;
 use abetworks_types::views::UserView;
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// The signed-in user, or `None`.
+/// The signed-in user with their organisation (the header's "Team" link and the request
+/// dialog's "Ask for my organisation" come with it), or `None`.
 #[server(endpoint = "ui/auth/me")]
-pub async fn me() -> Result<Option<UserView>, AppError> {
-    match crate::server::current_user().await {
-        Ok(user) => Ok(user.map(UserView::from)),
-        Err(e) => Err(crate::server::internal_failure(format!(
-            "reading the session failed: {e}"
-        ))),
-    }
+pub async fn me() -> Result<Option<SessionView>, AppError> {
+    use crate::server::{core_error, current_user, internal_failure, state};
+    let user = current_user()
+        .await
+        .map_err(|e| internal_failure(format!("reading the session failed: {e}")))?;
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    abetworks::organizations::session(&state()?.db, user)
+        .await
+        .map(Some)
+        .map_err(core_error)
 }
 
 /// Tells the client when to try again (`Retry-After`), as the REST API does for the same error.

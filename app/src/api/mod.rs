@@ -23,6 +23,11 @@ pub fn format_date(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
 }
 
+/// The date something expires on, or "Never" without an expiry.
+pub fn expiry_date(expires_at: Option<&DateTime<Utc>>) -> String {
+    expires_at.map_or_else(|| "Never".to_owned(), format_date)
+}
+
 /// A time for a `<time datetime>` attribute: RFC 3339 in UTC, whole seconds.
 pub fn iso_time(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -1,6 +1,7 @@
 //! Running an agent from the browser: what the run page needs, the run itself (through the
 //! core's gateway, the same pipeline as `POST /api/agents/:id/execute`) and recent executions.
 
+use abetworks_types::enums::UsageSource;
 use abetworks_types::views::{
     AgentView, ExecuteSuccess, ExecutionView, LicenseView, RunAccepted, RunView,
 };
@@ -32,9 +33,13 @@ pub struct RunPageData {
     /// own license does not admit).
     #[serde(default)]
     pub pool: Option<abetworks_types::teams::OrgAgentView>,
+    /// What the next call is counted against, as the core decides: the license or the pool.
+    #[serde(default)]
+    pub next_source: Option<UsageSource>,
 }
 
-/// The agent, its input schema and the caller's license. 404 for an agent not in the catalog.
+/// The agent, its input schema, the caller's license and pool, and which the next call counts
+/// against. 404 for an agent not in the catalog.
 #[server(endpoint = "ui/agents/run-page")]
 pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
     use crate::error::ErrorCode;
@@ -48,22 +53,16 @@ pub async fn run_page(agent_id: String) -> Result<RunPageData, AppError> {
         .ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, "This agent is not in the marketplace.")
         })?;
-    let license = abetworks::licenses::list_for_holder(&state.db, &actor)
+    let units = abetworks::subscriptions::units_for(&state.db, &actor, &agent.id)
         .await
-        .map_err(core_error)?
-        .into_iter()
-        .find(|l| l.agent_id == agent.id);
-    let pool = abetworks::subscriptions::for_member(&state.db, &actor)
-        .await
-        .map_err(core_error)?
-        .into_iter()
-        .find(|p| p.subscription.agent_id == agent.id);
+        .map_err(core_error)?;
     Ok(RunPageData {
         input_schema: agent.input_schema.clone(),
         agent: agent.into(),
-        quota_text: license.as_ref().map(super::quota::quota_text_now),
-        license,
-        pool,
+        quota_text: units.license.as_ref().map(super::quota::quota_text_now),
+        license: units.license,
+        pool: units.pool,
+        next_source: units.next_source,
     })
 }
 

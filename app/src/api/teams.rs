@@ -12,7 +12,8 @@ use leptos::prelude::*;
 use super::admin::DateRange;
 use crate::error::AppError;
 
-/// The caller's organisation; `None` when nobody is signed in (the header asks on every page).
+/// The caller's organisation with its counts (the team page; the header reads the session's);
+/// `None` when nobody is signed in.
 #[server(endpoint = "ui/team/current")]
 pub async fn my_organization() -> Result<Option<OrganizationView>, AppError> {
     use crate::error::ErrorCode;

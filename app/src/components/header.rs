@@ -7,14 +7,11 @@ use super::bell::NotificationBell;
 use super::theme_toggle::ThemeToggle;
 use crate::api::auth::Logout;
 use crate::api::role_label;
-use crate::api::teams::my_organization;
 use crate::auth::use_auth;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let auth = use_auth();
-    // "Team" is for members of a team organisation (not a personal one).
-    let organization = Resource::new(|| (), |_| my_organization());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -26,10 +23,11 @@ pub fn SiteHeader() -> impl IntoView {
                 <A href="/marketplace">"Marketplace"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let user = auth.user.await.ok().flatten();
-                        let team = organization.await.ok().flatten().is_some_and(|o| !o.personal);
-                        user.map(|user| {
-                            let admin = user.role.is_admin();
+                        let session = auth.session.await.ok().flatten();
+                        session.map(|session| {
+                            let admin = session.user.role.is_admin();
+                            // "Team" is for members of a team organisation (not a personal one).
+                            let team = session.organization.team;
                             view! {
                                 <A href="/my-agents">"My agents"</A>
                                 <A href="/my-requests">"My requests"</A>
@@ -48,7 +46,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <ThemeToggle/>
                 <Transition fallback=|| view! { <span class="account-placeholder" aria-hidden="true"></span> }>
                     {move || Suspend::new(async move {
-                        match auth.user.await {
+                        match auth.user().await {
                             Ok(Some(user)) => view! { <NotificationBell/> <AccountMenu user/> }.into_any(),
                             _ => view! { <SignInLinks/> }.into_any(),
                         }

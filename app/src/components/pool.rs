@@ -1,9 +1,8 @@
 //! An organisation's shared pool of calls to an agent, as My Agents, the team page, the run
 //! page and the admin tab show it: the plan in words, what is left, and a member's own cap.
 
-use abetworks_types::enums::{EffectiveStatus, QuotaWindow, UsageSource};
+use abetworks_types::enums::{EffectiveStatus, QuotaWindow};
 use abetworks_types::teams::{OrgAgentView, SubscriptionView};
-use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
 
 use super::badge::StatusWords;
@@ -82,31 +81,6 @@ pub fn pool_can_run(agent: &OrgAgentView) -> bool {
         && agent.member_remaining != Some(0)
 }
 
-/// Whether the member's own license admits a call now: in force with calls left.
-pub fn license_admits(license: &LicenseView) -> bool {
-    license.status == EffectiveStatus::Active && license.remaining != Some(0)
-}
-
-/// What the next call is counted against, as the gateway decides: the member's own license
-/// while it admits (`license`: held, and whether it admits), else the organisation's pool
-/// (`pool_held`). `last` is what the last run used (its answer's `usage.source`): a run the
-/// pool took says the license no longer admits, even before the reloaded license shows it.
-/// `None`: neither is held.
-pub fn next_source(
-    license: Option<bool>,
-    pool_held: bool,
-    last: Option<UsageSource>,
-) -> Option<UsageSource> {
-    let license_admits = license == Some(true);
-    match license {
-        _ if pool_held && (last == Some(UsageSource::Subscription) || !license_admits) => {
-            Some(UsageSource::Subscription)
-        }
-        Some(_) => Some(UsageSource::License),
-        None => None,
-    }
-}
-
 /// The pool's status, usage bar, what is left, the member's cap and the expiry.
 #[component]
 pub fn PoolStanding(agent: OrgAgentView) -> impl IntoView {
@@ -124,34 +98,5 @@ pub fn PoolStanding(agent: OrgAgentView) -> impl IntoView {
             {member_cap_text(&agent).map(|text| view! { <p class="small" data-testid="member-cap">{text}</p> })}
             <p class="muted small">{expiry}</p>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use UsageSource::*;
-
-    #[test]
-    fn the_license_counts_while_it_admits_then_the_pool() {
-        assert_eq!(next_source(Some(true), true, None), Some(License));
-        assert_eq!(next_source(Some(false), true, None), Some(Subscription));
-        assert_eq!(next_source(None, true, None), Some(Subscription));
-        assert_eq!(next_source(Some(false), false, None), Some(License));
-        assert_eq!(next_source(None, false, None), None);
-    }
-
-    #[test]
-    fn a_run_the_pool_took_says_the_pool_counts_next_before_the_license_is_reloaded() {
-        assert_eq!(
-            next_source(Some(true), true, Some(Subscription)),
-            Some(Subscription)
-        );
-        assert_eq!(next_source(Some(true), true, Some(License)), Some(License));
-        assert_eq!(
-            next_source(Some(true), false, Some(Subscription)),
-            Some(License),
-            "without a pool (it ended meanwhile) the license is what is left"
-        );
     }
 }

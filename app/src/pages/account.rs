@@ -27,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
         <PageIntro title="Account" heading="Your account"/>
         <Suspense fallback=|| view! { <Loading label="Loading your account…"/> }>
             {move || Suspend::new(async move {
-                match auth.user.await {
+                match auth.user().await {
                     Ok(Some(user)) => view! {
                         <section class="panel" aria-labelledby="profile-heading">
                             <h2 id="profile-heading">"Profile"</h2>

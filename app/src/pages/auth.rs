@@ -57,7 +57,7 @@ fn AlreadySignedIn(next: String) -> impl IntoView {
             {move || {
                 let next = next.clone();
                 Suspend::new(async move {
-                    auth.user.await.ok().flatten().map(|user| view! {
+                    auth.user().await.ok().flatten().map(|user| view! {
                         <p class="notice" data-testid="already-signed-in">
                             "You are signed in as " <strong>{user.email}</strong> ". "
                             <a href=next>"Continue"</a>

@@ -28,7 +28,7 @@ pub fn InvitationPage() -> impl IntoView {
             <h1>"Invitation"</h1>
             <Transition fallback=|| view! { <Loading label="Reading the invitation…"/> }>
                 {move || Suspend::new(async move {
-                    let user = auth.user.await.ok().flatten();
+                    let user = auth.user().await.ok().flatten();
                     match preview.await {
                         Err(error) => view! { <Refusal error/> }.into_any(),
                         Ok(invitation) => view! { <InvitationDetails invitation user token=token.get_untracked()/> }.into_any(),

@@ -7,28 +7,25 @@ use abetworks_types::views::AccessRequestView;
 use leptos::prelude::*;
 
 use crate::api::marketplace::RequestAccess;
-use crate::api::teams::my_organization;
 use crate::auth::use_auth;
 use crate::components::feedback::{FormError, FormFailure};
 use crate::error::AppError;
 
-/// The team organisation the signed-in caller may ask a pool for (its name): an admin of a
-/// team, not of a personal organisation; `None` for everyone else. Loaded in the browser once
-/// per page and shared through context by the page that asks.
+/// The organisation the signed-in caller may ask a pool for (its name), as the core says with
+/// the session (`canRequestForOrganization`); `None` for everyone else. Read in the browser
+/// and shared through context by the page that asks.
 #[derive(Clone, Copy)]
 pub struct AskableTeam(LocalResource<Option<String>>);
 
 impl AskableTeam {
-    /// Loads it and provides it to the page's dialogs.
+    /// Reads it and provides it to the page's dialogs.
     pub fn provide() {
         let auth = use_auth();
         let team = LocalResource::new(move || async move {
-            let user = auth.user.await.ok().flatten()?;
-            if !user.role.is_admin() {
-                return None;
-            }
-            let organization = my_organization().await.ok().flatten()?;
-            (!organization.personal).then_some(organization.name)
+            let organization = auth.organization().await?;
+            organization
+                .can_request_for_organization
+                .then_some(organization.name)
         });
         provide_context(Self(team));
     }
@@ -64,8 +61,8 @@ impl TeamAsk {
     }
 }
 
-/// "Ask for my organisation (<name>)", for an organisation admin of a team only: approved, the
-/// request becomes a pool every member can run the agent from.
+/// "Ask for my organisation (<name>)", shown when the core says the caller may ask for one
+/// ([`AskableTeam`]): approved, the request becomes a pool every member can run the agent from.
 #[component]
 pub fn TeamChoice(ask: TeamAsk) -> impl IntoView {
     let checked = ask.checked;

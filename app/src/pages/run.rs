@@ -15,7 +15,7 @@ use crate::components::agent_icon::AgentIcon;
 use crate::components::badge::{Badge, Toned};
 use crate::components::feedback::{EmptyState, ErrorPanel, LoadedList, Loading};
 use crate::components::json_view::{JsonView, RawOutput};
-use crate::components::pool::{license_admits, next_source, pool_left_text, PoolStanding};
+use crate::components::pool::{pool_left_text, PoolStanding};
 use crate::components::schema_form::{collect, parse_schema, FormErrors, Node, SchemaFields};
 use crate::components::table::{DataTable, Moment};
 use crate::components::usage::{expiry_text, LicenseBadges, UsageBar};
@@ -94,8 +94,7 @@ fn RunView(
     let license = RwSignal::new(data.license.clone());
     let quota_text = RwSignal::new(data.quota_text.clone());
     let pool = RwSignal::new(data.pool.clone());
-    // What the last run was counted against (its answer's `usage.source`).
-    let last_source = RwSignal::new(None::<UsageSource>);
+    let next_source = RwSignal::new(data.next_source);
     // Neither a license nor the organisation's pool: nothing to run on.
     let unlicensed = move || license.with(|l| l.is_none()) && pool.with(|p| p.is_none());
     let run = ServerAction::<RunAgent>::new();
@@ -108,13 +107,13 @@ fn RunView(
             return;
         };
         history_version.update(|v| *v += 1);
-        last_source.set(outcome.as_ref().ok().map(|ran| ran.usage.source));
         let agent = license_agent.clone();
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = run_page(agent).await {
                 license.set(fresh.license);
                 quota_text.set(fresh.quota_text);
                 pool.set(fresh.pool);
+                next_source.set(fresh.next_source);
             }
         });
         errors
@@ -200,8 +199,6 @@ fn RunView(
         match outcome {
             Ok(accepted) => {
                 background_run_id.set(Some(accepted.run_id));
-                // Its answer does not say what it was counted against: the reload decides.
-                last_source.set(None);
                 history_version.update(|v| *v += 1);
                 let agent = background_agent.clone();
                 leptos::task::spawn_local(async move {
@@ -209,6 +206,7 @@ fn RunView(
                         license.set(fresh.license);
                         quota_text.set(fresh.quota_text);
                         pool.set(fresh.pool);
+                        next_source.set(fresh.next_source);
                     }
                 });
             }
@@ -322,8 +320,8 @@ fn RunView(
                             {move || if background_pending.get() { "Starting…" } else { "Run in background" }}
                         </button>
                         <span id="run-remaining" class="muted" data-testid="remaining"
-                            data-source=move || next_remaining(license, pool, last_source).0>
-                            {move || next_remaining(license, pool, last_source).1}
+                            data-source=move || next_remaining(license, pool, next_source).0>
+                            {move || next_remaining(license, pool, next_source).1}
                         </span>
                     </div>
                 </form>
@@ -365,15 +363,14 @@ fn RunView(
     }
 }
 
-/// What is left of what the next call counts against, next to the run button: the license
-/// while it admits, else the organisation's pool; with that source's name.
+/// What is left of what the next call counts against (`next`, as the core says), next to the
+/// run button, with that source's name.
 fn next_remaining(
     license: RwSignal<Option<LicenseView>>,
     pool: RwSignal<Option<abetworks_types::teams::OrgAgentView>>,
-    last: RwSignal<Option<UsageSource>>,
+    next: RwSignal<Option<UsageSource>>,
 ) -> (&'static str, String) {
-    let admits = license.with(|l| l.as_ref().map(license_admits));
-    match next_source(admits, pool.with(Option::is_some), last.get()) {
+    match next.get() {
         Some(UsageSource::License) => (
             "license",
             license.with(|l| l.as_ref().map(remaining_text).unwrap_or_default()),

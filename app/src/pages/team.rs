@@ -32,7 +32,7 @@ pub fn TeamPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading your team…"/> }>
             {move || Suspend::new(async move {
                 let signed_out = || view! { <ErrorPanel error=AppError::of(ErrorCode::Unauthenticated)/> }.into_any();
-                let user = match auth.user.await {
+                let user = match auth.user().await {
                     Err(error) => return view! { <ErrorPanel error/> }.into_any(),
                     Ok(None) => return signed_out(),
                     Ok(Some(user)) => user,

@@ -7,65 +7,22 @@
 use abetworks::entities::enums::Role;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
-use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::common::{error_code, id_of, licensing, TestApp};
-
-/// The `email`s of a list of members.
-pub fn emails(members: &Value) -> Vec<&str> {
-    let list = members.as_array().expect("a list");
-    list.iter().filter_map(|m| m["email"].as_str()).collect()
-}
-
-/// The `reason` of a conflict's answer.
-pub async fn conflict_reason(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("a JSON error");
-    let reason = body["error"]["reason"].as_str().unwrap_or_default();
-    (status, reason.to_owned())
-}
-
-/// A team subscribed to `echo`: its id, its admin (client, id) and members (client, id).
-pub struct Team {
-    pub id: String,
-    pub admin: (Client, String),
-    pub members: Vec<(Client, String)>,
-}
-
-/// The team `name` with its admin `name-admin@…` and `members` (local parts), subscribed to
-/// `agent_id` with `plan`.
-pub async fn team(
-    app: &TestApp,
-    root: &Client,
-    name: &str,
-    members: &[&str],
-    agent_id: &str,
-    plan: Value,
-) -> Team {
-    let admin = app
-        .signed_in(&format!("{name}-admin@example.com"), Role::Member)
-        .await;
-    let id = app.create_team(root, name, Some(&admin.1)).await;
-    app.subscribe(root, &id, agent_id, plan).await;
-    let mut joined = Vec::new();
-    for member in members {
-        let email = format!("{member}@example.com");
-        joined.push(app.join(&admin.0, &email, Role::Member).await);
-    }
-    Team {
-        id,
-        admin,
-        members: joined,
-    }
-}
+use crate::common::teams::{conflict_reason, emails, team, TeamAdmin};
+use crate::common::{error_code, id_of, licensing};
 
 async fn a_team_admin_invites_a_member_who_joins_runs_the_agent_from_the_pool_and_shows_in_the_usage(
     database: TestDatabase,
 ) {
     let (app, root, echo) = licensing(database).await;
-    let (ada, ada_id) = app.signed_in("ada@example.com", Role::Member).await;
-    let team_id = app.create_team(&root, "Acme Research", Some(&ada_id)).await;
+    let TeamAdmin {
+        client: ada,
+        team_id,
+        ..
+    } = app
+        .team_admin(&root, "Acme Research", "ada@example.com")
+        .await;
     let current = app.get_json(&ada, "/api/orgs/current").await;
     assert_eq!(current["id"], json!(team_id), "ada moved in: {current}");
     assert_eq!(

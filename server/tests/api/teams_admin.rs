@@ -1,13 +1,12 @@
 //! The super admin's side of teams through the REST API: organisations listed, renamed and
 //! their members seen; subscriptions made, changed and ended.
 
-use abetworks::entities::enums::Role;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
 use serde_json::{json, Value};
 
+use crate::common::teams::{conflict_reason, emails, team};
 use crate::common::{id_of, licensing};
-use crate::teams::{conflict_reason, emails, team};
 
 async fn the_super_admin_lists_renames_and_sees_the_members_of_any_organisation(
     database: TestDatabase,
@@ -52,8 +51,10 @@ on_every_database!(the_super_admin_lists_renames_and_sees_the_members_of_any_org
 
 async fn the_super_admin_changes_and_ends_a_subscription(database: TestDatabase) {
     let (app, root, echo) = licensing(database).await;
-    let (_, admin_id) = app.signed_in("ada@example.com", Role::Member).await;
-    let team_id = app.create_team(&root, "crew", Some(&admin_id)).await;
+    let team_id = app
+        .team_admin(&root, "crew", "ada@example.com")
+        .await
+        .team_id;
     let made = app
         .subscribe(
             &root,

@@ -24,8 +24,10 @@ struct Scene {
 
 async fn scene(database: TestDatabase) -> Scene {
     let (app, root, _) = licensing(database).await;
-    let (admin, admin_id) = app.signed_in("ada@example.com", Role::Member).await;
-    app.create_team(&root, "crew", Some(&admin_id)).await;
+    let admin = app
+        .team_admin(&root, "crew", "ada@example.com")
+        .await
+        .client;
     let invited = app.invite(&admin, "bob@example.com", Role::Member).await;
     let (bob, _) = app.signed_in("bob@example.com", Role::Member).await;
     Scene {

@@ -7,7 +7,7 @@ use abetworks::testing::TestDatabase;
 use serde_json::{json, Value};
 
 use crate::common::licensing;
-use crate::teams::{emails, team};
+use crate::common::teams::{emails, team};
 
 async fn an_organisation_admin_never_sees_another_organisations_members_usage_or_executions(
     database: TestDatabase,

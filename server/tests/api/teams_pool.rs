@@ -26,13 +26,12 @@ const MEMBERS: [&str; 3] = ["mia", "noa", "ola"];
 
 async fn pool(database: TestDatabase, instances: usize, plan: Value) -> Pool {
     let (app, root, echo) = licensing(database).await;
-    let (lead, lead_id) = app.signed_in("lead@example.com", Role::Member).await;
-    let team = app.create_team(&root, "Pool", Some(&lead_id)).await;
-    let subscription_id = id_of(&app.subscribe(&root, &team, &echo, plan).await);
+    let lead = app.team_admin(&root, "Pool", "lead@example.com").await;
+    let subscription_id = id_of(&app.subscribe(&root, &lead.team_id, &echo, plan).await);
     let (mut keys, mut member_ids) = (Vec::new(), Vec::new());
     for name in MEMBERS {
         let (member, id) = app
-            .join(&lead, &format!("{name}@example.com"), Role::Member)
+            .join(&lead.client, &format!("{name}@example.com"), Role::Member)
             .await;
         keys.push(app.api_key(&member, json!({"name": "load"})).await);
         member_ids.push(id);

@@ -8,8 +8,8 @@ use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
 use serde_json::{json, Value};
 
+use crate::common::teams::{conflict_reason, TeamAdmin};
 use crate::common::{error_code, licensing};
-use crate::teams::conflict_reason;
 
 /// A request body for `agent_id`, for the caller's organisation or not.
 fn asking(agent_id: &str, for_organization: bool) -> Value {
@@ -26,8 +26,13 @@ async fn an_organisation_admins_request_for_the_team_is_approved_as_a_pool_its_m
     database: TestDatabase,
 ) {
     let (app, root, echo) = licensing(database).await;
-    let (ada, ada_id) = app.signed_in("ada@example.com", Role::Member).await;
-    let team_id = app.create_team(&root, "Acme Research", Some(&ada_id)).await;
+    let TeamAdmin {
+        client: ada,
+        team_id,
+        ..
+    } = app
+        .team_admin(&root, "Acme Research", "ada@example.com")
+        .await;
     let (bob, _) = app.join(&ada, "bob@example.com", Role::Member).await;
 
     let by_member = app.post(&bob, REQUEST_ACCESS, asking(&echo, true)).await;

@@ -11,7 +11,7 @@ use super::common::{admin_resource, limit_text};
 use super::dialogs::DateField;
 use crate::api::admin::usage::admin_usage;
 use crate::api::admin::DateRange;
-use crate::api::{format_date, format_time};
+use crate::api::{expiry_date, format_time};
 use crate::components::badge::{Badge, Tone};
 use crate::components::feedback::{EmptyState, Loaded};
 use crate::components::table::DataTable;
@@ -137,7 +137,7 @@ fn UsageView(data: UsageOverview) -> impl IntoView {
                                             {format!("{} / {} ({share}%)", row.api_calls_used, limit_text(&row))}" "
                                             <Badge label=if row.exhausted { "at limit" } else { "80%+" } tone=Tone::Warn/>
                                         </td>
-                                        <td data-label="Expires">{row.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                        <td data-label="Expires">{expiry_date(row.expires_at.as_ref())}</td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -2,9 +2,12 @@
 //! action, its pending state and why the last attempt failed; the yes/no confirmation; which
 //! row a dialog is about; and the fields several dialogs hold.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::common::{AdminAction, ClientOnly, Outcome};
+use crate::api::admin::NO_EXPIRY;
+use crate::api::format_date;
 use crate::components::dialog::Dialog;
 
 /// The row a dialog is about, and whether it is open.
@@ -274,6 +277,44 @@ where
         </Dialog>
         </ClientOnly>
     }
+}
+
+/// An expiry edited in a dialog: filled from the one held (blank: none) and sent back as
+/// that date or, left blank, as [`NO_EXPIRY`]: blank here means "no expiry", not "leave it".
+#[derive(Clone, Copy)]
+pub struct ExpiryEdit(RwSignal<String>);
+
+impl ExpiryEdit {
+    pub fn new() -> Self {
+        Self(RwSignal::new(String::new()))
+    }
+
+    /// Shows `expires_at` (blank without one).
+    pub fn fill(self, expires_at: Option<&DateTime<Utc>>) {
+        self.0.set(expires_at.map(format_date).unwrap_or_default());
+    }
+
+    /// What to send as `expires_on`.
+    pub fn read(self) -> String {
+        let typed = self.0.get_untracked();
+        if typed.trim().is_empty() {
+            NO_EXPIRY.to_owned()
+        } else {
+            typed
+        }
+    }
+}
+
+impl Default for ExpiryEdit {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The date field of an [`ExpiryEdit`], "Expires on (blank: never)"; its test id is its id.
+#[component]
+pub fn ExpiryEditField(id: &'static str, input: ExpiryEdit) -> impl IntoView {
+    view! { <DateField id label="Expires on (blank: never)" value=input.0/> }
 }
 
 /// A date typed in a dialog or a filter form; its test id is its id.

@@ -6,10 +6,9 @@ use abetworks_types::views::{LicenseView, TopUpView};
 use leptos::prelude::*;
 
 use super::common::{limit_text, LimitField, LimitInput, Outcome, Picker, PickerKind};
-use super::dialogs::{DateField, DialogTarget, FormDialog};
+use super::dialogs::{DateField, DialogTarget, ExpiryEdit, ExpiryEditField, FormDialog};
 use super::plan::{plan_of, PlanFields, PlanInput};
 use crate::api::admin::licenses::{AdminGrantLicense, AdminTopUpLicense, AdminUpdateLicense};
-use crate::api::admin::NO_EXPIRY;
 use crate::api::format_date;
 use crate::components::feedback::{
     described_by, hinted, positive_count, FieldError, FormFailure, HintedField,
@@ -81,34 +80,27 @@ pub fn EditLicenseDialog(
     outcome: RwSignal<Option<Outcome>>,
 ) -> impl IntoView {
     let limit = LimitInput::new("");
-    let expiry = RwSignal::new(String::new());
+    let expiry = ExpiryEdit::new();
     let plan = PlanInput::new();
     let reset_usage = RwSignal::new(false);
     let failure = FormFailure::of(action.value());
     let fill = move || {
         if let Some(l) = target.subject.get_untracked() {
             limit.fill(&l);
-            expiry.set(l.expires_at.as_ref().map(format_date).unwrap_or_default());
+            expiry.fill(l.expires_at.as_ref());
             plan.fill(&l);
             reset_usage.set(false);
         }
     };
     let request = move |l: LicenseView| {
         let api_call_limit = limit.read()?;
-        let expiry = expiry.get_untracked();
-        // Blank here means "no expiry", not "leave it": say so explicitly.
-        let expires_on = if expiry.trim().is_empty() {
-            NO_EXPIRY.to_owned()
-        } else {
-            expiry
-        };
         // Only a changed plan is sent: a plan change moves the window's start.
         let new_plan = plan.read()?;
         let plan = (new_plan != plan_of(&l)).then_some(new_plan);
         Ok(AdminUpdateLicense {
             id: l.id,
             api_call_limit: Some(api_call_limit),
-            expires_on: Some(expires_on),
+            expires_on: Some(expiry.read()),
             status: None,
             plan,
             reset_usage: reset_usage.get_untracked().then_some(true),
@@ -126,7 +118,7 @@ pub fn EditLicenseDialog(
             title="Edit the license" id="edit-license-dialog" submit_id="edit-license-submit" submit_text="Save">
             <p>{used}</p>
             <LimitField id="edit-limit" input=limit error=failure.field("apiCallLimit")/>
-            <DateField id="edit-expiry" label="Expires on (blank: never)" value=expiry/>
+            <ExpiryEditField id="edit-expiry" input=expiry/>
             <PlanFields id="edit-plan" input=plan failure/>
             <div class="field field-check">
                 <input id="edit-reset-usage" data-testid="edit-reset-usage" type="checkbox"

@@ -19,7 +19,7 @@ use super::list::{
 use crate::api::admin::licenses::{
     admin_licenses, AdminGrantLicense, AdminRevokeLicense, AdminTopUpLicense, AdminUpdateLicense,
 };
-use crate::api::format_date;
+use crate::api::expiry_date;
 use crate::api::quota::plan_text;
 use crate::components::badge::{Badge, Tone};
 use crate::components::table::Moment;
@@ -205,7 +205,7 @@ fn LicenseTableRow(license: LicenseView, actions: RowActions) -> impl IntoView {
             <td data-label="Window" data-testid="license-window">{plan_text(&license)}</td>
             <td data-label="Status"><StatusBadge status=license.status/></td>
             <td data-label="Granted"><Moment at=license.granted_at/></td>
-            <td data-label="Expires" data-testid="license-expires">{license.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Expires" data-testid="license-expires">{expiry_date(license.expires_at.as_ref())}</td>
             <td data-label="Actions" class="row-actions">
                 {buttons}
                 <DialogButton opens=actions.viewing_history about=license.clone() text="History" secondary=true

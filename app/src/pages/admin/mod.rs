@@ -47,7 +47,7 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin — Abetworks"/>
         <Transition fallback=|| view! { <Loading label="Loading…"/> }>
             {move || Suspend::new(async move {
-                match auth.user.await {
+                match auth.user().await {
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     Ok(None) => view! { <ErrorPanel error=AppError::of(ErrorCode::Unauthenticated)/> }.into_any(),
                     Ok(Some(user)) if user.role.is_admin() => {

@@ -8,14 +8,15 @@ use leptos::prelude::*;
 use super::common::{
     report_outcome, LimitField, LimitInput, Outcome, Picker, PickerKind, StatusBadge,
 };
-use super::dialogs::{ConfirmDialog, DateField, DialogButton, DialogTarget, FormDialog};
+use super::dialogs::{
+    ConfirmDialog, DateField, DialogButton, DialogTarget, ExpiryEdit, ExpiryEditField, FormDialog,
+};
 use super::list::{ListState, ListText, PagedTable};
 use super::plan::{PlanFields, PlanInput};
 use crate::api::admin::subscriptions::{
     admin_subscriptions, AdminCreateSubscription, AdminDeleteSubscription, AdminUpdateSubscription,
 };
-use crate::api::admin::NO_EXPIRY;
-use crate::api::format_date;
+use crate::api::expiry_date;
 use crate::components::feedback::{hinted, FormFailure, HintedField};
 use crate::components::pool::{pool_left_text, pool_plan_text};
 
@@ -110,7 +111,7 @@ fn SubscriptionRow(
             <td data-label="Plan">{pool_plan_text(&subscription)}</td>
             <td data-label="Member cap">{subscription.member_cap.map(|c| c.to_string()).unwrap_or_else(|| "None".to_owned())}</td>
             <td data-label="Status"><StatusBadge status=subscription.status/></td>
-            <td data-label="Expires">{subscription.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Expires">{expiry_date(subscription.expires_at.as_ref())}</td>
             <td data-label="Actions" class="row-actions">
                 <DialogButton opens=editing about=subscription.clone() text="Edit" secondary=true
                     label=format!("Edit the pool of {who}") test_id="subscription-edit"/>
@@ -225,7 +226,7 @@ fn EditSubscriptionDialog(
 ) -> impl IntoView {
     let limit = LimitInput::new("");
     let cap = RwSignal::new(String::new());
-    let expiry = RwSignal::new(String::new());
+    let expiry = ExpiryEdit::new();
     let plan = PlanInput::new();
     let failure = FormFailure::of(action.value());
     let fill = move || {
@@ -237,17 +238,11 @@ fn EditSubscriptionDialog(
                 s.api_call_limit.to_string()
             });
             cap.set(s.member_cap.map(|c| c.to_string()).unwrap_or_default());
-            expiry.set(s.expires_at.as_ref().map(format_date).unwrap_or_default());
+            expiry.fill(s.expires_at.as_ref());
             plan.set(&plan_of(&s));
         }
     };
     let request = move |s: SubscriptionView| {
-        let expiry = expiry.get_untracked();
-        let expires_on = if expiry.trim().is_empty() {
-            NO_EXPIRY.to_owned()
-        } else {
-            expiry
-        };
         // Only a changed plan is sent: a plan change moves the window's start.
         let new_plan = plan.read()?;
         let changed_plan = (new_plan != plan_of(&s)).then_some(new_plan);
@@ -257,7 +252,7 @@ fn EditSubscriptionDialog(
             plan: changed_plan,
             // -1 removes the cap.
             member_cap: Some(read_cap(&cap.get_untracked())?.unwrap_or(-1)),
-            expires_on: Some(expires_on),
+            expires_on: Some(expiry.read()),
         })
     };
     let done = |s: SubscriptionView| {
@@ -280,7 +275,7 @@ fn EditSubscriptionDialog(
             <p>{about}</p>
             <LimitField id="edit-subscription-limit" input=limit error=failure.field("apiCallLimit") label="Pool limit"/>
             <CapField id="edit-subscription-cap" value=cap failure/>
-            <DateField id="edit-subscription-expiry" label="Expires on (blank: never)" value=expiry/>
+            <ExpiryEditField id="edit-subscription-expiry" input=expiry/>
             <PlanFields id="edit-subscription-plan" input=plan failure without_burst=true/>
         </FormDialog>
     }

@@ -5,7 +5,7 @@ use abetworks_types::enums::EffectiveStatus;
 use abetworks_types::views::LicenseView;
 use leptos::prelude::*;
 
-use crate::api::format_date;
+use crate::api::expiry_date;
 use crate::api::quota::plan_text;
 use crate::api::teams::team_licenses;
 use crate::pages::admin::common::{limit_text, StatusBadge};
@@ -53,7 +53,7 @@ fn LicenseRow(license: LicenseView) -> impl IntoView {
             </td>
             <td data-label="Window">{plan_text(&license)}</td>
             <td data-label="Status"><StatusBadge status=license.status/></td>
-            <td data-label="Expires">{license.expires_at.as_ref().map(format_date).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Expires">{expiry_date(license.expires_at.as_ref())}</td>
         </tr>
     }
 }

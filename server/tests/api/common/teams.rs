@@ -1,5 +1,6 @@
 //! Teams through the REST API, as their users make them: the super admin creates a team
-//! organisation and subscribes it to an agent, its admin invites, the invitee accepts.
+//! organisation and subscribes it to an agent, its admin invites, the invitee accepts; and
+//! what the teams tests read from the answers.
 
 use abetworks::entities::enums::Role;
 use reqwest::{Client, Response};
@@ -14,7 +15,74 @@ pub struct Invited {
     pub organization_id: String,
 }
 
+/// The admin of a new team, as [`TestApp::team_admin`] makes them.
+pub struct TeamAdmin {
+    pub client: Client,
+    pub id: String,
+    pub team_id: String,
+}
+
+/// A team subscribed to an agent, as [`team`] makes it: its id, its admin (client, id) and
+/// members (client, id).
+pub struct Team {
+    pub id: String,
+    pub admin: (Client, String),
+    pub members: Vec<(Client, String)>,
+}
+
+/// The team `name` with its admin `name-admin@…` and `members` (local parts), subscribed to
+/// `agent_id` with `plan`.
+pub async fn team(
+    app: &TestApp,
+    root: &Client,
+    name: &str,
+    members: &[&str],
+    agent_id: &str,
+    plan: Value,
+) -> Team {
+    let admin = app
+        .team_admin(root, name, &format!("{name}-admin@example.com"))
+        .await;
+    app.subscribe(root, &admin.team_id, agent_id, plan).await;
+    let mut joined = Vec::new();
+    for member in members {
+        let email = format!("{member}@example.com");
+        joined.push(app.join(&admin.client, &email, Role::Member).await);
+    }
+    Team {
+        id: admin.team_id,
+        admin: (admin.client, admin.id),
+        members: joined,
+    }
+}
+
+/// The `email`s of a list of members.
+pub fn emails(members: &Value) -> Vec<&str> {
+    let list = members.as_array().expect("a list");
+    list.iter().filter_map(|m| m["email"].as_str()).collect()
+}
+
+/// The status and `reason` of a conflict's answer.
+pub async fn conflict_reason(response: Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("a JSON error");
+    let reason = body["error"]["reason"].as_str().unwrap_or_default();
+    (status, reason.to_owned())
+}
+
 impl TestApp {
+    /// A new user `email`, signed in, whom the super admin `root` moves in as the admin of
+    /// the new team organisation `name`.
+    pub async fn team_admin(&self, root: &Client, name: &str, email: &str) -> TeamAdmin {
+        let (client, id) = self.signed_in(email, Role::Member).await;
+        let team_id = self.create_team(root, name, Some(&id)).await;
+        TeamAdmin {
+            client,
+            id,
+            team_id,
+        }
+    }
+
     /// The super admin `root` creates the team organisation `name`, moving `admin_user_id` (if
     /// any) in as its admin: its id.
     pub async fn create_team(
