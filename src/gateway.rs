@@ -382,7 +382,7 @@ async fn run(
     // The license check, the unit and the running execution with its lease: one transaction.
     let started = match lease::admit_and_start(db, &request.quota, new, &request.lease).await? {
         Ok(started) => started,
-        Err(refusal) => return Ok(Ran::untracked(Err(refused(refusal)))),
+        Err(refusal) => return Ok(Ran::untracked(Err(refusal.into()))),
     };
     // From here on the unit is taken: every way out that is not a success gives it back, to
     // the window it was taken from, together with the execution's failed status.
@@ -417,21 +417,21 @@ async fn run(
     }
 }
 
-/// The caller's failure for a refused admission.
-fn refused(refusal: Refusal) -> ExecuteFailure {
-    match refusal {
-        Refusal::QuotaExceeded {
-            usage,
-            retry_after_secs,
-        } => ExecuteFailure::QuotaExceeded {
-            usage,
-            retry_after_secs,
-        },
-        Refusal::RateLimited { retry_after_secs } => {
-            ExecuteFailure::RateLimited { retry_after_secs }
+/// A refused admission as the caller's failure (execute's and a background run's).
+impl From<Refusal> for ExecuteFailure {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::QuotaExceeded {
+                usage,
+                retry_after_secs,
+            } => Self::QuotaExceeded {
+                usage,
+                retry_after_secs,
+            },
+            Refusal::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
+            Refusal::License(denial) => Self::License(denial),
+            Refusal::SubscriptionExpired => Self::SubscriptionExpired,
         }
-        Refusal::License(denial) => ExecuteFailure::License(denial),
-        Refusal::SubscriptionExpired => ExecuteFailure::SubscriptionExpired,
     }
 }
 

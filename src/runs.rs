@@ -38,7 +38,7 @@ use crate::db::begin_write;
 use crate::entities::enums::{ExecutionMode, ExecutionStatus, RunEventKind};
 use crate::entities::{agent_catalog, module_executions as executions, run_events};
 use crate::error::{ConflictReason, CoreError, CoreResult};
-use crate::executions::lease::{self, LeaseSettings, Refusal};
+use crate::executions::lease::{self, LeaseSettings};
 use crate::executions::new_row;
 use crate::gateway::ExecuteFailure;
 use crate::ids::{is_valid_id, new_id};
@@ -122,7 +122,7 @@ async fn enqueue_for(
     let txn = begin_write(db).await?;
     let admitted = match lease::admit_in(&txn, &request.quota, request.user_id, &agent.id).await? {
         Ok(admitted) => admitted,
-        Err(refusal) => return Ok(Err(refused(refusal))),
+        Err(refusal) => return Ok(Err(refusal.into())),
     };
     let new = crate::executions::NewExecution {
         user_id: request.user_id.to_owned(),
@@ -144,24 +144,6 @@ async fn enqueue_for(
         status: ExecutionStatus::Queued,
         usage: admitted.usage,
     }))
-}
-
-/// A refused admission as the caller's failure (the same as execute's).
-fn refused(refusal: Refusal) -> ExecuteFailure {
-    match refusal {
-        Refusal::License(denial) => ExecuteFailure::License(denial),
-        Refusal::SubscriptionExpired => ExecuteFailure::SubscriptionExpired,
-        Refusal::QuotaExceeded {
-            usage,
-            retry_after_secs,
-        } => ExecuteFailure::QuotaExceeded {
-            usage,
-            retry_after_secs,
-        },
-        Refusal::RateLimited { retry_after_secs } => {
-            ExecuteFailure::RateLimited { retry_after_secs }
-        }
-    }
 }
 
 /// A `status` event's data: the status and the attempt it belongs to.

@@ -284,13 +284,23 @@ pub async fn for_member(db: &impl ConnectionTrait, actor: &Actor) -> CoreResult<
                 .subscription
                 .member_cap
                 .map(|cap| std::cmp::max(cap - member_used, 0));
+            let subscription = row.into_view(now);
             OrgAgentView {
-                subscription: row.into_view(now),
+                can_run: pool_admits(&subscription, member_remaining),
+                subscription,
                 member_used,
                 member_remaining,
             }
         })
         .collect())
+}
+
+/// Whether `pool` takes a member's call now (what admission checks, read from the view): in
+/// force, with calls left in the pool and under the member's cap (`member_remaining`).
+pub(crate) fn pool_admits(pool: &SubscriptionView, member_remaining: Option<i64>) -> bool {
+    pool.status == EffectiveStatus::Active
+        && pool.usage.remaining != Some(0)
+        && member_remaining != Some(0)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod bench_baseline;
 pub mod caching;
 pub mod error;
 pub mod error_log_layer;

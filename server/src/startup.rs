@@ -341,6 +341,7 @@ fn router(state: ServerState) -> Router {
             get(routes::unsubscribe::page).post(routes::unsubscribe::confirm),
         )
         .merge(routes::api().into_router())
+        .merge(crate::bench_baseline::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -179,6 +179,7 @@ async fn members_see_their_own_organisations_pools_only(db: TestDatabase) {
         (agents[0].member_used, agents[0].member_remaining),
         (0, Some(3))
     );
+    assert!(agents[0].can_run, "a pool in force with room runs");
     let unlimited = for_member(&db, &fx::actor(&gus)).await.unwrap();
     assert_eq!(
         (unlimited[0].member_used, unlimited[0].member_remaining),

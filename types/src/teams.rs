@@ -107,6 +107,9 @@ view! {
         pub member_used: i64,
         /// Calls the member may still take under the cap; `None` = no cap.
         pub member_remaining: Option<i64>,
+        /// Whether the pool would take a call of the member now: in force, with calls left in
+        /// the pool and under the member's cap (as admission decides).
+        pub can_run: bool,
     }
 }
 

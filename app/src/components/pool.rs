@@ -1,7 +1,7 @@
 //! An organisation's shared pool of calls to an agent, as My Agents, the team page, the run
 //! page and the admin tab show it: the plan in words, what is left, and a member's own cap.
 
-use abetworks_types::enums::{EffectiveStatus, QuotaWindow};
+use abetworks_types::enums::QuotaWindow;
 use abetworks_types::teams::{OrgAgentView, SubscriptionView};
 use leptos::prelude::*;
 
@@ -71,14 +71,6 @@ pub fn member_cap_text(agent: &OrgAgentView) -> Option<String> {
             _ => "",
         }
     ))
-}
-
-/// Whether a member may run the agent on the pool now.
-pub fn pool_can_run(agent: &OrgAgentView) -> bool {
-    let pool = &agent.subscription;
-    pool.status == EffectiveStatus::Active
-        && pool.usage.remaining != Some(0)
-        && agent.member_remaining != Some(0)
 }
 
 /// The pool's status, usage bar, what is left, the member's cap and the expiry.

@@ -123,10 +123,17 @@ async fn a_member_cap_holds_under_concurrency_and_a_refusal_writes_nothing(datab
     assert_eq!(bobs.usage.used, 6, "the answer shows the pool's standing");
     let mine = for_member(&db, &fx::actor(&ana)).await.unwrap();
     assert_eq!(
-        (mine[0].member_used, mine[0].member_remaining),
-        (5, Some(0))
+        (
+            mine[0].member_used,
+            mine[0].member_remaining,
+            mine[0].can_run
+        ),
+        (5, Some(0), false),
+        "a member at the cap cannot run on the pool"
     );
     assert_eq!(mine[0].subscription.usage.used, 6);
+    let bob_view = for_member(&db, &fx::actor(&bob)).await.unwrap();
+    assert!(bob_view[0].can_run, "a member under the cap still can");
 }
 crate::on_every_database!(a_member_cap_holds_under_concurrency_and_a_refusal_writes_nothing);
 

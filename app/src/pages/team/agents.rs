@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::teams::team_agents;
 use crate::components::agent_icon::AgentIcon;
 use crate::components::feedback::{EmptyState, LoadedList};
-use crate::components::pool::{pool_can_run, pool_plan_text, PoolStanding};
+use crate::components::pool::{pool_plan_text, PoolStanding};
 use crate::pages::admin::common::admin_resource;
 
 /// The team page's list of shared agents.
@@ -42,7 +42,7 @@ pub fn OrgAgentCard(agent: OrgAgentView) -> impl IntoView {
     let pool = agent.subscription.clone();
     let name = pool.agent_name.clone();
     let run_href = format!("/agents/{}/run", pool.agent_id);
-    let can_run = pool_can_run(&agent);
+    let can_run = agent.can_run;
     view! {
         <li class="license-card pool-card" data-testid="org-agent-card" data-agent=name.clone()>
             <div class="agent-card-head">

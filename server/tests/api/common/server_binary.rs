@@ -122,6 +122,13 @@ impl ServerProcess {
         );
     }
 
+    /// The server's process id (`None` once it has ended), to read its memory in /proc.
+    // Only the load benchmark (server/benches/load) reads it.
+    #[allow(dead_code)]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no clean-up, as when a machine or a container dies.
     pub async fn kill(mut self) {
         self.child.kill().await.expect("the server is killed");

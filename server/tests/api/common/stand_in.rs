@@ -119,3 +119,28 @@ pub async fn streaming_service(steps: u64, every: Duration) -> String {
     let router = listing(vec![batch]).route("/agents/{slug}/execute/stream", post(stream));
     serve(router).await
 }
+
+/// A stand-in agent service listing `count` agents that all answer like `echo`: `echo` itself
+/// and `echo-1` to `echo-{count - 1}` (the load benchmark's catalog of many agents).
+// Only the load benchmark (server/benches/load) starts it.
+#[allow(dead_code)]
+pub async fn start_with_echoes(count: usize) -> String {
+    let agents = std::iter::once(descriptor("echo", "Stand-in echo", "test agent"))
+        .chain((1..count).map(|i| {
+            descriptor(
+                &format!("echo-{i}"),
+                &format!("Echo agent {i}"),
+                "answers with its input",
+            )
+        }))
+        .collect();
+    let run = |Path(slug): Path<String>, Json(body): Json<Value>| async move {
+        if slug == "echo" || slug.starts_with("echo-") {
+            Json(echoed(&body)).into_response()
+        } else {
+            let unknown = json!({"error": {"type": "not_found", "message": "no"}});
+            (StatusCode::NOT_FOUND, Json(unknown)).into_response()
+        }
+    };
+    serve(listing(agents).route("/agents/{slug}/execute", post(run))).await
+}
