@@ -75,18 +75,17 @@ async fn main() {
             site: site.as_deref(),
             deadline,
         };
-        reports.push(bench_backend(backend, &database, &context).await);
+        let report = bench_backend(backend, &database, &context).await;
+        // Printed as soon as it is known, so a run cut short keeps the backends it finished.
+        table::print(&report);
+        reports.push(report);
     }
 
-    println!("\n## Load benchmark\n");
     println!(
-        "Machine: {machine}. {}, {:.0} s in all.",
+        "\nMachine: {machine}. {}, {:.0} s in all.",
         chrono::Utc::now().format("%Y-%m-%d"),
         started.elapsed().as_secs_f64()
     );
-    for report in &reports {
-        table::print(report);
-    }
     let problems: Vec<&String> = reports.iter().flat_map(|r| &r.problems).collect();
     assert!(
         problems.is_empty(),

@@ -60,6 +60,11 @@ pub async fn seed(
     abetworks::catalog::sync_from_service(db, &agents, true)
         .await
         .expect("the stand-in's catalog syncs");
+    // Told now, while there are no users: `agent.published` notifies every active user, and
+    // 500 of them told to 10 000 users would be five million rows before the run starts.
+    abetworks::outbox::dispatch::dispatch_all(db, false)
+        .await
+        .expect("the catalog's events are dispatched");
     let echo_id = abetworks::catalog::find_agent(db, "echo")
         .await
         .expect("the catalog reads")
