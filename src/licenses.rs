@@ -397,23 +397,29 @@ pub(crate) async fn all_for_user(
     db: &impl ConnectionTrait,
     user_id: &str,
 ) -> CoreResult<Vec<LicenseView>> {
+    of_user(db, user_id, None).await
+}
+
+/// `user_id`'s licenses, newest first, for `agent_id` alone when it is given.
+async fn of_user(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    agent_id: Option<&str>,
+) -> CoreResult<Vec<LicenseView>> {
     let now = Utc::now();
-    let rows = newest_first()
-        .filter(licenses::Column::UserId.eq(user_id))
-        .into_model::<LicenseRow>()
-        .all(db)
-        .await?;
+    let mut query = newest_first().filter(licenses::Column::UserId.eq(user_id));
+    if let Some(agent_id) = agent_id {
+        query = query.filter(licenses::Column::AgentId.eq(agent_id));
+    }
+    let rows = query.into_model::<LicenseRow>().all(db).await?;
     Ok(rows.into_iter().map(|row| row.into_view(now)).collect())
 }
 
-/// The user's quota per agent: the license in force (or the newest one), by agent name.
-pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Vec<LicenseView>> {
-    if !is_valid_id(user_id) {
-        return Ok(Vec::new());
-    }
+/// One license per agent out of `newest_first`: the first seen per agent wins unless a live
+/// one comes later. By agent name.
+fn current_per_agent(newest_first: Vec<LicenseView>) -> Vec<LicenseView> {
     let mut current: Vec<LicenseView> = Vec::new();
-    // Newest first: the first license seen per agent wins unless a live one comes later.
-    for license in all_for_user(db, user_id).await? {
+    for license in newest_first {
         let live = |l: &LicenseView| l.status != EffectiveStatus::Revoked;
         match current.iter_mut().find(|c| c.agent_id == license.agent_id) {
             Some(seen) if !live(seen) && live(&license) => *seen = license,
@@ -422,7 +428,15 @@ pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Ve
         }
     }
     current.sort_by(|a, b| a.agent_name.cmp(&b.agent_name));
-    Ok(current)
+    current
+}
+
+/// The user's quota per agent: the license in force (or the newest one), by agent name.
+pub async fn my_usage(db: &impl ConnectionTrait, user_id: &str) -> CoreResult<Vec<LicenseView>> {
+    if !is_valid_id(user_id) {
+        return Ok(Vec::new());
+    }
+    Ok(current_per_agent(all_for_user(db, user_id).await?))
 }
 
 /// The licenses the actor holds, as My Agents and the run page show them: one per agent (as
@@ -435,6 +449,21 @@ pub async fn list_for_holder(
     let mut licenses = my_usage(db, &actor.user_id).await?;
     licenses.retain(|license| license.status != EffectiveStatus::Revoked);
     Ok(licenses)
+}
+
+/// The one license of [`list_for_holder`] for `agent_id`, read alone (the run page).
+pub async fn held_for_agent(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    agent_id: &str,
+) -> CoreResult<Option<LicenseView>> {
+    if !is_valid_id(&actor.user_id) || !is_valid_id(agent_id) {
+        return Ok(None);
+    }
+    let licenses = of_user(db, &actor.user_id, Some(agent_id)).await?;
+    Ok(current_per_agent(licenses)
+        .into_iter()
+        .find(|license| license.status != EffectiveStatus::Revoked))
 }
 
 /// In force, with a finite limit of which at least `percent` is used.

@@ -261,14 +261,40 @@ pub async fn delete(
 /// each with the actor's own standing against the cap. Expired pools stay, so members are
 /// told why the agent stopped.
 pub async fn for_member(db: &impl ConnectionTrait, actor: &Actor) -> CoreResult<Vec<OrgAgentView>> {
+    of_member(db, actor, None).await
+}
+
+/// The pool of the actor's organisation for `agent_id`, as [`for_member`] shows it, read alone.
+pub async fn for_member_and_agent(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    agent_id: &str,
+) -> CoreResult<Option<OrgAgentView>> {
+    Ok(of_member(db, actor, Some(agent_id))
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The pools of [`for_member`], for `agent_id` alone when it is given.
+async fn of_member(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    agent_id: Option<&str>,
+) -> CoreResult<Vec<OrgAgentView>> {
     let now = Utc::now();
-    let rows = joined()
-        .filter(subscriptions::Column::OrganizationId.eq(&actor.organization_id))
+    let mut pools =
+        joined().filter(subscriptions::Column::OrganizationId.eq(&actor.organization_id));
+    if let Some(agent_id) = agent_id {
+        pools = pools.filter(subscriptions::Column::AgentId.eq(agent_id));
+    }
+    let rows = pools
         .order_by_asc(agent_catalog::Column::Name)
         .order_by_asc(subscriptions::Column::Id)
         .into_model::<SubscriptionRow>()
         .all(db)
         .await?;
+    // A member holds one share per pool they took from: few rows, read whole.
     let shares = subscription_member_usage::Entity::find()
         .filter(subscription_member_usage::Column::UserId.eq(&actor.user_id))
         .all(db)

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
 
+use crate::db::update_returning;
 use crate::entities::{
     agent_subscriptions as subscriptions, subscription_member_usage as members, users,
 };
@@ -134,7 +135,7 @@ pub(crate) async fn admit(
     for _ in 0..ADMISSION_ATTEMPTS {
         // Never step back to an older window (an instance whose clock is behind).
         let window = std::cmp::max(plan_of(&pool).start_unix(ctx.now), pool.window_start_unix);
-        if take_one(conn, &pool, window, ctx.now).await? {
+        if let Some(after) = take_one(conn, &pool, window, ctx.now).await? {
             // Described in the window the call was counted in (see `quota::admit`).
             let seen = DateTime::from_timestamp(window, 0)
                 .map_or(ctx.now, |start| std::cmp::max(ctx.now, start));
@@ -147,11 +148,8 @@ pub(crate) async fn admit(
                     usage,
                 });
             }
-            let after = subscriptions::Entity::find_by_id(&pool.id)
-                .one(conn)
-                .await?;
             return Ok(Admission::Admitted {
-                usage: standing(after.as_ref().unwrap_or(&pool), seen),
+                usage: standing(&after, seen),
                 window_start_unix: window,
             });
         }
@@ -188,13 +186,14 @@ fn refusal_of(pool: &subscriptions::Model, now: DateTime<Utc>) -> Option<Admissi
 
 /// The pool's admission statement: one call in `window` (starting it at one call when the
 /// row's window is older) if the pool has not expired, is under its limit, and is still on the
-/// plan and cap `window` and the member's share were worked out from.
+/// plan and cap `window` and the member's share were worked out from. The row after the call
+/// when it was taken, `None` when the row refused it.
 async fn take_one(
     conn: &impl ConnectionTrait,
     pool: &subscriptions::Model,
     window: i64,
     now: DateTime<Utc>,
-) -> CoreResult<bool> {
+) -> CoreResult<Option<subscriptions::Model>> {
     use subscriptions::Column as C;
     let counter = WindowCounter {
         start: C::WindowStartUnix,
@@ -220,10 +219,8 @@ async fn take_one(
         .filter(C::ResetDay.eq(pool.reset_day))
         .filter(cap_unchanged)
         .filter(counter.not_ahead_of(window))
-        .filter(counter.has_room(window, limit(), limit()))
-        .exec(conn)
-        .await?;
-    Ok(taken.rows_affected == 1)
+        .filter(counter.has_room(window, limit(), limit()));
+    Ok(update_returning(conn, taken).await?.into_iter().next())
 }
 
 /// Counts the call in `user_id`'s share of the pool's `window` (the row is created at the

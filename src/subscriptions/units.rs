@@ -3,7 +3,7 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::for_member;
+use super::for_member_and_agent;
 use crate::actor::Actor;
 use crate::error::CoreResult;
 use crate::licenses::{self, EffectiveStatus, LicenseView};
@@ -17,31 +17,29 @@ pub async fn units_for(
     actor: &Actor,
     agent_id: &str,
 ) -> CoreResult<AgentUnits> {
-    let license = licenses::list_for_holder(db, actor)
-        .await?
-        .into_iter()
-        .find(|license| license.agent_id == agent_id);
-    let pool = for_member(db, actor)
-        .await?
-        .into_iter()
-        .find(|pool| pool.subscription.agent_id == agent_id);
+    let license = licenses::held_for_agent(db, actor, agent_id).await?;
+    let pool = for_member_and_agent(db, actor, agent_id).await?;
     Ok(AgentUnits {
-        next_source: next_source(license.as_ref(), pool.is_some()),
+        next_source: next_source(license.as_ref(), pool.as_ref().map(|pool| pool.can_run)),
         license,
         pool,
     })
 }
 
 /// The unit the next call takes, in admission's order (`executions::lease::admit_in`): the
-/// member's own license while it admits a call, else the organisation's pool (`pool_held`).
-/// Without a pool the license is what the call counts against (and is refused by) even when
-/// it admits nothing; `None` with neither.
-pub fn next_source(license: Option<&LicenseView>, pool_held: bool) -> Option<UsageSource> {
-    match license {
-        Some(license) if admits(license) => Some(UsageSource::License),
-        _ if pool_held => Some(UsageSource::Subscription),
-        Some(_) => Some(UsageSource::License),
-        None => None,
+/// member's own license while it admits a call, else the organisation's pool while it admits
+/// one (`pool_can_run`, `None` without a pool). When neither admits, the call meets the
+/// license's refusal if there is a license, else the pool's; `None` with neither.
+pub fn next_source(
+    license: Option<&LicenseView>,
+    pool_can_run: Option<bool>,
+) -> Option<UsageSource> {
+    match (license, pool_can_run) {
+        (Some(license), _) if admits(license) => Some(UsageSource::License),
+        (_, Some(true)) => Some(UsageSource::Subscription),
+        (Some(_), _) => Some(UsageSource::License),
+        (None, Some(false)) => Some(UsageSource::Subscription),
+        (None, None) => None,
     }
 }
 

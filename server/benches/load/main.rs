@@ -132,11 +132,15 @@ async fn bench_backend(
         notes: Vec::new(),
         problems: Vec::new(),
     };
+    note_resident(&mut report, &server, "after start");
     let tally = gateway_scenarios(&mut report, &address, &seeded, context).await;
+    note_resident(&mut report, &server, "after the gateway scenarios");
     check_counters(&mut report, &db, &seeded, &tally, settings).await;
     let cookie = sign_in(&address, &seeded.hot.email).await;
     marketplace(&mut report, &address, &cookie, context).await;
+    note_resident(&mut report, &server, "after the marketplace pages");
     sign_ins(&mut report, &address, &seeded, context).await;
+    note_resident(&mut report, &server, "after the sign-ins");
     if site.is_some() {
         let load = first_load::measure(&address, &cookie).await;
         for file in load.files.iter().filter(|f| f.status != 200) {
@@ -149,6 +153,17 @@ async fn bench_backend(
     drop(server);
     db.close().await.expect("the benchmark's connections close");
     report
+}
+
+/// Notes the server's resident memory `when`: which phase raised the peak.
+fn note_resident(report: &mut BackendReport, server: &ServerProcess, when: &str) {
+    if let Some(resident) = server.pid().and_then(memory::of_process) {
+        report.notes.push(format!(
+            "server memory {when}: {:.0} MB resident, peak {:.0} MB",
+            resident.now as f64 / 1e6,
+            resident.peak as f64 / 1e6
+        ));
+    }
 }
 
 /// Fails the run at once when the server lacks the baseline route (built without the

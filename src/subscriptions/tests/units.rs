@@ -96,6 +96,33 @@ async fn the_next_call_counts_against_the_license_while_it_admits_then_against_t
         "suspended"
     );
 
+    for _ in 0..5 {
+        let call = call_at(&db, &ana, &agent, &lease, clock.now()).await;
+        assert_eq!(call.expect("admitted").usage.source, Subscription);
+    }
+    assert!(
+        call_at(&db, &ana, &agent, &lease, clock.now())
+            .await
+            .is_err(),
+        "the pool is used up"
+    );
+    assert_eq!(
+        next_of(&db, &ana, &agent).await,
+        Some(License),
+        "neither admits: the call meets the license's refusal, as admission answers it"
+    );
+    assert_eq!(
+        next_of(&db, &bob, &agent).await,
+        Some(License),
+        "an expired license refuses ahead of a used-up pool"
+    );
+    let dee = in_team(&db, &acme, "dee@acme.test", Role::Member).await;
+    assert_eq!(
+        next_of(&db, &dee, &agent).await,
+        Some(Subscription),
+        "without a license, the used-up pool is what the call meets"
+    );
+
     fx::license(&db, &admin, &outsider, &agent, 0).await;
     assert_eq!(
         next_of(&db, &outsider, &agent).await,
