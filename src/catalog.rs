@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use crate::search::{in_any, lower};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Select, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -17,6 +17,8 @@ use crate::entities::enums::AgentStatus;
 use crate::entities::{agent_catalog, modules};
 use crate::error::{ConflictReason, CoreError, CoreResult};
 use crate::ids::new_id;
+use crate::input::page_of;
+use crate::pagination::{Page, PageRequest};
 pub use abetworks_types::views::SyncReport;
 
 /// Marketplace filters. Prices are in cents.
@@ -66,6 +68,21 @@ pub async fn list_published(
     db: &DatabaseConnection,
     filter: &CatalogFilter,
 ) -> CoreResult<Vec<agent_catalog::Model>> {
+    Ok(published(filter)?.all(db).await?)
+}
+
+/// One page of [`list_published`], with the total count.
+pub async fn page_published(
+    db: &DatabaseConnection,
+    filter: &CatalogFilter,
+    page: PageRequest,
+) -> CoreResult<Page<agent_catalog::Model>> {
+    page_of(db, published(filter)?.into_model(), page).await
+}
+
+/// The query of the published, available agents matching `filter`, by name (then id, so
+/// pages never overlap).
+fn published(filter: &CatalogFilter) -> CoreResult<Select<agent_catalog::Entity>> {
     filter.validate()?;
     use agent_catalog::Column as C;
     let searched = filter.query.as_deref().map(str::trim);
@@ -89,9 +106,8 @@ pub async fn list_published(
         .add_option(filter.max_price_cents.map(|max| C::PriceCents.lte(max)));
     Ok(agent_catalog::Entity::find()
         .filter(condition)
-        .order_by_asc(agent_catalog::Column::Name)
-        .all(db)
-        .await?)
+        .order_by_asc(C::Name)
+        .order_by_asc(C::Id))
 }
 
 /// An agent by id or slug, whatever its publication; `None` when neither names one.

@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::catalog::{list_published, CatalogFilter};
+use crate::catalog::{list_published, page_published, CatalogFilter};
 use crate::entities::enums::{AccessRequestStatus, LicenseStatus};
-use crate::entities::{agent_access_requests, user_agent_licenses};
+use crate::entities::{agent_access_requests, agent_catalog, user_agent_licenses};
 use crate::error::CoreResult;
 use crate::licenses::EffectiveStatus;
+use crate::pagination::{Page, PageRequest};
 
 pub use abetworks_types::enums::AgentAccess;
 pub use abetworks_types::views::MarketplaceAgent;
@@ -56,22 +57,53 @@ pub async fn list_for_user(
     filter: &CatalogFilter,
 ) -> CoreResult<Vec<MarketplaceAgent>> {
     let agents = list_published(db, filter).await?;
-    let licensed = licensed_agent_ids(db, user_id).await?;
-    let pending = pending_agent_ids(db, user_id).await?;
+    let standing = Standing::of(db, Some(user_id)).await?;
     Ok(agents
         .into_iter()
-        .map(|agent| {
-            let access = if licensed.contains(&agent.id) {
-                AgentAccess::Licensed
-            } else if pending.contains(&agent.id) {
-                AgentAccess::Pending
-            } else {
-                AgentAccess::Available
-            };
-            MarketplaceAgent {
-                agent: agent.into(),
-                access,
-            }
-        })
+        .map(|agent| standing.show(agent))
         .collect())
 }
+
+/// The marketplace page: one page of the published agents matching `filter`, each with where
+/// `user_id` stands (`None`: a visitor who has not signed in). Pages keep the page light: with
+/// hundreds of agents, one page of them all took a megabyte of HTML.
+pub async fn page_for(
+    db: &DatabaseConnection,
+    user_id: Option<&str>,
+    filter: &CatalogFilter,
+    page: PageRequest,
+) -> CoreResult<Page<MarketplaceAgent>> {
+    let agents = page_published(db, filter, page).await?;
+    let standing = Standing::of(db, user_id).await?;
+    Ok(agents.map(|agent| standing.show(agent)))
+}
+
+/// The agents a caller holds a license for or has asked for; `None` for a visitor.
+struct Standing(Option<(HashSet<String>, HashSet<String>)>);
+
+impl Standing {
+    async fn of(db: &DatabaseConnection, user_id: Option<&str>) -> CoreResult<Self> {
+        let Some(user_id) = user_id else {
+            return Ok(Self(None));
+        };
+        let licensed = licensed_agent_ids(db, user_id).await?;
+        let pending = pending_agent_ids(db, user_id).await?;
+        Ok(Self(Some((licensed, pending))))
+    }
+
+    fn show(&self, agent: agent_catalog::Model) -> MarketplaceAgent {
+        let access = match &self.0 {
+            None => AgentAccess::SignedOut,
+            Some((licensed, _)) if licensed.contains(&agent.id) => AgentAccess::Licensed,
+            Some((_, pending)) if pending.contains(&agent.id) => AgentAccess::Pending,
+            Some(_) => AgentAccess::Available,
+        };
+        MarketplaceAgent {
+            agent: agent.into(),
+            access,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

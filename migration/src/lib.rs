@@ -37,6 +37,7 @@ mod m20261210_000020_execution_leases;
 mod m20261210_000021_background_runs;
 mod m20261215_000022_outbox;
 mod m20261220_000023_teams;
+mod m20261225_000024_in_flight_index;
 
 /// Every table the migrations create, parents before children (drop them in reverse).
 pub const TABLES: &[&str] = &[
@@ -109,6 +110,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000021_background_runs::Migration),
             Box::new(m20261215_000022_outbox::Migration),
             Box::new(m20261220_000023_teams::Migration),
+            Box::new(m20261225_000024_in_flight_index::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The marketplace, access requests and the caller's licensed agents.
 
 use abetworks_types::views::{AccessRequestView, LicenseView, MarketplaceAgent};
+use abetworks_types::Page;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,23 +35,32 @@ pub fn parse_price(text: Option<&str>) -> Result<Option<i64>, String> {
     Ok(Some(whole * 100 + frac))
 }
 
-/// The published agents matching the filters, each with where the caller stands.
-/// Prices are typed in currency units (`12.50`); blank filters mean "any".
+/// Agents on one marketplace page: a multiple of the grid's two, three and four columns.
+pub const MARKETPLACE_PAGE_SIZE: u64 = 24;
+
+/// One page (`page`, from 1) of the published agents matching the filters, each with where
+/// the caller stands. Prices are typed in currency units (`12.50`); blank filters mean "any".
 #[server(endpoint = "ui/marketplace/agents")]
 pub async fn marketplace_agents(
     q: Option<String>,
     category: Option<String>,
     min_price: Option<String>,
     max_price: Option<String>,
-) -> Result<Vec<MarketplaceAgent>, AppError> {
+    page: Option<u64>,
+) -> Result<Page<MarketplaceAgent>, AppError> {
     use crate::server::{core_error, current_user, internal_failure, state};
-    use abetworks::catalog::{list_published, CatalogFilter};
-    use abetworks::marketplace::{list_for_user, AgentAccess};
+    use abetworks::catalog::CatalogFilter;
+    use abetworks::pagination::PageRequest;
 
     let min_price_cents =
         parse_price(min_price.as_deref()).map_err(|m| AppError::field("minPrice", m))?;
     let max_price_cents =
         parse_price(max_price.as_deref()).map_err(|m| AppError::field("maxPrice", m))?;
+    let page = PageRequest::new(
+        page.map(|page| i64::try_from(page).unwrap_or(i64::MAX)),
+        Some(MARKETPLACE_PAGE_SIZE as i64),
+    )
+    .map_err(core_error)?;
     let state = state()?;
     let filter = CatalogFilter {
         query: q.filter(|q| !q.trim().is_empty()),
@@ -61,20 +71,10 @@ pub async fn marketplace_agents(
     let user = current_user()
         .await
         .map_err(|e| internal_failure(format!("{e}")))?;
-    match user {
-        Some(user) => list_for_user(&state.db, &user.id, &filter)
-            .await
-            .map_err(core_error),
-        None => Ok(list_published(&state.db, &filter)
-            .await
-            .map_err(core_error)?
-            .into_iter()
-            .map(|agent| MarketplaceAgent {
-                agent: agent.into(),
-                access: AgentAccess::SignedOut,
-            })
-            .collect()),
-    }
+    let user_id = user.as_ref().map(|user| user.id.as_str());
+    abetworks::marketplace::page_for(&state.db, user_id, &filter, page)
+        .await
+        .map_err(core_error)
 }
 
 /// The categories of published agents, for the filter.

@@ -1,5 +1,6 @@
-//! `/marketplace`: search and filters kept in the URL (`?q=&category=&minPrice=&maxPrice=`),
-//! a grid of agent cards, a details dialog and a request dialog.
+//! `/marketplace`: search, filters and page kept in the URL
+//! (`?q=&category=&minPrice=&maxPrice=&page=`), a grid of agent cards, a details dialog and a
+//! request dialog.
 
 use abetworks_types::enums::AgentAccess;
 use abetworks_types::views::{AccessRequestView, AgentView, MarketplaceAgent};
@@ -9,7 +10,7 @@ use leptos_router::location::Url;
 use leptos_router::NavigateOptions;
 
 use crate::api::marketplace::{
-    marketplace_agents, marketplace_categories, parse_price, RequestAccess,
+    marketplace_agents, marketplace_categories, parse_price, RequestAccess, MARKETPLACE_PAGE_SIZE,
 };
 use crate::components::agent_icon::AgentIcon;
 use crate::components::dialog::Dialog;
@@ -53,13 +54,21 @@ impl Filters {
         FILTER_KEYS.iter().all(|k| self.get(k).trim().is_empty())
     }
 
-    /// `/marketplace?…` with the non-empty filters.
+    /// `/marketplace?…` with the non-empty filters: their first page.
     fn href(&self) -> String {
-        let query: Vec<String> = FILTER_KEYS
+        self.page_href(1)
+    }
+
+    /// `/marketplace?…` with the non-empty filters and `page` (left out for the first).
+    fn page_href(&self, page: u64) -> String {
+        let mut query: Vec<String> = FILTER_KEYS
             .iter()
             .filter(|k| !self.get(k).trim().is_empty())
             .map(|k| format!("{k}={}", Url::escape(self.get(k))))
             .collect();
+        if page > 1 {
+            query.push(format!("page={page}"));
+        }
         if query.is_empty() {
             "/marketplace".to_owned()
         } else {
@@ -84,14 +93,24 @@ pub fn MarketplacePage() -> impl IntoView {
         }
         f
     });
+    // A page that is not a whole number from 1 reads as the first.
+    let page = Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|page| page.trim().parse::<u64>().ok())
+            .filter(|&page| page >= 1)
+            .unwrap_or(1)
+    });
     let agents = Resource::new(
-        move || filters.get(),
-        |f| {
+        move || (filters.get(), page.get()),
+        |(f, page)| {
             marketplace_agents(
                 opt(&f.q),
                 opt(&f.category),
                 opt(&f.min_price),
                 opt(&f.max_price),
+                Some(page),
             )
         },
     );
@@ -216,7 +235,16 @@ pub fn MarketplacePage() -> impl IntoView {
                         <p class="notice" data-testid="filter-invalid">"Fix the filters above to see agents."</p>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(found) if found.items.is_empty() && found.total > 0 => {
+                        let last = filters.get_untracked().page_href(found.pages());
+                        view! {
+                            <p class="notice" data-testid="marketplace-past-end">
+                                "There is no page " {found.page} " of these agents. "
+                                <a href=last>"Go to the last page"</a>
+                            </p>
+                        }.into_any()
+                    }
+                    Ok(found) if found.items.is_empty() => view! {
                         <EmptyState title="No agents match" test_id="marketplace-empty">
                             <p>"Try another search or fewer filters, or come back when new agents are published."</p>
                             {(!filters.get_untracked().is_empty()).then(|| view! {
@@ -224,21 +252,54 @@ pub fn MarketplacePage() -> impl IntoView {
                             })}
                         </EmptyState>
                     }.into_any(),
-                    Ok(list) => {
-                        let count = list.len();
+                    Ok(found) => {
+                        let count = result_count(found.total, found.page, found.items.len() as u64);
+                        let pager = view! {
+                            <MarketplacePager filters=filters.get_untracked() page=found.page pages=found.pages()/>
+                        };
                         view! {
-                            <p class="result-count muted" role="status" data-testid="result-count">
-                                {format!("{count} agent{}", if count == 1 { "" } else { "s" })}
-                            </p>
+                            <p class="result-count muted" role="status" data-testid="result-count">{count}</p>
                             <ul class="agent-grid" data-testid="agent-grid">
-                                {list.into_iter().map(|agent| view! { <AgentCardView agent/> }).collect_view()}
+                                {found.items.into_iter().map(|agent| view! { <AgentCardView agent/> }).collect_view()}
                             </ul>
+                            {pager}
                         }.into_any()
                     }
                 }
             })}
         </Transition>
     }
+}
+
+/// "30 agents", or "30 agents · 25–30 shown" when they take more than one page.
+fn result_count(total: u64, page: u64, shown: u64) -> String {
+    let agents = format!("{total} agent{}", if total == 1 { "" } else { "s" });
+    if total <= MARKETPLACE_PAGE_SIZE {
+        return agents;
+    }
+    let first = (page - 1) * MARKETPLACE_PAGE_SIZE + 1;
+    format!("{agents} · {first}–{} shown", first + shown - 1)
+}
+
+/// Links to the previous and next page of the same filters, with "Page x of y"; nothing when
+/// everything fits on one page. Links, so they work before the page is interactive.
+#[component]
+fn MarketplacePager(filters: Filters, page: u64, pages: u64) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label="Marketplace pages" data-testid="marketplace-pager">
+                {(page > 1).then(|| view! {
+                    <a class="button button-secondary button-small" rel="prev" data-testid="pager-previous"
+                        href=filters.page_href(page - 1)>"Previous"</a>
+                })}
+                <span class="muted">{format!("Page {page} of {pages}")}</span>
+                {(page < pages).then(|| view! {
+                    <a class="button button-secondary button-small" rel="next" data-testid="pager-next"
+                        href=filters.page_href(page + 1)>"Next"</a>
+                })}
+            </nav>
+        }
+    })
 }
 
 /// A price bound in US dollars; `key` is its URL parameter and field name, `apply` puts a new
@@ -429,5 +490,33 @@ fn RequestForm(
         <RequestDialogForm open form_id="request-form" submit_id="request-submit"
             submit_text="Send request" sent_id="request-sent" request answered fields
             lead="Tell the reviewer what you will use it for. You will see the decision under My requests."/>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_link_keeps_the_filters_and_leaves_out_the_first_page() {
+        let filters = Filters {
+            q: "sales bot".into(),
+            category: "Sales".into(),
+            ..Filters::default()
+        };
+        assert_eq!(filters.href(), "/marketplace?q=sales%20bot&category=Sales");
+        assert_eq!(
+            filters.page_href(3),
+            "/marketplace?q=sales%20bot&category=Sales&page=3"
+        );
+        assert_eq!(Filters::default().page_href(2), "/marketplace?page=2");
+        assert_eq!(Filters::default().page_href(1), "/marketplace");
+    }
+
+    #[test]
+    fn the_count_says_which_agents_a_page_shows_once_there_are_pages() {
+        assert_eq!(result_count(1, 1, 1), "1 agent");
+        assert_eq!(result_count(24, 1, 24), "24 agents");
+        assert_eq!(result_count(30, 2, 6), "30 agents · 25–30 shown");
     }
 }

@@ -4,7 +4,7 @@ use abetworks::access_requests::{self, AccessRequestView, NewAccessRequest};
 use abetworks::catalog::CatalogFilter;
 use abetworks::licenses::LicenseView;
 use abetworks::marketplace::{self, MarketplaceAgent};
-use abetworks::pagination::Page;
+use abetworks::pagination::{Page, PageRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -25,9 +25,13 @@ pub struct AgentQuery {
     /// In cents.
     min_price: Option<i64>,
     max_price: Option<i64>,
+    /// With `pageSize`, one page of the matches; without either, every match on one page.
+    page: Option<i64>,
+    page_size: Option<i64>,
 }
 
-/// Every match on one page: the marketplace is small enough to list whole.
+/// The matches, one page of them when `page` or `pageSize` is given, otherwise all of them
+/// (as the contract has always answered).
 pub async fn agents(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -39,6 +43,11 @@ pub async fn agents(
         min_price_cents: query.min_price,
         max_price_cents: query.max_price,
     };
+    if query.page.is_some() || query.page_size.is_some() {
+        let page = PageRequest::new(query.page, query.page_size)?;
+        let found = marketplace::page_for(&state.db, Some(current.id()), &filter, page).await?;
+        return Ok(Json(found));
+    }
     let items = marketplace::list_for_user(&state.db, current.id(), &filter).await?;
     Ok(Json(whole_list(items)))
 }

@@ -4,6 +4,7 @@ use crate::common::prometheus::{assert_reads_two_samples, parse, Sample};
 use crate::common::server_binary::ServerProcess;
 use crate::common::spawn_app;
 use abetworks::agent_client::AgentDescriptor;
+use abetworks::entities::enums::Role;
 use abetworks::on_every_database;
 use abetworks::testing::TestDatabase;
 
@@ -77,6 +78,80 @@ async fn the_marketplace_page_is_rendered_on_the_server_with_the_published_agent
     );
 }
 on_every_database!(the_marketplace_page_is_rendered_on_the_server_with_the_published_agents);
+
+async fn the_marketplace_page_shows_a_long_catalog_in_pages_of_24_with_links_between_them(
+    database: TestDatabase,
+) {
+    let app = spawn_app(database).await;
+    let agents: Vec<AgentDescriptor> = (10..40)
+        .map(|n| descriptor(&format!("agent-{n}"), &format!("Agent {n}")))
+        .collect();
+    abetworks::catalog::apply_sync(&app.state.db, &agents, true)
+        .await
+        .unwrap();
+    let cards = |html: &str| html.matches(r#"data-testid="agent-card""#).count();
+
+    let first = app
+        .get(&app.client, "/marketplace")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cards(&first), 24, "the first page holds 24 of the 30");
+    assert!(
+        first.contains("30 agents · 1–24 shown"),
+        "the count says so"
+    );
+    assert!(
+        first.contains("Agent 33") && !first.contains("Agent 34"),
+        "by name"
+    );
+    assert!(
+        first.contains(r#"data-testid="pager-next" href="/marketplace?page=2""#),
+        "a link leads to the next page"
+    );
+
+    let second = app
+        .get(&app.client, "/marketplace?page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cards(&second), 6, "the rest on the second");
+    assert!(second.contains("Page 2 of 2") && second.contains("Agent 39"));
+    assert!(
+        second.contains(r#"data-testid="pager-previous" href="/marketplace""#),
+        "and a link back to the first"
+    );
+
+    let (member, _) = app.signed_in("reader@example.com", Role::Member).await;
+    let paged = "/api/marketplace/agents?page=2&pageSize=24";
+    let page = app.get_json(&member, paged).await;
+    let shown = |page: &serde_json::Value| page["items"].as_array().map(Vec::len);
+    assert_eq!(
+        (page["total"].clone(), page["page"].clone(), shown(&page)),
+        (serde_json::json!(30), serde_json::json!(2), Some(6)),
+        "the API pages the same list when asked: {page}"
+    );
+    let whole = app.get_json(&member, "/api/marketplace/agents").await;
+    assert_eq!(shown(&whole), Some(30), "and lists it whole when not");
+
+    let past = app
+        .get(&app.client, "/marketplace?page=9")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cards(&past), 0);
+    assert!(
+        past.contains("There is no page")
+            && past.contains(r#"href="/marketplace?page=2">Go to the last page"#),
+        "a page past the end offers the last one"
+    );
+}
+on_every_database!(
+    the_marketplace_page_shows_a_long_catalog_in_pages_of_24_with_links_between_them
+);
 
 async fn every_response_carries_a_request_id(database: TestDatabase) {
     let app = spawn_app(database).await;
