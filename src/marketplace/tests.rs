@@ -72,3 +72,22 @@ async fn the_pages_list_every_published_agent_once_with_the_callers_access(db: T
     assert_eq!((slugs(&found), found.total), (vec!["summarizer"], 1));
 }
 crate::on_every_database!(the_pages_list_every_published_agent_once_with_the_callers_access);
+
+async fn the_categories_are_those_of_published_agents_each_once_in_order(db: TestDatabase) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let (db, ..) = fx::cast(&db).await;
+    let agents = [
+        ("b", "Sales", true),
+        ("c", "Sales", true),
+        ("d", "Analytics", true),
+        ("e", "Hidden", false),
+    ];
+    for (slug, category, published) in agents {
+        let mut agent: agent_catalog::ActiveModel = fx::agent(&db, slug, published).await.into();
+        agent.category = Set(category.into());
+        agent.update(&db).await.expect("the category changed");
+    }
+    let categories = crate::catalog::published_categories(&db).await.unwrap();
+    assert_eq!(categories, ["Analytics", "Sales", "testing"]);
+}
+crate::on_every_database!(the_categories_are_those_of_published_agents_each_once_in_order);
