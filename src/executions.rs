@@ -120,6 +120,37 @@ pub(crate) async fn finish_in(
     execution_id: &str,
     outcome: ExecutionOutcome,
 ) -> CoreResult<executions::Model> {
+    let execution = mark_finished(txn, execution_id, outcome).await?;
+    add_to_roll_up(txn, &execution).await?;
+    Ok(execution)
+}
+
+/// Adds the finished `execution` to its day's roll-up. The row is shared by every call of the
+/// user and agent that day and stays locked until the transaction ends, so a transaction that
+/// does more after finishing adds it last.
+pub(crate) async fn add_to_roll_up(
+    txn: &impl ConnectionTrait,
+    execution: &executions::Model,
+) -> CoreResult<()> {
+    let finished_at = execution.finished_at.unwrap_or_else(Utc::now);
+    usage::add_to_daily_roll_up(
+        txn,
+        &execution.user_id,
+        &execution.agent_id,
+        finished_at.date_naive(),
+        execution.status == ExecutionStatus::Succeeded,
+        execution.duration_ms.unwrap_or(0),
+    )
+    .await
+}
+
+/// Marks a `pending` or `running` execution finished as `outcome`, without its roll-up
+/// ([`finish_in`] adds it).
+pub(crate) async fn mark_finished(
+    txn: &impl ConnectionTrait,
+    execution_id: &str,
+    outcome: ExecutionOutcome,
+) -> CoreResult<executions::Model> {
     if !matches!(
         outcome.status,
         ExecutionStatus::Succeeded | ExecutionStatus::Failed
@@ -170,15 +201,6 @@ pub(crate) async fn finish_in(
             },
         );
     };
-    usage::add_to_daily_roll_up(
-        txn,
-        &execution.user_id,
-        &execution.agent_id,
-        now.date_naive(),
-        outcome.status == ExecutionStatus::Succeeded,
-        outcome.duration_ms,
-    )
-    .await?;
     Ok(execution)
 }
 

@@ -446,9 +446,10 @@ pub async fn list_for_holder(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> CoreResult<Vec<LicenseView>> {
-    let mut licenses = my_usage(db, &actor.user_id).await?;
-    licenses.retain(|license| license.status != EffectiveStatus::Revoked);
-    Ok(licenses)
+    if !is_valid_id(&actor.user_id) {
+        return Ok(Vec::new());
+    }
+    Ok(held(all_for_user(db, &actor.user_id).await?))
 }
 
 /// The one license of [`list_for_holder`] for `agent_id`, read alone (the run page).
@@ -461,9 +462,15 @@ pub async fn held_for_agent(
         return Ok(None);
     }
     let licenses = of_user(db, &actor.user_id, Some(agent_id)).await?;
-    Ok(current_per_agent(licenses)
-        .into_iter()
-        .find(|license| license.status != EffectiveStatus::Revoked))
+    Ok(held(licenses).into_iter().next())
+}
+
+/// What a holder holds out of `newest_first`: one per agent ([`current_per_agent`]) unless
+/// that one is revoked.
+fn held(newest_first: Vec<LicenseView>) -> Vec<LicenseView> {
+    let mut licenses = current_per_agent(newest_first);
+    licenses.retain(|license| license.status != EffectiveStatus::Revoked);
+    licenses
 }
 
 /// In force, with a finite limit of which at least `percent` is used.

@@ -25,8 +25,11 @@ impl PageRequest {
     pub fn new(page: Option<i64>, page_size: Option<i64>) -> CoreResult<Self> {
         let page = page.unwrap_or(1);
         let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE as i64);
-        if !(1..=1_000_000).contains(&page) {
-            return Err(CoreError::invalid("page", "must be between 1 and 1000000"));
+        if !(1..=MAX_PAGE as i64).contains(&page) {
+            return Err(CoreError::invalid(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=MAX_PAGE_SIZE as i64).contains(&page_size) {
             return Err(CoreError::invalid(
@@ -46,7 +49,7 @@ impl PageRequest {
     }
 }
 
-pub use abetworks_types::Page;
+pub use abetworks_types::{Page, MAX_PAGE};
 
 #[cfg(test)]
 mod tests {

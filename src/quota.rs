@@ -160,19 +160,10 @@ pub async fn admit(
 ) -> CoreResult<Admission> {
     let mut license = license.clone();
     for _ in 0..ADMISSION_ATTEMPTS {
-        // Never step back to an older window (an instance whose clock is behind).
-        let window = std::cmp::max(
-            plan_of(&license).start_unix(ctx.now),
-            license.window_start_unix,
-        );
+        let window = window_to_admit_in(&license, ctx.now);
         if let Some(after) = take_one(db, &license, window, ctx).await? {
-            // Described as the window the call was counted in, which is newer than `now`'s when
-            // another instance's clock started it first.
-            let seen = DateTime::from_timestamp(window, 0)
-                .map_or(ctx.now, |start| std::cmp::max(ctx.now, start));
-            let usage = standing(&after, seen);
             return Ok(Admission::Admitted {
-                usage,
+                usage: usage_after(&after, window, ctx.now),
                 window_start_unix: window,
             });
         }
@@ -189,6 +180,23 @@ pub async fn admit(
         retry_after_secs: retry_after(&usage, ctx.now),
         usage,
     })
+}
+
+/// The window a call at `now` is counted in: the plan's current one, never an older one than
+/// the row's (an instance whose clock is behind does not step back).
+pub(crate) fn window_to_admit_in(license: &licenses::Model, now: DateTime<Utc>) -> i64 {
+    std::cmp::max(plan_of(license).start_unix(now), license.window_start_unix)
+}
+
+/// The usage of `after` (the row that admitted a call in `window`), described as that window,
+/// which is newer than `now`'s when another instance's clock started it first.
+pub(crate) fn usage_after(
+    after: &licenses::Model,
+    window: i64,
+    now: DateTime<Utc>,
+) -> UsageSnapshot {
+    let seen = DateTime::from_timestamp(window, 0).map_or(now, |start| std::cmp::max(now, start));
+    standing(after, seen)
 }
 
 /// Why the UPDATE matched no row, read from the row as it is now; `None` when nothing refuses
@@ -242,16 +250,27 @@ pub(crate) fn keep_top_ups_if(
         )
 }
 
-/// The admission statement: one call in `window` (starting it at one call when the row's
-/// window is older) if the license is in force, under its limit plus live top-ups, under its
-/// burst rate, and still on the plan `window` was worked out from. The row after the call
-/// when it was taken, `None` when the row refused it.
+/// Runs [`admission_statement`]: the row after the call when it was taken, `None` when the row
+/// refused it.
 async fn take_one(
     db: &impl ConnectionTrait,
     license: &licenses::Model,
     window: i64,
     ctx: &QuotaContext,
 ) -> CoreResult<Option<licenses::Model>> {
+    let update = admission_statement(license, window, ctx);
+    Ok(update_returning(db, update).await?.pop())
+}
+
+/// The admission statement: one call in `window` (starting it at one call when the row's
+/// window is older) if the license is in force, under its limit plus live top-ups, under its
+/// burst rate, and still on the plan `window` was worked out from. It matches no row when it
+/// refuses the call.
+pub(crate) fn admission_statement(
+    license: &licenses::Model,
+    window: i64,
+    ctx: &QuotaContext,
+) -> UpdateMany<licenses::Entity> {
     use licenses::Column as C;
     let now = ctx.now;
     let counter = WindowCounter {
@@ -306,7 +325,7 @@ async fn take_one(
                     .add(Expr::col(C::BurstCount).lt(rate)),
             );
     }
-    Ok(update_returning(db, update).await?.pop())
+    update
 }
 
 /// Gives back the unit of a call that did not succeed, to the window it was admitted in: once

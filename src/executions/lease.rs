@@ -25,11 +25,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, Set,
 };
 
-use super::{finish_in, new_row, ExecutionOutcome, NewExecution};
+use super::{add_to_roll_up, finish_in, mark_finished, new_row, ExecutionOutcome, NewExecution};
 use crate::clock::SharedClock;
 use crate::db::begin_write;
 use crate::entities::enums::{ExecutionMode, ExecutionStatus};
@@ -40,6 +40,8 @@ pub use crate::quota::Unit;
 use crate::quota::{self, Admission, LicenseDenial, QuotaContext, UsageSnapshot};
 use crate::subscriptions::admission as pools;
 use crate::usage::{self, TrackCall};
+
+mod one_statement;
 
 /// Who holds the leases of this process's executions, for how long, and where "now" comes
 /// from (`AppState::execution_lease`).
@@ -227,25 +229,29 @@ fn admitted(admission: Admission, unit: Unit) -> Result<Admitted, Refusal> {
 /// Takes one unit (the license's, else the pool's: [`admit_in`]) and records the execution
 /// `running` with its unit, window and a lease held by `lease.owner`, in one transaction. A
 /// refusal writes nothing (the transaction is dropped uncommitted).
+///
+/// On PostgreSQL a call on the caller's own license is first tried as one statement committed
+/// on its own ([`one_statement`]), so the license row is locked only while that statement
+/// commits; anything else (a refusal, the pool, a changed row) takes the transaction below.
 pub async fn admit_and_start(
     db: &DatabaseConnection,
     ctx: &QuotaContext,
     new: NewExecution,
     lease: &LeaseSettings,
 ) -> CoreResult<Result<Started, Refusal>> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        if let Some(started) = one_statement::admit_and_start(db, ctx, &new, lease).await? {
+            return Ok(Ok(started));
+        }
+    }
     let txn = begin_write(db).await?;
     let admitted = match admit_in(&txn, ctx, &new.user_id, &new.agent_id).await? {
         Ok(admitted) => admitted,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let now = Utc::now();
-    let mut row = new_row(new, ExecutionStatus::Running, ExecutionMode::Sync);
-    admitted.stamp(&mut row);
-    row.created_at = Set(now);
-    row.lease_owner = Set(Some(lease.owner.to_string()));
-    row.lease_expires_at = Set(Some(lease.expires_at(ctx.now)));
-    row.started_at = Set(Some(now));
-    let execution = row.insert(&txn).await?;
+    let execution = running_row(new, &admitted, lease, ctx.now)
+        .insert(&txn)
+        .await?;
     txn.commit().await?;
     Ok(Ok(Started {
         execution,
@@ -253,6 +259,24 @@ pub async fn admit_and_start(
         window_start_unix: admitted.window_start_unix,
         usage: admitted.usage,
     }))
+}
+
+/// A sync execution `running` under `lease` (taken at `now`), with the unit and window of
+/// `admitted`.
+fn running_row(
+    new: NewExecution,
+    admitted: &Admitted,
+    lease: &LeaseSettings,
+    now: DateTime<Utc>,
+) -> executions::ActiveModel {
+    let started_at = Utc::now();
+    let mut row = new_row(new, ExecutionStatus::Running, ExecutionMode::Sync);
+    admitted.stamp(&mut row);
+    row.created_at = Set(started_at);
+    row.lease_owner = Set(Some(lease.owner.to_string()));
+    row.lease_expires_at = Set(Some(lease.expires_at(now)));
+    row.started_at = Set(Some(started_at));
+    row
 }
 
 /// Extends the lease of a running execution held by `lease.owner`; `false` when it is no
@@ -324,13 +348,14 @@ pub async fn finish_success_and_track(
     track: Option<TrackCall>,
 ) -> CoreResult<Settled> {
     let txn = begin_write(db).await?;
-    let settled = match finish_in(&txn, execution_id, outcome).await {
+    let settled = match mark_finished(&txn, execution_id, outcome).await {
         Ok(execution) => {
             // Usage thresholds this success reaches, told once (`crate::outbox::alerts`).
             crate::outbox::alerts::after_success(&txn, &execution, Utc::now()).await?;
             if let Some(track) = track {
                 usage::track(&txn, track).await?;
             }
+            add_to_roll_up(&txn, &execution).await?;
             Settled::Finished(Box::new(execution))
         }
         Err(CoreError::Conflict(ConflictReason::AlreadyFinished)) => {
@@ -403,3 +428,6 @@ pub async fn settle_failure_and_track(
     txn.commit().await?;
     Ok(Settled::Finished(Box::new(execution)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,16 +7,17 @@
 //! a window has used successfully are its counter less the calls still in flight (queued or
 //! running): refunded calls have left the counter and in-flight ones are not successes yet, so
 //! a call that is refunded never crosses a threshold, and a renewal (the counter back to zero)
-//! counts from zero. On PostgreSQL the license row is locked (`FOR UPDATE`) before counting:
-//! of two finishes at once, the second waits for the first to commit and then counts both, so
-//! the last call of a window always sees every success and 100 % cannot be missed. SQLite's
-//! immediate transaction already serialises writers.
+//! counts from zero. On PostgreSQL the check and [`rearm`] take an advisory lock per license
+//! before counting ([`serialize_threshold_checks`]): of two finishes at once, the second waits
+//! for the first to commit and then counts both, so the last call of a window always sees
+//! every success and 100 % cannot be missed. SQLite's immediate transaction already serialises
+//! writers.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{LockType, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde_json::json;
 
@@ -131,11 +132,9 @@ pub(crate) async fn after_success(
     }
     let license = match txn.get_database_backend() {
         DbBackend::Postgres => {
-            let locked = licenses::Entity::find_by_id(license_id)
-                .lock(LockType::Update)
-                .one(txn)
-                .await?;
-            match locked {
+            serialize_threshold_checks(txn, license_id).await?;
+            // Read again: what committed while this finish waited counts.
+            match licenses::Entity::find_by_id(license_id).one(txn).await? {
                 Some(license) if license.window_start_unix == window => license,
                 _ => return Ok(()),
             }
@@ -161,13 +160,40 @@ pub(crate) async fn after_success(
     Ok(())
 }
 
+/// An arbitrary class for the advisory locks of [`serialize_threshold_checks`] (the two-key
+/// form, apart from the migrations' one-key lock).
+const THRESHOLD_LOCK_CLASS: i32 = 0x4142_5754;
+
+/// On PostgreSQL, waits until no other transaction checks or rearms `license_id`'s thresholds,
+/// and keeps them waiting until this one ends: of two finishes at once, the second counts
+/// both, and a finish never counts against a limit a top-up is changing. An advisory lock per
+/// license rather than the license row's lock, so admissions on the row do not queue behind
+/// the check (a hash collision only makes two licenses wait for each other).
+async fn serialize_threshold_checks(
+    txn: &impl ConnectionTrait,
+    license_id: &str,
+) -> CoreResult<()> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+        [THRESHOLD_LOCK_CLASS.into(), license_id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// After a change of `license` (a renewal, a new limit, a top-up), in its transaction: the
-/// thresholds of its window it no longer reaches may be crossed, and told, again.
+/// thresholds of its window it no longer reaches may be crossed, and told, again. Waits for
+/// the threshold checks in progress on the license, so their successes are counted.
 pub(crate) async fn rearm(
     txn: &impl ConnectionTrait,
     license: &licenses::Model,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
+    serialize_threshold_checks(txn, &license.id).await?;
     let usage = window_use(txn, license, now).await?;
     let unreached: Vec<LicenseAlert> = LicenseAlert::THRESHOLDS
         .iter()

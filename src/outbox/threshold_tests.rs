@@ -204,3 +204,52 @@ async fn a_renewal_lets_the_thresholds_be_told_again(db: TestDatabase) {
     assert_eq!(thresholds(&db).await, vec![(80, 4), (80, 4)]);
 }
 crate::on_every_database!(a_renewal_lets_the_thresholds_be_told_again);
+
+async fn a_top_up_while_the_last_call_finishes_leaves_each_new_threshold_told_once(
+    db: TestDatabase,
+) {
+    let (db, admin, ana, summarizer, license, _) = fx::licensed(&db, 10).await;
+    let lease = LeaseSettings::default();
+    let mut calls = Vec::new();
+    for _ in 0..10 {
+        calls.push(admitted(&db, &ana, &summarizer, Utc::now(), &lease).await);
+    }
+    let succeed = |db: DatabaseConnection, id: String| async move {
+        lease::finish_success(&db, &id, outcome(ExecutionStatus::Succeeded))
+            .await
+            .expect("finished")
+    };
+    for call in &calls[..9] {
+        succeed(db.clone(), call.execution.id.clone()).await;
+    }
+
+    // The window's last call finishes while a top-up doubles its calls.
+    let finishing = tokio::spawn(succeed(db.clone(), calls[9].execution.id.clone()));
+    let (top_db, actor, id) = (db.clone(), fx::actor(&admin), license.id.clone());
+    let topping_up = tokio::spawn(async move {
+        let ten_more = crate::licenses::NewTopUp {
+            calls: 10,
+            note: "launch week".into(),
+            expires_at: None,
+        };
+        crate::licenses::top_up(&top_db, &actor, &id, ten_more, Utc::now()).await
+    });
+    finishing.await.unwrap();
+    topping_up.await.unwrap().expect("topped up");
+    for _ in 0..10 {
+        let call = admitted(&db, &ana, &summarizer, Utc::now(), &lease).await;
+        succeed(db.clone(), call.execution.id).await;
+    }
+
+    // Whichever went first, the thresholds of the twenty calls are each told once.
+    let after_top_up: Vec<_> = thresholds(&db)
+        .await
+        .into_iter()
+        .filter(|(_, used)| *used > 10)
+        .collect();
+    assert_eq!(after_top_up, vec![(80, 16), (90, 18), (100, 20)]);
+    assert_eq!(fx::used(&db, &license.id).await, 20);
+}
+crate::on_every_database!(
+    a_top_up_while_the_last_call_finishes_leaves_each_new_threshold_told_once
+);

@@ -13,4 +13,4 @@ pub mod teams;
 
 pub use enums::Vocabulary;
 pub use error::{ConflictReason, ErrorBody, ErrorCode, FieldIssue};
-pub use page::Page;
+pub use page::{Page, MAX_PAGE};

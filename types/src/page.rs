@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The highest page number a list answers; a higher one is refused as bad input.
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,13 +4,14 @@
 
 use abetworks_types::enums::AgentAccess;
 use abetworks_types::views::{AccessRequestView, AgentView, MarketplaceAgent};
+use abetworks_types::{Page, MAX_PAGE};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
 use leptos_router::NavigateOptions;
 
 use crate::api::marketplace::{
-    marketplace_agents, marketplace_categories, parse_price, RequestAccess, MARKETPLACE_PAGE_SIZE,
+    marketplace_agents, marketplace_categories, parse_price, RequestAccess,
 };
 use crate::components::agent_icon::AgentIcon;
 use crate::components::dialog::Dialog;
@@ -93,14 +94,15 @@ pub fn MarketplacePage() -> impl IntoView {
         }
         f
     });
-    // A page that is not a whole number from 1 reads as the first.
+    // A page that is not a whole number from 1 reads as the first; one past any list's last
+    // page as that (the page then links to the real last one).
     let page = Memo::new(move |_| {
         query
             .read()
             .get("page")
             .and_then(|page| page.trim().parse::<u64>().ok())
             .filter(|&page| page >= 1)
-            .unwrap_or(1)
+            .map_or(1, |page| page.min(MAX_PAGE))
     });
     let agents = Resource::new(
         move || (filters.get(), page.get()),
@@ -253,7 +255,7 @@ pub fn MarketplacePage() -> impl IntoView {
                         </EmptyState>
                     }.into_any(),
                     Ok(found) => {
-                        let count = result_count(found.total, found.page, found.items.len() as u64);
+                        let count = result_count(&found);
                         let pager = view! {
                             <MarketplacePager filters=filters.get_untracked() page=found.page pages=found.pages()/>
                         };
@@ -272,13 +274,17 @@ pub fn MarketplacePage() -> impl IntoView {
 }
 
 /// "30 agents", or "30 agents · 25–30 shown" when they take more than one page.
-fn result_count(total: u64, page: u64, shown: u64) -> String {
+fn result_count<T>(found: &Page<T>) -> String {
+    let total = found.total;
     let agents = format!("{total} agent{}", if total == 1 { "" } else { "s" });
-    if total <= MARKETPLACE_PAGE_SIZE {
+    if total <= found.page_size {
         return agents;
     }
-    let first = (page - 1) * MARKETPLACE_PAGE_SIZE + 1;
-    format!("{agents} · {first}–{} shown", first + shown - 1)
+    let first = (found.page - 1) * found.page_size + 1;
+    format!(
+        "{agents} · {first}–{} shown",
+        first + found.items.len() as u64 - 1
+    )
 }
 
 /// Links to the previous and next page of the same filters, with "Page x of y"; nothing when
@@ -515,8 +521,14 @@ mod tests {
 
     #[test]
     fn the_count_says_which_agents_a_page_shows_once_there_are_pages() {
-        assert_eq!(result_count(1, 1, 1), "1 agent");
-        assert_eq!(result_count(24, 1, 24), "24 agents");
-        assert_eq!(result_count(30, 2, 6), "30 agents · 25–30 shown");
+        let found = |total: u64, page: u64, shown: usize| Page {
+            items: vec![(); shown],
+            total,
+            page,
+            page_size: 24,
+        };
+        assert_eq!(result_count(&found(1, 1, 1)), "1 agent");
+        assert_eq!(result_count(&found(24, 1, 24)), "24 agents");
+        assert_eq!(result_count(&found(30, 2, 6)), "30 agents · 25–30 shown");
     }
 }

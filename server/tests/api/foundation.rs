@@ -148,6 +148,18 @@ async fn the_marketplace_page_shows_a_long_catalog_in_pages_of_24_with_links_bet
             && past.contains(r#"href="/marketplace?page=2">Go to the last page"#),
         "a page past the end offers the last one"
     );
+    let absurd = app
+        .get(&app.client, "/marketplace?page=2000000")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        absurd.contains("There is no page")
+            && absurd.contains("1000000")
+            && absurd.contains(r#"href="/marketplace?page=2">Go to the last page"#),
+        "a page beyond any list's also offers the last one"
+    );
 }
 on_every_database!(
     the_marketplace_page_shows_a_long_catalog_in_pages_of_24_with_links_between_them
