@@ -80,6 +80,14 @@ pub async fn page_published(
     page_of(db, published(filter)?.into_model(), page).await
 }
 
+/// Agents customers see: published and available.
+fn on_the_marketplace() -> Condition {
+    use agent_catalog::Column as C;
+    Condition::all()
+        .add(C::Published.eq(true))
+        .add(C::Status.eq(AgentStatus::Available))
+}
+
 /// The query of the published, available agents matching `filter`, by name (then id, so
 /// pages never overlap).
 fn published(filter: &CatalogFilter) -> CoreResult<Select<agent_catalog::Entity>> {
@@ -87,9 +95,7 @@ fn published(filter: &CatalogFilter) -> CoreResult<Select<agent_catalog::Entity>
     use agent_catalog::Column as C;
     let searched = filter.query.as_deref().map(str::trim);
     let described = [C::Name, C::ShortDescription, C::LongDescription].map(lower);
-    let condition = Condition::all()
-        .add(C::Published.eq(true))
-        .add(C::Status.eq(AgentStatus::Available))
+    let condition = on_the_marketplace()
         .add_option(
             searched
                 .filter(|q| !q.is_empty())
@@ -141,8 +147,7 @@ pub async fn published_categories(db: &DatabaseConnection) -> CoreResult<Vec<Str
         .select_only()
         .column(C::Category)
         .distinct()
-        .filter(C::Published.eq(true))
-        .filter(C::Status.eq(AgentStatus::Available))
+        .filter(on_the_marketplace())
         .into_tuple()
         .all(db)
         .await?;

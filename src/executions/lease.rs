@@ -146,9 +146,7 @@ pub(crate) struct Admitted {
 impl Admitted {
     /// Records on a new execution's row where its unit came from and the window it counts in.
     pub fn stamp(&self, row: &mut executions::ActiveModel) {
-        row.license_id = Set(self.unit.license_id().map(str::to_owned));
-        row.subscription_id = Set(self.unit.subscription_id().map(str::to_owned));
-        row.window_start_unix = Set(Some(self.window_start_unix));
+        stamp(row, &self.unit, self.window_start_unix);
     }
 }
 
@@ -249,9 +247,15 @@ pub async fn admit_and_start(
         Ok(admitted) => admitted,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let execution = running_row(new, &admitted, lease, ctx.now)
-        .insert(&txn)
-        .await?;
+    let execution = running_row(
+        new,
+        &admitted.unit,
+        admitted.window_start_unix,
+        lease,
+        ctx.now,
+    )
+    .insert(&txn)
+    .await?;
     txn.commit().await?;
     Ok(Ok(Started {
         execution,
@@ -261,17 +265,25 @@ pub async fn admit_and_start(
     }))
 }
 
-/// A sync execution `running` under `lease` (taken at `now`), with the unit and window of
-/// `admitted`.
+/// Records on a new execution's row the unit it took and the window that unit counts in.
+fn stamp(row: &mut executions::ActiveModel, unit: &Unit, window_start_unix: i64) {
+    row.license_id = Set(unit.license_id().map(str::to_owned));
+    row.subscription_id = Set(unit.subscription_id().map(str::to_owned));
+    row.window_start_unix = Set(Some(window_start_unix));
+}
+
+/// A sync execution `running` under `lease` (taken at `now`) with `unit`, taken in the window
+/// starting at `window_start_unix`.
 fn running_row(
     new: NewExecution,
-    admitted: &Admitted,
+    unit: &Unit,
+    window_start_unix: i64,
     lease: &LeaseSettings,
     now: DateTime<Utc>,
 ) -> executions::ActiveModel {
     let started_at = Utc::now();
     let mut row = new_row(new, ExecutionStatus::Running, ExecutionMode::Sync);
-    admitted.stamp(&mut row);
+    stamp(&mut row, unit, window_start_unix);
     row.created_at = Set(started_at);
     row.lease_owner = Set(Some(lease.owner.to_string()));
     row.lease_expires_at = Set(Some(lease.expires_at(now)));

@@ -24,7 +24,7 @@ use sea_orm::{
     Statement, TryIntoModel,
 };
 
-use super::{running_row, Admitted, LeaseSettings, NewExecution, Started, Unit};
+use super::{running_row, LeaseSettings, NewExecution, Started, Unit};
 use crate::entities::module_executions as executions;
 use crate::entities::user_agent_licenses as licenses;
 use crate::error::CoreResult;
@@ -48,12 +48,8 @@ pub(super) async fn admit_and_start(
         return Ok(None);
     };
     let window = quota::window_to_admit_in(&license, ctx.now);
-    let admitted = Admitted {
-        unit: Unit::License(license.id.clone()),
-        window_start_unix: window,
-        usage: quota::standing(&license, ctx.now),
-    };
-    let row = running_row(new.clone(), &admitted, lease, ctx.now);
+    let unit = Unit::License(license.id.clone());
+    let row = running_row(new.clone(), &unit, window, lease, ctx.now);
     let admission = quota::admission_statement(&license, window, ctx);
     let statement = admit_and_insert(db, admission, &row)?;
     let Some(after) = licenses::Entity::find()
@@ -64,10 +60,10 @@ pub(super) async fn admit_and_start(
         return Ok(None);
     };
     let execution = row.try_into_model()?;
-    let usage = quota::usage_after(&after, window, ctx.now).with_source(admitted.unit.source());
+    let usage = quota::usage_after(&after, window, ctx.now).with_source(unit.source());
     Ok(Some(Started {
         execution,
-        unit: admitted.unit,
+        unit,
         window_start_unix: window,
         usage,
     }))
