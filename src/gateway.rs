@@ -249,13 +249,15 @@ pub async fn execute(
     request: ExecuteRequest<'_>,
 ) -> CoreResult<Result<ExecuteSuccess, ExecuteFailure>> {
     let started = Instant::now();
-    let agent = crate::catalog::find_agent(db, request.agent).await?;
+    // Each stage's future is boxed, so a call holds only the one it is in: inline, every call
+    // would hold them all from its start (kilobytes each, a thousand calls at once under load).
+    let agent = Box::pin(crate::catalog::find_agent(db, request.agent)).await?;
     let call = CallRecord {
         request: &request,
         agent_id: agent.as_ref().map(|a| a.id.clone()),
         started,
     };
-    let (outcome, tracked) = match run(db, agents, &call, agent.as_ref()).await {
+    let (outcome, tracked) = match Box::pin(run(db, agents, &call, agent.as_ref())).await {
         Ok(ran) => (Ok(ran.result), ran.tracked),
         Err(e) => (Err(e), false),
     };
@@ -269,7 +271,7 @@ pub async fn execute(
             ),
             Err(e) => (500, Some(e.to_string())),
         };
-        usage::track(db, call.track(status, error)).await?;
+        Box::pin(usage::track(db, call.track(status, error))).await?;
     }
     outcome
 }
@@ -380,14 +382,15 @@ async fn run(
         input: mask_secrets(&agent.input_schema, &request.input),
     };
     // The license check, the unit and the running execution with its lease: one transaction.
-    let started = match lease::admit_and_start(db, &request.quota, new, &request.lease).await? {
+    let admitted = lease::admit_and_start(db, &request.quota, new, &request.lease);
+    let started = match Box::pin(admitted).await? {
         Ok(started) => started,
         Err(refusal) => return Ok(Ran::untracked(Err(refusal.into()))),
     };
     // From here on the unit is taken: every way out that is not a success gives it back, to
     // the window it was taken from, together with the execution's failed status.
     let usage = started.usage;
-    match run_admitted(db, agents, call, agent, &started).await {
+    match Box::pin(run_admitted(db, agents, call, agent, &started)).await {
         Ok(Ran {
             result: Ok(success),
             tracked,
@@ -406,7 +409,8 @@ async fn run(
                 error_message: Some(ErrorCode::InternalError.default_message().to_owned()),
                 duration_ms: 0,
             };
-            if let Err(again) = settle_failure(db, request, &started, outcome, None).await {
+            let settled = Box::pin(settle_failure(db, request, &started, outcome, None)).await;
+            if let Err(again) = settled {
                 tracing::warn!(
                     execution_id = %started.execution.id,
                     "could not settle a failed execution; the sweeper will: {again}"
@@ -465,12 +469,12 @@ async fn run_admitted(
     let called = if agent.status == AgentStatus::Unavailable {
         Err(AgentError::UnknownAgent)
     } else {
-        lease::hold_while(
+        Box::pin(lease::hold_while(
             db,
             &execution.id,
             &request.lease,
             agents.execute(&execution.id, request.user_id, &agent.slug, &request.input),
-        )
+        ))
         .await
     };
     let duration_ms = began.elapsed().as_millis() as i64;
@@ -478,7 +482,7 @@ async fn run_admitted(
         Ok(answer) => {
             // A late success (the execution was swept as abandoned meanwhile) stays abandoned
             // and uncounted; the caller still gets the agent's answer.
-            let settled = lease::finish_success_and_track(
+            let settled = Box::pin(lease::finish_success_and_track(
                 db,
                 &execution.id,
                 ExecutionOutcome {
@@ -489,7 +493,7 @@ async fn run_admitted(
                     duration_ms,
                 },
                 Some(call.track(200, None)),
-            )
+            ))
             .await?;
             Ok(Ran {
                 result: Ok(ExecuteSuccess {
@@ -502,18 +506,18 @@ async fn run_admitted(
             })
         }
         Err(error) => {
-            let failure = agent_failure(
+            let failure = Box::pin(agent_failure(
                 db,
                 error,
                 request.user_id,
                 agent,
                 request.request_id,
                 &execution.id,
-            )
+            ))
             .await?;
             // The failed status, the refund and the usage row commit together; one already
             // swept (and so refunded) is left as it is.
-            let settled = settle_failure(
+            let settled = Box::pin(settle_failure(
                 db,
                 request,
                 started,
@@ -525,7 +529,7 @@ async fn run_admitted(
                     duration_ms,
                 },
                 Some(call.track_failure(&failure)),
-            )
+            ))
             .await?;
             Ok(Ran {
                 tracked: matches!(settled, Settled::Finished(_)),

@@ -97,7 +97,9 @@ pub async fn log_server_errors(
             };
             tracing::error!(request_id = ?request_id, %path, "internal error: {}", failure.detail);
             let detail = failure.detail.clone();
-            let reference = write_log(
+            // Boxed: the write's future is kilobytes, and inline it would be part of every
+            // request's middleware future, also of the many that never fail.
+            let reference = Box::pin(write_log(
                 &state,
                 NewErrorLog {
                     kind: failure.kind,
@@ -109,7 +111,7 @@ pub async fn log_server_errors(
                     request_id: request_id.clone(),
                     context: Some(json!({ "path": path })),
                 },
-            )
+            ))
             .await;
             report_to_sentry(&detail, request_id.as_deref(), reference.as_deref(), &path);
             let mut answered = answer_with(failure.code, reference);
@@ -124,7 +126,7 @@ pub async fn log_server_errors(
             let message = panic_message(payload.as_ref());
             let backtrace = LAST_PANIC_BACKTRACE.with(|slot| slot.borrow_mut().take());
             tracing::error!(request_id = ?request_id, %path, "panic: {message}");
-            let reference = write_log(
+            let reference = Box::pin(write_log(
                 &state,
                 NewErrorLog {
                     kind: ErrorKind::Panic,
@@ -137,7 +139,7 @@ pub async fn log_server_errors(
                     request_id,
                     context: Some(json!({ "path": path })),
                 },
-            )
+            ))
             .await;
             answer(reference)
         }

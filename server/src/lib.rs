@@ -16,3 +16,6 @@ pub mod session_store;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+
+#[cfg(test)]
+mod future_budget;

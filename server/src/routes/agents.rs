@@ -76,14 +76,17 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
-        let current = CurrentUser::from_request_parts(&mut parts, state).await;
+        // Boxed, as the writes below: only while it runs does a call hold its future.
+        let current = Box::pin(CurrentUser::from_request_parts(&mut parts, state)).await;
         let ApiPath(agent) = ApiPath::<String>::from_request_parts(&mut parts, state).await?;
         let body = ApiJson::<T>::from_request(Request::from_parts(parts, body), state).await;
         let app = AppState::from_ref(state);
         let current = match current {
             Ok(current) => current,
             Err(error) => {
-                gateway::track_refused(&app.db, None, None, error.body()).await;
+                // Boxed: inline, this rare write's future would be part of every call's,
+                // kilobytes each for a thousand calls waiting at once.
+                Box::pin(gateway::track_refused(&app.db, None, None, error.body())).await;
                 return Err(error);
             }
         };
@@ -91,7 +94,13 @@ where
             Ok(ApiJson(body)) => Ok(Self(app, current, agent, body)),
             Err(error) => {
                 let (user_id, key_id) = (Some(current.id()), current.api_key_id());
-                gateway::track_refused(&app.db, user_id, key_id, error.body()).await;
+                Box::pin(gateway::track_refused(
+                    &app.db,
+                    user_id,
+                    key_id,
+                    error.body(),
+                ))
+                .await;
                 Err(error)
             }
         }
